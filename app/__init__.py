@@ -1,0 +1,117 @@
+"""Application factory."""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask, g, send_from_directory
+from flask_babel import gettext, lazy_gettext, ngettext
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.config import CONFIGS, INSTANCE_DIR
+from app.extensions import babel, csrf, db, htmx, limiter, login, migrate
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:  # noqa: ANN003
+    config_name = config_name or os.environ.get("APP_ENV", "development")
+    config_class = CONFIGS.get(config_name)
+    if config_class is None:
+        raise RuntimeError(f"APP_ENV must be one of {sorted(CONFIGS)}, got {config_name!r}")
+
+    app = Flask(__name__, subdomain_matching=True, static_folder=None,
+                instance_path=str(overrides.get("INSTANCE_DIR") or INSTANCE_DIR))
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    config_class.finalize(app.config)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    if app.config.get("PROXY_FIX"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)
+
+    from app.core import db as uow
+    from app.core import handlers, hosts, security, tenancy
+    from app.core import redis as redis_core
+    from app.core.i18n import select_locale
+
+    redis_core.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", redis_core.limiter_storage_uri(app.config["REDIS_URL"]))
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "jazyl-rl")
+
+    db.init_app(app)
+    with app.app_context():
+        session_class = type(db.session())
+        uow.configure_engine(db.engine)
+    tenancy.install(session_class)
+    uow.install(session_class)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login.init_app(app)
+    from app.accounts.services import load_user_by_session_id
+
+    login.user_loader(load_user_by_session_id)
+    login.session_protection = "basic"
+
+    from app import models as _models  # noqa: F401  -- every table registered on the metadata
+
+    handlers.init_app(app)  # first: its before_request marks writers before any query runs
+    hosts.init_app(app)
+    security.init_app(app)
+    _register_static(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+
+    from app import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _register_static(app: Flask) -> None:
+    """Static files answer on every host, so pages never load assets cross-origin."""
+
+    def static(filename: str, **_):  # noqa: ANN003
+        response = send_from_directory(STATIC_DIR, filename, max_age=3600 * 24 * 30)
+        return response
+
+    app.add_url_rule("/static/<path:filename>", "static", static)
+    app.add_url_rule("/static/<path:filename>", "static_sub", static, subdomain="<sub:tenant>")
+    app.add_url_rule("/static/<path:filename>", "static_sub2", static, subdomain="<sub:area>.<sub:tenant>")
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.api.v1 import bp as api_bp
+    from app.web.admin import bp as admin_bp
+    from app.web.health import register as register_health
+    from app.web.main import bp as main_bp
+    from app.web.manager import bp as manager_bp
+    from app.web.master import bp as master_bp
+    from app.web.owner import bp as owner_bp
+    from app.web.public import bp as public_bp
+
+    register_health(app)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(admin_bp, subdomain="admin")
+    app.register_blueprint(owner_bp, subdomain="owner.<sub:tenant>")
+    app.register_blueprint(manager_bp, subdomain="manager.<sub:tenant>")
+    app.register_blueprint(master_bp, subdomain="master.<sub:tenant>")
+    app.register_blueprint(public_bp, subdomain="<sub:tenant>")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(api_bp, url_prefix="/api/v1", subdomain="<sub:tenant>", name="api_tenant")
+    csrf.exempt(api_bp)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from app.core import i18n, templating
+
+    templating.init_app(app)
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    app.jinja_env.globals.update(LANGUAGE_NAMES=i18n.LANGUAGE_NAMES, _l=lazy_gettext)
+    app.jinja_env.globals["current_tenant"] = lambda: g.get("tenant")

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from app.core.i18n import LANGUAGE_NAMES
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    remember = BooleanField(_l("Remember me"))
+
+
+class RegisterBusinessForm(FlaskForm):
+    business_name = StringField(_l("Business name"), validators=[DataRequired(), Length(max=200)])
+    subdomain = StringField(_l("Address of your booking site"), validators=[DataRequired(), Length(min=3, max=63)],
+                            description=_l("Lowercase letters, digits and hyphens, e.g. anna-beauty"))
+    owner_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=72)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=500)])
+    description = TextAreaField(_l("About the business"), validators=[Optional(), Length(max=2000)])
+    language = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
+    timezone = SelectField(_l("Time zone"), choices=[
+        ("Asia/Almaty", "Asia/Almaty"), ("Asia/Aqtobe", "Asia/Aqtobe"), ("Asia/Aqtau", "Asia/Aqtau"),
+        ("Asia/Oral", "Asia/Oral"), ("Asia/Qyzylorda", "Asia/Qyzylorda"), ("Asia/Atyrau", "Asia/Atyrau"),
+        ("Europe/Moscow", "Europe/Moscow"), ("Europe/Samara", "Europe/Samara"),
+        ("Asia/Yekaterinburg", "Asia/Yekaterinburg"), ("Asia/Novosibirsk", "Asia/Novosibirsk"),
+        ("Asia/Tashkent", "Asia/Tashkent"), ("Asia/Bishkek", "Asia/Bishkek"), ("UTC", "UTC"),
+    ])
+    currency = SelectField(_l("Currency"), choices=[("KZT", "KZT ₸"), ("RUB", "RUB ₽"), ("USD", "USD $"),
+                                                     ("UZS", "UZS"), ("KGS", "KGS")])

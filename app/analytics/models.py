@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Date, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.tenancy import TenantScoped
+from app.core.types import Money, UTCDateTime, utcnow
+from app.extensions import db
+
+
+class DailyStat(TenantScoped, db.Model):
+    """Per-day roll-up; ``location_id``/``master_id`` 0 means "all" (keeps the unique key simple)."""
+
+    __tablename__ = "daily_stats"
+    __table_args__ = (UniqueConstraint("tenant_id", "date", "location_id", "master_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    date: Mapped[date] = mapped_column(Date, index=True)
+    location_id: Mapped[int] = mapped_column(Integer, default=0)
+    master_id: Mapped[int] = mapped_column(Integer, default=0)
+    bookings: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    no_shows: Mapped[int] = mapped_column(Integer, default=0)
+    cancellations: Mapped[int] = mapped_column(Integer, default=0)
+    revenue: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    currency: Mapped[str] = mapped_column(String(3), default="KZT")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SystemCheck(db.Model):
+    """A periodic health sample: database, Redis, queue sizes, worker lag."""
+
+    __tablename__ = "system_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    status: Mapped[str] = mapped_column(String(10))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)

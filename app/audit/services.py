@@ -1,0 +1,70 @@
+"""The audit trail: every change to bookings, catalogue, schedules, settings and tenants."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from app.audit.models import AuditLog
+from app.extensions import db
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting: a staff user, a client, or the system (jobs, commands)."""
+
+    kind: str  # user | client | system
+    id: int | None = None
+    label: str = ""
+    role: str | None = None
+    tenant_id: int | None = None
+    location_id: int | None = None
+    master_id: int | None = None
+    permissions: tuple[str, ...] = ()
+
+    @classmethod
+    def system(cls, label: str = "system") -> Actor:
+        return cls("system", None, label, "system")
+
+    @classmethod
+    def for_user(cls, user, master=None) -> Actor:  # noqa: ANN001
+        return cls(
+            "user", user.id, user.email, user.role, user.tenant_id, user.location_id,
+            master.id if master else None, tuple(master.permissions or ()) if master else (),
+        )
+
+    @classmethod
+    def for_client(cls, client) -> Actor:  # noqa: ANN001
+        return cls("client", client.id, client.phone, "client", client.tenant_id)
+
+    def has(self, permission: str) -> bool:
+        return permission in self.permissions
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    return value
+
+
+def snapshot(obj: Any, fields: tuple[str, ...]) -> dict:
+    return {f: _plain(getattr(obj, f)) for f in fields}
+
+
+def record(actor: Actor, action: str, obj_type: str, obj_id: int | None, *, tenant_id: int | None,
+           before: dict | None = None, after: dict | None = None) -> AuditLog:
+    entry = AuditLog(
+        tenant_id=tenant_id, actor_type=actor.kind, actor_id=actor.id, actor_label=actor.label or "",
+        action=action, object_type=obj_type, object_id=obj_id,
+        before=_plain(before) if before is not None else None,
+        after=_plain(after) if after is not None else None,
+    )
+    db.session.add(entry)
+    return entry

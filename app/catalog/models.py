@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.tenancy import TenantScoped
+from app.core.types import Money, UTCDateTime, utcnow
+from app.extensions import db
+
+PERMISSIONS = ("edit_own_schedule", "see_client_phones", "cancel_own_bookings")
+
+
+class ServiceLocation(TenantScoped, db.Model):
+    __tablename__ = "service_locations"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "service_id"], ["services.tenant_id", "services.id"], ondelete="CASCADE"),
+        ForeignKeyConstraint(["tenant_id", "location_id"], ["locations.tenant_id", "locations.id"], ondelete="CASCADE"),
+    )
+    service_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    location_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+
+
+class MasterService(TenantScoped, db.Model):
+    __tablename__ = "master_services"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "master_id"], ["masters.tenant_id", "masters.id"], ondelete="CASCADE"),
+        ForeignKeyConstraint(["tenant_id", "service_id"], ["services.tenant_id", "services.id"], ondelete="CASCADE"),
+    )
+    master_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+
+
+class Service(TenantScoped, db.Model):
+    __tablename__ = "services"
+    __table_args__ = (UniqueConstraint("tenant_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    buffer_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    price: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    locations = relationship(
+        "Location", secondary="service_locations",
+        primaryjoin="Service.id == ServiceLocation.service_id",
+        secondaryjoin="ServiceLocation.location_id == Location.id",
+        viewonly=True, lazy="selectin", order_by="Location.id",
+    )
+
+    @property
+    def location_ids(self) -> list[int]:
+        return [loc.id for loc in self.locations]
+
+
+class Master(TenantScoped, db.Model):
+    __tablename__ = "masters"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "id"),
+        ForeignKeyConstraint(["tenant_id", "location_id"], ["locations.tenant_id", "locations.id"]),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    location_id: Mapped[int] = mapped_column(Integer, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    specialization: Mapped[str] = mapped_column(String(200), default="")
+    permissions: Mapped[list] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    schedule_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    location = relationship("Location", primaryjoin="Master.location_id == Location.id",
+                            foreign_keys=[location_id], lazy="joined")
+    services = relationship(
+        "Service", secondary="master_services",
+        primaryjoin="Master.id == MasterService.master_id",
+        secondaryjoin="MasterService.service_id == Service.id",
+        viewonly=True, lazy="selectin", order_by="Service.id",
+    )
+    user = relationship("User", foreign_keys=[user_id])
+
+    @property
+    def service_ids(self) -> list[int]:
+        return [s.id for s in self.services]
+
+    def has_permission(self, name: str) -> bool:
+        return name in (self.permissions or [])
+
+
+class PermissionRequest(TenantScoped, db.Model):
+    __tablename__ = "permission_requests"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "id"),
+        ForeignKeyConstraint(["tenant_id", "master_id"], ["masters.tenant_id", "masters.id"], ondelete="CASCADE"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    master_id: Mapped[int] = mapped_column(Integer, index=True)
+    permission: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    master = relationship("Master", primaryjoin="PermissionRequest.master_id == Master.id",
+                          foreign_keys=[master_id], lazy="joined")

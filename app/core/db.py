@@ -1,0 +1,105 @@
+"""Unit of work: one commit per request, job or command, and after-commit hooks.
+
+Services only ``flush``.  The boundary (``after_request``, the ``@job`` wrapper, a CLI
+command) calls :func:`commit` once, or :func:`rollback` on any error.  Work that must
+only happen if the data is really stored -- enqueueing a notification job, bumping a
+cache version -- is registered with :func:`after_commit` and runs after the database
+commit succeeded; a rollback discards it.  This closes the race where a worker picks
+up a job before the row it reads exists (and the opposite: a job for a row that was
+rolled back).
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+_KEY = "after_commit_hooks"
+
+
+def after_commit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Run ``fn(*args, **kwargs)`` once the current transaction commits."""
+    db.session.info.setdefault(_KEY, []).append((fn, args, kwargs))
+
+
+def commit() -> None:
+    db.session.commit()
+
+
+def rollback() -> None:
+    db.session.rollback()
+
+
+_installed: set = set()
+
+
+def install(session_class: type[Session]) -> None:
+    if session_class in _installed:
+        return
+    _installed.add(session_class)
+
+    @event.listens_for(session_class, "after_commit")
+    def _run_hooks(session: Session) -> None:
+        hooks = session.info.pop(_KEY, [])
+        for fn, args, kwargs in hooks:
+            try:
+                fn(*args, **kwargs)
+            except Exception:  # a failed enqueue must not undo a committed booking
+                log.exception("after-commit hook %r failed", fn)
+
+    @event.listens_for(session_class, "after_rollback")
+    def _drop_hooks(session: Session) -> None:
+        session.info.pop(_KEY, None)
+
+
+# ---------------------------------------------------------------- SQLite write serialization
+
+import contextvars  # noqa: E402
+
+from sqlalchemy.engine import Engine  # noqa: E402
+
+_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_write_intent", default=False)
+
+
+def declare_write_intent() -> contextvars.Token:
+    """Mark the coming transaction as a writer (a mutating request or a job).
+
+    On SQLite its BEGIN becomes ``BEGIN IMMEDIATE``: the write lock is taken before the
+    first read, so check-then-insert (is the slot free? insert the booking) cannot
+    interleave with another writer.  Readers are unaffected.  PostgreSQL ignores this:
+    there the exclusion constraint and row locks do the work.
+    """
+    return _write_intent.set(True)
+
+
+def clear_write_intent(token: contextvars.Token) -> None:
+    _write_intent.reset(token)
+
+
+_configured: set = set()
+
+
+def configure_engine(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite" or engine in _configured:
+        return
+    _configured.add(engine)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, record):  # noqa: ANN001
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves, below
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # noqa: ANN001
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")

@@ -1,0 +1,54 @@
+"""Locale selection and helpers for rendering in someone else's language.
+
+A request's locale is, in order: ``?lang=`` (remembered in the session), the logged-in
+user's or client's language, the ``Accept-Language`` header, the business's default, and
+the platform default.  Jobs and emails render in the *recipient's* language with
+:func:`in_locale`, never the sender's.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import current_app, g, has_request_context, request, session
+from flask_babel import force_locale
+
+SUPPORTED = ("en", "ru", "kk")
+LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "kk": "Қазақша"}
+
+
+def normalize(lang: str | None) -> str | None:
+    if not lang:
+        return None
+    lang = lang.strip().lower().replace("_", "-").split("-")[0]
+    return lang if lang in SUPPORTED else None
+
+
+def select_locale() -> str:
+    default = current_app.config.get("DEFAULT_LANGUAGE", "en")
+    if not has_request_context():
+        return default
+    explicit = normalize(request.args.get("lang"))
+    if explicit:
+        if not request.path.startswith("/api/"):
+            session["lang"] = explicit
+        return explicit
+    if not request.path.startswith("/api/"):
+        remembered = normalize(session.get("lang"))
+        if remembered:
+            return remembered
+    actor_lang = normalize(getattr(g, "actor_language", None))
+    if actor_lang:
+        return actor_lang
+    header = request.accept_languages.best_match(SUPPORTED)
+    if header:
+        return header
+    tenant = getattr(g, "tenant", None)
+    return normalize(getattr(tenant, "default_language", None)) or default
+
+
+@contextmanager
+def in_locale(lang: str | None) -> Iterator[None]:
+    """Render the block in ``lang`` (falls back to the platform default)."""
+    with force_locale(normalize(lang) or current_app.config.get("DEFAULT_LANGUAGE", "en")):
+        yield

@@ -1,0 +1,155 @@
+"""The demo business used by ``make run`` and screenshots: a believable Almaty/Astana salon."""
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from app.accounts.models import Client, User
+from app.bookings.models import Booking
+from app.catalog.models import Master, MasterService, Service, ServiceLocation
+from app.core.auth import hash_password
+from app.core.tenancy import tenant_scope
+from app.core.types import utcnow
+from app.extensions import db
+from app.scheduling.models import TimeOff, WorkingHours
+from app.tenants.models import Location, Tenant
+
+DEMO_PASSWORD = "demo12345"
+
+SERVICES = [
+    # name, minutes, buffer, price, description
+    ("Women's haircut", 60, 15, "9000", "Wash, cut and styling."),
+    ("Men's haircut", 40, 10, "6000", "Classic or fade, with a wash."),
+    ("Beard trim", 30, 5, "4000", "Shape-up with hot towel."),
+    ("Manicure with gel polish", 90, 15, "11000", "Cuticle care and long-lasting gel polish."),
+    ("Hair colouring", 150, 15, "25000", "One-tone colouring, including toner."),
+    ("Eyebrow shaping", 30, 5, "5000", "Correction and tinting."),
+]
+
+MASTERS = [
+    # name, email local part, specialization, location index, service indexes
+    ("Aigerim Nurlanova", "aigerim", "Hair stylist", 0, [0, 4]),
+    ("Daniyar Seitkali", "daniyar", "Barber", 0, [1, 2]),
+    ("Madina Akhmetova", "madina", "Nail artist", 0, [3, 5]),
+    ("Yerlan Bekov", "yerlan", "Barber", 1, [1, 2]),
+    ("Saule Omarova", "saule", "Hair stylist and brows", 1, [0, 4, 5]),
+]
+
+CLIENT_NAMES = [
+    "Айгүл", "Асель", "Бауыржан", "Дина", "Ерасыл", "Жанар", "Карина", "Мария", "Нурсултан",
+    "Ольга", "Руслан", "Сабина", "Тимур", "Улан", "Елена", "Арман", "Гульнара", "Дмитрий",
+]
+
+
+def _at(day: date, hhmm: str, tz: str) -> datetime:
+    h, m = map(int, hhmm.split(":"))
+    return datetime.combine(day, time(h, m), ZoneInfo(tz))
+
+
+def seed(subdomain: str = "demo") -> str:
+    rng = random.Random(42)
+    now = utcnow()
+    tenant = Tenant(
+        name="Demo Beauty Studio", subdomain=subdomain, status="active", currency="KZT",
+        default_language="ru", timezone="Asia/Almaty", languages=["ru", "kk", "en"],
+        description="Hair, nails and barbering in Almaty and Astana. Book online 24/7.",
+        approved_at=now, trial_ends_at=now + timedelta(days=14), email=f"owner@{subdomain}.example",
+    )
+    db.session.add(tenant)
+    db.session.flush()
+    with tenant_scope(tenant.id):
+        locations = [
+            Location(name="Almaty, Dostyk", address="Dostyk Ave 89, Almaty", phone="+77272501010",
+                     timezone="Asia/Almaty"),
+            Location(name="Astana, Left Bank", address="Kabanbay Batyr Ave 11, Astana",
+                     phone="+77172501010", timezone="Asia/Almaty"),
+        ]
+        db.session.add_all(locations)
+        db.session.flush()
+        db.session.add_all([
+            User(email=f"owner@{subdomain}.example", name="Gaukhar Saparova", role="owner", tenant_id=tenant.id,
+                 password_hash=hash_password(DEMO_PASSWORD), language="ru"),
+            User(email=f"manager@{subdomain}.example", name="Alina Kim", role="manager", tenant_id=tenant.id,
+                 location_id=locations[0].id, password_hash=hash_password(DEMO_PASSWORD), language="ru"),
+        ])
+        services = []
+        for name, minutes, buffer, price, desc in SERVICES:
+            s = Service(name=name, duration_minutes=minutes, buffer_minutes=buffer, price=Decimal(price),
+                        currency="KZT", description=desc)
+            services.append(s)
+        db.session.add_all(services)
+        db.session.flush()
+        for s in services:
+            for loc in locations:
+                db.session.add(ServiceLocation(service_id=s.id, location_id=loc.id))
+        masters = []
+        for name, login, spec, loc_i, svc_is in MASTERS:
+            user = User(email=f"{login}@{subdomain}.example", name=name, role="master", tenant_id=tenant.id,
+                        location_id=locations[loc_i].id, password_hash=hash_password(DEMO_PASSWORD),
+                        language="kk" if login in ("aigerim", "yerlan") else "ru")
+            db.session.add(user)
+            db.session.flush()
+            m = Master(name=name, specialization=spec, location_id=locations[loc_i].id, user_id=user.id,
+                       email=user.email, permissions=["see_client_phones"] if login == "aigerim" else [])
+            db.session.add(m)
+            db.session.flush()
+            for i in svc_is:
+                db.session.add(MasterService(master_id=m.id, service_id=services[i].id))
+            # Mon-Fri 10-14 and 15-19 (a lunch break), Saturday 10-16, Sunday off.
+            for wd in range(5):
+                db.session.add(WorkingHours(master_id=m.id, weekday=wd, start_time=time(10), end_time=time(14)))
+                db.session.add(WorkingHours(master_id=m.id, weekday=wd, start_time=time(15), end_time=time(19)))
+            db.session.add(WorkingHours(master_id=m.id, weekday=5, start_time=time(10), end_time=time(16)))
+            masters.append((m, [services[i] for i in svc_is]))
+        db.session.flush()
+
+        today = datetime.now(ZoneInfo("Asia/Almaty")).date()
+        vacation = today + timedelta(days=10)
+        db.session.add(TimeOff(master_id=masters[2][0].id, reason="Vacation",
+                               start_at=_at(vacation, "00:00", "Asia/Almaty"),
+                               end_at=_at(vacation + timedelta(days=3), "00:00", "Asia/Almaty")))
+        db.session.add(TimeOff(master_id=masters[0][0].id, reason="Doctor's appointment",
+                               start_at=_at(today + timedelta(days=2), "15:00", "Asia/Almaty"),
+                               end_at=_at(today + timedelta(days=2), "17:00", "Asia/Almaty")))
+
+        clients = [Client(phone=f"+7701{5550000 + i:07d}", name=n, language=rng.choice(["ru", "kk", "en"]))
+                   for i, n in enumerate(CLIENT_NAMES)]
+        db.session.add_all(clients)
+        db.session.flush()
+
+        count = 0
+        for m, offered in masters:
+            tz = m.location.timezone
+            for offset in range(-30, 15):
+                day = today + timedelta(days=offset)
+                if day.weekday() == 6 or (offset > 0 and rng.random() < 0.3):
+                    continue
+                for start in ("10:00", "12:00", "15:00", "17:00"):
+                    if rng.random() < 0.45:
+                        continue
+                    svc = rng.choice([s for s in offered if s.duration_minutes <= 90] or offered)
+                    start_at = _at(day, start, tz)
+                    end_at = start_at + timedelta(minutes=svc.duration_minutes)
+                    block_end = end_at + timedelta(minutes=svc.buffer_minutes)
+                    if day.weekday() == 5 and start in ("15:00", "17:00"):
+                        continue
+                    if start_at.astimezone(UTC) < now:
+                        status = rng.choices(["completed", "no_show", "cancelled"], [85, 5, 10])[0]
+                    elif start_at.astimezone(UTC) < now + timedelta(hours=2):
+                        continue
+                    else:
+                        status = rng.choices(["confirmed", "cancelled"], [92, 8])[0]
+                    db.session.add(Booking(
+                        location_id=m.location_id, master_id=m.id, service_id=svc.id,
+                        client_id=rng.choice(clients).id, status=status, start_at=start_at, end_at=end_at,
+                        block_end_at=block_end, local_start=start_at.replace(tzinfo=None), timezone=tz,
+                        duration_minutes=svc.duration_minutes, buffer_minutes=svc.buffer_minutes,
+                        price=svc.price, currency=svc.currency, source="staff",
+                        created_at=min(now, start_at.astimezone(UTC)) - timedelta(days=2),
+                        cancelled_by="client" if status == "cancelled" else None,
+                    ))
+                    count += 1
+        db.session.flush()
+    return f"2 locations, {len(services)} services, {len(masters)} masters, {len(clients)} clients, {count} bookings"

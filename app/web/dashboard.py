@@ -1,0 +1,73 @@
+"""One login/logout/guard for every dashboard host (admin, owner, manager, master).
+
+Each host has its own login page and its own host-only session cookie; the guard lets a
+user in only with the host's role and, on a business host, only for that business.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from app.accounts.forms import LoginForm
+from app.accounts.services import authenticate
+from app.core.errors import InvalidCredentials
+from app.extensions import limiter
+
+
+def _safe_next(target: str | None, fallback: str) -> str:
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
+
+
+def make_dashboard(name: str, roles: tuple[str, ...], title) -> Blueprint:  # noqa: ANN001
+    bp = Blueprint(name, __name__)
+    public_endpoints = {f"{name}.login", f"{name}.logout"}
+
+    @bp.before_request
+    def _guard():
+        if request.endpoint in public_endpoints:
+            return None
+        tenant = g.get("tenant")
+        if (
+            not current_user.is_authenticated
+            or current_user.role not in roles
+            or (tenant is not None and current_user.tenant_id != tenant.id)
+            or (tenant is None and current_user.tenant_id is not None)
+        ):
+            if current_user.is_authenticated:
+                logout_user()
+            return redirect(url_for(f"{name}.login", next=request.full_path.rstrip("?")))
+        g.actor_language = current_user.language
+        return None
+
+    @bp.route("/login", methods=["GET", "POST"])
+    @limiter.limit("10 per minute", methods=["POST"])
+    def login():
+        form = LoginForm()
+        tenant = g.get("tenant")
+        if form.validate_on_submit():
+            try:
+                user = authenticate(form.email.data, form.password.data, roles=roles,
+                                    tenant_id=tenant.id if tenant else None)
+            except InvalidCredentials as exc:
+                form.password.errors = [str(exc.message)]
+            else:
+                login_user(user, remember=form.remember.data)
+                return redirect(_safe_next(request.args.get("next"), url_for(f"{name}.index")))
+        status = 401 if form.is_submitted() and form.errors else 200
+        return render_template("auth/login.html", form=form, area=name, title=title, tenant=tenant), status
+
+    @bp.route("/logout", methods=["POST"])
+    def logout():
+        logout_user()
+        flash(_("You have signed out."), "info")
+        return redirect(url_for(f"{name}.login"))
+
+    return bp

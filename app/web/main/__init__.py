@@ -1,0 +1,3 @@
+from app.web.main.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,3 @@
+from app.web.manager.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,3 @@
+from app.web.master.views import bp
+
+__all__ = ["bp"]

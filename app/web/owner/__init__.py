@@ -1,0 +1,3 @@
+from app.web.owner.views import bp
+
+__all__ = ["bp"]

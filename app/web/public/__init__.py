@@ -1,0 +1,3 @@
+from app.web.public.views import bp
+
+__all__ = ["bp"]

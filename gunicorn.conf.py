@@ -1,0 +1,75 @@
+"""Gunicorn settings for production (``gunicorn --config gunicorn.conf.py wsgi:app``).
+
+Everything is read from the environment so that one image serves every deployment:
+
+``PORT``                 port to listen on, on all interfaces (default 8000)
+``WEB_CONCURRENCY``      worker processes (default 2 x CPUs + 1, at most 8)
+``GUNICORN_THREADS``     threads per worker (default 1: plain sync workers)
+``GUNICORN_TIMEOUT``     seconds a request may run before its worker is restarted (default 30)
+``GUNICORN_MAX_REQUESTS`` recycle a worker after this many requests (default 1000, 0 = never)
+``FORWARDED_ALLOW_IPS``  proxies whose X-Forwarded-Proto gunicorn trusts (default loopback
+                         only; docker-compose sets ``*`` because the web container is
+                         reachable from the internal network only, i.e. through nginx)
+``LOG_LEVEL``            gunicorn's error-log level (default info)
+
+Every public top-level value below is a gunicorn setting (the tests check that, so a
+typo cannot be silently ignored by gunicorn's config loader).
+"""
+
+import os
+
+
+def _env_int(name: str, default: int, minimum: int = 0) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SystemExit(f"gunicorn.conf.py: {name} must be an integer, got {raw!r}") from exc
+    if value < minimum:
+        raise SystemExit(f"gunicorn.conf.py: {name} must be >= {minimum}, got {value}")
+    return value
+
+
+def _cpu_count() -> int:
+    # CPUs this process may run on (respects container cpusets), not the host's total.
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def _default_workers(cpus: int | None = None) -> int:
+    cpus = _cpu_count() if cpus is None else cpus
+    return min(2 * cpus + 1, 8)
+
+
+bind = f"0.0.0.0:{_env_int('PORT', 8000, minimum=1)}"
+workers = _env_int("WEB_CONCURRENCY", _default_workers(), minimum=1)
+threads = _env_int("GUNICORN_THREADS", 1, minimum=1)
+
+timeout = _env_int("GUNICORN_TIMEOUT", 30, minimum=1)
+graceful_timeout = 30
+keepalive = 5
+max_requests = _env_int("GUNICORN_MAX_REQUESTS", 1000)
+max_requests_jitter = max_requests // 10
+
+# Heartbeat files on tmpfs: on a disk-backed /tmp (common in containers) the workers'
+# fchmod heartbeat can stall and get healthy workers killed.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+# X-Forwarded-Proto (and friends) are honoured only from these addresses.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "").strip() or "127.0.0.1,::1"
+
+# Logs go to the container's stdout/stderr; the access log shows the client address
+# that nginx forwarded and nginx's request id next to gunicorn's own view.
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+access_log_format = (
+    '%({x-forwarded-for}i)s %(h)s "%(r)s" %(s)s %(b)s %(M)sms '
+    'host=%({host}i)s rid=%({x-request-id}i)s "%(a)s"'
+)
+
+proc_name = "jazyl-web"

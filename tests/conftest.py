@@ -1,0 +1,322 @@
+"""Shared fixtures (flaskr style): app, per-host clients, callable factories, clock.
+
+The suite runs against real parts.  ``TEST_DATABASE_URL``/``TEST_REDIS_URL`` point it at
+PostgreSQL and Redis (``make test`` sets them when the servers answer); without them it
+uses SQLite and the embedded Redis.  Each xdist worker gets its own database and Redis
+database, migrated once with Alembic; tables are emptied after every test.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+from app.core import clock, tenancy
+from app.extensions import db
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+DOMAIN = "localhost:5000"
+
+
+def _worker_index() -> int:
+    name = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(name[2:]) if name[2:].isdigit() else 0
+
+
+def _database_url(tmp: Path) -> str:
+    if not PG_URL:
+        return f"sqlite:///{tmp / 'test.db'}"
+    from app.config import normalize_db_url
+
+    url = sa.engine.make_url(normalize_db_url(PG_URL))
+    name = f"{url.database or 'jazyl'}_test_{_worker_index()}"
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"),
+            {"n": name})
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _redis_url(tmp: Path) -> str:
+    if REDIS_URL:
+        base = REDIS_URL.rsplit("/", 1)[0] if REDIS_URL.count("/") > 2 else REDIS_URL
+        return f"{base}/{1 + _worker_index()}"
+    from app.core.redis import embedded_url
+
+    return embedded_url(tmp)
+
+
+@pytest.fixture(scope="session")
+def app_config(tmp_path_factory) -> dict:
+    tmp = tmp_path_factory.mktemp("instance")
+    return {
+        "DATABASE_URL": _database_url(tmp),
+        "REDIS_URL": _redis_url(tmp),
+        "INSTANCE_DIR": str(tmp),
+        "RQ_KEY_PREFIX": f"test{_worker_index()}:",
+    }
+
+
+@pytest.fixture(scope="session")
+def app(app_config) -> Iterator[Flask]:
+    from flask_migrate import upgrade
+
+    app = create_app("testing", **app_config)
+    with app.app_context():
+        upgrade()
+        app.extensions["redis"].flushdb()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for t in tables:
+                conn.execute(sa.text(f"DELETE FROM {t}"))
+
+
+@pytest.fixture(autouse=True)
+def _clean(app) -> Iterator[None]:
+    ctx = app.app_context()
+    ctx.push()
+    try:
+        yield
+    finally:
+        clock.reset()
+        db.session.rollback()
+        db.session.remove()
+        _empty_tables()
+        app.extensions["redis"].flushdb()
+        ctx.pop()
+
+
+class HostClient:
+    """A test client bound to one host (``owner.demo`` -> ``owner.demo.localhost:5000``)."""
+
+    def __init__(self, client: FlaskClient, sub: str | None):
+        self.client = client
+        self.host = f"{sub}.{DOMAIN}" if sub else DOMAIN
+
+    def __getattr__(self, method):  # noqa: ANN001
+        verb = getattr(self.client, method)
+
+        def call(path, **kwargs):  # noqa: ANN001, ANN003
+            headers = kwargs.pop("headers", {}) or {}
+            headers.setdefault("Host", self.host)
+            return verb(path, headers=headers, **kwargs)
+
+        return call
+
+
+@pytest.fixture
+def host_client(app):  # noqa: ANN001, ANN201
+    """``host_client("owner.demo")`` -> a client whose requests go to that host."""
+    clients: dict[str, HostClient] = {}
+
+    def make(sub: str | None = None) -> HostClient:
+        key = sub or ""
+        if key not in clients:
+            clients[key] = HostClient(app.test_client(), sub)
+        return clients[key]
+
+    return make
+
+
+@pytest.fixture
+def client(host_client):  # noqa: ANN001, ANN201
+    return host_client(None)
+
+
+@pytest.fixture
+def commit():  # noqa: ANN201
+    """Commit what a test set up, so requests (their own sessions) see it."""
+
+    def do() -> None:
+        db.session.commit()
+
+    return do
+
+
+# ---------------------------------------------------------------- factories
+
+
+@pytest.fixture
+def create_tenant():  # noqa: ANN201
+    from app.tenants.models import Location, Tenant
+
+    counter = iter(range(1, 10_000))
+
+    def make(subdomain: str | None = None, *, status: str = "active", timezone: str = "Asia/Almaty",
+             with_location: bool = True, **fields) -> Tenant:  # noqa: ANN003
+        n = next(counter)
+        tenant = Tenant(name=fields.pop("name", f"Salon {n}"), subdomain=subdomain or f"salon{n}",
+                        status=status, timezone=timezone, currency=fields.pop("currency", "KZT"), **fields)
+        db.session.add(tenant)
+        db.session.flush()
+        if with_location:
+            with tenancy.tenant_scope(tenant.id):
+                db.session.add(Location(tenant_id=tenant.id, name="Main", address="Abay 1", timezone=timezone))
+                db.session.flush()
+        return tenant
+
+    return make
+
+
+@pytest.fixture
+def create_user():  # noqa: ANN201
+    from app.accounts.models import User
+    from app.core.auth import hash_password
+
+    def make(tenant=None, *, role: str = "owner", email: str | None = None, password: str = "password123",  # noqa: ANN001
+             location_id: int | None = None, language: str = "en", **fields) -> User:  # noqa: ANN003
+        user = User(email=email or f"{role}{os.urandom(3).hex()}@example.com", name=fields.pop("name", role.title()),
+                    role=role, tenant_id=tenant.id if tenant else None, location_id=location_id,
+                    password_hash=hash_password(password), language=language, **fields)
+        db.session.add(user)
+        db.session.flush()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def create_service():  # noqa: ANN201
+    from app.catalog.models import Service, ServiceLocation
+    from app.tenants.models import Location
+
+    def make(tenant, *, name: str = "Haircut", duration: int = 60, buffer: int = 0, price: str = "5000",  # noqa: ANN001
+             locations=None, **fields) -> Service:  # noqa: ANN001, ANN003
+        with tenancy.tenant_scope(tenant.id):
+            svc = Service(name=name, duration_minutes=duration, buffer_minutes=buffer, price=Decimal(price),
+                          currency=tenant.currency, tenant_id=tenant.id, **fields)
+            db.session.add(svc)
+            db.session.flush()
+            locs = locations or db.session.scalars(sa.select(Location)).all()
+            for loc in locs:
+                db.session.add(ServiceLocation(tenant_id=tenant.id, service_id=svc.id, location_id=loc.id))
+            db.session.flush()
+        return svc
+
+    return make
+
+
+@pytest.fixture
+def create_master():  # noqa: ANN201
+    from app.catalog.models import Master, MasterService
+    from app.scheduling.models import WorkingHours
+    from app.tenants.models import Location
+
+    def make(tenant, *, name: str = "Aigerim", services=(), location=None, user=None,  # noqa: ANN001
+             hours=((time(9), time(13)), (time(14), time(18))), weekdays=range(7), **fields) -> Master:  # noqa: ANN003
+        with tenancy.tenant_scope(tenant.id):
+            loc = location or db.session.scalars(sa.select(Location).order_by(Location.id)).first()
+            m = Master(name=name, location_id=loc.id, tenant_id=tenant.id, user_id=user.id if user else None,
+                       **fields)
+            db.session.add(m)
+            db.session.flush()
+            for s in services:
+                db.session.add(MasterService(tenant_id=tenant.id, master_id=m.id, service_id=s.id))
+            for wd in weekdays:
+                for start, end in hours:
+                    db.session.add(WorkingHours(tenant_id=tenant.id, master_id=m.id, weekday=wd,
+                                                start_time=start, end_time=end))
+            db.session.flush()
+        return m
+
+    return make
+
+
+@pytest.fixture
+def create_client():  # noqa: ANN201
+    from app.accounts.models import Client
+
+    counter = iter(range(1000, 9999))
+
+    def make(tenant, *, phone: str | None = None, name: str = "Client", language: str = "en") -> Client:  # noqa: ANN001
+        with tenancy.tenant_scope(tenant.id):
+            c = Client(tenant_id=tenant.id, phone=phone or f"+7701555{next(counter):04d}", name=name,
+                       language=language)
+            db.session.add(c)
+            db.session.flush()
+        return c
+
+    return make
+
+
+@pytest.fixture
+def create_booking(create_client):  # noqa: ANN001, ANN201
+    """Insert a booking row directly (no service rules): for tests of queries and constraints."""
+    from zoneinfo import ZoneInfo
+
+    from app.bookings.models import Booking
+
+    def make(tenant, master, service, start: datetime, *, status: str = "confirmed", client=None,  # noqa: ANN001
+             **fields) -> Booking:  # noqa: ANN003
+        client = client or create_client(tenant)
+        with tenancy.tenant_scope(tenant.id):
+            tz = master.location.timezone
+            end = start + timedelta(minutes=service.duration_minutes)
+            b = Booking(tenant_id=tenant.id, location_id=master.location_id, master_id=master.id,
+                        service_id=service.id, client_id=client.id, status=status, start_at=start, end_at=end,
+                        block_end_at=end + timedelta(minutes=service.buffer_minutes),
+                        local_start=start.astimezone(ZoneInfo(tz)).replace(tzinfo=None), timezone=tz,
+                        duration_minutes=service.duration_minutes, buffer_minutes=service.buffer_minutes,
+                        price=service.price, currency=service.currency, **fields)
+            db.session.add(b)
+            db.session.flush()
+        return b
+
+    return make
+
+
+@pytest.fixture
+def frozen_now():  # noqa: ANN201
+    """``frozen_now(datetime)`` pins the app's clock for the rest of the test."""
+
+    def freeze(at: datetime) -> datetime:
+        clock.freeze(at if at.tzinfo else at.replace(tzinfo=UTC))
+        return clock.now()
+
+    return freeze
+
+
+@pytest.fixture
+def count_queries(app):  # noqa: ANN001, ANN201
+    """``with count_queries() as q: ...; q.count`` -- statements sent to the database."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():  # noqa: ANN202
+        class Counter:
+            count = 0
+            statements: list[str] = []
+
+        def before(conn, cursor, statement, *args):  # noqa: ANN001
+            Counter.count += 1
+            Counter.statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield Counter
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", before)
+
+    return counting

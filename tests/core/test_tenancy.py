@@ -1,0 +1,99 @@
+"""Tenancy fails closed: automatic filtering, stamping, and database-level references."""
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import select
+
+from app.bookings.models import Booking
+from app.catalog.models import Master, Service
+from app.core.tenancy import TenantScopeError, tenant_scope, unscoped
+from app.extensions import db
+from app.tenants.models import Location
+
+
+@pytest.fixture
+def two_tenants(create_tenant, create_service, create_master, create_booking):
+    a, b = create_tenant("alpha"), create_tenant("beta")
+    sa_, sb = create_service(a, name="A cut"), create_service(b, name="B cut")
+    ma, mb = create_master(a, name="Anna", services=[sa_]), create_master(b, name="Bella", services=[sb])
+    start = datetime(2030, 1, 7, 6, 0, tzinfo=UTC)
+    create_booking(a, ma, sa_, start)
+    create_booking(b, mb, sb, start)
+    db.session.commit()
+    return a, b
+
+
+def test_query_under_tenant_a_never_returns_tenant_b_rows(two_tenants):
+    a, b = two_tenants
+    with tenant_scope(a.id):
+        assert {m.name for m in db.session.scalars(select(Master))} == {"Anna"}
+        assert {s.name for s in db.session.scalars(select(Service))} == {"A cut"}
+        assert all(bk.tenant_id == a.id for bk in db.session.scalars(select(Booking)))
+        assert db.session.scalar(select(sa.func.count(Booking.id))) == 1
+    with tenant_scope(b.id):
+        assert {m.name for m in db.session.scalars(select(Master))} == {"Bella"}
+
+
+def test_get_by_id_of_other_tenant_returns_nothing(two_tenants):
+    a, b = two_tenants
+    a_id = a.id
+    with unscoped():
+        b_master_id = db.session.scalar(select(Master.id).where(Master.tenant_id == b.id))
+    db.session.expunge_all()
+    with tenant_scope(a_id):
+        assert db.session.scalar(select(Master).where(Master.id == b_master_id)) is None
+
+
+def test_relationship_loads_are_filtered_too(two_tenants):
+    a_id = two_tenants[0].id
+    db.session.expunge_all()
+    with tenant_scope(a_id):
+        master = db.session.scalars(select(Master)).one()
+        assert [s.name for s in master.services] == ["A cut"]
+        booking = db.session.scalars(select(Booking)).one()
+        assert booking.master.name == "Anna" and booking.client.tenant_id == a_id
+
+
+def test_unscoped_query_of_tenant_model_raises(two_tenants):
+    db.session.expunge_all()
+    with pytest.raises(TenantScopeError):
+        db.session.scalars(select(Master)).all()
+    with pytest.raises(TenantScopeError):
+        db.session.execute(sa.update(Master).values(name="x"))
+
+
+def test_explicit_unscoped_block_sees_every_tenant(two_tenants):
+    with unscoped():
+        assert db.session.scalar(select(sa.func.count(Master.id))) == 2
+
+
+def test_new_rows_get_tenant_from_scope_and_cannot_cross(two_tenants):
+    a, b = two_tenants
+    with tenant_scope(a.id):
+        loc = Location(name="Second", timezone="Asia/Almaty")
+        db.session.add(loc)
+        db.session.flush()
+        assert loc.tenant_id == a.id
+        db.session.add(Location(name="Sneaky", timezone="UTC", tenant_id=b.id))
+        with pytest.raises(TenantScopeError):
+            db.session.flush()
+    db.session.rollback()
+    db.session.add(Location(name="Orphan", timezone="UTC"))
+    with pytest.raises(TenantScopeError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_database_refuses_booking_pointing_at_another_tenants_master(two_tenants):
+    a, b = two_tenants
+    with unscoped():
+        booking = db.session.scalars(select(Booking).where(Booking.tenant_id == a.id)).one()
+        other_master = db.session.scalar(select(Master.id).where(Master.tenant_id == b.id))
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(sa.text("PRAGMA foreign_keys=ON"))
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.execute(sa.text("UPDATE bookings SET master_id = :m WHERE id = :id"),
+                           {"m": other_master, "id": booking.id})
+        db.session.flush()
+    db.session.rollback()
