@@ -11,6 +11,12 @@ from app.extensions import db
 
 
 def init_app(app: Flask) -> None:
+    from app.bookings.commands import register as register_booking_commands
+    from app.notifications.commands import register as register_notification_commands
+
+    register_booking_commands(app)
+    register_notification_commands(app)
+
     @app.cli.command("create-admin")
     @click.option("--email", prompt=True, help="Super admin's email.")
     @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,

@@ -34,3 +34,23 @@ def load_user_by_session_id(session_id: str) -> User | None:
     if user is None or user.get_id() != session_id:
         return None
     return user
+
+
+def find_or_create_client(phone_e164: str, *, name: str | None = None, language: str | None = None):  # noqa: ANN201
+    """The tenant's client with this phone (already E.164), created on first contact.
+
+    Runs inside the tenant scope; a known client keeps their name unless a new one is given.
+    """
+    from app.accounts.models import Client
+
+    client = db.session.scalar(select(Client).where(Client.phone == phone_e164))
+    if client is None:
+        client = Client(phone=phone_e164, name=(name or "").strip(), language=language or "en")
+        db.session.add(client)
+        db.session.flush()
+    else:
+        if name and name.strip():
+            client.name = name.strip()
+        if language:
+            client.language = language
+    return client
