@@ -40,9 +40,13 @@ def local_date(value: datetime | None, tz: str, fmt: str = "full") -> str:
 
 
 def money(amount: Decimal | str | None, currency: str) -> str:
+    """Prices as people write them: "9 000 ₸", with kopecks/tiyn only when there are some."""
     if amount is None:
         return ""
-    return format_currency(Decimal(amount), currency)
+    value = Decimal(amount)
+    if value == value.to_integral_value():
+        return format_currency(value, currency, format="#,##0\xa0¤", currency_digits=False)
+    return format_currency(value, currency)
 
 
 def init_app(app: Flask) -> None:
