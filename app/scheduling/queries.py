@@ -1,0 +1,210 @@
+"""Bulk loaders for availability: two round trips per uncached request.
+
+1. :func:`bookable_masters` -- the masters who can take the service (they perform it and
+   their location offers it), with their location's zone, their availability version, the
+   tenant's cache version and the service's duration/buffer, in one row per master.
+2. :func:`calendar_rows` -- weekly hours, date overrides, time off and blocking bookings of
+   those masters for the date range, as one ``UNION ALL``.
+
+The statements are built once with bound parameters (SQLAlchemy then reuses their compiled
+form), select plain columns from the mapped tables and take ``tenant_id`` explicitly (they
+are Core statements, so the ORM tenant filter does not apply; the explicit ``tenant_id``
+keeps them tenant-safe and on the ``(tenant_id, master_id, ...)`` indexes).  Bookings are
+bounded on ``start_at`` from both sides (a booking cannot be longer than
+:data:`MAX_BLOCK`), so the index range scanned does not grow with past history.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from functools import cache
+
+from sqlalchemy import JSON, Date, Integer, Time, and_, bindparam, cast, literal, null, select, union_all, update
+
+from app.bookings.models import BLOCKING_STATUSES, Booking
+from app.catalog.models import Master, MasterService, Service, ServiceLocation
+from app.core.types import UTCDateTime
+from app.extensions import db
+from app.scheduling.models import ScheduleOverride, TimeOff, WorkingHours
+from app.tenants.models import Location, Tenant
+
+# The longest possible blocked interval of one booking: 720 min service + 240 min buffer.
+MAX_BLOCK = timedelta(minutes=720 + 240)
+
+_S = Service.__table__.c
+_M = Master.__table__.c
+_L = Location.__table__.c
+_MS = MasterService.__table__.c
+_SL = ServiceLocation.__table__.c
+_WH = WorkingHours.__table__.c
+_OV = ScheduleOverride.__table__.c
+_TO = TimeOff.__table__.c
+_B = Booking.__table__.c
+_T = Tenant.__table__.c
+
+KIND_HOURS, KIND_OVERRIDE, KIND_TIME_OFF, KIND_BUSY = 0, 1, 2, 3
+
+
+def service_row(tenant_id: int, service_id: int):
+    stmt = _service_stmt()
+    return db.session.execute(stmt, {"tenant_id": tenant_id, "service_id": service_id}).first()
+
+
+@cache
+def _service_stmt():
+    return select(_S.id, _S.duration_minutes, _S.buffer_minutes, _S.active).where(
+        _S.tenant_id == bindparam("tenant_id"), _S.id == bindparam("service_id"))
+
+
+@cache
+def _masters_stmt(by_master: bool, by_location: bool, include_inactive: bool):
+    sid = bindparam("service_id")
+    stmt = (
+        select(_M.id, _M.schedule_version, _M.location_id, _L.timezone, _S.duration_minutes, _S.buffer_minutes)
+        .select_from(Master.__table__)
+        .join(Location.__table__, and_(_L.tenant_id == _M.tenant_id, _L.id == _M.location_id))
+        .join(MasterService.__table__, and_(_MS.tenant_id == _M.tenant_id, _MS.master_id == _M.id,
+                                            _MS.service_id == sid))
+        .join(ServiceLocation.__table__, and_(_SL.tenant_id == _M.tenant_id, _SL.service_id == sid,
+                                              _SL.location_id == _M.location_id))
+        .join(Service.__table__, and_(_S.tenant_id == _M.tenant_id, _S.id == sid))
+        .where(_M.tenant_id == bindparam("tenant_id"))
+        .order_by(_M.id)
+    )
+    if not include_inactive:
+        stmt = stmt.where(_M.active.is_(True), _L.active.is_(True), _S.active.is_(True))
+    if by_master:
+        stmt = stmt.where(_M.id == bindparam("master_id"))
+    if by_location:
+        stmt = stmt.where(_M.location_id == bindparam("location_id"))
+    return stmt
+
+
+def bookable_masters(tenant_id: int, service_id: int, *, master_id: int | None = None,
+                     location_id: int | None = None, include_inactive: bool = False) -> list:
+    """Rows (id, schedule_version, location_id, timezone, duration_minutes, buffer_minutes) of
+    the masters who can take the (active) service."""
+    if not include_inactive and _is_postgres():
+        return _execute_prepared("jazyl_avail_masters_v1", _PG_MASTERS, _PG_MASTERS_TYPES,
+                                 (tenant_id, service_id, master_id, location_id))
+    stmt = _masters_stmt(master_id is not None, location_id is not None, include_inactive)
+    params = {"tenant_id": tenant_id, "service_id": service_id}
+    if master_id is not None:
+        params["master_id"] = master_id
+    if location_id is not None:
+        params["location_id"] = location_id
+    return list(db.session.execute(stmt, params))
+
+
+# ---------------------------------------------------------------- PostgreSQL prepared statements
+#
+# The availability queries are small and fast to execute (~0.1 ms) but a join of five
+# tables costs more to *plan* than to run.  On PostgreSQL they are therefore PREPAREd once
+# per database connection (prepared statements live as long as the connection, across
+# transactions) and EXECUTEd, so the planner's work is amortised (generic plans).  Same
+# semantics as the Core statements used on SQLite; ``tenant_id`` is always the first
+# parameter.
+
+_PG_MASTERS_TYPES = "int, int, int, int"
+_PG_MASTERS = """
+SELECT m.id, m.schedule_version, m.location_id, l.timezone, s.duration_minutes, s.buffer_minutes
+FROM masters m
+JOIN locations l ON l.tenant_id = m.tenant_id AND l.id = m.location_id
+JOIN services s ON s.tenant_id = m.tenant_id AND s.id = $2
+WHERE m.tenant_id = $1 AND m.active AND l.active AND s.active
+  AND ($3::int IS NULL OR m.id = $3) AND ($4::int IS NULL OR m.location_id = $4)
+  AND EXISTS (SELECT 1 FROM master_services ms
+              WHERE ms.tenant_id = $1 AND ms.master_id = m.id AND ms.service_id = $2)
+  AND EXISTS (SELECT 1 FROM service_locations sl
+              WHERE sl.tenant_id = $1 AND sl.service_id = $2 AND sl.location_id = m.location_id)
+ORDER BY m.id
+"""
+
+_PG_CALENDAR_TYPES = "int, int[], date, date, timestamptz, timestamptz, timestamptz, int"
+_PG_CALENDAR = """
+SELECT 0 AS kind, master_id, weekday::int AS weekday, start_time AS t1, end_time AS t2,
+       NULL::date AS day, NULL::json AS intervals, NULL::timestamptz AS s, NULL::timestamptz AS e
+  FROM working_hours WHERE tenant_id = $1 AND master_id = ANY($2)
+UNION ALL
+SELECT 1, master_id, NULL, NULL, NULL, date, intervals, NULL, NULL
+  FROM schedule_overrides WHERE tenant_id = $1 AND master_id = ANY($2) AND date >= $3 AND date <= $4
+UNION ALL
+SELECT 2, master_id, NULL, NULL, NULL, NULL, NULL, start_at, end_at
+  FROM time_off WHERE tenant_id = $1 AND master_id = ANY($2) AND start_at < $6 AND end_at > $5
+UNION ALL
+SELECT 3, master_id, NULL, NULL, NULL, NULL, NULL, start_at, block_end_at
+  FROM bookings WHERE tenant_id = $1 AND master_id = ANY($2) AND start_at >= $7 AND start_at < $6
+   AND block_end_at > $5 AND status IN ({statuses}) AND id <> $8
+""".format(statuses=", ".join(f"'{s}'" for s in BLOCKING_STATUSES))
+
+
+def _is_postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _execute_prepared(name: str, sql: str, types: str, args: tuple) -> list:
+    conn = db.session.connection()
+    prepared = conn.connection.info.setdefault("jazyl_prepared", set())
+    if name not in prepared:
+        conn.exec_driver_sql(f"PREPARE {name} ({types}) AS {sql}")
+        prepared.add(name)
+    placeholders = ", ".join(["%s"] * len(args))
+    return list(conn.exec_driver_sql(f"EXECUTE {name} ({placeholders})", args))
+
+
+@cache
+def _calendar_stmt():
+    tid, ids = bindparam("tenant_id"), bindparam("master_ids", expanding=True)
+    start, end = bindparam("range_start", type_=UTCDateTime), bindparam("range_end", type_=UTCDateTime)
+    # Typed NULLs: PostgreSQL resolves UNION column types pairwise, and NULL UNION NULL is text.
+    no_time, no_date = cast(null(), Time), cast(null(), Date)
+    no_json, no_ts, no_int = cast(null(), JSON), cast(null(), UTCDateTime), cast(null(), Integer)
+    hours = select(literal(KIND_HOURS, Integer).label("kind"), _WH.master_id.label("master_id"),
+                   _WH.weekday.label("weekday"), _WH.start_time.label("t1"), _WH.end_time.label("t2"),
+                   no_date.label("day"), no_json.label("intervals"), no_ts.label("s"), no_ts.label("e")
+                   ).where(_WH.tenant_id == tid, _WH.master_id.in_(ids))
+    overrides = select(literal(KIND_OVERRIDE, Integer), _OV.master_id, no_int, no_time, no_time, _OV.date,
+                       _OV.intervals, no_ts, no_ts
+                       ).where(_OV.tenant_id == tid, _OV.master_id.in_(ids), _OV.date >= bindparam("day_from"),
+                               _OV.date <= bindparam("day_to"))
+    off = select(literal(KIND_TIME_OFF, Integer), _TO.master_id, no_int, no_time, no_time, no_date, no_json,
+                 _TO.start_at, _TO.end_at
+                 ).where(_TO.tenant_id == tid, _TO.master_id.in_(ids), _TO.start_at < end, _TO.end_at > start)
+    busy = select(literal(KIND_BUSY, Integer), _B.master_id, no_int, no_time, no_time, no_date, no_json,
+                  _B.start_at, _B.block_end_at
+                  ).where(_B.tenant_id == tid, _B.master_id.in_(ids),
+                          _B.start_at >= bindparam("busy_floor", type_=UTCDateTime), _B.start_at < end,
+                          _B.block_end_at > start, _B.status.in_(BLOCKING_STATUSES),
+                          _B.id != bindparam("exclude_id"))
+    return union_all(hours, overrides, off, busy)
+
+
+def calendar_rows(tenant_id: int, master_ids: Iterable[int], day_from: date, day_to: date,
+                  range_start: datetime, range_end: datetime, exclude_booking_id: int | None = None) -> list:
+    """One round trip: rows (kind, master_id, weekday, t1, t2, day, intervals, s, e) where
+    kind 0 = weekly hours, 1 = date override, 2 = time off, 3 = blocking booking."""
+    if _is_postgres():
+        return _execute_prepared("jazyl_avail_calendar_v1", _PG_CALENDAR, _PG_CALENDAR_TYPES, (
+            tenant_id, list(master_ids), day_from, day_to, range_start, range_end, range_start - MAX_BLOCK,
+            exclude_booking_id or 0))
+    params = {"tenant_id": tenant_id, "master_ids": list(master_ids), "day_from": day_from, "day_to": day_to,
+              "range_start": range_start, "range_end": range_end, "busy_floor": range_start - MAX_BLOCK,
+              "exclude_id": exclude_booking_id or 0}
+    return list(db.session.execute(_calendar_stmt(), params))
+
+
+def bump_master_versions(tenant_id: int, master_ids: Iterable[int]) -> None:
+    """Invalidate cached availability of these masters (same transaction as the write).
+
+    On PostgreSQL the row lock this takes also serializes writers of one master until
+    commit; on SQLite the first write of the transaction takes the database write lock.
+    """
+    ids = sorted({int(m) for m in master_ids})
+    if ids:
+        db.session.execute(update(Master.__table__).where(_M.tenant_id == tenant_id, _M.id.in_(ids))
+                           .values(schedule_version=_M.schedule_version + 1))
+
+
+def bump_tenant_version(tenant_id: int) -> None:
+    db.session.execute(update(Tenant.__table__).where(_T.id == tenant_id)
+                       .values(cache_version=_T.cache_version + 1))
