@@ -57,7 +57,9 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY") or None
     DATABASE_URL = os.environ.get("DATABASE_URL") or None
     REDIS_URL = os.environ.get("REDIS_URL") or None
-    RQ_KEY_PREFIX = os.environ.get("RQ_KEY_PREFIX", "")
+    # Queue-name prefix (several deployments on one Redis). RQ itself reads RQ_KEY_PREFIX from the
+    # environment for its key namespace (Redis Cluster); the two are independent.
+    RQ_QUEUE_PREFIX = os.environ.get("RQ_QUEUE_PREFIX", "")
 
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     MAX_CONTENT_LENGTH = 1024 * 1024
@@ -83,6 +85,13 @@ class Config:
 
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_DEFAULT = os.environ.get("RATELIMIT_DEFAULT", "100 per minute")
+    # Stricter/looser API limits (app.core.ratelimit): staff per user, login, verification, registration.
+    RATELIMIT_STAFF = os.environ.get("RATELIMIT_STAFF", "1000 per minute")
+    RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")
+    RATELIMIT_LOGIN_EMAIL = os.environ.get("RATELIMIT_LOGIN_EMAIL", "5 per minute")
+    RATELIMIT_VERIFY_PHONE = os.environ.get("RATELIMIT_VERIFY_PHONE", "5 per 10 minutes")
+    RATELIMIT_VERIFY_IP = os.environ.get("RATELIMIT_VERIFY_IP", "20 per 10 minutes")
+    RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "5 per hour")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True  # a Redis outage must not take the site down with it
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
@@ -24,13 +25,19 @@ class RegisterBusinessForm(FlaskForm):
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=500)])
     description = TextAreaField(_l("About the business"), validators=[Optional(), Length(max=2000)])
-    language = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
-    timezone = SelectField(_l("Time zone"), choices=[
-        ("Asia/Almaty", "Asia/Almaty"), ("Asia/Aqtobe", "Asia/Aqtobe"), ("Asia/Aqtau", "Asia/Aqtau"),
-        ("Asia/Oral", "Asia/Oral"), ("Asia/Qyzylorda", "Asia/Qyzylorda"), ("Asia/Atyrau", "Asia/Atyrau"),
-        ("Europe/Moscow", "Europe/Moscow"), ("Europe/Samara", "Europe/Samara"),
-        ("Asia/Yekaterinburg", "Asia/Yekaterinburg"), ("Asia/Novosibirsk", "Asia/Novosibirsk"),
-        ("Asia/Tashkent", "Asia/Tashkent"), ("Asia/Bishkek", "Asia/Bishkek"), ("UTC", "UTC"),
-    ])
-    currency = SelectField(_l("Currency"), choices=[("KZT", "KZT ₸"), ("RUB", "RUB ₽"), ("USD", "USD $"),
-                                                     ("UZS", "UZS"), ("KGS", "KGS")])
+    language = SelectField(_l("Language"), choices=[SelectChoice(k, v) for k, v in LANGUAGE_NAMES.items()])
+    timezone = SelectField(_l("Time zone"), choices=[SelectChoice(z) for z in (
+        "Asia/Almaty", "Asia/Aqtobe", "Asia/Aqtau", "Asia/Oral", "Asia/Qyzylorda", "Asia/Atyrau",
+        "Europe/Moscow", "Europe/Samara", "Asia/Yekaterinburg", "Asia/Novosibirsk", "Asia/Tashkent",
+        "Asia/Bishkek", "UTC")])
+    currency = SelectField(_l("Currency"), choices=[
+        SelectChoice("KZT", "KZT ₸"), SelectChoice("RUB", "RUB ₽"), SelectChoice("USD", "USD $"),
+        SelectChoice("UZS", "UZS"), SelectChoice("KGS", "KGS")])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=72)])

@@ -27,7 +27,7 @@ def authenticate(email: str, password: str, *, roles: tuple[str, ...] | None = N
 
 def load_user_by_session_id(session_id: str) -> User | None:
     try:
-        uid, stamp = session_id.split(":", 1)
+        uid, _stamp = session_id.split(":", 1)
         user = db.session.get(User, int(uid))
     except (ValueError, TypeError):
         return None
@@ -36,7 +36,7 @@ def load_user_by_session_id(session_id: str) -> User | None:
     return user
 
 
-def find_or_create_client(phone_e164: str, *, name: str | None = None, language: str | None = None):  # noqa: ANN201
+def find_or_create_client(phone_e164: str, *, name: str | None = None, language: str | None = None):
     """The tenant's client with this phone (already E.164), created on first contact.
 
     Runs inside the tenant scope; a known client keeps their name unless a new one is given.
@@ -54,3 +54,205 @@ def find_or_create_client(phone_e164: str, *, name: str | None = None, language:
         if language:
             client.language = language
     return client
+
+
+# ---------------------------------------------------------------- API tokens (see app.accounts.tokens)
+
+
+def issue_tokens(user: User) -> dict:
+    from app.accounts import tokens
+
+    return tokens.issue_tokens(user)
+
+
+def refresh(refresh_token: str) -> tuple[User, dict]:
+    from app.accounts import tokens
+
+    return tokens.rotate(refresh_token)
+
+
+def logout(claims: dict, refresh_token: str | None = None) -> None:
+    from app.accounts import tokens
+
+    tokens.logout(claims, refresh_token)
+
+
+def start_client_verification(tenant, phone: str, language: str | None = None,
+                              fallback_language: str | None = None) -> None:
+    from app.accounts import clients
+
+    clients.start_client_verification(tenant, phone, language, fallback_language)
+
+
+def complete_client_verification(tenant, phone: str, code: str, name: str | None = None,
+                                 language: str | None = None):
+    from app.accounts import clients
+
+    return clients.complete_client_verification(tenant, phone, code, name=name, language=language)
+
+
+def client_from_token(tenant, token: str):
+    from app.accounts import clients
+
+    return clients.client_from_token(tenant, token)
+
+
+# ---------------------------------------------------------------- passwords
+
+_RESET_SALT = "password-reset"
+
+
+def _reset_serializer():
+    from flask import current_app
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_RESET_SALT)
+
+
+def _password_fingerprint(user: User) -> str:
+    import hashlib
+
+    return hashlib.sha256((user.password_hash or "none").encode()).hexdigest()[:20]
+
+
+def make_reset_token(user: User) -> str:
+    """Signed, time-limited, and dead as soon as the password changes (fingerprint)."""
+    return _reset_serializer().dumps({"uid": user.id, "pw": _password_fingerprint(user)})
+
+
+def reset_url(user: User, token: str) -> str:
+    """The reset page on the user's own dashboard host."""
+    from flask import current_app
+
+    scheme = current_app.config.get("PREFERRED_URL_SCHEME", "http")
+    server = current_app.config["SERVER_NAME"]
+    host = f"admin.{server}" if user.tenant_id is None else f"{user.role}.{user.tenant.subdomain}.{server}"
+    return f"{scheme}://{host}/reset/{token}"
+
+
+def request_password_reset(email: str, *, tenant_id: int | None = None,
+                           roles: tuple[str, ...] | None = None) -> None:
+    """Email a reset link if the account exists; the caller answers the same either way."""
+    from app.notifications import events
+
+    user = db.session.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
+    if user is None or not user.active:
+        return
+    if roles is not None and user.role not in roles:
+        return
+    if tenant_id is not None and user.tenant_id != tenant_id:
+        return
+    events.password_reset(user, reset_url(user, make_reset_token(user)))
+
+
+def user_for_reset_token(token: str, max_age: int | None = None) -> User | None:
+    from flask import current_app
+    from itsdangerous import BadSignature
+
+    max_age = max_age or int(current_app.config.get("PASSWORD_RESET_MAX_AGE", 3600 * 24))
+    try:
+        data = _reset_serializer().loads(token, max_age=max_age)
+    except BadSignature:  # includes SignatureExpired
+        return None
+    user = db.session.get(User, int(data.get("uid", 0))) if isinstance(data, dict) else None
+    if user is None or not user.active or data.get("pw") != _password_fingerprint(user):
+        return None
+    return user
+
+
+def _set_password(user: User, new_password: str) -> None:
+    from app.accounts import tokens
+    from app.core.auth import hash_password
+    from app.tenants.services import validate_password
+
+    validate_password(new_password)
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    tokens.revoke_user_tokens(user)
+    db.session.flush()
+
+
+def reset_password(token: str, new_password: str) -> User:
+    from flask_babel import lazy_gettext as _l
+
+    from app.core.errors import ValidationError
+
+    user = user_for_reset_token(token)
+    if user is None:
+        raise ValidationError.field("token", _l("This link is invalid or has expired. Ask for a new one."))
+    _set_password(user, new_password)
+    _audit_password(user, "user.password_reset")
+    return user
+
+
+def change_password(user: User, old_password: str, new_password: str) -> User:
+    from flask_babel import lazy_gettext as _l
+
+    from app.core.errors import ValidationError
+
+    if not check_password(old_password or "", user.password_hash):
+        raise ValidationError.field("old_password", _l("The current password is wrong."))
+    _set_password(user, new_password)
+    _audit_password(user, "user.password_change")
+    return user
+
+
+def _audit_password(user: User, action: str) -> None:
+    from app.audit.services import Actor, record
+
+    record(Actor.for_user(user), action, "user", user.id, tenant_id=user.tenant_id)
+
+
+# ---------------------------------------------------------------- staff
+
+
+def create_manager(tenant, actor, data: dict) -> User:
+    """An owner adds a manager for one location; without a password an invitation
+    (a password-reset link) is emailed instead."""
+    from flask_babel import lazy_gettext as _l
+
+    from app.audit.services import record, snapshot
+    from app.core.auth import ROLE_MANAGER, ROLE_OWNER, hash_password
+    from app.core.errors import EmailTaken, Forbidden, ValidationError
+    from app.core.validation import is_valid_email
+    from app.tenants.models import Location
+    from app.tenants.services import email_in_use, validate_password
+
+    if actor.role != ROLE_OWNER or actor.tenant_id != tenant.id:
+        raise Forbidden()
+    errors: dict[str, list] = {}
+    name = (data.get("name") or "").strip()
+    if not name:
+        errors.setdefault("name", []).append(_l("Enter a name."))
+    email = (data.get("email") or "").strip().lower()
+    if not is_valid_email(email):
+        errors.setdefault("email", []).append(_l("Enter a valid email address."))
+    password = data.get("password")
+    if password:
+        try:
+            validate_password(password)
+        except ValidationError as exc:
+            errors.update(exc.details)
+    location = None
+    if data.get("location_id") is not None:
+        location = db.session.scalar(select(Location).where(Location.id == data["location_id"],
+                                                            Location.tenant_id == tenant.id))
+    if location is None:
+        errors.setdefault("location_id", []).append(_l("Choose a location of this business."))
+    language = data.get("language") or tenant.default_language or "en"
+    if errors:
+        raise ValidationError(errors)
+    if email_in_use(email):
+        raise EmailTaken()
+    user = User(email=email, name=name, role=ROLE_MANAGER, tenant_id=tenant.id, location_id=location.id,
+                password_hash=hash_password(password) if password else None, language=language,
+                phone=data.get("phone") or None)
+    db.session.add(user)
+    db.session.flush()
+    record(actor, "user.create_manager", "user", user.id, tenant_id=tenant.id,
+           after=snapshot(user, ("email", "name", "role", "location_id")))
+    if not password:
+        from app.notifications import events
+
+        events.password_reset(user, reset_url(user, make_reset_token(user)))
+    return user

@@ -26,9 +26,9 @@ def _safe_next(target: str | None, fallback: str) -> str:
     return target
 
 
-def make_dashboard(name: str, roles: tuple[str, ...], title) -> Blueprint:  # noqa: ANN001
+def make_dashboard(name: str, roles: tuple[str, ...], title) -> Blueprint:
     bp = Blueprint(name, __name__)
-    public_endpoints = {f"{name}.login", f"{name}.logout"}
+    public_endpoints = {f"{name}.login", f"{name}.logout", f"{name}.forgot_password", f"{name}.reset_password"}
 
     @bp.before_request
     def _guard():
@@ -69,5 +69,44 @@ def make_dashboard(name: str, roles: tuple[str, ...], title) -> Blueprint:  # no
         logout_user()
         flash(_("You have signed out."), "info")
         return redirect(url_for(f"{name}.login"))
+
+    @bp.route("/forgot", methods=["GET", "POST"])
+    @limiter.limit("5 per minute", methods=["POST"])
+    def forgot_password():
+        from app.accounts.forms import ForgotPasswordForm
+        from app.accounts.services import request_password_reset
+
+        form = ForgotPasswordForm()
+        tenant = g.get("tenant")
+        if form.validate_on_submit():
+            # The same answer whether or not the account exists (no user enumeration).
+            request_password_reset(form.email.data, roles=roles, tenant_id=tenant.id if tenant else None)
+            flash(_("If the address belongs to an account, we have sent a link to set a new password."), "info")
+            return redirect(url_for(f"{name}.login"))
+        return render_template("auth/forgot.html", form=form, area=name, title=title, tenant=tenant)
+
+    @bp.route("/reset/<token>", methods=["GET", "POST"])
+    @limiter.limit("10 per minute", methods=["POST"])
+    def reset_password(token: str):
+        from app.accounts.forms import ResetPasswordForm
+        from app.accounts.services import reset_password as do_reset
+        from app.accounts.services import user_for_reset_token
+        from app.core.errors import ValidationError
+
+        tenant = g.get("tenant")
+        user = user_for_reset_token(token)
+        if user is None or user.role not in roles or (tenant is not None and user.tenant_id != tenant.id):
+            flash(_("This link is invalid or has expired. Ask for a new one."), "error")
+            return redirect(url_for(f"{name}.forgot_password"))
+        form = ResetPasswordForm()
+        if form.validate_on_submit():
+            try:
+                do_reset(token, form.password.data)
+            except ValidationError as exc:
+                form.password.errors = [m for msgs in (exc.details or {}).values() for m in msgs]
+            else:
+                flash(_("Your password is set. Sign in with it now."), "info")
+                return redirect(url_for(f"{name}.login"))
+        return render_template("auth/reset.html", form=form, area=name, title=title, tenant=tenant)
 
     return bp

@@ -1,9 +1,20 @@
-"""API endpoints. Each one: load and authorize, validate, call one service, serialize."""
+"""API endpoints. Each one: load and authorize, validate, call one service, serialize.
+
+The endpoints are split by area (``views_*.py``); this module holds the request checks
+shared by all of them, the public booking endpoints, and the OpenAPI/docs routes.
+"""
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from contextlib import contextmanager
+
+from flask import current_app, g, jsonify, make_response, render_template_string, request, url_for
 
 from app.api.v1 import bp
+from app.api.v1 import schemas as s
+from app.api.v1 import serializers as ser
+from app.api.v1.auth import leave_scope
+from app.api.v1.registry import api, openapi_document
+from app.core import ratelimit, tenancy
 from app.core.errors import BadRequest, NotFound
 from app.core.hosts import require_active_tenant
 from app.tenants.queries import get_tenant_by_subdomain
@@ -11,7 +22,8 @@ from app.tenants.queries import get_tenant_by_subdomain
 
 @bp.before_request
 def _json_body_only():
-    if request.method in ("POST", "PUT", "PATCH") and request.content_length:
+    g.host_tenant = g.get("tenant")
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and (request.content_length or request.data):
         if not request.is_json:
             from werkzeug.exceptions import UnsupportedMediaType
 
@@ -21,26 +33,181 @@ def _json_body_only():
             raise BadRequest()
 
 
-def public_tenant(subdomain: str):  # noqa: ANN201
+bp.teardown_request(leave_scope)
+
+
+def public_tenant(subdomain: str):
+    """The business of a public route; another host's business is not found."""
     tenant = get_tenant_by_subdomain(subdomain)
-    if tenant is None or (g.get("tenant") is not None and g.tenant.id != tenant.id):
+    host = g.get("host_tenant")
+    if tenant is None or (host is not None and host.id != tenant.id):
         raise NotFound()
     g.tenant = tenant
     require_active_tenant()
     return tenant
 
 
-@bp.route("/public/business/<subdomain>")
+@contextmanager
+def scope(tenant):
+    with tenancy.tenant_scope(tenant.id):
+        yield
+
+
+def paginate(items: list, query: dict) -> tuple[list, int]:
+    offset, limit = query.get("offset", 0), query.get("limit", 50)
+    return items[offset:offset + limit], len(items)
+
+
+# ---------------------------------------------------------------- public booking
+
+
+@api("/public/business/<subdomain>", "GET", summary="A business's public profile", tag="Public",
+     response=s.PublicBusiness, errors=(403,))
 def public_business(subdomain: str):
-    from app.core import tenancy
     from app.tenants.queries import list_locations
 
     tenant = public_tenant(subdomain)
-    with tenancy.tenant_scope(tenant.id):
-        locations = list_locations()
-        return jsonify({
+    with scope(tenant):
+        return {
             "id": tenant.id, "name": tenant.name, "subdomain": tenant.subdomain,
-            "description": tenant.description, "currency": tenant.currency, "languages": tenant.languages,
-            "locations": [{"id": loc.id, "name": loc.name, "address": loc.address, "phone": loc.phone,
-                           "timezone": loc.timezone} for loc in locations],
-        })
+            "description": tenant.description or "", "currency": tenant.currency,
+            "languages": list(tenant.languages or []),
+            "locations": [ser.location(loc) for loc in list_locations()],
+        }
+
+
+@api("/public/business/<subdomain>/services", "GET", summary="Active services", tag="Public",
+     query=s.Schema("PublicServicesQuery", {**s.PAGE, **s.ServicesQuery.fields}), response=s.ServiceList,
+     errors=(403,))
+def public_services(subdomain: str, query: dict):
+    from app.catalog.queries import list_services
+
+    tenant = public_tenant(subdomain)
+    with scope(tenant):
+        items, total = paginate(list_services(location_id=query.get("location_id")), query)
+        return ser.page([ser.service(x) for x in items], total)
+
+
+@api("/public/business/<subdomain>/masters", "GET", summary="Active masters", tag="Public",
+     query=s.Schema("PublicMastersQuery", {**s.PAGE, **s.MastersQuery.fields}), response=s.MasterList,
+     errors=(403,))
+def public_masters(subdomain: str, query: dict):
+    from app.catalog.queries import list_masters
+
+    tenant = public_tenant(subdomain)
+    with scope(tenant):
+        items, total = paginate(list_masters(location_id=query.get("location_id"),
+                                             service_id=query.get("service_id")), query)
+        return ser.page([ser.master(x) for x in items], total)
+
+
+@api("/public/business/<subdomain>/availability", "GET", summary="Bookable slots", tag="Public",
+     query=s.AvailabilityQuery, response=s.Availability, errors=(403,),
+     description="Slots for `days` consecutive local dates from `date`, sorted by start then master.")
+def public_availability(subdomain: str, query: dict):
+    from app.scheduling.services import get_availability
+
+    tenant = public_tenant(subdomain)
+    with scope(tenant):
+        result = get_availability(tenant, service_id=query["service_id"], date_from=query["date"],
+                                  days=query.get("days", 1), master_id=query.get("master_id"),
+                                  location_id=query.get("location_id"))
+    return {"timezone": result["timezone"], "service_id": result["service_id"],
+            "slots": [{"start": x["start"].isoformat(), "end": x["end"].isoformat(), "master_id": x["master_id"]}
+                      for x in result["slots"]]}
+
+
+@api("/public/client/verify", "POST", summary="Verify a client's phone (two steps)", tag="Public",
+     body=s.VerifyIn, response=s.VerifyOut, errors=(403,), also=(202,),
+     limits=(ratelimit.verify_phone, ratelimit.verify_ip),
+     description="Step 1 `{subdomain, phone}` -> 202 `{status: code_sent}` (an SMS with a 6-digit code). "
+                 "Step 2 `{subdomain, phone, code, name?}` -> 200 `{client_token, expires_in, client}`.")
+def public_verify(body: dict):
+    from app.accounts import services as accounts
+
+    tenant = public_tenant(body["subdomain"])
+    with scope(tenant):
+        if not body.get("code"):
+            accounts.start_client_verification(tenant, body["phone"], body.get("language"),
+                                               request.accept_languages.best_match(("en", "ru", "kk")))
+            return {"status": "code_sent"}, 202
+        client, token = accounts.complete_client_verification(tenant, body["phone"], body["code"],
+                                                               name=body.get("name"), language=body.get("language"))
+        ttl = current_app.config["CLIENT_SESSION_TTL"]
+        return {"client_token": token, "expires_in": int(ttl.total_seconds()), "client": ser.client(client)}
+
+
+def _idempotent(tenant, actor_key: str, fn):
+    from app.bookings.services import run_idempotent
+
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return fn()
+    return run_idempotent(tenant, actor_key, key, request.get_json(silent=True) or {}, fn)
+
+
+@api("/public/booking", "POST", summary="Book as a verified client", tag="Public", auth="client",
+     body=s.PublicBookingIn, response=s.BookingResult, status=201, errors=(403, 409),
+     headers=("Idempotency-Key",))
+def public_booking(principal, body: dict):
+    from app.bookings.services import create_booking
+
+    tenant = public_tenant(body["subdomain"])
+    if principal.tenant is None or principal.tenant.id != tenant.id:
+        raise NotFound()
+
+    def book() -> tuple[int, dict]:
+        booking = create_booking(tenant, principal.actor, service_id=body["service_id"],
+                                 master_id=body["master_id"], start=body["start"], client=principal.client,
+                                 notes=body.get("notes", ""), source="api")
+        return 201, {"booking": ser.booking(booking, principal.actor)}
+
+    with scope(tenant):
+        return tuple(reversed(_idempotent(tenant, f"client:{principal.client.id}", book)))
+
+
+# ---------------------------------------------------------------- OpenAPI document and docs page
+
+DOCS_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+            "form-action 'self'; object-src 'none'")
+
+DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Jazyl API</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="{{ css }}"></head>
+<body><div id="swagger-ui" data-spec-url="{{ spec }}"></div>
+<script src="{{ bundle }}"></script><script src="{{ init }}"></script></body></html>"""
+
+
+def _openapi_json():
+    base = request.host_url.rstrip("/") + "/api/v1"
+    return jsonify(openapi_document(base))
+
+
+def _docs():
+    html = render_template_string(
+        DOCS_PAGE, css=url_for("static", filename="vendor/swagger-ui/swagger-ui.css"),
+        bundle=url_for("static", filename="vendor/swagger-ui/swagger-ui-bundle.js"),
+        init=url_for("static", filename="js/api-docs.js"), spec="/api/openapi.json")
+    resp = make_response(html)
+    resp.headers["Content-Security-Policy"] = DOCS_CSP
+    return resp
+
+
+@bp.record_once
+def _register_document_routes(state) -> None:
+    app = state.app
+    app.add_url_rule("/api/openapi.json", "api_openapi", _openapi_json)
+    app.add_url_rule("/api/docs", "api_docs", _docs)
+    app.add_url_rule("/api/openapi.json", "api_openapi_sub", _openapi_json, subdomain="<sub:tenant>")
+    app.add_url_rule("/api/docs", "api_docs_sub", _docs, subdomain="<sub:tenant>")
+
+
+from app.api.v1 import (  # noqa: E402,F401
+    views_account,
+    views_admin,
+    views_bookings,
+    views_business,
+    views_catalog,
+)

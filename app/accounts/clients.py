@@ -1,0 +1,143 @@
+"""Client identity: phone verification by SMS code, then a 30-day client session.
+
+The code is six random digits, kept only as an HMAC-SHA256 keyed with ``SECRET_KEY``
+(bound to the tenant and phone), valid 10 minutes, dead after 5 wrong tries; a new code
+for the same phone can be asked for once a minute.  The answer to "send a code" never
+depends on whether the phone is a known client (no enumeration).  A correct code opens a
+:class:`ClientSession` whose random token (``client_token``) is stored as a SHA-256 hash.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from app.accounts.models import Client, ClientSession, ClientVerification
+from app.accounts.services import find_or_create_client
+from app.core.errors import ValidationError
+from app.core.i18n import normalize
+from app.core.phones import normalize_phone
+from app.core.ratelimit import RateLimited
+from app.core.tenancy import unscoped
+from app.core.types import utcnow
+from app.extensions import db
+
+CODE_TTL = timedelta(minutes=10)
+MAX_ATTEMPTS = 5
+RESEND_COOLDOWN = timedelta(seconds=60)
+CLIENT_TOKEN_PREFIX = "ct_"  # noqa: S105 -- a public prefix, not a secret
+
+
+class WrongCode(ValidationError):
+    """A wrong code: the attempt counter must be stored even though the request fails."""
+
+    persist = True
+
+
+def _code_hmac(tenant_id: int, phone: str, code: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"client-code:{tenant_id}:{phone}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _ttl() -> timedelta:
+    minutes = current_app.config.get("SMS_CODE_TTL_MINUTES")
+    return timedelta(minutes=minutes) if minutes else CODE_TTL
+
+
+def _open_verification(phone: str) -> ClientVerification | None:
+    return db.session.scalar(
+        select(ClientVerification)
+        .where(ClientVerification.phone == phone, ClientVerification.consumed_at.is_(None))
+        .order_by(ClientVerification.sent_at.desc(), ClientVerification.id.desc()).limit(1))
+
+
+def start_client_verification(tenant, phone: str, language: str | None = None,
+                              fallback_language: str | None = None) -> None:
+    """Queue an SMS with a fresh code (inside the tenant's scope).
+
+    The SMS is in ``language`` if the client chose one, else in a known client's own
+    language, else in ``fallback_language`` (the browser's), else the business's default.
+    """
+    from app.notifications import events
+
+    phone = normalize_phone(phone)
+    now = utcnow()
+    last = _open_verification(phone)
+    if last is not None and last.sent_at + RESEND_COOLDOWN > now:
+        raise RateLimited(int((last.sent_at + RESEND_COOLDOWN - now).total_seconds()) + 1,
+                          _l("A code was sent a moment ago. Please wait a minute before asking again."))
+    db.session.execute(update(ClientVerification)
+                       .where(ClientVerification.phone == phone, ClientVerification.consumed_at.is_(None))
+                       .values(consumed_at=now))
+    lang = normalize(language)
+    if lang is None:
+        known = db.session.scalar(select(Client.language).where(Client.phone == phone))
+        lang = normalize(known) or normalize(fallback_language) or normalize(tenant.default_language) or "en"
+    code = f"{secrets.randbelow(10**6):06d}"
+    db.session.add(ClientVerification(phone=phone, code_hmac=_code_hmac(tenant.id, phone, code), language=lang,
+                                      attempts=0, sent_at=now, expires_at=now + _ttl()))
+    db.session.flush()
+    events.client_code(tenant, phone, code, lang)
+
+
+def complete_client_verification(tenant, phone: str, code: str, name: str | None = None,
+                                 language: str | None = None) -> tuple[Client, str]:
+    """Check the code; on success the client (found or created) and a new client token."""
+    phone = normalize_phone(phone)
+    now = utcnow()
+    wrong = _l("The code is wrong or has expired. Ask for a new one.")
+    ver = _open_verification(phone)
+    if ver is None or ver.expires_at <= now or ver.attempts >= MAX_ATTEMPTS:
+        raise ValidationError.field("code", wrong)
+    candidate = _code_hmac(tenant.id, phone, str(code or "").strip())
+    if not hmac.compare_digest(candidate, ver.code_hmac):
+        ver.attempts += 1
+        if ver.attempts >= MAX_ATTEMPTS:
+            ver.consumed_at = now
+        db.session.flush()
+        raise WrongCode({"code": [wrong]})
+    ver.consumed_at = now
+    # A known client keeps their language unless they chose another one now.
+    known = db.session.scalar(select(Client.id).where(Client.phone == phone)) is not None
+    client = find_or_create_client(phone, name=name,
+                                   language=normalize(language) or (None if known else ver.language))
+    token = CLIENT_TOKEN_PREFIX + secrets.token_urlsafe(40)
+    ttl = current_app.config.get("CLIENT_SESSION_TTL", timedelta(days=30))
+    db.session.add(ClientSession(client_id=client.id, token_hash=_token_hash(token), created_at=now,
+                                 expires_at=now + ttl))
+    db.session.flush()
+    return client, token
+
+
+def session_for_token(token: str) -> ClientSession | None:
+    """The live session of a client token, looked up across tenants (the token says which)."""
+    if not token or not token.startswith(CLIENT_TOKEN_PREFIX):
+        return None
+    with unscoped():
+        row = db.session.scalar(select(ClientSession).where(ClientSession.token_hash == _token_hash(token)))
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+        return None
+    return row
+
+
+def client_from_token(tenant, token: str) -> Client | None:
+    row = session_for_token(token)
+    if row is None or row.tenant_id != tenant.id:
+        return None
+    return row.client
+
+
+def revoke_client_token(token: str) -> None:
+    row = session_for_token(token)
+    if row is not None:
+        row.revoked_at = utcnow()
+        db.session.flush()

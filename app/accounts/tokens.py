@@ -1,0 +1,146 @@
+"""API credentials for staff: short JWT access tokens and rotating refresh tokens.
+
+Access tokens are HS256 JWTs signed with ``SECRET_KEY`` carrying ``sub`` (user id),
+``role``, ``tenant``, ``fam`` (the refresh family of the login), ``jti`` and ``exp``.
+Refresh tokens are opaque random strings stored only as SHA-256 hashes in
+:class:`RefreshToken` rows grouped by ``family_id`` (one family per login).  Rotation marks
+the presented token superseded and issues the next one in the same family; a superseded
+token presented again means it was stolen or replayed, so the whole family is revoked.
+Every authenticated request checks that its family is not revoked, so logout and reuse
+detection end the access token at once, not after 15 minutes.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import timedelta
+
+import jwt
+from flask import current_app
+from sqlalchemy import select, update
+
+from app.accounts.models import RefreshToken, User
+from app.core.errors import TokenExpired, TokenRevoked, Unauthorized
+from app.core.types import utcnow
+from app.extensions import db
+
+ALGORITHM = "HS256"
+
+
+class RefreshReused(TokenRevoked):
+    """A spent refresh token came back: the family is revoked and that must be stored."""
+
+    persist = True
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _access_ttl() -> timedelta:
+    return current_app.config.get("JWT_ACCESS_TTL", timedelta(minutes=15))
+
+
+def _refresh_ttl() -> timedelta:
+    return current_app.config.get("JWT_REFRESH_TTL", timedelta(days=30))
+
+
+def looks_like_jwt(token: str) -> bool:
+    return token.count(".") == 2
+
+
+def issue_tokens(user: User, family_id: str | None = None) -> dict:
+    """A new access/refresh pair; a new family unless rotating inside one."""
+    now = utcnow()
+    family_id = family_id or str(uuid.uuid4())
+    raw = secrets.token_urlsafe(48)
+    db.session.add(RefreshToken(user_id=user.id, family_id=family_id, token_hash=_hash(raw),
+                                created_at=now, expires_at=now + _refresh_ttl()))
+    db.session.flush()
+    ttl = _access_ttl()
+    claims = {
+        "sub": str(user.id), "role": user.role, "tenant": user.tenant_id, "fam": family_id,
+        "jti": uuid.uuid4().hex, "iat": int(now.timestamp()), "exp": int((now + ttl).timestamp()),
+    }
+    access = jwt.encode(claims, current_app.config["SECRET_KEY"], algorithm=ALGORITHM)
+    return {"access_token": access, "refresh_token": raw, "token_type": "Bearer",
+            "expires_in": int(ttl.total_seconds())}
+
+
+def decode_access(token: str) -> dict:
+    """Signature and expiry against the app clock (tests freeze time)."""
+    try:
+        # Expiry is checked below against the app clock (tests freeze it), not the OS clock.
+        options = {"verify_exp": False, "verify_iat": False, "verify_nbf": False,
+                   "require": ["sub", "fam", "exp", "jti"]}
+        claims = jwt.decode(token, current_app.config["SECRET_KEY"], algorithms=[ALGORITHM], options=options)
+    except jwt.PyJWTError:
+        raise Unauthorized() from None
+    if int(claims["exp"]) <= int(utcnow().timestamp()):
+        raise TokenExpired()
+    return claims
+
+
+def family_revoked(family_id: str) -> bool:
+    return db.session.scalar(
+        select(RefreshToken.id).where(RefreshToken.family_id == family_id,
+                                      RefreshToken.revoked_at.is_not(None)).limit(1)) is not None
+
+
+def user_for_access_token(token: str) -> tuple[User, dict]:
+    """The user behind an access token, refusing revoked families and disabled users."""
+    claims = decode_access(token)
+    if family_revoked(claims["fam"]):
+        raise TokenRevoked()
+    try:
+        user = db.session.get(User, int(claims["sub"]))
+    except (TypeError, ValueError):
+        raise Unauthorized() from None
+    if user is None or not user.active:
+        raise Unauthorized()
+    return user, claims
+
+
+def revoke_family(family_id: str) -> None:
+    db.session.execute(update(RefreshToken).where(RefreshToken.family_id == family_id,
+                                                  RefreshToken.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()))
+
+
+def revoke_user_tokens(user: User) -> None:
+    """Every login of this user ends (password change or reset)."""
+    db.session.execute(update(RefreshToken).where(RefreshToken.user_id == user.id,
+                                                  RefreshToken.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()))
+
+
+def rotate(raw: str) -> tuple[User, dict]:
+    """Spend a refresh token for a new pair in the same family."""
+    row = db.session.scalar(select(RefreshToken).where(RefreshToken.token_hash == _hash(raw or "")))
+    if row is None:
+        raise Unauthorized()
+    now = utcnow()
+    if row.revoked_at is not None or family_revoked(row.family_id):
+        raise TokenRevoked()
+    if row.superseded_at is not None:
+        revoke_family(row.family_id)
+        db.session.flush()
+        raise RefreshReused()
+    if row.expires_at <= now:
+        raise TokenExpired()
+    user = db.session.get(User, row.user_id)
+    if user is None or not user.active:
+        raise Unauthorized()
+    row.superseded_at = now
+    return user, issue_tokens(user, family_id=row.family_id)
+
+
+def logout(claims: dict, refresh_token: str | None = None) -> None:
+    """Revoke the access token's family and, if given, the refresh token's (same user only)."""
+    revoke_family(claims["fam"])
+    if refresh_token:
+        row = db.session.scalar(select(RefreshToken).where(RefreshToken.token_hash == _hash(refresh_token)))
+        if row is not None and str(row.user_id) == str(claims["sub"]):
+            revoke_family(row.family_id)
+    db.session.flush()

@@ -1,0 +1,80 @@
+"""Rate limits (the testing config turns them off; these tests build an app with them on)."""
+from __future__ import annotations
+
+import pytest
+
+from app import create_app
+from app.extensions import limiter
+
+HOST = {"Host": "localhost:5000"}
+
+
+@pytest.fixture
+def limited_app(app_config):
+    limited = create_app("testing", RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="5 per minute",
+                         RATELIMIT_STAFF="50 per minute", RATELIMIT_LOGIN="4 per minute",
+                         RATELIMIT_LOGIN_EMAIL="3 per minute", RATELIMIT_VERIFY_PHONE="2 per minute",
+                         RATELIMIT_VERIFY_IP="3 per minute", RATELIMIT_REGISTER="2 per minute", **app_config)
+    try:
+        yield limited
+    finally:
+        # The limiter object is shared by every app of this process: switch it back off.
+        limiter.enabled = False
+        limiter.initialized = False
+
+
+def test_login_limited_per_email_then_per_ip(limited_app, create_user, commit):
+    create_user(None, role="super_admin", email="root@jazyl.test")
+    commit()
+    c = limited_app.test_client()
+    codes = [c.post("/api/v1/login", json={"email": "root@jazyl.test", "password": "nope"}, headers=HOST).status_code
+             for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
+    resp = c.post("/api/v1/login", json={"email": "root@jazyl.test", "password": "nope"}, headers=HOST)
+    body = resp.get_json()
+    assert resp.status_code == 429
+    assert body["error"] == "rate_limited"
+    assert set(body) == {"error", "message", "details"}
+    assert int(resp.headers["Retry-After"]) > 0
+    # Another email from the same address: the per-IP limit (4) is already used up.
+    resp = c.post("/api/v1/login", json={"email": "other@jazyl.test", "password": "nope"}, headers=HOST)
+    assert resp.status_code == 429
+
+
+def test_default_limit_per_ip_and_higher_for_staff(limited_app, create_tenant, create_user, commit):
+    tenant = create_tenant("anna")
+    create_user(tenant, role="owner", email="o@anna.test")
+    commit()
+    c = limited_app.test_client()
+    codes = [c.get("/api/v1/public/business/anna", headers=HOST).status_code for _ in range(6)]
+    assert codes == [200] * 5 + [429]
+    token = c.post("/api/v1/login", json={"email": "o@anna.test", "password": "password123"},
+                   headers=HOST).get_json()["access_token"]
+    auth = {**HOST, "Authorization": f"Bearer {token}"}
+    codes = {c.get("/api/v1/bookings", headers=auth).status_code for _ in range(10)}
+    assert codes == {200}
+
+
+def test_verification_limited_per_phone(limited_app, create_tenant, commit):
+    create_tenant("anna")
+    commit()
+    c = limited_app.test_client()
+    body = {"subdomain": "anna", "phone": "+77015550101", "code": "123456"}
+    codes = [c.post("/api/v1/public/client/verify", json=body, headers=HOST).status_code for _ in range(3)]
+    assert codes == [422, 422, 429]
+    other = {**body, "phone": "+77015550102"}
+    assert c.post("/api/v1/public/client/verify", json=other, headers=HOST).status_code == 422
+
+
+def test_registration_limited(limited_app):
+    c = limited_app.test_client()
+    body = {"business_name": "X", "subdomain": "x", "owner_name": "X", "email": "bad", "password": "p"}
+    codes = [c.post("/api/v1/register", json=body, headers=HOST).status_code for _ in range(3)]
+    assert codes == [422, 422, 429]
+
+
+def test_disabled_by_config(app, create_tenant, commit):
+    create_tenant("anna")
+    commit()
+    c = app.test_client()
+    assert {c.get("/api/v1/public/business/anna", headers=HOST).status_code for _ in range(120)} == {200}
