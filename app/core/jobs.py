@@ -34,7 +34,7 @@ def set_worker_app(app: Flask) -> None:
 
 
 def get_queue(name: str = "default") -> Queue:
-    prefix = current_app.config.get("RQ_KEY_PREFIX") or ""
+    prefix = current_app.config.get("RQ_QUEUE_PREFIX") or ""
     kwargs = {"connection": get_redis(), "is_async": not current_app.config.get("RQ_SYNC", False)}
     return Queue(prefix + name, **kwargs)
 
@@ -55,8 +55,11 @@ def _run(fn: Callable, args: tuple, kwargs: dict, tenant_id: int | None, locale:
             clear_write_intent(token)
 
 
-def job(queue: str = "default", *, retry: Retry | None = None, timeout: int = 300) -> Callable:
-    """Declare a background job on ``queue``; see the module docstring."""
+def job(queue: str = "default", *, retry: Retry | Callable[[], Retry] | None = None, timeout: int = 300) -> Callable:
+    """Declare a background job on ``queue``; see the module docstring.
+
+    ``retry`` may be a function returning the ``Retry``, called at enqueue time (so its
+    intervals can come from the app's configuration)."""
 
     def decorator(fn: Callable) -> Callable:
         @functools.wraps(fn)
@@ -77,7 +80,7 @@ def job(queue: str = "default", *, retry: Retry | None = None, timeout: int = 30
             q = get_queue(queue)
             return q.enqueue(
                 runner, *args, _tenant_id=tenant_id, _locale=locale, **kwargs,
-                job_id=job_id, retry=retry, job_timeout=timeout,
+                job_id=job_id, retry=retry() if callable(retry) else retry, job_timeout=timeout,
                 result_ttl=3600, failure_ttl=7 * 86400,
             )
 

@@ -1,3 +1,4 @@
+from app.web.admin import outbox as _outbox  # noqa: F401  -- registers /outbox on bp
 from app.web.admin.views import bp
 
 __all__ = ["bp"]
