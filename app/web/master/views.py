@@ -1,22 +1,61 @@
-"""Master dashboard: own day and own bookings."""
+"""Master dashboard: own day and upcoming bookings, own schedule, permission requests."""
 from __future__ import annotations
 
-from flask import render_template
+from flask import flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
-from app.catalog.queries import get_master_for_user
+from app.bookings.services import list_bookings_for
+from app.catalog import services as catalog_services
+from app.core.errors import DomainError, NotFound
+from app.core.types import utcnow
+from app.extensions import db
 from app.web.dashboard import make_dashboard
-from app.web.staff_home import day_bookings
+from app.web.owner.forms import PERMISSION_LABELS, PermissionRequestForm
+from app.web.owner.staff import register_booking_routes, show_phones
+from app.web.staff_home import current_actor, current_master
 
 bp = make_dashboard("master", ("master",), _l("Master"))
+register_booking_routes(bp)
 
 
-@bp.route("/")
-def index():
-    master = get_master_for_user(current_user.id)
-    tz = master.location.timezone if master else "UTC"
-    day, bookings = day_bookings(tz, master_id=master.id if master else -1)
-    return render_template("master/index.html", day=day, bookings=bookings, master=master,
-                           area_title=_("Master"))
+@bp.context_processor
+def _title():
+    return {"area_title": _("Master"), "me": current_master()}
+
+
+@bp.route("/upcoming")
+def upcoming():
+    items, total = list_bookings_for(g.tenant, current_actor(), start_from=utcnow(), limit=100)
+    return render_template("master/upcoming.html", bookings=items, total=total, show_phones=show_phones(),
+                           now=utcnow())
+
+
+@bp.route("/schedule")
+def my_schedule():
+    master = current_master()
+    if master is None:
+        raise NotFound()
+    return redirect(url_for("master.master_schedule", master_id=master.id))
+
+
+@bp.route("/permissions", methods=["GET", "POST"])
+def permissions():
+    master = current_master()
+    if master is None:
+        raise NotFound()
+    form = PermissionRequestForm()
+    if form.validate_on_submit():
+        try:
+            catalog_services.request_permission(g.tenant, current_actor(), form.permission.data,
+                                                form.reason.data or "")
+        except DomainError as exc:
+            db.session.rollback()
+            form.permission.errors = [m for v in (exc.details or {}).values() for m in v] or [str(exc.message)]
+        else:
+            flash(_("Your request is sent to the owner."), "success")
+            return redirect(url_for("master.permissions"))
+    items = catalog_services.list_permission_requests(g.tenant, current_actor())
+    status = 422 if form.errors else 200
+    return render_template("master/permissions.html", form=form, items=items, master=master,
+                           labels=PERMISSION_LABELS), status

@@ -1,21 +1,79 @@
-"""Owner dashboard: every location of the business."""
+"""Owner dashboard: every location of the business, plus locations and business settings."""
 from __future__ import annotations
 
-from flask import render_template
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
-from app.catalog.queries import list_masters, list_services
+from app.core.errors import NotFound, ValidationError
+from app.extensions import db
+from app.tenants import services as tenant_services
+from app.tenants.models import Location
 from app.tenants.queries import list_locations
 from app.web.dashboard import make_dashboard
-from app.web.staff_home import day_bookings, tenant_tz
+from app.web.forms import apply_errors
+from app.web.owner.forms import LocationForm, SettingsForm
+from app.web.owner.staff import register_management_routes
+from app.web.staff_home import current_actor
 
 bp = make_dashboard("owner", ("owner",), _l("Owner"))
+register_management_routes(bp)
 
 
-@bp.route("/")
-def index():
-    day, bookings = day_bookings(tenant_tz())
-    return render_template("owner/index.html", day=day, bookings=bookings, locations=list_locations(False),
-                           services=list_services(active_only=False), masters=list_masters(active_only=False),
-                           area_title=_("Owner"))
+@bp.context_processor
+def _title():
+    return {"area_title": _("Owner")}
+
+
+@bp.route("/locations")
+def locations_list():
+    return render_template("owner/locations/index.html", locations=list_locations(active_only=False))
+
+
+@bp.route("/locations/new", methods=["GET", "POST"])
+@bp.route("/locations/<int:location_id>", methods=["GET", "POST"])
+def location_edit(location_id: int | None = None):
+    location = None
+    if location_id is not None:
+        location = db.session.scalar(select(Location).where(Location.id == location_id))
+        if location is None:
+            raise NotFound()
+    form = LocationForm(obj=location) if request.method == "GET" else LocationForm()
+    if request.method == "GET" and location is None:
+        form.timezone.data = g.tenant.timezone
+    errors: list[str] = []
+    if form.validate_on_submit():
+        data = {k: v for k, v in form.data.items() if k != "csrf_token"}
+        try:
+            if location is None:
+                tenant_services.create_location(current_actor(), data)
+            else:
+                tenant_services.update_location(current_actor(), location, data)
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = apply_errors(form, exc)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("owner.locations_list"))
+    status = 422 if form.is_submitted() and (form.errors or errors) else 200
+    return render_template("owner/locations/form.html", form=form, location=location, errors=errors), status
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    tenant = g.tenant
+    form = SettingsForm(obj=tenant) if request.method == "GET" else SettingsForm()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        data = {k: v for k, v in form.data.items() if k != "csrf_token"}
+        try:
+            tenant_services.update_settings(current_actor(), tenant, data)
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = apply_errors(form, exc)
+        else:
+            flash(_("Settings saved."), "success")
+            return redirect(url_for("owner.settings"))
+    status = 422 if form.is_submitted() and (form.errors or errors) else 200
+    return render_template("owner/settings.html", form=form, errors=errors), status

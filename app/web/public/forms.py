@@ -1,0 +1,56 @@
+"""Forms of the booking site."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+
+
+class InstantField(HiddenField):
+    """An ISO 8601 instant with an offset (the slot the client picked)."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist and valuelist[0]:
+            try:
+                value = datetime.fromisoformat(valuelist[0])
+            except ValueError:
+                raise ValueError(_l("Choose a time from the list.")) from None
+            if value.tzinfo is None:
+                raise ValueError(_l("Choose a time from the list."))
+            self.data = value
+
+    def _value(self) -> str:
+        return self.data.isoformat() if isinstance(self.data, datetime) else ""
+
+
+class PhoneForm(FlaskForm):
+    phone = StringField(_l("Phone number"), validators=[
+        DataRequired(_l("Enter a phone number.")), Length(max=30, message=_l("The phone number is too long."))])
+    next = HiddenField()
+
+
+class CodeForm(FlaskForm):
+    phone = HiddenField(validators=[DataRequired(_l("Enter a phone number."))])
+    code = StringField(_l("Code from the SMS"), validators=[
+        DataRequired(_l("Enter the 6-digit code from the SMS.")),
+        Regexp(r"^\s*\d{6}\s*$", message=_l("Enter the 6-digit code from the SMS."))])
+    name = StringField(_l("Your name"), validators=[
+        Optional(), Length(max=200, message=_l("The name is too long."))])
+    next = HiddenField()
+
+
+class BookForm(FlaskForm):
+    location_id = IntegerField(validators=[Optional()])
+    service_id = IntegerField(validators=[InputRequired(_l("Choose a service."))])
+    master_id = IntegerField(validators=[InputRequired(_l("Choose a master."))])
+    start = InstantField(validators=[InputRequired(_l("Choose a time from the list."))])
+    notes = TextAreaField(_l("Comment for the master"), validators=[
+        Optional(), Length(max=1000, message=_l("The comment is too long."))])
+
+
+class RescheduleForm(FlaskForm):
+    slot = StringField(validators=[DataRequired(_l("Choose a time from the list."))])
