@@ -8,6 +8,7 @@ database, migrated once with Alembic; tables are emptied after every test.
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
@@ -27,6 +28,11 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL")
 DOMAIN = "localhost:5000"
 
 
+def pytest_configure(config):  # noqa: ANN001
+    # One id per test run, inherited by the xdist workers: concurrent runs never share databases.
+    os.environ.setdefault("JAZYL_TEST_RUN", uuid.uuid4().hex[:8])
+
+
 def _worker_index() -> int:
     name = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     return int(name[2:]) if name[2:].isdigit() else 0
@@ -38,7 +44,7 @@ def _database_url(tmp: Path) -> str:
     from app.config import normalize_db_url
 
     url = sa.engine.make_url(normalize_db_url(PG_URL))
-    name = f"{url.database or 'jazyl'}_test_{_worker_index()}"
+    name = f"{url.database or 'jazyl'}_test_{os.environ.get('JAZYL_TEST_RUN', 'x')}_{_worker_index()}"
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(
@@ -66,12 +72,30 @@ def app_config(tmp_path_factory) -> dict:
         "DATABASE_URL": _database_url(tmp),
         "REDIS_URL": _redis_url(tmp),
         "INSTANCE_DIR": str(tmp),
-        "RQ_KEY_PREFIX": f"test{_worker_index()}:",
+        "RQ_QUEUE_PREFIX": f"test{_worker_index()}:",
     }
+
+
+def _compile_catalogs() -> None:
+    """The suite renders ru/kk pages, so make sure the compiled catalogs match the .po files."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in (Path(__file__).resolve().parent.parent / "translations").glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as fh:
+            catalog = read_po(fh, locale=po.parts[-3])
+        tmp = mo.with_suffix(f".mo.{os.getpid()}")
+        with tmp.open("wb") as fh:
+            write_mo(fh, catalog)
+        tmp.replace(mo)
 
 
 @pytest.fixture(scope="session")
 def app(app_config) -> Iterator[Flask]:
+    _compile_catalogs()
     from flask_migrate import upgrade
 
     app = create_app("testing", **app_config)
@@ -80,7 +104,20 @@ def app(app_config) -> Iterator[Flask]:
         app.extensions["redis"].flushdb()
     yield app
     with app.app_context():
+        db.session.remove()
         db.engine.dispose()
+    if PG_URL:
+        from app.config import normalize_db_url
+
+        url = sa.engine.make_url(normalize_db_url(PG_URL))
+        name = sa.engine.make_url(app_config["DATABASE_URL"]).database
+        admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"),
+                {"n": name})
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
 
 
 def _empty_tables() -> None:

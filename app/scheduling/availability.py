@@ -1,0 +1,382 @@
+"""Slot availability: pure computation from a master's hours, time off and bookings.
+
+This module knows nothing about Flask or the database. Callers load a
+:class:`MasterCalendar` per master (weekly hours, per-date overrides, time off and the
+blocking bookings including their buffer) and ask for :func:`compute_slots`; the booking
+endpoint asks :func:`is_bookable`, which is defined as membership in what
+:func:`compute_slots` returns, so the page can never offer a slot the API would refuse
+or the other way round.
+
+Time model. Working hours are local wall-clock times of the master's location; they are
+turned into UTC instants per date with :mod:`zoneinfo`, and everything after that is done
+on instants (integer microseconds since the epoch in the hot loop, because comparing aware
+datetimes in a zone with DST is both slow and, for ambiguous times, subtly wrong: two
+datetimes with the same ``tzinfo`` are compared by wall clock and ignore ``fold``).
+Candidate starts advance in real elapsed time from the start of each working interval, so
+a master who works through a DST change works the real number of hours. A slot belongs
+to the local date of its start instant.
+
+Beware when consuming :class:`Slot`: ``slot.end - slot.start`` is wall-clock arithmetic
+in Python when both share a tzinfo; convert to UTC first if you need real durations.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from operator import itemgetter
+from zoneinfo import ZoneInfo
+
+__all__ = [
+    "MasterCalendar",
+    "Slot",
+    "WeeklyHours",
+    "compute_slots",
+    "is_bookable",
+    "working_intervals",
+]
+
+UTC = UTC
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+_ONE_DAY = timedelta(days=1)
+_MIDNIGHT = time(0, 0)
+
+LocalInterval = tuple[time, time]
+InstantInterval = tuple[datetime, datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyHours:
+    """Recurring local working hours: weekday (0=Mon..6=Sun) -> sorted (start, end) times.
+
+    Several intervals per day are allowed; the gaps between them are breaks. A weekday
+    that is missing (or maps to an empty tuple) is a day off.
+    """
+
+    days: Mapping[int, tuple[LocalInterval, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for weekday, intervals in self.days.items():
+            if not 0 <= weekday <= 6:
+                raise ValueError(f"weekday must be 0..6, got {weekday!r}")
+            for start, end in intervals:
+                if not _naive_time(start) < _naive_time(end):
+                    raise ValueError(f"interval end must be after start: {start}-{end}")
+
+    def for_weekday(self, weekday: int) -> tuple[LocalInterval, ...]:
+        return tuple(self.days.get(weekday, ()))
+
+
+@dataclass(frozen=True, slots=True)
+class MasterCalendar:
+    """Everything needed to compute one master's availability.
+
+    ``weekly`` maps weekday -> local intervals (a :class:`WeeklyHours` is accepted too).
+    ``overrides`` maps a local date -> intervals that replace the weekly hours on that
+    date; an empty tuple makes it a day off, and an override can open a normally closed
+    day. ``time_off`` and ``busy`` are aware ``(start, end)`` instants, half-open; ``busy``
+    holds the active bookings with their buffer already included in the end.
+    """
+
+    master_id: int | str
+    timezone: str
+    weekly: Mapping[int, tuple[LocalInterval, ...]] | WeeklyHours = field(default_factory=dict)
+    overrides: Mapping[date, tuple[LocalInterval, ...]] = field(default_factory=dict)
+    time_off: tuple[InstantInterval, ...] = ()
+    busy: tuple[InstantInterval, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """A bookable start: ``start`` in the location's zone, ``end = start + duration``.
+
+    ``end`` does not include the service buffer; the buffer only blocks later slots.
+    """
+
+    start: datetime
+    end: datetime
+    master_id: int | str
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _naive_time(t: time) -> time:
+    return t.replace(tzinfo=None, fold=0)
+
+
+def _to_us(dt: datetime) -> int:
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise ValueError(f"aware datetime required, got naive {dt!r}")
+    return (dt - _EPOCH) // _US
+
+
+def _from_us(us: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=us)
+
+
+def _td_us(td: timedelta) -> int:
+    return td // _US
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -((-a) // b)
+
+
+def _local_to_us(day: date, t: time, tz: ZoneInfo) -> int:
+    """UTC instant (µs) of local wall time ``t`` on ``day`` under the design's DST rules.
+
+    An ambiguous wall time (clocks fall back, the hour repeats) takes its first
+    occurrence: that is what ``fold=0`` means, and it matches how people read "02:30" on
+    that night. A wall time that does not exist (clocks spring forward) is replaced by the
+    first instant that does exist after the gap, i.e. the transition instant itself; this
+    is the same for interval starts and ends, so a 01:00-04:00 shift across a one-hour
+    gap lasts two real hours and a shift lying wholly inside a gap vanishes. Non-existence
+    is detected by round-tripping local -> UTC -> local, because zoneinfo silently
+    accepts such times and maps them with the pre-transition offset.
+    """
+    naive = datetime.combine(day, _naive_time(t))
+    utc = naive.replace(tzinfo=tz).astimezone(UTC)
+    if utc.astimezone(tz).replace(tzinfo=None) == naive:
+        return _to_us(utc)
+    return _gap_end_us(naive, tz)
+
+
+def _gap_end_us(naive: datetime, tz: ZoneInfo) -> int:
+    # The two folds of a non-existent time map it with the offsets before and after the
+    # transition, giving instants on both sides of it; bisect to the first instant whose
+    # offset is the post-transition one. Only runs on DST-change days, so µs resolution
+    # (about 35 steps) is cheap and exact for any transition time.
+    a = _to_us(naive.replace(tzinfo=tz, fold=0))
+    b = _to_us(naive.replace(tzinfo=tz, fold=1))
+    lo, hi = min(a, b), max(a, b)
+    after = _from_us(hi).astimezone(tz).utcoffset()
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _from_us(mid).astimezone(tz).utcoffset() == after:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def _earliest_midnight_us(day: date, tz: ZoneInfo) -> int:
+    # Lower bound for instants whose local date is >= day: the earlier of the two folds of
+    # local midnight (covers zones whose transitions happen at midnight).
+    naive = datetime.combine(day, _MIDNIGHT)
+    return min(_to_us(naive.replace(tzinfo=tz, fold=0)), _to_us(naive.replace(tzinfo=tz, fold=1)))
+
+
+def _latest_midnight_us(day: date, tz: ZoneInfo) -> int:
+    naive = datetime.combine(day, _MIDNIGHT)
+    return max(_to_us(naive.replace(tzinfo=tz, fold=0)), _to_us(naive.replace(tzinfo=tz, fold=1)))
+
+
+def _hours_for(cal: MasterCalendar, day: date) -> tuple[LocalInterval, ...]:
+    if day in cal.overrides:
+        return tuple(cal.overrides[day])
+    weekly = cal.weekly
+    if isinstance(weekly, WeeklyHours):
+        return weekly.for_weekday(day.weekday())
+    return tuple(weekly.get(day.weekday(), ()))
+
+
+def _working_us(cal: MasterCalendar, day: date, tz: ZoneInfo) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for start, end in _hours_for(cal, day):
+        # Intervals ending at or before their start (including a "24:00"/00:00 end) are
+        # not valid data; they are ignored so that bad hours never break the booking page.
+        if not _naive_time(start) < _naive_time(end):
+            continue
+        s = _local_to_us(day, start, tz)
+        e = _local_to_us(day, end, tz)
+        if s < e:
+            out.append((s, e))
+    out.sort()
+    return out
+
+
+def _blocks(cal: MasterCalendar) -> tuple[list[int], list[int]]:
+    """Busy and time off merged into sorted disjoint half-open ranges (starts, ends)."""
+    raw = []
+    for s, e in (*cal.busy, *cal.time_off):
+        su, eu = _to_us(s), _to_us(e)
+        if su < eu:
+            raw.append((su, eu))
+    raw.sort()
+    starts: list[int] = []
+    ends: list[int] = []
+    for s, e in raw:
+        # Touching ranges merge too: for half-open overlap tests [a,b)+[b,c) == [a,c).
+        if ends and s <= ends[-1]:
+            if e > ends[-1]:
+                ends[-1] = e
+        else:
+            starts.append(s)
+            ends.append(e)
+    return starts, ends
+
+
+@dataclass(frozen=True, slots=True)
+class _Params:
+    duration_us: int
+    duration: timedelta
+    block_us: int
+    step_us: int
+    step: timedelta
+    earliest_us: int
+    now: datetime
+    horizon_days: int
+
+
+def _params(
+    duration: timedelta,
+    buffer: timedelta,
+    step_minutes: int,
+    now: datetime,
+    min_notice: timedelta,
+    horizon_days: int,
+) -> _Params:
+    if duration <= timedelta(0):
+        raise ValueError("duration must be positive")
+    if buffer < timedelta(0):
+        raise ValueError("buffer must not be negative")
+    if int(step_minutes) != step_minutes or step_minutes <= 0:
+        raise ValueError("step_minutes must be a positive integer")
+    now_us = _to_us(now)
+    # A negative notice would offer slots in the past, which the API forbids.
+    notice_us = max(_td_us(min_notice), 0)
+    return _Params(
+        duration_us=_td_us(duration),
+        duration=duration,
+        block_us=_td_us(duration + buffer),
+        step_us=int(step_minutes) * 60_000_000,
+        step=timedelta(minutes=int(step_minutes)),
+        earliest_us=now_us + notice_us,
+        now=now,
+        horizon_days=int(horizon_days),
+    )
+
+
+def _master_starts(
+    cal: MasterCalendar, day_from: date, days: int, p: _Params
+) -> Iterator[tuple[int, datetime, datetime]]:
+    """Yield (start_us, UTC start, local start) of every slot of one master in the range.
+
+    A slot's date is the local date of its start. Intervals of the neighbouring dates are
+    visited as well, clipped to the range, so that zones whose transitions cross midnight
+    still produce exactly the slots whose start falls on the requested dates.
+    """
+    if days <= 0:
+        return
+    tz = ZoneInfo(cal.timezone)
+    last_date = p.now.astimezone(tz).date() + timedelta(days=p.horizon_days)
+    end_date = min(day_from + timedelta(days=days), last_date + _ONE_DAY)  # exclusive
+    if end_date <= day_from:
+        return
+    lo_clip = max(_earliest_midnight_us(day_from, tz), p.earliest_us)
+    hi_clip = _latest_midnight_us(end_date, tz)  # exclusive
+    starts, ends = _blocks(cal)
+    nb = len(starts)
+    step, block, step_td = p.step_us, p.block_us, p.step
+
+    d = day_from - _ONE_DAY
+    while d <= end_date:
+        for ws, we in _working_us(cal, d, tz):
+            last = min(we - block, hi_clip - 1)
+            if last < ws or last < lo_clip:
+                continue
+            s = ws if ws >= lo_clip else ws + _ceil_div(lo_clip - ws, step) * step
+            utc = None  # datetime of s, advanced by adding step_td (cheaper than _from_us)
+            while s <= last:
+                i = bisect_right(ends, s)  # first block ending after s
+                if i < nb and starts[i] < s + block:
+                    # Jump straight to the first grid point at or after the block's end.
+                    s = ws + _ceil_div(ends[i] - ws, step) * step
+                    utc = None
+                    continue
+                if utc is None:
+                    utc = _from_us(s)
+                local = utc.astimezone(tz)
+                if day_from <= local.date() < end_date:
+                    yield s, utc, local
+                s += step
+                utc += step_td
+        d += _ONE_DAY
+
+
+# ------------------------------------------------------------------------------- API
+
+
+def working_intervals(cal: MasterCalendar, day: date) -> list[tuple[datetime, datetime]]:
+    """The master's working intervals on local date ``day`` as UTC ``(start, end)`` pairs.
+
+    Overrides replace the weekly hours for that date. Boundaries follow the design's DST
+    rules (see :func:`_local_to_us`): non-existent wall times move to the end of the gap,
+    ambiguous ones take their first occurrence; intervals that collapse to nothing are
+    dropped. Time off and bookings are not subtracted here.
+    """
+    tz = ZoneInfo(cal.timezone)
+    return [(_from_us(s), _from_us(e)) for s, e in _working_us(cal, day, tz)]
+
+
+def compute_slots(
+    calendars: Iterable[MasterCalendar],
+    *,
+    day_from: date,
+    days: int,
+    duration: timedelta,
+    buffer: timedelta,
+    step_minutes: int,
+    now: datetime,
+    min_notice: timedelta,
+    horizon_days: int,
+) -> list[Slot]:
+    """Bookable slots of every master for ``days`` local dates starting at ``day_from``.
+
+    Candidates start at each working interval's start and every ``step_minutes`` of real
+    elapsed time after it; one is kept iff ``[start, start + duration + buffer)`` fits the
+    interval, touches no time off or booking (back-to-back is fine), starts no earlier
+    than ``now + min_notice`` and its local date is within ``horizon_days`` of today in
+    the master's zone. Sorted by (start instant, master_id), without duplicates.
+    """
+    p = _params(duration, buffer, step_minutes, now, min_notice, horizon_days)
+    found: list[tuple[int, int | str, datetime, datetime]] = []
+    for cal in calendars:
+        mid = cal.master_id
+        found.extend((s, mid, utc, local) for s, utc, local in _master_starts(cal, day_from, days, p))
+    found.sort(key=itemgetter(0, 1))
+    out: list[Slot] = []
+    prev: tuple[int, int | str] | None = None
+    duration = p.duration
+    for s, mid, utc, local in found:
+        if prev == (s, mid):
+            continue
+        prev = (s, mid)
+        out.append(Slot(start=local, end=(utc + duration).astimezone(local.tzinfo), master_id=mid))
+    return out
+
+
+def is_bookable(
+    cal: MasterCalendar,
+    start: datetime,
+    *,
+    duration: timedelta,
+    buffer: timedelta,
+    step_minutes: int,
+    now: datetime,
+    min_notice: timedelta,
+    horizon_days: int,
+) -> bool:
+    """True iff ``start`` is one of the slots :func:`compute_slots` offers for this master.
+
+    It runs the same generator for the single local date of ``start`` and compares
+    instants, so the two can never disagree; ``start`` may be given in any zone.
+    """
+    p = _params(duration, buffer, step_minutes, now, min_notice, horizon_days)
+    target = _to_us(start)
+    day = start.astimezone(ZoneInfo(cal.timezone)).date()
+    return any(s == target for s, _, _ in _master_starts(cal, day, 1, p))
