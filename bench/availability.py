@@ -10,7 +10,8 @@ inserted) plus two weeks of upcoming bookings, then measures p50/p95 of
 1. one master-day of availability in the service layer, uncached;
 2. one location (10 masters) over 7 days in the service layer, uncached;
 3. the public availability HTTP request (Flask test client, cache on and off);
-4. booking creation throughput over HTTP against gunicorn (4 sync workers);
+4. booking creation throughput through the JSON API (``POST /api/v1/booking`` as the owner,
+   booking for a client) against ``gunicorn wsgi:app`` (4 sync workers);
 
 then doubles the history (another 90 days further back) and measures 1 and 2 again.
 Redis: ``BENCH_REDIS_URL`` or the embedded server.
@@ -45,6 +46,7 @@ DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5
 TZ = "Asia/Almaty"
 ZONE = ZoneInfo(TZ)
 rng = random.Random(20261124)
+OWNER_EMAIL, OWNER_PASSWORD = "owner@bench.example", "benchmark1"
 
 
 def pct(values: list[float], p: float) -> float:
@@ -117,8 +119,8 @@ def seed(db, today: date) -> dict:
             {"tenant_id": tid, "phone": f"+7701{i:07d}", "name": f"Client {i}", "language": "ru",
              "created_at": datetime.now(UTC)} for i in range(2000)])
         client_ids = list(db.session.scalars(sa.select(Client.id).order_by(Client.id)))
-        owner = User(email="owner@bench.example", name="Owner", role="owner", tenant_id=tenant.id,
-                     password_hash=hash_password("benchmark1"))
+        owner = User(email=OWNER_EMAIL, name="Owner", role="owner", tenant_id=tenant.id,
+                     password_hash=hash_password(OWNER_PASSWORD))
         db.session.add(owner)
         db.session.commit()
         return {"tenant_id": tenant.id, "locations": [loc.id for loc in locations],
@@ -286,11 +288,13 @@ def measure_booking_throughput(app, db_url: str, redis_url: str, instance: str, 
     port = _free_port()
     conf = Path(instance) / "gunicorn_bench.conf.py"
     conf.write_text("accesslog = None\nloglevel = 'warning'\n")
-    env = {**os.environ, "TEST_SERVER_DATABASE_URL": db_url, "TEST_SERVER_REDIS_URL": redis_url,
-           "TEST_SERVER_INSTANCE": instance, "PYTHONPATH": str(ROOT), "RATELIMIT_ENABLED": "false"}
+    # The production entry point, configured only through the environment.
+    env = {**os.environ, "APP_ENV": "development", "DATABASE_URL": db_url, "REDIS_URL": redis_url,
+           "INSTANCE_PATH": instance, "SECRET_KEY": "benchmark-secret-key-0123456789-abcdefghij",
+           "SERVER_NAME": "localhost:5000", "RATELIMIT_ENABLED": "false", "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "-c", str(conf), "-w", "4", "-k", "sync",
-         "-b", f"127.0.0.1:{port}", "tests.bookings.server_app:app"],
+         "-b", f"127.0.0.1:{port}", "wsgi:app"],
         cwd=ROOT, env=env, start_new_session=True)
     try:
         deadline = time.monotonic() + 30
@@ -304,6 +308,15 @@ def measure_booking_throughput(app, db_url: str, redis_url: str, instance: str, 
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("POST", "/api/v1/login", body=json.dumps({"email": OWNER_EMAIL, "password": OWNER_PASSWORD}),
+                     headers={"Host": "localhost:5000", "Content-Type": "application/json"})
+        resp = conn.getresponse()
+        login = json.loads(resp.read())
+        conn.close()
+        assert resp.status == 200, login
+        auth = {"Host": "localhost:5000", "Content-Type": "application/json",
+                "Authorization": f"Bearer {login['access_token']}"}
         # Distinct free slots: future days 20..60 (no seeded bookings there), 60-min service.
         svc = next(s for s in world["services"] if s[1] == 60 and s[2] == 0)
         jobs = []
@@ -318,9 +331,10 @@ def measure_booking_throughput(app, db_url: str, redis_url: str, instance: str, 
         rng.shuffle(jobs)
         jobs = jobs[:total]
         for i, job in enumerate(jobs):
-            job["phone"] = f"+7705{i:07d}"
+            job["client"] = {"name": f"Bench client {i}", "phone": f"+7705{i:07d}"}
         latencies: list[float] = []
         statuses: dict[int, int] = {}
+        errors: list[str] = []
         lock = threading.Lock()
         it = iter(jobs)
 
@@ -332,13 +346,14 @@ def measure_booking_throughput(app, db_url: str, redis_url: str, instance: str, 
                 if job is None:
                     break
                 t0 = time.perf_counter()
-                conn.request("POST", "/api/_test/book", body=json.dumps(job),
-                             headers={"Host": "bench.localhost:5000", "Content-Type": "application/json"})
+                conn.request("POST", "/api/v1/booking", body=json.dumps(job), headers=auth)
                 resp = conn.getresponse()
-                resp.read()
+                payload = resp.read()
                 with lock:
                     latencies.append((time.perf_counter() - t0) * 1000)
                     statuses[resp.status] = statuses.get(resp.status, 0) + 1
+                    if resp.status != 201 and len(errors) < 3:
+                        errors.append(payload.decode(errors="replace")[:300])
             conn.close()
 
         threads = [threading.Thread(target=worker) for _ in range(concurrency)]
@@ -352,6 +367,8 @@ def measure_booking_throughput(app, db_url: str, redis_url: str, instance: str, 
         row["throughput"] = len(latencies) / wall
         row["statuses"] = statuses
         print(f"  {'':<58} throughput={row['throughput']:.0f} bookings/s statuses={statuses}")
+        for err in errors:
+            print(f"  {'':<58} error: {err}")
         return [row]
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
