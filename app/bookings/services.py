@@ -49,6 +49,7 @@ from app.core.errors import (
 )
 from app.core.phones import normalize_phone
 from app.core.types import utcnow
+from app.core.validation import parse_instant
 from app.extensions import db
 from app.scheduling import queries as sq
 from app.scheduling.services import is_start_bookable
@@ -75,15 +76,7 @@ def can_transition(current: str, new: str) -> bool:
     return new in TRANSITIONS.get(current, frozenset())
 
 
-def _aware(value: Any, field: str = "start") -> datetime:
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            value = None
-    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
-        raise ValidationError.field(field, _l("Give a date and time with a time zone offset."))
-    return value.astimezone(UTC)
+_aware = parse_instant
 
 
 def _notes(value: Any) -> str:

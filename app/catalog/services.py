@@ -118,17 +118,23 @@ def _clean_service(tenant: Tenant, actor: Actor, data: dict, partial: bool) -> d
     return clean
 
 
-def _set_service_locations(service: Service, ids: list[int]) -> None:
-    current = {sl.location_id: sl for sl in db.session.scalars(
-        select(ServiceLocation).where(ServiceLocation.service_id == service.id))}
-    for loc_id, row in current.items():
-        if loc_id not in ids:
+def _replace_links(link_model, owner_field: str, owner, target_field: str, ids: list[int],  # noqa: ANN001
+                   relationship: str) -> None:
+    """Make the association rows of ``owner`` point at exactly ``ids`` (adds and removes)."""
+    current = {getattr(row, target_field): row for row in db.session.scalars(
+        select(link_model).where(getattr(link_model, owner_field) == owner.id))}
+    for target_id, row in current.items():
+        if target_id not in ids:
             db.session.delete(row)
-    for loc_id in ids:
-        if loc_id not in current:
-            db.session.add(ServiceLocation(service_id=service.id, location_id=loc_id))
+    for target_id in ids:
+        if target_id not in current:
+            db.session.add(link_model(**{owner_field: owner.id, target_field: target_id}))
     db.session.flush()
-    db.session.expire(service, ["locations"])
+    db.session.expire(owner, [relationship])
+
+
+def _set_service_locations(service: Service, ids: list[int]) -> None:
+    _replace_links(ServiceLocation, "service_id", service, "location_id", ids, "locations")
 
 
 def _service_snapshot(service: Service) -> dict:
@@ -316,16 +322,7 @@ def _invite(tenant: Tenant, email: str) -> None:
 
 
 def _set_master_services(master: Master, ids: list[int]) -> None:
-    current = {ms.service_id: ms for ms in db.session.scalars(
-        select(MasterService).where(MasterService.master_id == master.id))}
-    for sid, row in current.items():
-        if sid not in ids:
-            db.session.delete(row)
-    for sid in ids:
-        if sid not in current:
-            db.session.add(MasterService(master_id=master.id, service_id=sid))
-    db.session.flush()
-    db.session.expire(master, ["services"])
+    _replace_links(MasterService, "master_id", master, "service_id", ids, "services")
 
 
 def create_master(tenant: Tenant, actor: Actor, data: dict) -> Master:

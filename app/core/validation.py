@@ -36,3 +36,21 @@ def is_valid_currency(code: str | None) -> bool:
 
 def is_valid_email(value: str | None) -> bool:
     return bool(value) and len(value) <= 254 and bool(EMAIL_RE.match(value))
+
+
+def parse_instant(value, field: str = "start"):  # noqa: ANN001, ANN201
+    """An aware instant (ISO 8601 with offset, or an aware datetime) -> UTC; else a field error."""
+    from datetime import UTC, datetime
+
+    from flask_babel import lazy_gettext as _l
+
+    from app.core.errors import ValidationError
+
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            value = None
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError.field(field, _l("Give a date and time with a time zone offset."))
+    return value.astimezone(UTC)

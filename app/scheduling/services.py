@@ -29,6 +29,7 @@ from app.catalog.models import Master
 from app.core import cache
 from app.core.errors import Forbidden, NotFound, ValidationError
 from app.core.types import utcnow
+from app.core.validation import parse_instant
 from app.extensions import db
 from app.scheduling import queries as q
 from app.scheduling.availability import MasterCalendar, compute_slots, is_bookable
@@ -143,15 +144,7 @@ def set_weekly(tenant: Tenant, actor: Actor, master: Master, weekly: dict) -> di
 # ----------------------------------------------------------------------- time off, overrides
 
 
-def _aware(value: Any, field: str) -> datetime:
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            value = None
-    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
-        raise ValidationError.field(field, _l("Give a date and time with a time zone offset."))
-    return value.astimezone(UTC)
+_aware = parse_instant
 
 
 def add_time_off(tenant: Tenant, actor: Actor, master: Master, start: datetime, end: datetime,
