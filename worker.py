@@ -56,7 +56,7 @@ def run_pool(args: argparse.Namespace, argv: list[str]) -> int:
     children = []
     for i in range(args.workers):
         extra = [] if i == 0 else ["--no-periodic"]
-        children.append(subprocess.Popen([*base, "--workers", "1", *rest, *extra]))  # noqa: S603
+        children.append(subprocess.Popen([*base, "--workers", "1", *rest, *extra]))
 
     stopping = []
 

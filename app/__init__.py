@@ -15,7 +15,7 @@ from app.extensions import babel, csrf, db, htmx, limiter, login, migrate
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-def create_app(config_name: str | None = None, **overrides) -> Flask:  # noqa: ANN003
+def create_app(config_name: str | None = None, **overrides) -> Flask:
     config_name = config_name or os.environ.get("APP_ENV", "development")
     config_class = CONFIGS.get(config_name)
     if config_class is None:
@@ -76,7 +76,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:  # noqa: A
 def _register_static(app: Flask) -> None:
     """Static files answer on every host, so pages never load assets cross-origin."""
 
-    def static(filename: str, **_):  # noqa: ANN003
+    def static(filename: str, **_):
         response = send_from_directory(STATIC_DIR, filename, max_age=3600 * 24 * 30)
         return response
 

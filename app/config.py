@@ -145,7 +145,7 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     SERVER_NAME = "localhost:5000"
-    SECRET_KEY = "testing-secret-key-not-for-production-use-000000"
+    SECRET_KEY = "testing-secret-key-not-for-production-use-000000"  # noqa: S105 -- tests only
     DATABASE_URL = None
     REDIS_URL = None
     SMTP_HOST = None

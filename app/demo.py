@@ -16,7 +16,7 @@ from app.extensions import db
 from app.scheduling.models import TimeOff, WorkingHours
 from app.tenants.models import Location, Tenant
 
-DEMO_PASSWORD = "demo12345"
+DEMO_PASSWORD = "demo12345"  # noqa: S105 -- the published demo login
 
 SERVICES = [
     # name, minutes, buffer, price, description

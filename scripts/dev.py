@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 ADMIN_EMAIL = "admin@example.com"
-ADMIN_PASSWORD = "admin12345"
+ADMIN_PASSWORD = "admin12345"  # noqa: S105 -- local demo admin, printed by make run
 
 
 def main() -> int:
@@ -65,7 +65,7 @@ def main() -> int:
   Health              http://{host}/health
 """, flush=True)
 
-    def stop(*_):  # noqa: ANN002
+    def stop(*_):
         for p in procs:
             if p.poll() is None:
                 p.send_signal(signal.SIGTERM)

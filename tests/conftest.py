@@ -28,7 +28,7 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL")
 DOMAIN = "localhost:5000"
 
 
-def pytest_configure(config):  # noqa: ANN001
+def pytest_configure(config):
     # One id per test run, inherited by the xdist workers: concurrent runs never share databases.
     os.environ.setdefault("JAZYL_TEST_RUN", uuid.uuid4().hex[:8])
 
@@ -36,6 +36,9 @@ def pytest_configure(config):  # noqa: ANN001
 def _worker_index() -> int:
     name = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     return int(name[2:]) if name[2:].isdigit() else 0
+
+
+_TERMINATE = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
 
 
 def _database_url(tmp: Path) -> str:
@@ -47,9 +50,7 @@ def _database_url(tmp: Path) -> str:
     name = f"{url.database or 'jazyl'}_test_{os.environ.get('JAZYL_TEST_RUN', 'x')}_{_worker_index()}"
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"),
-            {"n": name})
+        conn.execute(sa.text(_TERMINATE), {"n": name})
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
@@ -113,9 +114,7 @@ def app(app_config) -> Iterator[Flask]:
         name = sa.engine.make_url(app_config["DATABASE_URL"]).database
         admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.execute(sa.text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"),
-                {"n": name})
+            conn.execute(sa.text(_TERMINATE), {"n": name})
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 
@@ -152,10 +151,10 @@ class HostClient:
         self.client = client
         self.host = f"{sub}.{DOMAIN}" if sub else DOMAIN
 
-    def __getattr__(self, method):  # noqa: ANN001
+    def __getattr__(self, method):
         verb = getattr(self.client, method)
 
-        def call(path, **kwargs):  # noqa: ANN001, ANN003
+        def call(path, **kwargs):
             headers = kwargs.pop("headers", {}) or {}
             headers.setdefault("Host", self.host)
             return verb(path, headers=headers, **kwargs)
@@ -164,7 +163,7 @@ class HostClient:
 
 
 @pytest.fixture
-def host_client(app):  # noqa: ANN001, ANN201
+def host_client(app):
     """``host_client("owner.demo")`` -> a client whose requests go to that host."""
     clients: dict[str, HostClient] = {}
 
@@ -178,12 +177,12 @@ def host_client(app):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def client(host_client):  # noqa: ANN001, ANN201
+def client(host_client):
     return host_client(None)
 
 
 @pytest.fixture
-def commit():  # noqa: ANN201
+def commit():
     """Commit what a test set up, so requests (their own sessions) see it."""
 
     def do() -> None:
@@ -196,13 +195,13 @@ def commit():  # noqa: ANN201
 
 
 @pytest.fixture
-def create_tenant():  # noqa: ANN201
+def create_tenant():
     from app.tenants.models import Location, Tenant
 
     counter = iter(range(1, 10_000))
 
     def make(subdomain: str | None = None, *, status: str = "active", timezone: str = "Asia/Almaty",
-             with_location: bool = True, **fields) -> Tenant:  # noqa: ANN003
+             with_location: bool = True, **fields) -> Tenant:
         n = next(counter)
         tenant = Tenant(name=fields.pop("name", f"Salon {n}"), subdomain=subdomain or f"salon{n}",
                         status=status, timezone=timezone, currency=fields.pop("currency", "KZT"), **fields)
@@ -218,12 +217,12 @@ def create_tenant():  # noqa: ANN201
 
 
 @pytest.fixture
-def create_user():  # noqa: ANN201
+def create_user():
     from app.accounts.models import User
     from app.core.auth import hash_password
 
-    def make(tenant=None, *, role: str = "owner", email: str | None = None, password: str = "password123",  # noqa: ANN001
-             location_id: int | None = None, language: str = "en", **fields) -> User:  # noqa: ANN003
+    def make(tenant=None, *, role: str = "owner", email: str | None = None, password: str = "password123",
+             location_id: int | None = None, language: str = "en", **fields) -> User:
         user = User(email=email or f"{role}{os.urandom(3).hex()}@example.com", name=fields.pop("name", role.title()),
                     role=role, tenant_id=tenant.id if tenant else None, location_id=location_id,
                     password_hash=hash_password(password), language=language, **fields)
@@ -235,12 +234,12 @@ def create_user():  # noqa: ANN201
 
 
 @pytest.fixture
-def create_service():  # noqa: ANN201
+def create_service():
     from app.catalog.models import Service, ServiceLocation
     from app.tenants.models import Location
 
-    def make(tenant, *, name: str = "Haircut", duration: int = 60, buffer: int = 0, price: str = "5000",  # noqa: ANN001
-             locations=None, **fields) -> Service:  # noqa: ANN001, ANN003
+    def make(tenant, *, name: str = "Haircut", duration: int = 60, buffer: int = 0, price: str = "5000",
+             locations=None, **fields) -> Service:
         with tenancy.tenant_scope(tenant.id):
             svc = Service(name=name, duration_minutes=duration, buffer_minutes=buffer, price=Decimal(price),
                           currency=tenant.currency, tenant_id=tenant.id, **fields)
@@ -256,13 +255,13 @@ def create_service():  # noqa: ANN201
 
 
 @pytest.fixture
-def create_master():  # noqa: ANN201
+def create_master():
     from app.catalog.models import Master, MasterService
     from app.scheduling.models import WorkingHours
     from app.tenants.models import Location
 
-    def make(tenant, *, name: str = "Aigerim", services=(), location=None, user=None,  # noqa: ANN001
-             hours=((time(9), time(13)), (time(14), time(18))), weekdays=range(7), **fields) -> Master:  # noqa: ANN003
+    def make(tenant, *, name: str = "Aigerim", services=(), location=None, user=None,
+             hours=((time(9), time(13)), (time(14), time(18))), weekdays=range(7), **fields) -> Master:
         with tenancy.tenant_scope(tenant.id):
             loc = location or db.session.scalars(sa.select(Location).order_by(Location.id)).first()
             m = Master(name=name, location_id=loc.id, tenant_id=tenant.id, user_id=user.id if user else None,
@@ -282,12 +281,12 @@ def create_master():  # noqa: ANN201
 
 
 @pytest.fixture
-def create_client():  # noqa: ANN201
+def create_client():
     from app.accounts.models import Client
 
     counter = iter(range(1000, 9999))
 
-    def make(tenant, *, phone: str | None = None, name: str = "Client", language: str = "en") -> Client:  # noqa: ANN001
+    def make(tenant, *, phone: str | None = None, name: str = "Client", language: str = "en") -> Client:
         with tenancy.tenant_scope(tenant.id):
             c = Client(tenant_id=tenant.id, phone=phone or f"+7701555{next(counter):04d}", name=name,
                        language=language)
@@ -299,14 +298,14 @@ def create_client():  # noqa: ANN201
 
 
 @pytest.fixture
-def create_booking(create_client):  # noqa: ANN001, ANN201
+def create_booking(create_client):
     """Insert a booking row directly (no service rules): for tests of queries and constraints."""
     from zoneinfo import ZoneInfo
 
     from app.bookings.models import Booking
 
-    def make(tenant, master, service, start: datetime, *, status: str = "confirmed", client=None,  # noqa: ANN001
-             **fields) -> Booking:  # noqa: ANN003
+    def make(tenant, master, service, start: datetime, *, status: str = "confirmed", client=None,
+             **fields) -> Booking:
         client = client or create_client(tenant)
         with tenancy.tenant_scope(tenant.id):
             tz = master.location.timezone
@@ -325,7 +324,7 @@ def create_booking(create_client):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def frozen_now():  # noqa: ANN201
+def frozen_now():
     """``frozen_now(datetime)`` pins the app's clock for the rest of the test."""
 
     def freeze(at: datetime) -> datetime:
@@ -336,17 +335,17 @@ def frozen_now():  # noqa: ANN201
 
 
 @pytest.fixture
-def count_queries(app):  # noqa: ANN001, ANN201
+def count_queries(app):
     """``with count_queries() as q: ...; q.count`` -- statements sent to the database."""
     from contextlib import contextmanager
 
     @contextmanager
-    def counting():  # noqa: ANN202
+    def counting():
         class Counter:
             count = 0
             statements: list[str] = []
 
-        def before(conn, cursor, statement, *args):  # noqa: ANN001
+        def before(conn, cursor, statement, *args):
             Counter.count += 1
             Counter.statements.append(statement)
 

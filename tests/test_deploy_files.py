@@ -174,7 +174,7 @@ def health_server():
     state = {"status": 200}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server's naming
+        def do_GET(self):
             seen.append((self.path, self.headers.get("Host"), self.headers.get("X-Forwarded-Proto")))
             body = b'{"status": "ok"}'
             self.send_response(state["status"])
@@ -499,7 +499,7 @@ def test_nginx_template_renders_only_its_own_variables():
     # variable too: the rendering must leave them alone anyway.
     nginx_vars = set(re.findall(r"\$([a-z_][a-z0-9_]*)", template))
     assert {"host", "scheme", "request_uri", "remote_addr"} <= nginx_vars
-    hostile = {name: "EVIL" for name in nginx_vars}
+    hostile = dict.fromkeys(nginx_vars, "EVIL")
     rendered = render_like_nginx_entrypoint(template, {**hostile, **nginx_env,
                                                        "PATH": "/usr/bin", "HOME": "/root"})
     braced = set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", template))

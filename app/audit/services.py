@@ -28,14 +28,14 @@ class Actor:
         return cls("system", None, label, "system")
 
     @classmethod
-    def for_user(cls, user, master=None) -> Actor:  # noqa: ANN001
+    def for_user(cls, user, master=None) -> Actor:
         return cls(
             "user", user.id, user.email, user.role, user.tenant_id, user.location_id,
             master.id if master else None, tuple(master.permissions or ()) if master else (),
         )
 
     @classmethod
-    def for_client(cls, client) -> Actor:  # noqa: ANN001
+    def for_client(cls, client) -> Actor:
         return cls("client", client.id, client.phone, "client", client.tenant_id)
 
     def has(self, permission: str) -> bool:

@@ -118,7 +118,7 @@ def _clean_service(tenant: Tenant, actor: Actor, data: dict, partial: bool) -> d
     return clean
 
 
-def _replace_links(link_model, owner_field: str, owner, target_field: str, ids: list[int],  # noqa: ANN001
+def _replace_links(link_model, owner_field: str, owner, target_field: str, ids: list[int],
                    relationship: str) -> None:
     """Make the association rows of ``owner`` point at exactly ``ids`` (adds and removes)."""
     current = {getattr(row, target_field): row for row in db.session.scalars(

@@ -91,7 +91,7 @@ def configure_engine(engine: Engine) -> None:
     _configured.add(engine)
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, record):  # noqa: ANN001
+    def _on_connect(dbapi_conn, record):
         dbapi_conn.isolation_level = None  # we emit BEGIN ourselves, below
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
@@ -101,5 +101,5 @@ def configure_engine(engine: Engine) -> None:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):  # noqa: ANN001
+    def _on_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")

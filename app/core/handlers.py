@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, g, jsonify, render_template, request
-from markupsafe import escape
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -55,7 +55,7 @@ def translate_db_error(exc: DBAPIError) -> DomainError | None:
     return None
 
 
-def render_error(status: int, code: str, message: str, details=None) -> Response:  # noqa: ANN001
+def render_error(status: int, code: str, message: str, details=None) -> Response:
     if wants_json():
         resp = jsonify({"error": code, "message": message, "details": details})
     elif request.headers.get("HX-Request"):
@@ -125,7 +125,7 @@ def init_app(app: Flask) -> None:
             g.write_intent_token = uow.declare_write_intent()
 
     @app.teardown_request
-    def _end_writer(exc):  # noqa: ANN001
+    def _end_writer(exc):
         token = g.pop("write_intent_token", None)
         if token is not None:
             uow.clear_write_intent(token)

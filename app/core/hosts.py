@@ -29,13 +29,13 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["sub"] = SubdomainConverter
 
     @app.url_value_preprocessor
-    def _pull_tenant(endpoint, values):  # noqa: ANN001
+    def _pull_tenant(endpoint, values):
         # A request starts with an empty g even when an outer app context is reused (tests).
         g.__dict__.clear()
         g.tenant_subdomain = values.pop("tenant") if values and "tenant" in values else None
 
     @app.url_defaults
-    def _push_tenant(endpoint, values):  # noqa: ANN001
+    def _push_tenant(endpoint, values):
         sub = g.get("tenant_subdomain")
         if sub and "tenant" not in values and app.url_map.is_endpoint_expecting(endpoint, "tenant"):
             values["tenant"] = sub
@@ -55,7 +55,7 @@ def init_app(app: Flask) -> None:
         return None
 
     @app.teardown_request
-    def _leave_tenant(exc):  # noqa: ANN001
+    def _leave_tenant(exc):
         token = g.pop("tenant_scope_token", None)
         if token is not None:
             tenancy.leave(token)

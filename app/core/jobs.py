@@ -100,5 +100,5 @@ def _safe_enqueue(enqueue_now: Callable, args: tuple, kwargs: dict) -> None:
     """Redis being down must not fail a committed request: the outbox sweep catches up."""
     try:
         enqueue_now(*args, **kwargs)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         log.warning("enqueue failed (%s); the periodic sweep will retry", exc)

@@ -52,7 +52,7 @@ class TenantScoped:
     """Mixin for tenant-owned models: a non-null, indexed ``tenant_id``."""
 
     @declared_attr
-    def tenant_id(cls) -> Mapped[int]:  # noqa: N805
+    def tenant_id(cls) -> Mapped[int]:
         return mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False, index=True)
 
 
@@ -139,7 +139,7 @@ def install(session_class: type[Session] | Session) -> None:
         )
 
     @event.listens_for(session_class, "before_flush")
-    def _stamp(session: Session, flush_context, instances) -> None:  # noqa: ANN001
+    def _stamp(session: Session, flush_context, instances) -> None:
         scope = _scope.get()
         for obj in session.new:
             if not isinstance(obj, TenantScoped):

@@ -38,7 +38,7 @@ def is_valid_email(value: str | None) -> bool:
     return bool(value) and len(value) <= 254 and bool(EMAIL_RE.match(value))
 
 
-def parse_instant(value, field: str = "start"):  # noqa: ANN001, ANN201
+def parse_instant(value, field: str = "start"):
     """An aware instant (ISO 8601 with offset, or an aware datetime) -> UTC; else a field error."""
     from datetime import UTC, datetime
 

@@ -13,13 +13,13 @@ def check_health() -> tuple[bool, dict[str, str]]:
     try:
         db.session.execute(text("SELECT 1"))
         checks["database"] = "ok"
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         db.session.rollback()
         checks["database"] = f"error: {type(exc).__name__}"
     try:
         get_redis().ping()
         checks["redis"] = "ok"
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         checks["redis"] = f"error: {type(exc).__name__}"
     return all(v == "ok" for v in checks.values()), checks
 

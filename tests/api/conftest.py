@@ -128,7 +128,7 @@ def reset_links(monkeypatch):
 
 @pytest.fixture
 def login(api):
-    def do(email: str, password: str = "password123", host: str | None = None) -> dict:  # noqa: S107
+    def do(email: str, password: str = "password123", host: str | None = None) -> dict:
         status, data, _ = api.post("/login", json={"email": email, "password": password}, host=host)
         assert status == 200, data
         return data

@@ -229,7 +229,7 @@ def test_worker_joins_the_embedded_redis_when_no_redis_url_is_set(create_tenant,
     assert gw.texts_to("+77015550107") == ["Your code for Codes: 246810"]
 
 
-def test_worker_periodic_sweep_sends_each_reminder_once(salon, create_client, create_booking, start_worker,  # noqa: ANN001
+def test_worker_periodic_sweep_sends_each_reminder_once(salon, create_client, create_booking, start_worker,
                                                         sms_gateway):
     gw, _ = sms_gateway
     tenant, svc, master = salon

@@ -162,7 +162,7 @@ def test_smtp_message_is_multipart_with_ics(booking):
     assert "text/calendar" in types and row.dedupe_key.replace(":", ".") in built["Message-ID"]
 
 
-def test_booking_services_write_outbox_rows_in_their_transaction(create_tenant, create_service, create_master,  # noqa: ANN001
+def test_booking_services_write_outbox_rows_in_their_transaction(create_tenant, create_service, create_master,
                                                                   create_client, create_user, frozen_now):
     from app.bookings import services as booking_services
 
@@ -182,7 +182,7 @@ def test_booking_services_write_outbox_rows_in_their_transaction(create_tenant, 
     assert got[2:] == [("booking_cancelled", "m@svc.kz", "ru")]  # the client cancelled: the master is told
 
 
-def test_permission_decision_is_mailed_to_the_master(create_tenant, create_master, create_user):  # noqa: ANN001
+def test_permission_decision_is_mailed_to_the_master(create_tenant, create_master, create_user):
     from app.catalog import services as catalog_services
 
     tenant = create_tenant("perm", name="Perm")

@@ -39,7 +39,7 @@ def salon(create_tenant, create_service, create_master, create_user, commit, fro
 def login(host_client):
     """``login("owner", "anna", email)`` -> a client signed in on that dashboard host."""
 
-    def do(area: str, sub: str, email: str, password: str = "password123"):  # noqa: S107
+    def do(area: str, sub: str, email: str, password: str = "password123"):
         c = host_client(f"{area}.{sub}")
         resp = c.post("/login", data={"email": email, "password": password})
         assert resp.status_code == 302, resp.data[:500]

@@ -28,7 +28,7 @@ def _platform_scope():
 
 
 @bp.teardown_request
-def _leave_platform_scope(exc):  # noqa: ANN001
+def _leave_platform_scope(exc):
     token = g.pop("admin_scope_token", None)
     if token is not None:
         tenancy.leave(token)
