@@ -38,7 +38,6 @@ __all__ = [
     "working_intervals",
 ]
 
-UTC = UTC
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 _ONE_DAY = timedelta(days=1)
