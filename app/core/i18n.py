@@ -33,14 +33,18 @@ def select_locale() -> str:
         if not request.path.startswith("/api/"):
             session["lang"] = explicit
         return explicit
-    if not request.path.startswith("/api/"):
+    header = request.accept_languages.best_match(SUPPORTED)
+    if request.path.startswith("/api/"):
+        # API clients say what they want per request (the contract: Accept-Language or ?lang=).
+        if header:
+            return header
+    else:
         remembered = normalize(session.get("lang"))
         if remembered:
             return remembered
     actor_lang = normalize(getattr(g, "actor_language", None))
     if actor_lang:
         return actor_lang
-    header = request.accept_languages.best_match(SUPPORTED)
     if header:
         return header
     tenant = getattr(g, "tenant", None)
