@@ -115,7 +115,9 @@ def main(argv: list[str] | None = None) -> int:
         loop.start()
     logging.getLogger(__name__).info("worker on %s", ", ".join(q.name for q in queues))
     try:
-        worker.work(burst=args.burst, with_scheduler=True, logging_level="INFO")
+        # RQ's own per-job lines (three for every periodic tick) drown the useful ones at INFO.
+        worker.work(burst=args.burst, with_scheduler=True,
+                    logging_level=os.environ.get("WORKER_LOG_LEVEL", "WARNING").upper())
     finally:
         if loop is not None:
             loop.stop()

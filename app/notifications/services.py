@@ -288,6 +288,9 @@ def deliver(notification_id: int, *, commit) -> str:
         raise RetryLater(f"notification {notification_id}: {exc}") from exc
     if not mark_sent(c, message, provider_id, isinstance(provider, DevProvider), template, payload):
         log.warning("notification %s was reclaimed while sending", notification_id)
+    else:
+        log.info("notification %s sent: %s by %s in %s via %s", notification_id, template, row.channel,
+                 row.language, type(provider).__name__)
     commit()
     return "sent"
 
