@@ -1,9 +1,16 @@
 """Glue between WTForms and domain errors: a service's field errors land on the form."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask_wtf import FlaskForm
 
-from app.core.errors import ValidationError
+from app.core.errors import DomainError, ValidationError
+from app.extensions import db
+
+# Conflicts that belong to one field of the form that caused them.
+FIELD_OF_CODE = {"email_taken": "email", "subdomain_taken": "subdomain"}
 
 
 def apply_errors(form: FlaskForm, exc: ValidationError) -> list[str]:
@@ -16,3 +23,34 @@ def apply_errors(form: FlaskForm, exc: ValidationError) -> list[str]:
             continue
         field.errors = list(field.errors or []) + list(messages)
     return orphans
+
+
+def form_data(form: FlaskForm) -> dict[str, Any]:
+    return {k: v for k, v in form.data.items() if k != "csrf_token"}
+
+
+def submit(form: FlaskForm, action: Callable[[dict[str, Any]], Any]) -> tuple[bool, Any, list[str]]:
+    """Validate ``form`` and hand its data to one service call.
+
+    Returns ``(done, result, errors)``: ``done`` is true when the service succeeded; a domain
+    error is rolled back and shown on its field, or in ``errors`` when it has no field.
+    """
+    if not form.validate_on_submit():
+        return False, None, []
+    try:
+        return True, action(form_data(form)), []
+    except ValidationError as exc:
+        db.session.rollback()
+        return False, None, apply_errors(form, exc)
+    except DomainError as exc:
+        db.session.rollback()
+        field = getattr(form, FIELD_OF_CODE.get(exc.code, ""), None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [str(exc.message)]
+            return False, None, []
+        return False, None, [str(exc.message)]
+
+
+def form_status(form: FlaskForm, errors: list[str]) -> int:
+    """422 for a submitted form that did not go through, so tests and htmx can tell."""
+    return 422 if form.is_submitted() and (form.errors or errors) else 200

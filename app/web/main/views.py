@@ -5,11 +5,10 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_babel import gettext as _
 
 from app.accounts.forms import RegisterBusinessForm
-from app.core.errors import DomainError, ValidationError
 from app.extensions import limiter
 from app.tenants import services as tenant_services
 from app.tenants.queries import get_tenant_by_subdomain
-from app.web.forms import apply_errors
+from app.web.forms import form_status, submit
 
 bp = Blueprint("main", __name__)
 
@@ -29,24 +28,13 @@ def index():
 @limiter.limit("10 per hour", methods=["POST"])
 def register():
     form = RegisterBusinessForm()
-    errors: list[str] = []
     if request.method == "GET":
         form.language.data = form.language.data or current_app.config["DEFAULT_LANGUAGE"]
-    if form.validate_on_submit():
-        try:
-            tenant, _owner = tenant_services.register_business(form.data)
-        except ValidationError as exc:
-            errors = apply_errors(form, exc)
-        except DomainError as exc:
-            field = "subdomain" if exc.code == "subdomain_taken" else "email" if exc.code == "email_taken" else None
-            if field:
-                getattr(form, field).errors = [str(exc.message)]
-            else:
-                errors = [str(exc.message)]
-        else:
-            return redirect(url_for("main.registered", sub=tenant.subdomain))
-    status = 422 if form.is_submitted() and (form.errors or errors) else 200
-    return render_template("main/register.html", form=form, errors=errors), status
+    done, result, errors = submit(form, tenant_services.register_business)
+    if done:
+        tenant, _owner = result
+        return redirect(url_for("main.registered", sub=tenant.subdomain))
+    return render_template("main/register.html", form=form, errors=errors), form_status(form, errors)
 
 
 @bp.route("/registered/<sub>")

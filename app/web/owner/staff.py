@@ -27,7 +27,7 @@ from app.extensions import db
 from app.scheduling import services as schedule_services
 from app.tenants.models import Location
 from app.tenants.queries import list_locations
-from app.web.forms import apply_errors
+from app.web.forms import apply_errors, form_status, submit
 from app.web.owner.forms import (
     PERMISSION_LABELS,
     MasterForm,
@@ -292,22 +292,14 @@ def service_edit(service_id: int | None = None):
         form = ServiceForm(data={"location_ids": [x.id for x in visible_locations()]}
                            if request.method == "GET" else None)
     _service_form(form)
-    errors: list[str] = []
-    if form.validate_on_submit():
-        data = {k: v for k, v in form.data.items() if k != "csrf_token"}
-        try:
-            if service is None:
-                catalog_services.create_service(g.tenant, current_actor(), data)
-            else:
-                catalog_services.update_service(g.tenant, current_actor(), service, data)
-        except ValidationError as exc:
-            db.session.rollback()
-            errors = apply_errors(form, exc)
-        else:
-            flash(_("Saved."), "success")
-            return redirect(area_url("services_list"))
-    status = 422 if form.is_submitted() and (form.errors or errors) else 200
-    return render_template("owner/services/form.html", form=form, service=service, errors=errors), status
+    done, _result, errors = submit(form, lambda data: (
+        catalog_services.create_service(g.tenant, current_actor(), data) if service is None
+        else catalog_services.update_service(g.tenant, current_actor(), service, data)))
+    if done:
+        flash(_("Saved."), "success")
+        return redirect(area_url("services_list"))
+    return (render_template("owner/services/form.html", form=form, service=service, errors=errors),
+            form_status(form, errors))
 
 
 def service_deactivate(service_id: int):
@@ -344,31 +336,23 @@ def master_edit(master_id: int | None = None):
     else:
         form = MasterForm()
     _master_form(form)
-    errors: list[str] = []
-    if form.validate_on_submit():
-        data = {k: v for k, v in form.data.items() if k != "csrf_token"}
+
+    def save(data: dict):
         if not data.get("password"):
             data.pop("password", None)
-        try:
-            if master is None:
-                master = catalog_services.create_master(g.tenant, current_actor(), data)
-            else:
-                catalog_services.update_master(g.tenant, current_actor(), master, data)
-        except (ValidationError, DomainError) as exc:
-            db.session.rollback()
-            if isinstance(exc, ValidationError):
-                errors = apply_errors(form, exc)
-            elif exc.code == "email_taken":
-                form.email.errors = [str(exc.message)]
-            else:
-                errors = [str(exc.message)]
-            master = load_master(master_id) if master_id else None
-        else:
-            flash(_("Saved."), "success")
-            return redirect(area_url("master_schedule", master_id=master.id) if master_id is None
-                            else area_url("masters_list"))
-    status = 422 if form.is_submitted() and (form.errors or errors) else 200
-    return render_template("owner/masters/form.html", form=form, master=master, errors=errors), status
+        if master is None:
+            return catalog_services.create_master(g.tenant, current_actor(), data)
+        return catalog_services.update_master(g.tenant, current_actor(), master, data)
+
+    done, saved, errors = submit(form, save)
+    if done:
+        flash(_("Saved."), "success")
+        return redirect(area_url("master_schedule", master_id=saved.id) if master_id is None
+                        else area_url("masters_list"))
+    if form.is_submitted() and master_id:
+        master = load_master(master_id)  # the rollback expired the edited object
+    return (render_template("owner/masters/form.html", form=form, master=master, errors=errors),
+            form_status(form, errors))
 
 
 def master_deactivate(master_id: int):

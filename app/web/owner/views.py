@@ -6,13 +6,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.core.errors import NotFound, ValidationError
+from app.core.errors import NotFound
 from app.extensions import db
 from app.tenants import services as tenant_services
 from app.tenants.models import Location
 from app.tenants.queries import list_locations
 from app.web.dashboard import make_dashboard
-from app.web.forms import apply_errors
+from app.web.forms import form_status, submit
 from app.web.owner.forms import LocationForm, SettingsForm
 from app.web.owner.staff import register_management_routes
 from app.web.staff_home import current_actor
@@ -42,38 +42,22 @@ def location_edit(location_id: int | None = None):
     form = LocationForm(obj=location) if request.method == "GET" else LocationForm()
     if request.method == "GET" and location is None:
         form.timezone.data = g.tenant.timezone
-    errors: list[str] = []
-    if form.validate_on_submit():
-        data = {k: v for k, v in form.data.items() if k != "csrf_token"}
-        try:
-            if location is None:
-                tenant_services.create_location(current_actor(), data)
-            else:
-                tenant_services.update_location(current_actor(), location, data)
-        except ValidationError as exc:
-            db.session.rollback()
-            errors = apply_errors(form, exc)
-        else:
-            flash(_("Saved."), "success")
-            return redirect(url_for("owner.locations_list"))
-    status = 422 if form.is_submitted() and (form.errors or errors) else 200
-    return render_template("owner/locations/form.html", form=form, location=location, errors=errors), status
+    done, _result, errors = submit(form, lambda data: (
+        tenant_services.create_location(current_actor(), data) if location is None
+        else tenant_services.update_location(current_actor(), location, data)))
+    if done:
+        flash(_("Saved."), "success")
+        return redirect(url_for("owner.locations_list"))
+    return (render_template("owner/locations/form.html", form=form, location=location, errors=errors),
+            form_status(form, errors))
 
 
 @bp.route("/settings", methods=["GET", "POST"])
 def settings():
     tenant = g.tenant
     form = SettingsForm(obj=tenant) if request.method == "GET" else SettingsForm()
-    errors: list[str] = []
-    if form.validate_on_submit():
-        data = {k: v for k, v in form.data.items() if k != "csrf_token"}
-        try:
-            tenant_services.update_settings(current_actor(), tenant, data)
-        except ValidationError as exc:
-            db.session.rollback()
-            errors = apply_errors(form, exc)
-        else:
-            flash(_("Settings saved."), "success")
-            return redirect(url_for("owner.settings"))
-    status = 422 if form.is_submitted() and (form.errors or errors) else 200
-    return render_template("owner/settings.html", form=form, errors=errors), status
+    done, _result, errors = submit(form, lambda data: tenant_services.update_settings(current_actor(), tenant, data))
+    if done:
+        flash(_("Settings saved."), "success")
+        return redirect(url_for("owner.settings"))
+    return render_template("owner/settings.html", form=form, errors=errors), form_status(form, errors)
