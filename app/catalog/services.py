@@ -80,14 +80,18 @@ def _location_ids(value: Any, field: str, errors: dict[str, list]) -> list[int]:
 # ----------------------------------------------------------------------- services
 
 
-def _clean_service(tenant: Tenant, actor: Actor, data: dict, partial: bool) -> dict:
-    errors: dict[str, list] = {}
-    clean: dict[str, Any] = {}
+def _clean_name(data: dict, partial: bool, clean: dict, errors: dict) -> None:
     if "name" in data or not partial:
         name = str(data.get("name") or "").strip()
         if not name or len(name) > 200:
             errors.setdefault("name", []).append(_l("Enter a name (up to 200 characters)."))
         clean["name"] = name
+
+
+def _clean_service(tenant: Tenant, actor: Actor, data: dict, partial: bool) -> dict:
+    errors: dict[str, list] = {}
+    clean: dict[str, Any] = {}
+    _clean_name(data, partial, clean, errors)
     if "description" in data:
         clean["description"] = str(data.get("description") or "").strip()
     if "duration_minutes" in data or not partial:
@@ -213,6 +217,24 @@ def _master_snapshot(master: Master) -> dict:
     return data
 
 
+def location_scope(actor: Actor, requested: int | None = None) -> int | None:
+    """The location a staff member's lists cover: a manager's own, whatever was asked for;
+    the owner's choice (None: every location)."""
+    return actor.location_id if actor.role == "manager" else requested
+
+
+def get_master_for(tenant: Tenant, actor: Actor, master_id: int) -> Master:
+    """A master the actor may see. Owner: any; manager: own location; master: self.
+    Anyone else's, or another tenant's, is not found."""
+    if actor.role not in ("owner", "manager", "master", "system"):
+        raise Forbidden()
+    master = db.session.scalar(select(Master).where(Master.id == master_id))
+    _scoped_master(tenant, actor, master)
+    if actor.role == "master" and master.id != actor.master_id:
+        raise NotFound()
+    return master
+
+
 def _scoped_master(tenant: Tenant, actor: Actor, master: Master) -> None:
     if master is None or master.tenant_id != tenant.id:
         raise NotFound()
@@ -223,11 +245,7 @@ def _scoped_master(tenant: Tenant, actor: Actor, master: Master) -> None:
 def _clean_master(tenant: Tenant, actor: Actor, data: dict, partial: bool, master: Master | None) -> dict:
     errors: dict[str, list] = {}
     clean: dict[str, Any] = {}
-    if "name" in data or not partial:
-        name = str(data.get("name") or "").strip()
-        if not name or len(name) > 200:
-            errors.setdefault("name", []).append(_l("Enter a name (up to 200 characters)."))
-        clean["name"] = name
+    _clean_name(data, partial, clean, errors)
     if "email" in data:
         email = str(data.get("email") or "").strip().lower() or None
         if email is not None and not is_valid_email(email):

@@ -9,7 +9,7 @@ from app.api.v1.registry import api
 from app.api.v1.views_bookings import tenant_of
 from app.catalog import services as catalog
 from app.catalog.models import Master, PermissionRequest, Service
-from app.core.errors import Forbidden, NotFound
+from app.core.errors import NotFound
 from app.extensions import db
 from app.scheduling import services as scheduling
 
@@ -26,9 +26,7 @@ def _load(model, ident: int):
 
 
 def _list_location(principal, query: dict) -> int | None:
-    if principal.role == "manager":
-        return principal.actor.location_id
-    return query.get("location_id")
+    return catalog.location_scope(principal.actor, query.get("location_id"))
 
 
 # ---------------------------------------------------------------- services
@@ -106,16 +104,7 @@ def delete_master(principal, master_id: int):
 
 
 def _readable_master(principal, master_id: int) -> Master:
-    """Owner: any; manager: own location; master: self. Otherwise not found."""
-    master = _load(Master, master_id)
-    actor = principal.actor
-    if actor.role == "manager" and master.location_id != actor.location_id:
-        raise NotFound()
-    if actor.role == "master" and master.id != actor.master_id:
-        raise NotFound()
-    if actor.role not in STAFF:
-        raise Forbidden()
-    return master
+    return catalog.get_master_for(tenant_of(principal), principal.actor, master_id)
 
 
 @api("/master/<int:master_id>/schedule", "GET", summary="Weekly hours", tag="Masters", auth=STAFF,
