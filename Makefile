@@ -78,8 +78,11 @@ test-sqlite: ## The suite on SQLite + embedded Redis
 	@echo "== tests on SQLite + embedded Redis"
 	env -u TEST_DATABASE_URL -u TEST_REDIS_URL $(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
-lint: $(VENV)/.dev ## ruff
-	$(BIN)/ruff check app tests bench
+LINT_PATHS := app tests bench scripts worker.py wsgi.py gunicorn.conf.py
+
+lint: $(VENV)/.dev ## ruff check and ruff format --check
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
 bench: $(VENV)/.dev ## Availability and booking benchmarks on PostgreSQL (see docs/performance.md)
 	$(BIN)/python bench/availability.py

@@ -57,7 +57,7 @@ max_requests_jitter = max_requests // 10
 
 # Heartbeat files on tmpfs: on a disk-backed /tmp (common in containers) the workers'
 # fchmod heartbeat can stall and get healthy workers killed.
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 -- tmpfs, not a temp file
 
 # X-Forwarded-Proto (and friends) are honoured only from these addresses.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "").strip() or "127.0.0.1,::1"
@@ -68,8 +68,7 @@ accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 access_log_format = (
-    '%({x-forwarded-for}i)s %(h)s "%(r)s" %(s)s %(b)s %(M)sms '
-    'host=%({host}i)s rid=%({x-request-id}i)s "%(a)s"'
+    '%({x-forwarded-for}i)s %(h)s "%(r)s" %(s)s %(b)s %(M)sms host=%({host}i)s rid=%({x-request-id}i)s "%(a)s"'
 )
 
 proc_name = "jazyl-web"

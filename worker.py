@@ -15,6 +15,7 @@ Options:
 Configuration is the app's (environment variables; with none, the embedded SQLite and
 Redis under ``instance/``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -105,8 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     set_worker_app(app)
     prefix = app.config.get("RQ_QUEUE_PREFIX") or ""
     # A connection of its own without a read timeout: the worker blocks on BLPOP for minutes.
-    connection = redis.Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=5,
-                                      health_check_interval=30)
+    connection = redis.Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=5, health_check_interval=30)
     queues = [Queue(prefix + name, connection=connection) for name in QUEUES]
     worker = Worker(queues, connection=connection)
     loop = None
@@ -116,8 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger(__name__).info("worker on %s", ", ".join(q.name for q in queues))
     try:
         # RQ's own per-job lines (three for every periodic tick) drown the useful ones at INFO.
-        worker.work(burst=args.burst, with_scheduler=True,
-                    logging_level=os.environ.get("WORKER_LOG_LEVEL", "WARNING").upper())
+        worker.work(
+            burst=args.burst, with_scheduler=True, logging_level=os.environ.get("WORKER_LOG_LEVEL", "WARNING").upper()
+        )
     finally:
         if loop is not None:
             loop.stop()

@@ -1,4 +1,5 @@
 """Entry point for gunicorn (``gunicorn wsgi:app``) and ``flask --app wsgi``."""
+
 from dotenv import load_dotenv
 
 load_dotenv()

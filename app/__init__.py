@@ -1,4 +1,5 @@
 """Application factory."""
+
 from __future__ import annotations
 
 import logging
@@ -21,8 +22,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     if config_class is None:
         raise RuntimeError(f"APP_ENV must be one of {sorted(CONFIGS)}, got {config_name!r}")
 
-    app = Flask(__name__, subdomain_matching=True, static_folder=None,
-                instance_path=str(overrides.get("INSTANCE_DIR") or INSTANCE_DIR))
+    app = Flask(
+        __name__,
+        subdomain_matching=True,
+        static_folder=None,
+        instance_path=str(overrides.get("INSTANCE_DIR") or INSTANCE_DIR),
+    )
     app.config.from_object(config_class)
     app.config.update(overrides)
     config_class.finalize(app.config)
@@ -46,8 +51,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         uow.configure_engine(db.engine)
     tenancy.install(session_class)
     uow.install(session_class)
-    migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"),
-                     render_as_batch=True, compare_type=True)
+    migrate.init_app(
+        app, db, directory=str(Path(__file__).parent.parent / "migrations"), render_as_batch=True, compare_type=True
+    )
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     htmx.init_app(app)

@@ -1,5 +1,6 @@
 """Operations commands: ``create-admin``, ``seed-demo`` and friends. None of them prompts
 when given its options, so scripts and CI can run them."""
+
 from __future__ import annotations
 
 import click
@@ -19,8 +20,7 @@ def init_app(app: Flask) -> None:
 
     @app.cli.command("create-admin")
     @click.option("--email", prompt=True, help="Super admin's email.")
-    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-                  help="At least 8 characters.")
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters.")
     @click.option("--name", default="Platform admin", show_default=True)
     def create_admin(email: str, password: str, name: str) -> None:
         """Create a super admin, or reset the password of an existing one."""
@@ -69,5 +69,7 @@ def init_app(app: Flask) -> None:
         summary = seed(subdomain)
         db.session.commit()
         click.echo(f"Seeded demo business '{subdomain}': {summary}.")
-        click.echo(f"Logins (password {DEMO_PASSWORD}): owner@{subdomain}.example, "
-                   f"manager@{subdomain}.example, aigerim@{subdomain}.example (master).")
+        click.echo(
+            f"Logins (password {DEMO_PASSWORD}): owner@{subdomain}.example, "
+            f"manager@{subdomain}.example, aigerim@{subdomain}.example (master)."
+        )

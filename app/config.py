@@ -6,6 +6,7 @@ that is kept in ``instance/`` so sessions survive restarts.  ``DATABASE_URL`` an
 ``REDIS_URL`` switch to PostgreSQL and Redis without code changes.  Production refuses
 unsafe defaults instead of silently running with them.
 """
+
 from __future__ import annotations
 
 import os
@@ -128,9 +129,9 @@ class Config:
 
 def normalize_db_url(url: str) -> str:
     if url.startswith("postgres://"):
-        return "postgresql+psycopg2://" + url[len("postgres://"):]
+        return "postgresql+psycopg2://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        return "postgresql+psycopg2://" + url[len("postgresql://"):]
+        return "postgresql+psycopg2://" + url[len("postgresql://") :]
     return url
 
 

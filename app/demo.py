@@ -1,4 +1,5 @@
 """The demo business used by ``make run`` and screenshots: a believable Almaty/Astana salon."""
+
 from __future__ import annotations
 
 import random
@@ -38,8 +39,24 @@ MASTERS = [
 ]
 
 CLIENT_NAMES = [
-    "Айгүл", "Асель", "Бауыржан", "Дина", "Ерасыл", "Жанар", "Карина", "Мария", "Нурсултан",
-    "Ольга", "Руслан", "Сабина", "Тимур", "Улан", "Елена", "Арман", "Гульнара", "Дмитрий",
+    "Айгүл",
+    "Асель",
+    "Бауыржан",
+    "Дина",
+    "Ерасыл",
+    "Жанар",
+    "Карина",
+    "Мария",
+    "Нурсултан",
+    "Ольга",
+    "Руслан",
+    "Сабина",
+    "Тимур",
+    "Улан",
+    "Елена",
+    "Арман",
+    "Гульнара",
+    "Дмитрий",
 ]
 
 
@@ -52,32 +69,65 @@ def seed(subdomain: str = "demo") -> str:
     rng = random.Random(42)
     now = utcnow()
     tenant = Tenant(
-        name="Demo Beauty Studio", subdomain=subdomain, status="active", currency="KZT",
-        default_language="ru", timezone="Asia/Almaty", languages=["ru", "kk", "en"],
+        name="Demo Beauty Studio",
+        subdomain=subdomain,
+        status="active",
+        currency="KZT",
+        default_language="ru",
+        timezone="Asia/Almaty",
+        languages=["ru", "kk", "en"],
         description="Hair, nails and barbering in Almaty and Astana. Book online 24/7.",
-        approved_at=now, trial_ends_at=now + timedelta(days=14), email=f"owner@{subdomain}.example",
+        approved_at=now,
+        trial_ends_at=now + timedelta(days=14),
+        email=f"owner@{subdomain}.example",
     )
     db.session.add(tenant)
     db.session.flush()
     with tenant_scope(tenant.id):
         locations = [
-            Location(name="Almaty, Dostyk", address="Dostyk Ave 89, Almaty", phone="+77272501010",
-                     timezone="Asia/Almaty"),
-            Location(name="Astana, Left Bank", address="Kabanbay Batyr Ave 11, Astana",
-                     phone="+77172501010", timezone="Asia/Almaty"),
+            Location(
+                name="Almaty, Dostyk", address="Dostyk Ave 89, Almaty", phone="+77272501010", timezone="Asia/Almaty"
+            ),
+            Location(
+                name="Astana, Left Bank",
+                address="Kabanbay Batyr Ave 11, Astana",
+                phone="+77172501010",
+                timezone="Asia/Almaty",
+            ),
         ]
         db.session.add_all(locations)
         db.session.flush()
-        db.session.add_all([
-            User(email=f"owner@{subdomain}.example", name="Gaukhar Saparova", role="owner", tenant_id=tenant.id,
-                 password_hash=hash_password(DEMO_PASSWORD), language="ru"),
-            User(email=f"manager@{subdomain}.example", name="Alina Kim", role="manager", tenant_id=tenant.id,
-                 location_id=locations[0].id, password_hash=hash_password(DEMO_PASSWORD), language="ru"),
-        ])
+        db.session.add_all(
+            [
+                User(
+                    email=f"owner@{subdomain}.example",
+                    name="Gaukhar Saparova",
+                    role="owner",
+                    tenant_id=tenant.id,
+                    password_hash=hash_password(DEMO_PASSWORD),
+                    language="ru",
+                ),
+                User(
+                    email=f"manager@{subdomain}.example",
+                    name="Alina Kim",
+                    role="manager",
+                    tenant_id=tenant.id,
+                    location_id=locations[0].id,
+                    password_hash=hash_password(DEMO_PASSWORD),
+                    language="ru",
+                ),
+            ]
+        )
         services = []
         for name, minutes, buffer, price, desc in SERVICES:
-            s = Service(name=name, duration_minutes=minutes, buffer_minutes=buffer, price=Decimal(price),
-                        currency="KZT", description=desc)
+            s = Service(
+                name=name,
+                duration_minutes=minutes,
+                buffer_minutes=buffer,
+                price=Decimal(price),
+                currency="KZT",
+                description=desc,
+            )
             services.append(s)
         db.session.add_all(services)
         db.session.flush()
@@ -86,13 +136,25 @@ def seed(subdomain: str = "demo") -> str:
                 db.session.add(ServiceLocation(service_id=s.id, location_id=loc.id))
         masters = []
         for name, login, spec, loc_i, svc_is in MASTERS:
-            user = User(email=f"{login}@{subdomain}.example", name=name, role="master", tenant_id=tenant.id,
-                        location_id=locations[loc_i].id, password_hash=hash_password(DEMO_PASSWORD),
-                        language="kk" if login in ("aigerim", "yerlan") else "ru")
+            user = User(
+                email=f"{login}@{subdomain}.example",
+                name=name,
+                role="master",
+                tenant_id=tenant.id,
+                location_id=locations[loc_i].id,
+                password_hash=hash_password(DEMO_PASSWORD),
+                language="kk" if login in ("aigerim", "yerlan") else "ru",
+            )
             db.session.add(user)
             db.session.flush()
-            m = Master(name=name, specialization=spec, location_id=locations[loc_i].id, user_id=user.id,
-                       email=user.email, permissions=["see_client_phones"] if login == "aigerim" else [])
+            m = Master(
+                name=name,
+                specialization=spec,
+                location_id=locations[loc_i].id,
+                user_id=user.id,
+                email=user.email,
+                permissions=["see_client_phones"] if login == "aigerim" else [],
+            )
             db.session.add(m)
             db.session.flush()
             for i in svc_is:
@@ -107,15 +169,27 @@ def seed(subdomain: str = "demo") -> str:
 
         today = datetime.now(ZoneInfo("Asia/Almaty")).date()
         vacation = today + timedelta(days=10)
-        db.session.add(TimeOff(master_id=masters[2][0].id, reason="Vacation",
-                               start_at=_at(vacation, "00:00", "Asia/Almaty"),
-                               end_at=_at(vacation + timedelta(days=3), "00:00", "Asia/Almaty")))
-        db.session.add(TimeOff(master_id=masters[0][0].id, reason="Doctor's appointment",
-                               start_at=_at(today + timedelta(days=2), "15:00", "Asia/Almaty"),
-                               end_at=_at(today + timedelta(days=2), "17:00", "Asia/Almaty")))
+        db.session.add(
+            TimeOff(
+                master_id=masters[2][0].id,
+                reason="Vacation",
+                start_at=_at(vacation, "00:00", "Asia/Almaty"),
+                end_at=_at(vacation + timedelta(days=3), "00:00", "Asia/Almaty"),
+            )
+        )
+        db.session.add(
+            TimeOff(
+                master_id=masters[0][0].id,
+                reason="Doctor's appointment",
+                start_at=_at(today + timedelta(days=2), "15:00", "Asia/Almaty"),
+                end_at=_at(today + timedelta(days=2), "17:00", "Asia/Almaty"),
+            )
+        )
 
-        clients = [Client(phone=f"+7701{5550000 + i:07d}", name=n, language=rng.choice(["ru", "kk", "en"]))
-                   for i, n in enumerate(CLIENT_NAMES)]
+        clients = [
+            Client(phone=f"+7701{5550000 + i:07d}", name=n, language=rng.choice(["ru", "kk", "en"]))
+            for i, n in enumerate(CLIENT_NAMES)
+        ]
         db.session.add_all(clients)
         db.session.flush()
 
@@ -141,15 +215,27 @@ def seed(subdomain: str = "demo") -> str:
                         continue
                     else:
                         status = rng.choices(["confirmed", "cancelled"], [92, 8])[0]
-                    db.session.add(Booking(
-                        location_id=m.location_id, master_id=m.id, service_id=svc.id,
-                        client_id=rng.choice(clients).id, status=status, start_at=start_at, end_at=end_at,
-                        block_end_at=block_end, local_start=start_at.replace(tzinfo=None), timezone=tz,
-                        duration_minutes=svc.duration_minutes, buffer_minutes=svc.buffer_minutes,
-                        price=svc.price, currency=svc.currency, source="staff",
-                        created_at=min(now, start_at.astimezone(UTC)) - timedelta(days=2),
-                        cancelled_by="client" if status == "cancelled" else None,
-                    ))
+                    db.session.add(
+                        Booking(
+                            location_id=m.location_id,
+                            master_id=m.id,
+                            service_id=svc.id,
+                            client_id=rng.choice(clients).id,
+                            status=status,
+                            start_at=start_at,
+                            end_at=end_at,
+                            block_end_at=block_end,
+                            local_start=start_at.replace(tzinfo=None),
+                            timezone=tz,
+                            duration_minutes=svc.duration_minutes,
+                            buffer_minutes=svc.buffer_minutes,
+                            price=svc.price,
+                            currency=svc.currency,
+                            source="staff",
+                            created_at=min(now, start_at.astimezone(UTC)) - timedelta(days=2),
+                            cancelled_by="client" if status == "cancelled" else None,
+                        )
+                    )
                     count += 1
         db.session.flush()
     return f"2 locations, {len(services)} services, {len(masters)} masters, {len(clients)} clients, {count} bookings"

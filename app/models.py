@@ -1,4 +1,5 @@
 """Import every model so metadata (and Alembic) sees the whole schema."""
+
 from app.accounts.models import Client, ClientSession, ClientVerification, RefreshToken, User
 from app.analytics.models import DailyStat, SystemCheck
 from app.audit.models import AuditLog
@@ -9,8 +10,25 @@ from app.scheduling.models import ScheduleOverride, TimeOff, WorkingHours
 from app.tenants.models import Location, Tenant
 
 __all__ = [
-    "AuditLog", "Booking", "Client", "ClientSession", "ClientVerification", "DailyStat",
-    "IdempotencyKey", "Location", "Master", "MasterService", "Notification", "PermissionRequest",
-    "RefreshToken", "ScheduleOverride", "Service", "ServiceLocation", "SystemCheck", "Tenant",
-    "TimeOff", "User", "WorkingHours",
+    "AuditLog",
+    "Booking",
+    "Client",
+    "ClientSession",
+    "ClientVerification",
+    "DailyStat",
+    "IdempotencyKey",
+    "Location",
+    "Master",
+    "MasterService",
+    "Notification",
+    "PermissionRequest",
+    "RefreshToken",
+    "ScheduleOverride",
+    "Service",
+    "ServiceLocation",
+    "SystemCheck",
+    "Tenant",
+    "TimeOff",
+    "User",
+    "WorkingHours",
 ]

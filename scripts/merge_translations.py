@@ -5,6 +5,7 @@ JSON shape: {"msgid": {"ru": "...", "kk": "..."}, "singular||plural": {"ru": [..
 Only empty or fuzzy entries are filled, so a reviewed translation is never overwritten.
 Prints what is still missing; exits 1 if anything is.
 """
+
 from __future__ import annotations
 
 import json

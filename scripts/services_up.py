@@ -1,4 +1,5 @@
 """Exit 0 when the PostgreSQL and Redis URLs given both answer, 1 otherwise."""
+
 import socket
 import sys
 from urllib.parse import urlsplit

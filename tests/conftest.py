@@ -5,6 +5,7 @@ PostgreSQL and Redis (``make test`` sets them when the servers answer); without 
 uses SQLite and the embedded Redis.  Each xdist worker gets its own database and Redis
 database, migrated once with Alembic; tables are emptied after every test.
 """
+
 from __future__ import annotations
 
 import os
@@ -200,11 +201,23 @@ def create_tenant():
 
     counter = iter(range(1, 10_000))
 
-    def make(subdomain: str | None = None, *, status: str = "active", timezone: str = "Asia/Almaty",
-             with_location: bool = True, **fields) -> Tenant:
+    def make(
+        subdomain: str | None = None,
+        *,
+        status: str = "active",
+        timezone: str = "Asia/Almaty",
+        with_location: bool = True,
+        **fields,
+    ) -> Tenant:
         n = next(counter)
-        tenant = Tenant(name=fields.pop("name", f"Salon {n}"), subdomain=subdomain or f"salon{n}",
-                        status=status, timezone=timezone, currency=fields.pop("currency", "KZT"), **fields)
+        tenant = Tenant(
+            name=fields.pop("name", f"Salon {n}"),
+            subdomain=subdomain or f"salon{n}",
+            status=status,
+            timezone=timezone,
+            currency=fields.pop("currency", "KZT"),
+            **fields,
+        )
         db.session.add(tenant)
         db.session.flush()
         if with_location:
@@ -221,11 +234,26 @@ def create_user():
     from app.accounts.models import User
     from app.core.auth import hash_password
 
-    def make(tenant=None, *, role: str = "owner", email: str | None = None, password: str = "password123",
-             location_id: int | None = None, language: str = "en", **fields) -> User:
-        user = User(email=email or f"{role}{os.urandom(3).hex()}@example.com", name=fields.pop("name", role.title()),
-                    role=role, tenant_id=tenant.id if tenant else None, location_id=location_id,
-                    password_hash=hash_password(password), language=language, **fields)
+    def make(
+        tenant=None,
+        *,
+        role: str = "owner",
+        email: str | None = None,
+        password: str = "password123",
+        location_id: int | None = None,
+        language: str = "en",
+        **fields,
+    ) -> User:
+        user = User(
+            email=email or f"{role}{os.urandom(3).hex()}@example.com",
+            name=fields.pop("name", role.title()),
+            role=role,
+            tenant_id=tenant.id if tenant else None,
+            location_id=location_id,
+            password_hash=hash_password(password),
+            language=language,
+            **fields,
+        )
         db.session.add(user)
         db.session.flush()
         return user
@@ -238,11 +266,26 @@ def create_service():
     from app.catalog.models import Service, ServiceLocation
     from app.tenants.models import Location
 
-    def make(tenant, *, name: str = "Haircut", duration: int = 60, buffer: int = 0, price: str = "5000",
-             locations=None, **fields) -> Service:
+    def make(
+        tenant,
+        *,
+        name: str = "Haircut",
+        duration: int = 60,
+        buffer: int = 0,
+        price: str = "5000",
+        locations=None,
+        **fields,
+    ) -> Service:
         with tenancy.tenant_scope(tenant.id):
-            svc = Service(name=name, duration_minutes=duration, buffer_minutes=buffer, price=Decimal(price),
-                          currency=tenant.currency, tenant_id=tenant.id, **fields)
+            svc = Service(
+                name=name,
+                duration_minutes=duration,
+                buffer_minutes=buffer,
+                price=Decimal(price),
+                currency=tenant.currency,
+                tenant_id=tenant.id,
+                **fields,
+            )
             db.session.add(svc)
             db.session.flush()
             locs = locations or db.session.scalars(sa.select(Location)).all()
@@ -260,20 +303,29 @@ def create_master():
     from app.scheduling.models import WorkingHours
     from app.tenants.models import Location
 
-    def make(tenant, *, name: str = "Aigerim", services=(), location=None, user=None,
-             hours=((time(9), time(13)), (time(14), time(18))), weekdays=range(7), **fields) -> Master:
+    def make(
+        tenant,
+        *,
+        name: str = "Aigerim",
+        services=(),
+        location=None,
+        user=None,
+        hours=((time(9), time(13)), (time(14), time(18))),
+        weekdays=range(7),
+        **fields,
+    ) -> Master:
         with tenancy.tenant_scope(tenant.id):
             loc = location or db.session.scalars(sa.select(Location).order_by(Location.id)).first()
-            m = Master(name=name, location_id=loc.id, tenant_id=tenant.id, user_id=user.id if user else None,
-                       **fields)
+            m = Master(name=name, location_id=loc.id, tenant_id=tenant.id, user_id=user.id if user else None, **fields)
             db.session.add(m)
             db.session.flush()
             for s in services:
                 db.session.add(MasterService(tenant_id=tenant.id, master_id=m.id, service_id=s.id))
             for wd in weekdays:
                 for start, end in hours:
-                    db.session.add(WorkingHours(tenant_id=tenant.id, master_id=m.id, weekday=wd,
-                                                start_time=start, end_time=end))
+                    db.session.add(
+                        WorkingHours(tenant_id=tenant.id, master_id=m.id, weekday=wd, start_time=start, end_time=end)
+                    )
             db.session.flush()
         return m
 
@@ -288,8 +340,7 @@ def create_client():
 
     def make(tenant, *, phone: str | None = None, name: str = "Client", language: str = "en") -> Client:
         with tenancy.tenant_scope(tenant.id):
-            c = Client(tenant_id=tenant.id, phone=phone or f"+7701555{next(counter):04d}", name=name,
-                       language=language)
+            c = Client(tenant_id=tenant.id, phone=phone or f"+7701555{next(counter):04d}", name=name, language=language)
             db.session.add(c)
             db.session.flush()
         return c
@@ -304,18 +355,29 @@ def create_booking(create_client):
 
     from app.bookings.models import Booking
 
-    def make(tenant, master, service, start: datetime, *, status: str = "confirmed", client=None,
-             **fields) -> Booking:
+    def make(tenant, master, service, start: datetime, *, status: str = "confirmed", client=None, **fields) -> Booking:
         client = client or create_client(tenant)
         with tenancy.tenant_scope(tenant.id):
             tz = master.location.timezone
             end = start + timedelta(minutes=service.duration_minutes)
-            b = Booking(tenant_id=tenant.id, location_id=master.location_id, master_id=master.id,
-                        service_id=service.id, client_id=client.id, status=status, start_at=start, end_at=end,
-                        block_end_at=end + timedelta(minutes=service.buffer_minutes),
-                        local_start=start.astimezone(ZoneInfo(tz)).replace(tzinfo=None), timezone=tz,
-                        duration_minutes=service.duration_minutes, buffer_minutes=service.buffer_minutes,
-                        price=service.price, currency=service.currency, **fields)
+            b = Booking(
+                tenant_id=tenant.id,
+                location_id=master.location_id,
+                master_id=master.id,
+                service_id=service.id,
+                client_id=client.id,
+                status=status,
+                start_at=start,
+                end_at=end,
+                block_end_at=end + timedelta(minutes=service.buffer_minutes),
+                local_start=start.astimezone(ZoneInfo(tz)).replace(tzinfo=None),
+                timezone=tz,
+                duration_minutes=service.duration_minutes,
+                buffer_minutes=service.buffer_minutes,
+                price=service.price,
+                currency=service.currency,
+                **fields,
+            )
             db.session.add(b)
             db.session.flush()
         return b

@@ -1,4 +1,5 @@
 """Operations commands run non-interactively on a fresh database."""
+
 import sqlalchemy as sa
 
 from app.accounts.models import User

@@ -7,6 +7,7 @@ rendered the way the nginx image's entrypoint renders it, and deploy.sh runs aga
 fake ``docker`` that only records its arguments. ``docker compose config`` and
 ``nginx -t`` run too where those tools are installed, and are skipped (saying why) where not.
 """
+
 from __future__ import annotations
 
 import functools
@@ -38,6 +39,7 @@ MIGRATE_COMMAND = ["flask", "--app", "wsgi", "db", "upgrade"]
 
 
 # --- helpers: Dockerfile ---------------------------------------------------------------
+
 
 @functools.cache
 def dockerfile_instructions() -> tuple[tuple[str, str], ...]:
@@ -76,6 +78,7 @@ def healthcheck_python(args: str) -> str:
 
 # --- helpers: docker-compose.yml (a deliberately small reader for this file's layout) ---
 
+
 @functools.cache
 def compose_text() -> str:
     return COMPOSE.read_text()
@@ -86,7 +89,7 @@ def top_level_block(key: str) -> str:
     lines = compose_text().splitlines()
     start = next(i for i, line in enumerate(lines) if re.match(rf"^{re.escape(key)}:", line))
     body = []
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         if line and not line[0].isspace() and not line.startswith("#"):
             break
         body.append(line)
@@ -118,7 +121,7 @@ def service_section(service: str, key: str) -> str:
     start = next((i for i, line in enumerate(lines) if line.startswith(f"    {key}:")), None)
     assert start is not None, f"service {service!r} has no {key!r}"
     body = []
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         if line.strip() and not line.startswith("     "):
             break
         body.append(line)
@@ -158,7 +161,7 @@ def folded_block(section: str, marker: str = "- >-") -> str:
     start = next(i for i, line in enumerate(lines) if line.strip() == marker)
     indent = len(lines[start]) - len(lines[start].lstrip())
     body = []
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         if line.strip() and len(line) - len(line.lstrip()) <= indent:
             break
         body.append(line.strip())
@@ -166,6 +169,7 @@ def folded_block(section: str, marker: str = "- >-") -> str:
 
 
 # --- helpers: a local stand-in for the app's /health -----------------------------------
+
 
 @pytest.fixture
 def health_server():
@@ -187,8 +191,7 @@ def health_server():
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
-                              daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield server.server_address[1], seen, state
@@ -199,11 +202,11 @@ def health_server():
 
 def run_probe(code: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     clean = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env}
-    return subprocess.run([sys.executable, "-c", code], env=clean, capture_output=True,
-                          text=True, timeout=15)
+    return subprocess.run([sys.executable, "-c", code], env=clean, capture_output=True, text=True, timeout=15)
 
 
 # === Dockerfile ==========================================================================
+
 
 def test_dockerfile_builds_assets_with_node_and_runs_on_python_slim():
     stages = dockerfile_stages()
@@ -220,19 +223,21 @@ def test_dockerfile_builds_assets_with_node_and_runs_on_python_slim():
     copies_lock = [args for kw, args in stages[0] if kw == "COPY" and "package-lock.json" in args]
     assert copies_lock, "npm ci needs package-lock.json copied in"
 
-    vendor_copies = [args for kw, args in stages[1]
-                     if kw == "COPY" and f"--from={assets_stage}" in args]
-    assert any("app/static/vendor" in args for args in vendor_copies), \
+    vendor_copies = [args for kw, args in stages[1] if kw == "COPY" and f"--from={assets_stage}" in args]
+    assert any("app/static/vendor" in args for args in vendor_copies), (
         "the runtime stage must copy the built app/static/vendor from the node stage"
+    )
 
 
 def test_dockerfile_installs_the_lockfile_and_compiles_translations():
     runtime = dockerfile_stages()[1]
     keywords = [kw for kw, _ in runtime]
-    pip = next(i for i, (kw, args) in enumerate(runtime)
-               if kw == "RUN" and "pip install --no-cache-dir -r requirements.lock" in args)
-    lock_copy = next(i for i, (kw, args) in enumerate(runtime)
-                     if kw == "COPY" and "requirements.lock" in args)
+    pip = next(
+        i
+        for i, (kw, args) in enumerate(runtime)
+        if kw == "RUN" and "pip install --no-cache-dir -r requirements.lock" in args
+    )
+    lock_copy = next(i for i, (kw, args) in enumerate(runtime) if kw == "COPY" and "requirements.lock" in args)
     app_copy = next(i for i, (kw, args) in enumerate(runtime) if kw == "COPY" and args == ". .")
     # Dependencies install before the code is copied, so code changes keep the pip layer.
     assert lock_copy < pip < app_copy
@@ -250,8 +255,7 @@ def test_dockerfile_runs_as_an_unprivileged_user():
     last_index, user = users[-1]
     assert user.split(":")[0] not in {"root", "0"}
     assert user == "app"
-    created = any(kw == "RUN" and re.search(r"useradd\b.*\bapp\b", args)
-                  for kw, args in runtime[:last_index])
+    created = any(kw == "RUN" and re.search(r"useradd\b.*\bapp\b", args) for kw, args in runtime[:last_index])
     assert created, "the app user must be created before USER app"
     cmd_index = next(i for i, (kw, _) in enumerate(runtime) if kw == "CMD")
     assert cmd_index > last_index, "CMD must run as the unprivileged user"
@@ -285,15 +289,27 @@ def test_dockerfile_healthcheck_probe_passes_on_200_and_fails_otherwise(health_s
 
 
 def test_dockerignore_keeps_secrets_state_and_artifacts_out_of_the_image():
-    patterns = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
-                if line.strip() and not line.startswith("#")}
-    for required in (".git", ".venv", "node_modules", "instance", ".env", "**/__pycache__",
-                     ".pytest_cache", "deploy/certs"):
+    patterns = {
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    for required in (
+        ".git",
+        ".venv",
+        "node_modules",
+        "instance",
+        ".env",
+        "**/__pycache__",
+        ".pytest_cache",
+        "deploy/certs",
+    ):
         assert required in patterns, f".dockerignore must exclude {required}"
     assert "!.env.example" in patterns
 
 
 # === docker-compose.yml ==================================================================
+
 
 def test_compose_defines_the_whole_stack():
     assert set(compose_services()) == {"postgres", "redis", "migrate", "web", "worker", "nginx"}
@@ -354,13 +370,11 @@ def test_compose_start_order_migrates_before_web_and_worker():
         assert deps["redis"] == "service_healthy", service
     assert depends_on("nginx") == {"web": "service_healthy"}
     assert "pg_isready" in service_section("postgres", "healthcheck")
-    assert "redis-cli" in service_section("redis", "healthcheck") and \
-        "ping" in service_section("redis", "healthcheck")
+    assert "redis-cli" in service_section("redis", "healthcheck") and "ping" in service_section("redis", "healthcheck")
 
 
 def test_compose_worker_scales_and_stops_gracefully():
-    assert re.search(r"^\s+replicas:\s*\$\{WORKER_REPLICAS:-1\}\s*$",
-                     service_section("worker", "deploy"), re.M)
+    assert re.search(r"^\s+replicas:\s*\$\{WORKER_REPLICAS:-1\}\s*$", service_section("worker", "deploy"), re.M)
     assert service_value("worker", "stop_signal") == "SIGTERM"
     assert service_value("worker", "stop_grace_period") == "60s"
     assert "container_name" not in compose_services()["worker"], "replicas need generated names"
@@ -383,20 +397,30 @@ def test_compose_images_and_nginx_mounts():
 def test_compose_config_validates_with_docker_compose(tmp_path):
     if shutil.which("docker") is None:
         pytest.skip("the docker binary is not installed")
-    probe = subprocess.run(["docker", "compose", "version"], capture_output=True, text=True,
-                           timeout=20)
+    probe = subprocess.run(["docker", "compose", "version"], capture_output=True, text=True, timeout=20)
     if probe.returncode != 0:
-        pytest.skip("'docker compose' (Compose v2 plugin) is not installed, so "
-                    "`docker compose config` cannot run: "
-                    + ((probe.stderr or probe.stdout).strip().splitlines() or ["?"])[0][:200])
+        pytest.skip(
+            "'docker compose' (Compose v2 plugin) is not installed, so "
+            "`docker compose config` cannot run: "
+            + ((probe.stderr or probe.stdout).strip().splitlines() or ["?"])[0][:200]
+        )
     empty_env = tmp_path / "empty.env"
     empty_env.write_text("")
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path),
-           "SERVER_NAME": "jazyl.test", "POSTGRES_PASSWORD": "pw", "WORKER_REPLICAS": "3"}
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "SERVER_NAME": "jazyl.test",
+        "POSTGRES_PASSWORD": "pw",
+        "WORKER_REPLICAS": "3",
+    }
     result = subprocess.run(
-        ["docker", "compose", "--env-file", str(empty_env), "-f", str(COMPOSE),
-         "config", "--format", "json"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
+        ["docker", "compose", "--env-file", str(empty_env), "-f", str(COMPOSE), "config", "--format", "json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 0, result.stderr
     config = json.loads(result.stdout)
     services = config["services"]
@@ -404,14 +428,14 @@ def test_compose_config_validates_with_docker_compose(tmp_path):
     assert services["worker"]["command"] == WORKER_COMMAND
     assert services["migrate"]["command"] == MIGRATE_COMMAND
     assert services["worker"]["deploy"]["replicas"] == 3
-    assert services["web"]["environment"]["DATABASE_URL"] == \
-        "postgresql://jazyl:pw@postgres:5432/jazyl"
+    assert services["web"]["environment"]["DATABASE_URL"] == "postgresql://jazyl:pw@postgres:5432/jazyl"
     assert services["worker"]["environment"]["REDIS_URL"] == "redis://redis:6379/0"
     assert services["nginx"]["environment"]["DOMAIN"] == "jazyl.test"
     assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
 
 
 # === nginx template ======================================================================
+
 
 @functools.cache
 def nginx_template() -> str:
@@ -427,7 +451,7 @@ def nginx_blocks(text: str, keyword: str) -> list[str]:
         while depth:
             depth += {"{": 1, "}": -1}.get(text[i], 0)
             i += 1
-        bodies.append(text[match.end():i - 1])
+        bodies.append(text[match.end() : i - 1])
     return bodies
 
 
@@ -447,8 +471,7 @@ def render_like_nginx_entrypoint(template: str, env: dict[str, str]) -> str:
 
 def test_nginx_template_serves_the_domain_and_all_subdomains_over_tls():
     text = nginx_template()
-    domain_servers = [body for body in nginx_blocks(text, "server")
-                      if "server_name ${DOMAIN} *.${DOMAIN};" in body]
+    domain_servers = [body for body in nginx_blocks(text, "server") if "server_name ${DOMAIN} *.${DOMAIN};" in body]
     assert len(domain_servers) == 2, "one server on :80, one on :443 for DOMAIN and *.DOMAIN"
     http, https = sorted(domain_servers, key=lambda body: "ssl_certificate" in body)
     assert re.search(r"listen 80;", http)
@@ -464,12 +487,12 @@ def test_nginx_template_serves_the_domain_and_all_subdomains_over_tls():
 
 
 def test_nginx_passes_the_original_host_and_client_details_to_the_app():
-    https = next(body for body in nginx_blocks(nginx_template(), "server")
-                 if "ssl_certificate ${TLS_CERT_PATH};" in body)
+    https = next(
+        body for body in nginx_blocks(nginx_template(), "server") if "ssl_certificate ${TLS_CERT_PATH};" in body
+    )
     for header in ("Host $host", "X-Forwarded-Host $host", "X-Forwarded-Proto $scheme"):
         assert f"proxy_set_header {header};" in https
-    assert re.search(r"proxy_set_header X-Forwarded-For \$(remote_addr|proxy_add_x_forwarded_for);",
-                     https)
+    assert re.search(r"proxy_set_header X-Forwarded-For \$(remote_addr|proxy_add_x_forwarded_for);", https)
     # nginx drops *all* inherited proxy_set_header lines in a location that sets even one,
     # which would silently lose Host (and break subdomain routing) for that location.
     locations = nginx_blocks(https, "location")
@@ -481,10 +504,10 @@ def test_nginx_passes_the_original_host_and_client_details_to_the_app():
 
 
 def test_nginx_static_files_get_long_cache_headers():
-    https = next(body for body in nginx_blocks(nginx_template(), "server")
-                 if "ssl_certificate ${TLS_CERT_PATH};" in body)
-    static = next(body for body in nginx_blocks(https, "location")
-                  if "Cache-Control" in body)
+    https = next(
+        body for body in nginx_blocks(nginx_template(), "server") if "ssl_certificate ${TLS_CERT_PATH};" in body
+    )
+    static = next(body for body in nginx_blocks(https, "location") if "Cache-Control" in body)
     assert "location /static/" in re.sub(r"#[^\n]*", "", https)
     max_age = int(re.search(r"max-age=(\d+)", static).group(1))
     assert max_age >= 7 * 24 * 3600
@@ -493,15 +516,13 @@ def test_nginx_static_files_get_long_cache_headers():
 
 def test_nginx_template_renders_only_its_own_variables():
     template = nginx_template()
-    nginx_env = {key: with_defaults(value)
-                 for key, value in mapping(service_section("nginx", "environment")).items()}
+    nginx_env = {key: with_defaults(value) for key, value in mapping(service_section("nginx", "environment")).items()}
     # Make every nginx variable the template uses ($host, $scheme, ...) an environment
     # variable too: the rendering must leave them alone anyway.
     nginx_vars = set(re.findall(r"\$([a-z_][a-z0-9_]*)", template))
     assert {"host", "scheme", "request_uri", "remote_addr"} <= nginx_vars
     hostile = dict.fromkeys(nginx_vars, "EVIL")
-    rendered = render_like_nginx_entrypoint(template, {**hostile, **nginx_env,
-                                                       "PATH": "/usr/bin", "HOME": "/root"})
+    rendered = render_like_nginx_entrypoint(template, {**hostile, **nginx_env, "PATH": "/usr/bin", "HOME": "/root"})
     braced = set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", template))
     assert braced == {"DOMAIN", "TLS_CERT_PATH", "TLS_KEY_PATH"}
     assert braced <= set(nginx_env), "compose must pass every ${VAR} the template uses"
@@ -517,14 +538,38 @@ def test_nginx_accepts_the_rendered_configuration(tmp_path):
         pytest.skip("nginx or openssl is not installed here, so `nginx -t` cannot run")
     certs = tmp_path / "certs"
     certs.mkdir()
-    subprocess.run([openssl, "req", "-x509", "-nodes", "-newkey", "ec",
-                    "-pkeyopt", "ec_paramgen_curve:prime256v1", "-days", "1",
-                    "-subj", "/CN=jazyl.test", "-keyout", str(certs / "privkey.pem"),
-                    "-out", str(certs / "fullchain.pem")], check=True, capture_output=True,
-                   timeout=30)
-    rendered = render_like_nginx_entrypoint(nginx_template(), {
-        "DOMAIN": "jazyl.test", "NGINX_ENVSUBST_FILTER": "DOMAIN|TLS_",
-        "TLS_CERT_PATH": str(certs / "fullchain.pem"), "TLS_KEY_PATH": str(certs / "privkey.pem")})
+    subprocess.run(
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-nodes",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=jazyl.test",
+            "-keyout",
+            str(certs / "privkey.pem"),
+            "-out",
+            str(certs / "fullchain.pem"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+    rendered = render_like_nginx_entrypoint(
+        nginx_template(),
+        {
+            "DOMAIN": "jazyl.test",
+            "NGINX_ENVSUBST_FILTER": "DOMAIN|TLS_",
+            "TLS_CERT_PATH": str(certs / "fullchain.pem"),
+            "TLS_KEY_PATH": str(certs / "privkey.pem"),
+        },
+    )
     version = subprocess.run([nginx, "-v"], capture_output=True, text=True).stderr
     found = re.search(r"nginx/(\d+)\.(\d+)\.(\d+)", version)
     if found and tuple(map(int, found.groups())) < (1, 25, 1):
@@ -534,17 +579,30 @@ def test_nginx_accepts_the_rendered_configuration(tmp_path):
         f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
         f"http {{ access_log off; client_body_temp_path {tmp_path}; proxy_temp_path {tmp_path};\n"
         f"  fastcgi_temp_path {tmp_path}; uwsgi_temp_path {tmp_path}; scgi_temp_path {tmp_path};\n"
-        f"  include {tmp_path}/default.conf; }}\n")
-    result = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
-                            capture_output=True, text=True, timeout=30)
+        f"  include {tmp_path}/default.conf; }}\n"
+    )
+    result = subprocess.run(
+        [nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 0, result.stderr
 
 
 # === gunicorn.conf.py ====================================================================
 
+
 def load_gunicorn_conf(monkeypatch, **env: str) -> dict:
-    for name in ("PORT", "WEB_CONCURRENCY", "FORWARDED_ALLOW_IPS", "GUNICORN_THREADS",
-                 "GUNICORN_TIMEOUT", "GUNICORN_MAX_REQUESTS", "LOG_LEVEL"):
+    for name in (
+        "PORT",
+        "WEB_CONCURRENCY",
+        "FORWARDED_ALLOW_IPS",
+        "GUNICORN_THREADS",
+        "GUNICORN_TIMEOUT",
+        "GUNICORN_MAX_REQUESTS",
+        "LOG_LEVEL",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -562,8 +620,7 @@ def test_gunicorn_defaults(monkeypatch):
 
 
 def test_gunicorn_reads_port_concurrency_and_trusted_proxies_from_env(monkeypatch):
-    conf = load_gunicorn_conf(monkeypatch, PORT="9001", WEB_CONCURRENCY="3",
-                              FORWARDED_ALLOW_IPS="10.0.0.0/8,127.0.0.1")
+    conf = load_gunicorn_conf(monkeypatch, PORT="9001", WEB_CONCURRENCY="3", FORWARDED_ALLOW_IPS="10.0.0.0/8,127.0.0.1")
     assert conf["bind"] == "0.0.0.0:9001"
     assert conf["workers"] == 3
     assert conf["forwarded_allow_ips"] == "10.0.0.0/8,127.0.0.1"
@@ -578,9 +635,11 @@ def test_gunicorn_conf_names_are_all_real_settings(monkeypatch):
     """gunicorn ignores unknown names in a config file, so a typo would go unnoticed."""
     gunicorn_config = pytest.importorskip("gunicorn.config")
     conf = load_gunicorn_conf(monkeypatch)
-    public = {name for name, value in conf.items()
-              if not name.startswith("_") and not callable(value)
-              and type(value).__name__ != "module"}
+    public = {
+        name
+        for name, value in conf.items()
+        if not name.startswith("_") and not callable(value) and type(value).__name__ != "module"
+    }
     unknown = public - set(gunicorn_config.Config().settings)
     assert not unknown, f"not gunicorn settings: {sorted(unknown)}"
     assert {"bind", "workers", "forwarded_allow_ips", "accesslog", "graceful_timeout"} <= public
@@ -613,10 +672,13 @@ def deploy_dir(tmp_path):
 
 def run_deploy(directory: Path) -> tuple[subprocess.CompletedProcess, list[str]]:
     log = directory / "docker.log"
-    env = {"PATH": f"{directory / 'bin'}:/usr/bin:/bin", "HOME": str(directory),
-           "DOCKER_LOG": str(log), "HEALTH_TIMEOUT": "5"}
-    result = subprocess.run(["bash", str(directory / "deploy.sh")], env=env,
-                            capture_output=True, text=True, timeout=30)
+    env = {
+        "PATH": f"{directory / 'bin'}:/usr/bin:/bin",
+        "HOME": str(directory),
+        "DOCKER_LOG": str(log),
+        "HEALTH_TIMEOUT": "5",
+    }
+    result = subprocess.run(["bash", str(directory / "deploy.sh")], env=env, capture_output=True, text=True, timeout=30)
     calls = log.read_text().splitlines() if log.exists() else []
     return result, calls
 
@@ -637,13 +699,16 @@ def test_deploy_refuses_without_env_file(deploy_dir):
     assert calls == [], "nothing may be built or started without .env"
 
 
-@pytest.mark.parametrize("line", [
-    "SECRET_KEY=",
-    "SECRET_KEY=''",
-    "SECRET_KEY=change-me-change-me-change-me-change-me",
-    "SECRET_KEY=testing-secret-key-not-for-production-use-000000",
-    "SECRET_KEY=tooshort",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "SECRET_KEY=",
+        "SECRET_KEY=''",
+        "SECRET_KEY=change-me-change-me-change-me-change-me",
+        "SECRET_KEY=testing-secret-key-not-for-production-use-000000",
+        "SECRET_KEY=tooshort",
+    ],
+)
 def test_deploy_refuses_an_empty_or_default_secret_key(deploy_dir, line):
     (deploy_dir / ".env").write_text(f"{line}\nSERVER_NAME=jazyl.test\n")
     result, calls = run_deploy(deploy_dir)
@@ -667,7 +732,8 @@ def test_deploy_builds_migrates_starts_and_checks_health_in_order(deploy_dir):
     (certs / "privkey.pem").write_text("key")
     (deploy_dir / ".env").write_text(
         f'SECRET_KEY="{GOOD_SECRET}"\nSERVER_NAME=jazyl.test  # the platform domain\n'
-        "POSTGRES_PASSWORD=0123456789abcdef\nMAIL_FROM=Jazyl <no-reply@jazyl.test>\n")
+        "POSTGRES_PASSWORD=0123456789abcdef\nMAIL_FROM=Jazyl <no-reply@jazyl.test>\n"
+    )
     result, calls = run_deploy(deploy_dir)
     assert result.returncode == 0, result.stderr
     compose_calls = [call for call in calls if call.startswith("compose ")]

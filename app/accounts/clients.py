@@ -6,6 +6,7 @@ for the same phone can be asked for once a minute.  The answer to "send a code" 
 depends on whether the phone is a known client (no enumeration).  A correct code opens a
 :class:`ClientSession` whose random token (``client_token``) is stored as a SHA-256 hash.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -57,11 +58,14 @@ def _open_verification(phone: str) -> ClientVerification | None:
     return db.session.scalar(
         select(ClientVerification)
         .where(ClientVerification.phone == phone, ClientVerification.consumed_at.is_(None))
-        .order_by(ClientVerification.sent_at.desc(), ClientVerification.id.desc()).limit(1))
+        .order_by(ClientVerification.sent_at.desc(), ClientVerification.id.desc())
+        .limit(1)
+    )
 
 
-def start_client_verification(tenant, phone: str, language: str | None = None,
-                              fallback_language: str | None = None) -> None:
+def start_client_verification(
+    tenant, phone: str, language: str | None = None, fallback_language: str | None = None
+) -> None:
     """Queue an SMS with a fresh code (inside the tenant's scope).
 
     The SMS is in ``language`` if the client chose one, else in a known client's own
@@ -73,24 +77,37 @@ def start_client_verification(tenant, phone: str, language: str | None = None,
     now = utcnow()
     last = _open_verification(phone)
     if last is not None and last.sent_at + RESEND_COOLDOWN > now:
-        raise RateLimited(int((last.sent_at + RESEND_COOLDOWN - now).total_seconds()) + 1,
-                          _l("A code was sent a moment ago. Please wait a minute before asking again."))
-    db.session.execute(update(ClientVerification)
-                       .where(ClientVerification.phone == phone, ClientVerification.consumed_at.is_(None))
-                       .values(consumed_at=now))
+        raise RateLimited(
+            int((last.sent_at + RESEND_COOLDOWN - now).total_seconds()) + 1,
+            _l("A code was sent a moment ago. Please wait a minute before asking again."),
+        )
+    db.session.execute(
+        update(ClientVerification)
+        .where(ClientVerification.phone == phone, ClientVerification.consumed_at.is_(None))
+        .values(consumed_at=now)
+    )
     lang = normalize(language)
     if lang is None:
         known = db.session.scalar(select(Client.language).where(Client.phone == phone))
         lang = normalize(known) or normalize(fallback_language) or normalize(tenant.default_language) or "en"
     code = f"{secrets.randbelow(10**6):06d}"
-    db.session.add(ClientVerification(phone=phone, code_hmac=_code_hmac(tenant.id, phone, code), language=lang,
-                                      attempts=0, sent_at=now, expires_at=now + _ttl()))
+    db.session.add(
+        ClientVerification(
+            phone=phone,
+            code_hmac=_code_hmac(tenant.id, phone, code),
+            language=lang,
+            attempts=0,
+            sent_at=now,
+            expires_at=now + _ttl(),
+        )
+    )
     db.session.flush()
     events.client_code(tenant, phone, code, lang)
 
 
-def complete_client_verification(tenant, phone: str, code: str, name: str | None = None,
-                                 language: str | None = None) -> tuple[Client, str]:
+def complete_client_verification(
+    tenant, phone: str, code: str, name: str | None = None, language: str | None = None
+) -> tuple[Client, str]:
     """Check the code; on success the client (found or created) and a new client token."""
     phone = normalize_phone(phone)
     now = utcnow()
@@ -108,12 +125,12 @@ def complete_client_verification(tenant, phone: str, code: str, name: str | None
     ver.consumed_at = now
     # A known client keeps their language unless they chose another one now.
     known = db.session.scalar(select(Client.id).where(Client.phone == phone)) is not None
-    client = find_or_create_client(phone, name=name,
-                                   language=normalize(language) or (None if known else ver.language))
+    client = find_or_create_client(phone, name=name, language=normalize(language) or (None if known else ver.language))
     token = CLIENT_TOKEN_PREFIX + secrets.token_urlsafe(40)
     ttl = current_app.config.get("CLIENT_SESSION_TTL", timedelta(days=30))
-    db.session.add(ClientSession(client_id=client.id, token_hash=_token_hash(token), created_at=now,
-                                 expires_at=now + ttl))
+    db.session.add(
+        ClientSession(client_id=client.id, token_hash=_token_hash(token), created_at=now, expires_at=now + ttl)
+    )
     db.session.flush()
     return client, token
 

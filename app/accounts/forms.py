@@ -17,8 +17,11 @@ class LoginForm(FlaskForm):
 
 class RegisterBusinessForm(FlaskForm):
     business_name = StringField(_l("Business name"), validators=[DataRequired(), Length(max=200)])
-    subdomain = StringField(_l("Address of your booking site"), validators=[DataRequired(), Length(min=3, max=63)],
-                            description=_l("Lowercase letters, digits and hyphens, e.g. anna-beauty"))
+    subdomain = StringField(
+        _l("Address of your booking site"),
+        validators=[DataRequired(), Length(min=3, max=63)],
+        description=_l("Lowercase letters, digits and hyphens, e.g. anna-beauty"),
+    )
     owner_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=72)])
@@ -26,13 +29,37 @@ class RegisterBusinessForm(FlaskForm):
     address = StringField(_l("Address"), validators=[Optional(), Length(max=500)])
     description = TextAreaField(_l("About the business"), validators=[Optional(), Length(max=2000)])
     language = SelectField(_l("Language"), choices=[SelectChoice(k, v) for k, v in LANGUAGE_NAMES.items()])
-    timezone = SelectField(_l("Time zone"), choices=[SelectChoice(z) for z in (
-        "Asia/Almaty", "Asia/Aqtobe", "Asia/Aqtau", "Asia/Oral", "Asia/Qyzylorda", "Asia/Atyrau",
-        "Europe/Moscow", "Europe/Samara", "Asia/Yekaterinburg", "Asia/Novosibirsk", "Asia/Tashkent",
-        "Asia/Bishkek", "UTC")])
-    currency = SelectField(_l("Currency"), choices=[
-        SelectChoice("KZT", "KZT ₸"), SelectChoice("RUB", "RUB ₽"), SelectChoice("USD", "USD $"),
-        SelectChoice("UZS", "UZS"), SelectChoice("KGS", "KGS")])
+    timezone = SelectField(
+        _l("Time zone"),
+        choices=[
+            SelectChoice(z)
+            for z in (
+                "Asia/Almaty",
+                "Asia/Aqtobe",
+                "Asia/Aqtau",
+                "Asia/Oral",
+                "Asia/Qyzylorda",
+                "Asia/Atyrau",
+                "Europe/Moscow",
+                "Europe/Samara",
+                "Asia/Yekaterinburg",
+                "Asia/Novosibirsk",
+                "Asia/Tashkent",
+                "Asia/Bishkek",
+                "UTC",
+            )
+        ],
+    )
+    currency = SelectField(
+        _l("Currency"),
+        choices=[
+            SelectChoice("KZT", "KZT ₸"),
+            SelectChoice("RUB", "RUB ₽"),
+            SelectChoice("USD", "USD $"),
+            SelectChoice("UZS", "UZS"),
+            SelectChoice("KGS", "KGS"),
+        ],
+    )
 
 
 class ForgotPasswordForm(FlaskForm):

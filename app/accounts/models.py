@@ -97,8 +97,9 @@ class ClientSession(TenantScoped, db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    client = relationship("Client", primaryjoin="ClientSession.client_id == Client.id",
-                          foreign_keys=[client_id], lazy="joined")
+    client = relationship(
+        "Client", primaryjoin="ClientSession.client_id == Client.id", foreign_keys=[client_id], lazy="joined"
+    )
 
 
 class ClientVerification(TenantScoped, db.Model):

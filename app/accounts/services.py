@@ -1,4 +1,5 @@
 """Staff accounts: authentication and user management."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -10,8 +11,9 @@ from app.core.types import utcnow
 from app.extensions import db
 
 
-def authenticate(email: str, password: str, *, roles: tuple[str, ...] | None = None,
-                 tenant_id: int | None = None) -> User:
+def authenticate(
+    email: str, password: str, *, roles: tuple[str, ...] | None = None, tenant_id: int | None = None
+) -> User:
     """The same error for an unknown email, a wrong password, or the wrong dashboard."""
     user = db.session.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
     ok = check_password(password or "", user.password_hash if user else None)
@@ -77,15 +79,15 @@ def logout(claims: dict, refresh_token: str | None = None) -> None:
     tokens.logout(claims, refresh_token)
 
 
-def start_client_verification(tenant, phone: str, language: str | None = None,
-                              fallback_language: str | None = None) -> None:
+def start_client_verification(
+    tenant, phone: str, language: str | None = None, fallback_language: str | None = None
+) -> None:
     from app.accounts import clients
 
     clients.start_client_verification(tenant, phone, language, fallback_language)
 
 
-def complete_client_verification(tenant, phone: str, code: str, name: str | None = None,
-                                 language: str | None = None):
+def complete_client_verification(tenant, phone: str, code: str, name: str | None = None, language: str | None = None):
     from app.accounts import clients
 
     return clients.complete_client_verification(tenant, phone, code, name=name, language=language)
@@ -130,8 +132,7 @@ def reset_url(user: User, token: str) -> str:
     return f"{scheme}://{host}/reset/{token}"
 
 
-def request_password_reset(email: str, *, tenant_id: int | None = None,
-                           roles: tuple[str, ...] | None = None) -> None:
+def request_password_reset(email: str, *, tenant_id: int | None = None, roles: tuple[str, ...] | None = None) -> None:
     """Email a reset link if the account exists; the caller answers the same either way."""
     from app.notifications import events
 
@@ -235,8 +236,9 @@ def create_manager(tenant, actor, data: dict) -> User:
             errors.update(exc.details)
     location = None
     if data.get("location_id") is not None:
-        location = db.session.scalar(select(Location).where(Location.id == data["location_id"],
-                                                            Location.tenant_id == tenant.id))
+        location = db.session.scalar(
+            select(Location).where(Location.id == data["location_id"], Location.tenant_id == tenant.id)
+        )
     if location is None:
         errors.setdefault("location_id", []).append(_l("Choose a location of this business."))
     language = data.get("language") or tenant.default_language or "en"
@@ -244,13 +246,26 @@ def create_manager(tenant, actor, data: dict) -> User:
         raise ValidationError(errors)
     if email_in_use(email):
         raise EmailTaken()
-    user = User(email=email, name=name, role=ROLE_MANAGER, tenant_id=tenant.id, location_id=location.id,
-                password_hash=hash_password(password) if password else None, language=language,
-                phone=data.get("phone") or None)
+    user = User(
+        email=email,
+        name=name,
+        role=ROLE_MANAGER,
+        tenant_id=tenant.id,
+        location_id=location.id,
+        password_hash=hash_password(password) if password else None,
+        language=language,
+        phone=data.get("phone") or None,
+    )
     db.session.add(user)
     db.session.flush()
-    record(actor, "user.create_manager", "user", user.id, tenant_id=tenant.id,
-           after=snapshot(user, ("email", "name", "role", "location_id")))
+    record(
+        actor,
+        "user.create_manager",
+        "user",
+        user.id,
+        tenant_id=tenant.id,
+        after=snapshot(user, ("email", "name", "role", "location_id")),
+    )
     if not password:
         from app.notifications import events
 

@@ -9,6 +9,7 @@ token presented again means it was stolen or replayed, so the whole family is re
 Every authenticated request checks that its family is not revoked, so logout and reuse
 detection end the access token at once, not after 15 minutes.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -55,25 +56,41 @@ def issue_tokens(user: User, family_id: str | None = None) -> dict:
     now = utcnow()
     family_id = family_id or str(uuid.uuid4())
     raw = secrets.token_urlsafe(48)
-    db.session.add(RefreshToken(user_id=user.id, family_id=family_id, token_hash=_hash(raw),
-                                created_at=now, expires_at=now + _refresh_ttl()))
+    db.session.add(
+        RefreshToken(
+            user_id=user.id, family_id=family_id, token_hash=_hash(raw), created_at=now, expires_at=now + _refresh_ttl()
+        )
+    )
     db.session.flush()
     ttl = _access_ttl()
     claims = {
-        "sub": str(user.id), "role": user.role, "tenant": user.tenant_id, "fam": family_id,
-        "jti": uuid.uuid4().hex, "iat": int(now.timestamp()), "exp": int((now + ttl).timestamp()),
+        "sub": str(user.id),
+        "role": user.role,
+        "tenant": user.tenant_id,
+        "fam": family_id,
+        "jti": uuid.uuid4().hex,
+        "iat": int(now.timestamp()),
+        "exp": int((now + ttl).timestamp()),
     }
     access = jwt.encode(claims, current_app.config["SECRET_KEY"], algorithm=ALGORITHM)
-    return {"access_token": access, "refresh_token": raw, "token_type": "Bearer",
-            "expires_in": int(ttl.total_seconds())}
+    return {
+        "access_token": access,
+        "refresh_token": raw,
+        "token_type": "Bearer",
+        "expires_in": int(ttl.total_seconds()),
+    }
 
 
 def decode_access(token: str) -> dict:
     """Signature and expiry against the app clock (tests freeze time)."""
     try:
         # Expiry is checked below against the app clock (tests freeze it), not the OS clock.
-        options = {"verify_exp": False, "verify_iat": False, "verify_nbf": False,
-                   "require": ["sub", "fam", "exp", "jti"]}
+        options = {
+            "verify_exp": False,
+            "verify_iat": False,
+            "verify_nbf": False,
+            "require": ["sub", "fam", "exp", "jti"],
+        }
         claims = jwt.decode(token, current_app.config["SECRET_KEY"], algorithms=[ALGORITHM], options=options)
     except jwt.PyJWTError:
         raise Unauthorized() from None
@@ -83,9 +100,14 @@ def decode_access(token: str) -> dict:
 
 
 def family_revoked(family_id: str) -> bool:
-    return db.session.scalar(
-        select(RefreshToken.id).where(RefreshToken.family_id == family_id,
-                                      RefreshToken.revoked_at.is_not(None)).limit(1)) is not None
+    return (
+        db.session.scalar(
+            select(RefreshToken.id)
+            .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_not(None))
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def user_for_access_token(token: str) -> tuple[User, dict]:
@@ -103,16 +125,20 @@ def user_for_access_token(token: str) -> tuple[User, dict]:
 
 
 def revoke_family(family_id: str) -> None:
-    db.session.execute(update(RefreshToken).where(RefreshToken.family_id == family_id,
-                                                  RefreshToken.revoked_at.is_(None))
-                       .values(revoked_at=utcnow()))
+    db.session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 def revoke_user_tokens(user: User) -> None:
     """Every login of this user ends (password change or reset)."""
-    db.session.execute(update(RefreshToken).where(RefreshToken.user_id == user.id,
-                                                  RefreshToken.revoked_at.is_(None))
-                       .values(revoked_at=utcnow()))
+    db.session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 def rotate(raw: str) -> tuple[User, dict]:

@@ -1,4 +1,5 @@
 """Periodic jobs of the analytics package: the daily roll-up and the system health check."""
+
 from __future__ import annotations
 
 import time
@@ -41,9 +42,11 @@ def health_check() -> SystemCheck:
         db.session.execute(select(1))
         details["database_ms"] = round((time.perf_counter() - t0) * 1000, 2)
         details["outbox_queued"] = db.session.scalar(
-            select(db.func.count(Notification.id)).where(Notification.status.in_(("queued", "sending"))))
+            select(db.func.count(Notification.id)).where(Notification.status.in_(("queued", "sending")))
+        )
         details["outbox_failed"] = db.session.scalar(
-            select(db.func.count(Notification.id)).where(Notification.status == "failed"))
+            select(db.func.count(Notification.id)).where(Notification.status == "failed")
+        )
     except Exception as exc:
         status, details["database_error"] = "down", str(exc)[:500]
         db.session.rollback()

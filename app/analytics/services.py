@@ -5,6 +5,7 @@ Rows with ``location_id = 0`` / ``master_id = 0`` are the totals.  Re-running a 
 replaces its rows, so the job is idempotent and can be repeated after late changes
 (a booking completed the next morning).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -25,8 +26,7 @@ FIELDS = ("bookings", "completed", "no_shows", "cancellations", "revenue")
 def roll_up_day(tenant_id: int, day: date) -> int:
     """Recompute ``day`` for one tenant (inside its scope); returns the number of rows."""
     with tenant_scope(tenant_id):
-        db.session.execute(delete(DailyStat).where(DailyStat.date == day)
-                           .execution_options(synchronize_session=False))
+        db.session.execute(delete(DailyStat).where(DailyStat.date == day).execution_options(synchronize_session=False))
         sums: dict[tuple[int, int], list] = defaultdict(lambda: [0, 0, 0, 0, Decimal("0")])
         currency = None
         for loc, master, cur, n, done, no_show, cancelled, revenue in queries.booking_totals(day):
@@ -37,8 +37,16 @@ def roll_up_day(tenant_id: int, day: date) -> int:
                 for i, v in enumerate(values):
                     acc[i] += v
         for (loc, master), acc in sums.items():
-            db.session.add(DailyStat(tenant_id=tenant_id, date=day, location_id=loc, master_id=master,
-                                     currency=currency or "KZT", **dict(zip(FIELDS, acc, strict=True))))
+            db.session.add(
+                DailyStat(
+                    tenant_id=tenant_id,
+                    date=day,
+                    location_id=loc,
+                    master_id=master,
+                    currency=currency or "KZT",
+                    **dict(zip(FIELDS, acc, strict=True)),
+                )
+            )
         db.session.flush()
         return len(sums)
 

@@ -1,4 +1,5 @@
 """The audit trail: every change to bookings, catalogue, schedules, settings and tenants."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,8 +31,14 @@ class Actor:
     @classmethod
     def for_user(cls, user, master=None) -> Actor:
         return cls(
-            "user", user.id, user.email, user.role, user.tenant_id, user.location_id,
-            master.id if master else None, tuple(master.permissions or ()) if master else (),
+            "user",
+            user.id,
+            user.email,
+            user.role,
+            user.tenant_id,
+            user.location_id,
+            master.id if master else None,
+            tuple(master.permissions or ()) if master else (),
         )
 
     @classmethod
@@ -58,11 +65,24 @@ def snapshot(obj: Any, fields: tuple[str, ...]) -> dict:
     return {f: _plain(getattr(obj, f)) for f in fields}
 
 
-def record(actor: Actor, action: str, obj_type: str, obj_id: int | None, *, tenant_id: int | None,
-           before: dict | None = None, after: dict | None = None) -> AuditLog:
+def record(
+    actor: Actor,
+    action: str,
+    obj_type: str,
+    obj_id: int | None,
+    *,
+    tenant_id: int | None,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditLog:
     entry = AuditLog(
-        tenant_id=tenant_id, actor_type=actor.kind, actor_id=actor.id, actor_label=actor.label or "",
-        action=action, object_type=obj_type, object_id=obj_id,
+        tenant_id=tenant_id,
+        actor_type=actor.kind,
+        actor_id=actor.id,
+        actor_label=actor.label or "",
+        action=action,
+        object_type=obj_type,
+        object_id=obj_id,
         before=_plain(before) if before is not None else None,
         after=_plain(after) if after is not None else None,
     )

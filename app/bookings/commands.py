@@ -1,4 +1,5 @@
 """CLI commands of the bookings package (registered by app.cli)."""
+
 from __future__ import annotations
 
 import click
@@ -33,15 +34,21 @@ def register(app: Flask) -> None:
             with tenancy.unscoped():
                 result = rederive_booking_times(tenant_id=tenant_id, dry_run=dry_run)
             for item in result["changed"]:
-                click.echo(f"{'would move' if dry_run else 'moved'} booking {item['id']} (tenant {item['tenant_id']}, "
-                           f"master {item['master_id']}): {item['old_start'].isoformat()} -> "
-                           f"{item['new_start'].isoformat()}")
+                click.echo(
+                    f"{'would move' if dry_run else 'moved'} booking {item['id']} (tenant {item['tenant_id']}, "
+                    f"master {item['master_id']}): {item['old_start'].isoformat()} -> "
+                    f"{item['new_start'].isoformat()}"
+                )
             for item in result["collisions"]:
-                click.echo(f"COLLISION booking {item['id']} (tenant {item['tenant_id']}, master {item['master_id']}): "
-                           f"would move {item['old_start'].isoformat()} -> {item['new_start'].isoformat()} "
-                           f"and overlap another booking; left unchanged")
-            click.echo(f"Checked {result['checked']} future bookings: {len(result['changed'])} "
-                       f"{'to move' if dry_run else 'moved'}, {len(result['collisions'])} collisions.")
+                click.echo(
+                    f"COLLISION booking {item['id']} (tenant {item['tenant_id']}, master {item['master_id']}): "
+                    f"would move {item['old_start'].isoformat()} -> {item['new_start'].isoformat()} "
+                    f"and overlap another booking; left unchanged"
+                )
+            click.echo(
+                f"Checked {result['checked']} future bookings: {len(result['changed'])} "
+                f"{'to move' if dry_run else 'moved'}, {len(result['collisions'])} collisions."
+            )
             if dry_run:
                 db.session.rollback()
             else:

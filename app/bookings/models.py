@@ -35,9 +35,7 @@ class Booking(TenantScoped, db.Model):
         ForeignKeyConstraint(["tenant_id", "service_id"], ["services.tenant_id", "services.id"]),
         ForeignKeyConstraint(["tenant_id", "client_id"], ["clients.tenant_id", "clients.id"]),
         CheckConstraint("start_at < end_at AND end_at <= block_end_at", name="time_order"),
-        CheckConstraint(
-            "status IN ('pending', 'confirmed', 'cancelled', 'completed', 'no_show')", name="status_known"
-        ),
+        CheckConstraint("status IN ('pending', 'confirmed', 'cancelled', 'completed', 'no_show')", name="status_known"),
         Index("ix_bookings_master_time", "tenant_id", "master_id", "start_at", "block_end_at"),
         Index("ix_bookings_location_time", "tenant_id", "location_id", "start_at"),
         Index("ix_bookings_client", "tenant_id", "client_id", "start_at"),
@@ -69,14 +67,18 @@ class Booking(TenantScoped, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    location = relationship("Location", primaryjoin="Booking.location_id == Location.id",
-                            foreign_keys=[location_id], lazy="joined")
-    master = relationship("Master", primaryjoin="Booking.master_id == Master.id",
-                          foreign_keys=[master_id], lazy="joined")
-    service = relationship("Service", primaryjoin="Booking.service_id == Service.id",
-                           foreign_keys=[service_id], lazy="joined")
-    client = relationship("Client", primaryjoin="Booking.client_id == Client.id",
-                          foreign_keys=[client_id], lazy="joined")
+    location = relationship(
+        "Location", primaryjoin="Booking.location_id == Location.id", foreign_keys=[location_id], lazy="joined"
+    )
+    master = relationship(
+        "Master", primaryjoin="Booking.master_id == Master.id", foreign_keys=[master_id], lazy="joined"
+    )
+    service = relationship(
+        "Service", primaryjoin="Booking.service_id == Service.id", foreign_keys=[service_id], lazy="joined"
+    )
+    client = relationship(
+        "Client", primaryjoin="Booking.client_id == Client.id", foreign_keys=[client_id], lazy="joined"
+    )
 
 
 class IdempotencyKey(TenantScoped, db.Model):

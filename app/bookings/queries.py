@@ -9,10 +9,17 @@ from app.core.types import utcnow
 from app.extensions import db
 
 
-def list_bookings(*, start_from: datetime | None = None, start_to: datetime | None = None,
-                  statuses: tuple[str, ...] | None = None, location_id: int | None = None,
-                  master_id: int | None = None, client_id: int | None = None,
-                  limit: int = 50, offset: int = 0) -> tuple[list[Booking], int]:
+def list_bookings(
+    *,
+    start_from: datetime | None = None,
+    start_to: datetime | None = None,
+    statuses: tuple[str, ...] | None = None,
+    location_id: int | None = None,
+    master_id: int | None = None,
+    client_id: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Booking], int]:
     stmt = select(Booking)
     if start_from is not None:
         stmt = stmt.where(Booking.start_at >= start_from)
@@ -48,26 +55,35 @@ def lock_master(tenant_id: int, master_id: int) -> None:
 
 def change_status(tenant_id: int, booking_id: int, expected: str, new: str, **values) -> bool:
     """``UPDATE ... SET status=:new WHERE id=:id AND status=:expected``; False if it lost the race."""
-    stmt = (update(Booking.__table__)
-            .where(Booking.__table__.c.tenant_id == tenant_id, Booking.__table__.c.id == booking_id,
-                   Booking.__table__.c.status == expected)
-            .values(status=new, version=Booking.__table__.c.version + 1, updated_at=utcnow(), **values))
+    stmt = (
+        update(Booking.__table__)
+        .where(
+            Booking.__table__.c.tenant_id == tenant_id,
+            Booking.__table__.c.id == booking_id,
+            Booking.__table__.c.status == expected,
+        )
+        .values(status=new, version=Booking.__table__.c.version + 1, updated_at=utcnow(), **values)
+    )
     return db.session.execute(stmt).rowcount == 1
 
 
-def update_if_version(tenant_id: int, booking_id: int, version: int, statuses: tuple[str, ...],
-                      **values) -> bool:
+def update_if_version(tenant_id: int, booking_id: int, version: int, statuses: tuple[str, ...], **values) -> bool:
     """Optimistic update of an active booking: only if nobody changed it since we read it."""
     c = Booking.__table__.c
-    stmt = (update(Booking.__table__)
-            .where(c.tenant_id == tenant_id, c.id == booking_id, c.version == version, c.status.in_(statuses))
-            .values(version=c.version + 1, updated_at=utcnow(), **values))
+    stmt = (
+        update(Booking.__table__)
+        .where(c.tenant_id == tenant_id, c.id == booking_id, c.version == version, c.status.in_(statuses))
+        .values(version=c.version + 1, updated_at=utcnow(), **values)
+    )
     return db.session.execute(stmt).rowcount == 1
 
 
 def future_active_bookings(master_id: int, after: datetime, statuses: tuple[str, ...]) -> list[Booking]:
-    stmt = (select(Booking).where(Booking.master_id == master_id, Booking.start_at >= after,
-                                  Booking.status.in_(statuses)).order_by(Booking.start_at))
+    stmt = (
+        select(Booking)
+        .where(Booking.master_id == master_id, Booking.start_at >= after, Booking.status.in_(statuses))
+        .order_by(Booking.start_at)
+    )
     return list(db.session.scalars(stmt).unique())
 
 
@@ -75,17 +91,31 @@ def future_bookings_all_tenants(after: datetime, statuses: tuple[str, ...], tena
     """Rows (id, tenant_id, master_id, start_at, end_at, block_end_at, local_start, timezone) of
     future active bookings; platform-wide unless ``tenant_id`` is given (used by rederive-times)."""
     c = Booking.__table__.c
-    stmt = (select(c.id, c.tenant_id, c.master_id, c.start_at, c.end_at, c.block_end_at, c.local_start,
-                   c.timezone, c.duration_minutes, c.buffer_minutes)
-            .where(c.block_end_at > after, c.status.in_(statuses)).order_by(c.tenant_id, c.master_id, c.start_at))
+    stmt = (
+        select(
+            c.id,
+            c.tenant_id,
+            c.master_id,
+            c.start_at,
+            c.end_at,
+            c.block_end_at,
+            c.local_start,
+            c.timezone,
+            c.duration_minutes,
+            c.buffer_minutes,
+        )
+        .where(c.block_end_at > after, c.status.in_(statuses))
+        .order_by(c.tenant_id, c.master_id, c.start_at)
+    )
     if tenant_id is not None:
         stmt = stmt.where(c.tenant_id == tenant_id)
     return list(db.session.execute(stmt))
 
 
-def set_instants(tenant_id: int, booking_id: int, start_at: datetime, end_at: datetime,
-                 block_end_at: datetime) -> None:
+def set_instants(tenant_id: int, booking_id: int, start_at: datetime, end_at: datetime, block_end_at: datetime) -> None:
     c = Booking.__table__.c
-    db.session.execute(update(Booking.__table__).where(c.tenant_id == tenant_id, c.id == booking_id)
-                       .values(start_at=start_at, end_at=end_at, block_end_at=block_end_at,
-                               version=c.version + 1, updated_at=utcnow()))
+    db.session.execute(
+        update(Booking.__table__)
+        .where(c.tenant_id == tenant_id, c.id == booking_id)
+        .values(start_at=start_at, end_at=end_at, block_end_at=block_end_at, version=c.version + 1, updated_at=utcnow())
+    )

@@ -18,6 +18,7 @@ Roles: owner -> the whole business; manager -> own location (anything else is no
 master -> own bookings (cancelling and rescheduling need ``cancel_own_bookings``);
 client -> own bookings, not inside ``tenant.cancellation_window_minutes`` of the start.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -62,9 +63,25 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "completed": frozenset(),
     "no_show": frozenset(),
 }
-AUDIT_FIELDS = ("status", "start_at", "end_at", "block_end_at", "local_start", "timezone", "location_id",
-                "master_id", "service_id", "client_id", "duration_minutes", "buffer_minutes", "price",
-                "currency", "notes", "cancelled_by", "cancel_reason")
+AUDIT_FIELDS = (
+    "status",
+    "start_at",
+    "end_at",
+    "block_end_at",
+    "local_start",
+    "timezone",
+    "location_id",
+    "master_id",
+    "service_id",
+    "client_id",
+    "duration_minutes",
+    "buffer_minutes",
+    "price",
+    "currency",
+    "notes",
+    "cancelled_by",
+    "cancel_reason",
+)
 IDEMPOTENCY_TTL = timedelta(hours=24)
 MAX_NOTES = 2000
 
@@ -178,15 +195,26 @@ def _reserve(tenant: Tenant, master_ids: list[int]) -> None:
 def _instants(start: datetime, tz: str, service: Service) -> dict:
     end = start + timedelta(minutes=service.duration_minutes)
     return {
-        "start_at": start, "end_at": end, "block_end_at": end + timedelta(minutes=service.buffer_minutes),
-        "local_start": start.astimezone(ZoneInfo(tz)).replace(tzinfo=None), "timezone": tz,
+        "start_at": start,
+        "end_at": end,
+        "block_end_at": end + timedelta(minutes=service.buffer_minutes),
+        "local_start": start.astimezone(ZoneInfo(tz)).replace(tzinfo=None),
+        "timezone": tz,
     }
 
 
-def _bookable(tenant: Tenant, master_id: int, tz: str, service: Service, start: datetime,
-              exclude: int | None = None) -> bool:
-    return is_start_bookable(tenant, master_id=master_id, timezone=tz, duration_minutes=service.duration_minutes,
-                             buffer_minutes=service.buffer_minutes, start=start, exclude_booking_id=exclude)
+def _bookable(
+    tenant: Tenant, master_id: int, tz: str, service: Service, start: datetime, exclude: int | None = None
+) -> bool:
+    return is_start_bookable(
+        tenant,
+        master_id=master_id,
+        timezone=tz,
+        duration_minutes=service.duration_minutes,
+        buffer_minutes=service.buffer_minutes,
+        start=start,
+        exclude_booking_id=exclude,
+    )
 
 
 # ----------------------------------------------------------------------- create
@@ -212,13 +240,23 @@ def _resolve_client(tenant: Tenant, actor: Actor, client: Client | None, client_
         phone = normalize_phone(data.get("phone"), field="client.phone")
     except ValidationError as exc:
         raise ValidationError({"client": exc.details.get("client.phone", [])}) from None
-    return find_or_create_client(phone, name=(data.get("name") or "").strip()[:200] or None,
-                                 language=data.get("language"))
+    return find_or_create_client(
+        phone, name=(data.get("name") or "").strip()[:200] or None, language=data.get("language")
+    )
 
 
-def create_booking(tenant: Tenant, actor: Actor, *, service_id: int, master_id: int, start: datetime,
-                   client: Client | None = None, client_data: dict | None = None, notes: str = "",
-                   source: str = "public") -> Booking:
+def create_booking(
+    tenant: Tenant,
+    actor: Actor,
+    *,
+    service_id: int,
+    master_id: int,
+    start: datetime,
+    client: Client | None = None,
+    client_data: dict | None = None,
+    notes: str = "",
+    source: str = "public",
+) -> Booking:
     """Book ``start`` with the master, if it is a slot availability offers right now."""
     if actor.role == "client" and not tenant.is_active:
         raise TenantNotActive()
@@ -235,15 +273,22 @@ def create_booking(tenant: Tenant, actor: Actor, *, service_id: int, master_id: 
     if not _bookable(tenant, master.id, tz, service, start):
         raise SlotUnavailable()
     booking = Booking(
-        location_id=master.location_id, master_id=master.id, service_id=service.id, client_id=booked_for.id,
+        location_id=master.location_id,
+        master_id=master.id,
+        service_id=service.id,
+        client_id=booked_for.id,
         status="pending" if tenant.require_confirmation and actor.role == "client" else "confirmed",
-        duration_minutes=service.duration_minutes, buffer_minutes=service.buffer_minutes,
-        price=service.price, currency=service.currency, notes=notes, source=(source or "public")[:12],
-        created_by_user_id=actor.id if actor.kind == "user" else None, **_instants(start, tz, service),
+        duration_minutes=service.duration_minutes,
+        buffer_minutes=service.buffer_minutes,
+        price=service.price,
+        currency=service.currency,
+        notes=notes,
+        source=(source or "public")[:12],
+        created_by_user_id=actor.id if actor.kind == "user" else None,
+        **_instants(start, tz, service),
     )
     _flush_guarded(lambda: db.session.add(booking))
-    record(actor, "booking.create", "booking", booking.id, tenant_id=tenant.id,
-           after=snapshot(booking, AUDIT_FIELDS))
+    record(actor, "booking.create", "booking", booking.id, tenant_id=tenant.id, after=snapshot(booking, AUDIT_FIELDS))
     _event("created", booking, actor)
     return booking
 
@@ -251,9 +296,16 @@ def create_booking(tenant: Tenant, actor: Actor, *, service_id: int, master_id: 
 # ----------------------------------------------------------------------- update
 
 
-def update_booking(tenant: Tenant, actor: Actor, booking: Booking, *, start: datetime | None = None,
-                   master_id: int | None = None, service_id: int | None = None,
-                   notes: str | None = None) -> Booking:
+def update_booking(
+    tenant: Tenant,
+    actor: Actor,
+    booking: Booking,
+    *,
+    start: datetime | None = None,
+    master_id: int | None = None,
+    service_id: int | None = None,
+    notes: str | None = None,
+) -> Booking:
     """Reschedule, change master or service, or edit notes of an active booking."""
     _check_scope(tenant, actor, booking)
     if booking.status not in BLOCKING_STATUSES:
@@ -265,8 +317,7 @@ def update_booking(tenant: Tenant, actor: Actor, booking: Booking, *, start: dat
     new_master = booking.master
     if master_id is not None and str(master_id) != str(booking.master_id):
         new_master = _load_master(actor, master_id)
-    moves = (new_start != booking.start_at or new_master.id != booking.master_id
-             or new_service.id != booking.service_id)
+    moves = new_start != booking.start_at or new_master.id != booking.master_id or new_service.id != booking.service_id
     if actor.role == "master":
         if new_master.id != actor.master_id:
             raise Forbidden(_l("You can only manage your own appointments."))
@@ -284,21 +335,37 @@ def update_booking(tenant: Tenant, actor: Actor, booking: Booking, *, start: dat
         _reserve(tenant, [booking.master_id, new_master.id])
         if not _bookable(tenant, new_master.id, tz, new_service, new_start, exclude=booking.id):
             raise SlotUnavailable()
-        values.update(_instants(new_start, tz, new_service), master_id=new_master.id,
-                      location_id=new_master.location_id, service_id=new_service.id)
+        values.update(
+            _instants(new_start, tz, new_service),
+            master_id=new_master.id,
+            location_id=new_master.location_id,
+            service_id=new_service.id,
+        )
         if new_service.id != booking.service_id:
-            values.update(duration_minutes=new_service.duration_minutes, buffer_minutes=new_service.buffer_minutes,
-                          price=new_service.price, currency=new_service.currency)
+            values.update(
+                duration_minutes=new_service.duration_minutes,
+                buffer_minutes=new_service.buffer_minutes,
+                price=new_service.price,
+                currency=new_service.currency,
+            )
     if not values:
         return booking
-    ok = _flush_guarded(lambda: bq.update_if_version(tenant.id, booking.id, booking.version, BLOCKING_STATUSES,
-                                                     **values))
+    ok = _flush_guarded(
+        lambda: bq.update_if_version(tenant.id, booking.id, booking.version, BLOCKING_STATUSES, **values)
+    )
     if not ok:
         raise Conflict(_l("The booking was changed by someone else. Reload and try again."))
     previous_start = booking.start_at
     db.session.refresh(booking)
-    record(actor, "booking.update", "booking", booking.id, tenant_id=tenant.id, before=before,
-           after=snapshot(booking, AUDIT_FIELDS))
+    record(
+        actor,
+        "booking.update",
+        "booking",
+        booking.id,
+        tenant_id=tenant.id,
+        before=before,
+        after=snapshot(booking, AUDIT_FIELDS),
+    )
     if moves:
         _event("rescheduled", booking, actor, previous_start=previous_start)
     return booking
@@ -317,8 +384,15 @@ def _transition(tenant: Tenant, actor: Actor, booking: Booking, new: str, action
             raise InvalidTransition()
         raise Conflict(_l("The booking was changed by someone else. Reload and try again."))
     db.session.refresh(booking)
-    record(actor, f"booking.{action}", "booking", booking.id, tenant_id=tenant.id, before=before,
-           after=snapshot(booking, AUDIT_FIELDS))
+    record(
+        actor,
+        f"booking.{action}",
+        "booking",
+        booking.id,
+        tenant_id=tenant.id,
+        before=before,
+        after=snapshot(booking, AUDIT_FIELDS),
+    )
     return booking
 
 
@@ -335,8 +409,15 @@ def cancel_booking(tenant: Tenant, actor: Actor, booking: Booking, reason: str |
     if not can_transition(booking.status, "cancelled"):
         raise InvalidTransition()
     _check_window(tenant, actor, booking)
-    _transition(tenant, actor, booking, "cancelled", "cancel", cancelled_by=actor.role,
-                cancel_reason=(reason or "").strip()[:MAX_NOTES] or None)
+    _transition(
+        tenant,
+        actor,
+        booking,
+        "cancelled",
+        "cancel",
+        cancelled_by=actor.role,
+        cancel_reason=(reason or "").strip()[:MAX_NOTES] or None,
+    )
     sq.bump_master_versions(tenant.id, [booking.master_id])
     _event("cancelled", booking, actor)
     return booking
@@ -380,10 +461,18 @@ def get_booking_for(tenant: Tenant, actor: Actor, booking_id: int) -> Booking:
     return booking
 
 
-def list_bookings_for(tenant: Tenant, actor: Actor, *, start_from: datetime | None = None,
-                      start_to: datetime | None = None, status: str | tuple[str, ...] | None = None,
-                      location_id: int | None = None, master_id: int | None = None, limit: int = 50,
-                      offset: int = 0) -> tuple[list[Booking], int]:
+def list_bookings_for(
+    tenant: Tenant,
+    actor: Actor,
+    *,
+    start_from: datetime | None = None,
+    start_to: datetime | None = None,
+    status: str | tuple[str, ...] | None = None,
+    location_id: int | None = None,
+    master_id: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Booking], int]:
     statuses = (status,) if isinstance(status, str) else tuple(status or ())
     unknown = [s for s in statuses if s not in BOOKING_STATUSES]
     if unknown:
@@ -406,9 +495,16 @@ def list_bookings_for(tenant: Tenant, actor: Actor, *, start_from: datetime | No
         raise Forbidden()
     if role in ("manager", "master") and (location_id if role == "manager" else master_id) is None:
         return [], 0
-    return bq.list_bookings(start_from=start_from, start_to=start_to, statuses=statuses or None,
-                            location_id=location_id, master_id=master_id, client_id=client_id,
-                            limit=limit, offset=offset)
+    return bq.list_bookings(
+        start_from=start_from,
+        start_to=start_to,
+        statuses=statuses or None,
+        location_id=location_id,
+        master_id=master_id,
+        client_id=client_id,
+        limit=limit,
+        offset=offset,
+    )
 
 
 # ----------------------------------------------------------------------- idempotency
@@ -419,8 +515,9 @@ def _body_hash(body: dict) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def run_idempotent(tenant: Tenant, actor_key: str, key: str, body: dict,
-                   fn: Callable[[], tuple[int, dict]]) -> tuple[int, dict]:
+def run_idempotent(
+    tenant: Tenant, actor_key: str, key: str, body: dict, fn: Callable[[], tuple[int, dict]]
+) -> tuple[int, dict]:
     """``fn()`` once per (actor, key) within 24 h; a repeat returns the stored answer.
 
     The key row is claimed (inserted) before ``fn`` runs, inside a SAVEPOINT: a concurrent
@@ -435,8 +532,9 @@ def run_idempotent(tenant: Tenant, actor_key: str, key: str, body: dict,
     now = utcnow()
 
     def existing() -> IdempotencyKey | None:
-        return db.session.scalar(select(IdempotencyKey).where(IdempotencyKey.actor == actor_key,
-                                                              IdempotencyKey.key == key))
+        return db.session.scalar(
+            select(IdempotencyKey).where(IdempotencyKey.actor == actor_key, IdempotencyKey.key == key)
+        )
 
     row = existing()
     if row is not None and row.expires_at <= now:
@@ -444,8 +542,14 @@ def run_idempotent(tenant: Tenant, actor_key: str, key: str, body: dict,
         db.session.flush()
         row = None
     if row is None:
-        row = IdempotencyKey(actor=actor_key, key=key, request_hash=digest, response_status=0, response_body={},
-                             expires_at=now + IDEMPOTENCY_TTL)
+        row = IdempotencyKey(
+            actor=actor_key,
+            key=key,
+            request_hash=digest,
+            response_status=0,
+            response_body={},
+            expires_at=now + IDEMPOTENCY_TTL,
+        )
         try:
             with db.session.begin_nested():
                 db.session.add(row)
@@ -493,11 +597,18 @@ def rederive_booking_times(*, tenant_id: int | None = None, dry_run: bool = Fals
     for r in rows:
         new_start = _derive_start(r.local_start, r.timezone)
         end = new_start + timedelta(minutes=r.duration_minutes)
-        planned.setdefault((r.tenant_id, r.master_id), []).append({
-            "id": r.id, "tenant_id": r.tenant_id, "master_id": r.master_id, "old_start": r.start_at,
-            "new_start": new_start, "end_at": end, "block_end_at": end + timedelta(minutes=r.buffer_minutes),
-            "moved": new_start != r.start_at,
-        })
+        planned.setdefault((r.tenant_id, r.master_id), []).append(
+            {
+                "id": r.id,
+                "tenant_id": r.tenant_id,
+                "master_id": r.master_id,
+                "old_start": r.start_at,
+                "new_start": new_start,
+                "end_at": end,
+                "block_end_at": end + timedelta(minutes=r.buffer_minutes),
+                "moved": new_start != r.start_at,
+            }
+        )
     changed: list[dict] = []
     collisions: list[dict] = []
     system = Actor.system("rederive-times")
@@ -505,7 +616,7 @@ def rederive_booking_times(*, tenant_id: int | None = None, dry_run: bool = Fals
         items.sort(key=lambda i: (i["new_start"], i["id"]))
         clash: set[int] = set()
         for i, a in enumerate(items):
-            for b in items[i + 1:]:
+            for b in items[i + 1 :]:
                 if b["new_start"] >= a["block_end_at"]:
                     break
                 clash.update({a["id"], b["id"]})
@@ -528,13 +639,19 @@ def rederive_booking_times(*, tenant_id: int | None = None, dry_run: bool = Fals
                         raise
                     left.append(item)
                     continue
-                record(system, "booking.rederive_times", "booking", item["id"], tenant_id=tid,
-                       before={"start_at": item["old_start"]}, after={"start_at": item["new_start"]})
+                record(
+                    system,
+                    "booking.rederive_times",
+                    "booking",
+                    item["id"],
+                    tenant_id=tid,
+                    before={"start_at": item["old_start"]},
+                    after={"start_at": item["new_start"]},
+                )
             if len(left) == len(pending):
                 for item in left:
                     changed[:] = [c for c in changed if c["id"] != item["id"]]
-                    collisions.append({k: item[k] for k in ("id", "tenant_id", "master_id", "old_start",
-                                                            "new_start")})
+                    collisions.append({k: item[k] for k in ("id", "tenant_id", "master_id", "old_start", "new_start")})
                 break
             pending = left
         if moving:

@@ -57,10 +57,13 @@ class Service(TenantScoped, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     locations = relationship(
-        "Location", secondary="service_locations",
+        "Location",
+        secondary="service_locations",
         primaryjoin="Service.id == ServiceLocation.service_id",
         secondaryjoin="ServiceLocation.location_id == Location.id",
-        viewonly=True, lazy="selectin", order_by="Location.id",
+        viewonly=True,
+        lazy="selectin",
+        order_by="Location.id",
     )
 
     @property
@@ -87,13 +90,17 @@ class Master(TenantScoped, db.Model):
     schedule_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    location = relationship("Location", primaryjoin="Master.location_id == Location.id",
-                            foreign_keys=[location_id], lazy="joined")
+    location = relationship(
+        "Location", primaryjoin="Master.location_id == Location.id", foreign_keys=[location_id], lazy="joined"
+    )
     services = relationship(
-        "Service", secondary="master_services",
+        "Service",
+        secondary="master_services",
         primaryjoin="Master.id == MasterService.master_id",
         secondaryjoin="MasterService.service_id == Service.id",
-        viewonly=True, lazy="selectin", order_by="Service.id",
+        viewonly=True,
+        lazy="selectin",
+        order_by="Service.id",
     )
     user = relationship("User", foreign_keys=[user_id])
 
@@ -121,5 +128,6 @@ class PermissionRequest(TenantScoped, db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    master = relationship("Master", primaryjoin="PermissionRequest.master_id == Master.id",
-                          foreign_keys=[master_id], lazy="joined")
+    master = relationship(
+        "Master", primaryjoin="PermissionRequest.master_id == Master.id", foreign_keys=[master_id], lazy="joined"
+    )

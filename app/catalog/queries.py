@@ -11,21 +11,22 @@ def list_services(*, active_only: bool = True, location_id: int | None = None) -
     if active_only:
         stmt = stmt.where(Service.active.is_(True))
     if location_id is not None:
-        stmt = stmt.where(Service.id.in_(
-            select(ServiceLocation.service_id).where(ServiceLocation.location_id == location_id)))
+        stmt = stmt.where(
+            Service.id.in_(select(ServiceLocation.service_id).where(ServiceLocation.location_id == location_id))
+        )
     return list(db.session.scalars(stmt))
 
 
-def list_masters(*, active_only: bool = True, location_id: int | None = None,
-                 service_id: int | None = None) -> list[Master]:
+def list_masters(
+    *, active_only: bool = True, location_id: int | None = None, service_id: int | None = None
+) -> list[Master]:
     stmt = select(Master).order_by(Master.name, Master.id)
     if active_only:
         stmt = stmt.where(Master.active.is_(True))
     if location_id is not None:
         stmt = stmt.where(Master.location_id == location_id)
     if service_id is not None:
-        stmt = stmt.where(Master.id.in_(
-            select(MasterService.master_id).where(MasterService.service_id == service_id)))
+        stmt = stmt.where(Master.id.in_(select(MasterService.master_id).where(MasterService.service_id == service_id)))
     return list(db.session.scalars(stmt))
 
 

@@ -6,6 +6,7 @@ deactivated, never deleted, so history keeps them.  Changes that alter what can 
 bump the availability versions in the same transaction (see ``app.scheduling.services``).
 Locations and business settings live in ``app.tenants.services``.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
@@ -27,10 +28,27 @@ from app.extensions import db
 from app.scheduling import queries as sq
 from app.tenants.models import Location, Tenant
 
-SERVICE_FIELDS = ("name", "description", "duration_minutes", "buffer_minutes", "price", "currency", "active",
-                  "location_ids")
-MASTER_FIELDS = ("name", "email", "phone", "specialization", "location_id", "service_ids", "active",
-                 "permissions", "user_id")
+SERVICE_FIELDS = (
+    "name",
+    "description",
+    "duration_minutes",
+    "buffer_minutes",
+    "price",
+    "currency",
+    "active",
+    "location_ids",
+)
+MASTER_FIELDS = (
+    "name",
+    "email",
+    "phone",
+    "specialization",
+    "location_id",
+    "service_ids",
+    "active",
+    "permissions",
+    "user_id",
+)
 
 
 # ----------------------------------------------------------------------- access
@@ -111,8 +129,11 @@ def _clean_service(tenant: Tenant, actor: Actor, data: dict, partial: bool) -> d
     if "location_ids" in data or not partial:
         raw = data.get("location_ids")
         if raw is None and not partial:
-            raw = [actor.location_id] if actor.role == "manager" else list(
-                db.session.scalars(select(Location.id).where(Location.active.is_(True))))
+            raw = (
+                [actor.location_id]
+                if actor.role == "manager"
+                else list(db.session.scalars(select(Location.id).where(Location.active.is_(True))))
+            )
         ids = _location_ids(raw, "location_ids", errors)
         if actor.role == "manager" and any(i != actor.location_id for i in ids):
             errors.setdefault("location_ids", []).append(_l("You can only choose your own location."))
@@ -122,11 +143,12 @@ def _clean_service(tenant: Tenant, actor: Actor, data: dict, partial: bool) -> d
     return clean
 
 
-def _replace_links(link_model, owner_field: str, owner, target_field: str, ids: list[int],
-                   relationship: str) -> None:
+def _replace_links(link_model, owner_field: str, owner, target_field: str, ids: list[int], relationship: str) -> None:
     """Make the association rows of ``owner`` point at exactly ``ids`` (adds and removes)."""
-    current = {getattr(row, target_field): row for row in db.session.scalars(
-        select(link_model).where(getattr(link_model, owner_field) == owner.id))}
+    current = {
+        getattr(row, target_field): row
+        for row in db.session.scalars(select(link_model).where(getattr(link_model, owner_field) == owner.id))
+    }
     for target_id, row in current.items():
         if target_id not in ids:
             db.session.delete(row)
@@ -143,8 +165,9 @@ def _set_service_locations(service: Service, ids: list[int]) -> None:
 
 def _service_snapshot(service: Service) -> dict:
     data = snapshot(service, SERVICE_FIELDS[:-1])
-    data["location_ids"] = sorted(db.session.scalars(
-        select(ServiceLocation.location_id).where(ServiceLocation.service_id == service.id)))
+    data["location_ids"] = sorted(
+        db.session.scalars(select(ServiceLocation.location_id).where(ServiceLocation.service_id == service.id))
+    )
     return data
 
 
@@ -188,8 +211,15 @@ def update_service(tenant: Tenant, actor: Actor, service: Service, data: dict) -
         _set_service_locations(service, ids)
     sq.bump_tenant_version(tenant.id)
     db.session.expire(tenant, ["cache_version"])
-    record(actor, "service.update", "service", service.id, tenant_id=tenant.id, before=before,
-           after=_service_snapshot(service))
+    record(
+        actor,
+        "service.update",
+        "service",
+        service.id,
+        tenant_id=tenant.id,
+        before=before,
+        after=_service_snapshot(service),
+    )
     return service
 
 
@@ -201,8 +231,15 @@ def deactivate_service(tenant: Tenant, actor: Actor, service: Service) -> Servic
     db.session.flush()
     sq.bump_tenant_version(tenant.id)
     db.session.expire(tenant, ["cache_version"])
-    record(actor, "service.deactivate", "service", service.id, tenant_id=tenant.id, before=before,
-           after=_service_snapshot(service))
+    record(
+        actor,
+        "service.deactivate",
+        "service",
+        service.id,
+        tenant_id=tenant.id,
+        before=before,
+        after=_service_snapshot(service),
+    )
     return service
 
 
@@ -212,8 +249,9 @@ def deactivate_service(tenant: Tenant, actor: Actor, service: Service) -> Servic
 def _master_snapshot(master: Master) -> dict:
     data = snapshot(master, ("name", "email", "phone", "specialization", "location_id", "active", "user_id"))
     data["permissions"] = sorted(master.permissions or [])
-    data["service_ids"] = sorted(db.session.scalars(
-        select(MasterService.service_id).where(MasterService.master_id == master.id)))
+    data["service_ids"] = sorted(
+        db.session.scalars(select(MasterService.service_id).where(MasterService.master_id == master.id))
+    )
     return data
 
 
@@ -264,8 +302,11 @@ def _clean_master(tenant: Tenant, actor: Actor, data: dict, partial: bool, maste
     if "location_id" in data or not partial:
         raw = data.get("location_id")
         if raw is None and not partial:
-            raw = actor.location_id if actor.role == "manager" else db.session.scalar(
-                select(Location.id).where(Location.active.is_(True)).order_by(Location.id))
+            raw = (
+                actor.location_id
+                if actor.role == "manager"
+                else db.session.scalar(select(Location.id).where(Location.active.is_(True)).order_by(Location.id))
+            )
         ids = _location_ids([raw] if raw is not None else [], "location_id", errors)
         if ids and actor.role == "manager" and ids[0] != actor.location_id:
             errors.setdefault("location_id", []).append(_l("You can only choose your own location."))
@@ -277,7 +318,8 @@ def _clean_master(tenant: Tenant, actor: Actor, data: dict, partial: bool, maste
         except (TypeError, ValueError):
             sids = None
         if sids is None or set(db.session.scalars(select(Service.id).where(Service.id.in_(sids or [0])))) != set(
-                sids or []):
+            sids or []
+        ):
             errors.setdefault("service_ids", []).append(_l("Choose existing services."))
         clean["service_ids"] = sids or []
     if "active" in data:
@@ -317,10 +359,16 @@ def _sync_login(tenant: Tenant, master: Master, email: str | None, password: str
     if _email_taken(email, user.id if user else None):
         raise EmailTaken()
     if user is None:
-        user = User(email=email, name=master.name, role=ROLE_MASTER, tenant_id=tenant.id,
-                    location_id=master.location_id, language=tenant.default_language or "en",
-                    password_hash=hash_password(password) if password else None,
-                    password_changed_at=utcnow() if password else None)
+        user = User(
+            email=email,
+            name=master.name,
+            role=ROLE_MASTER,
+            tenant_id=tenant.id,
+            location_id=master.location_id,
+            language=tenant.default_language or "en",
+            password_hash=hash_password(password) if password else None,
+            password_changed_at=utcnow() if password else None,
+        )
         db.session.add(user)
         db.session.flush()
         master.user_id = user.id
@@ -385,8 +433,9 @@ def update_master(tenant: Tenant, actor: Actor, master: Master, data: dict) -> M
         _set_master_services(master, service_ids)
     sq.bump_master_versions(tenant.id, [master.id])
     db.session.refresh(master)
-    record(actor, "master.update", "master", master.id, tenant_id=tenant.id, before=before,
-           after=_master_snapshot(master))
+    record(
+        actor, "master.update", "master", master.id, tenant_id=tenant.id, before=before, after=_master_snapshot(master)
+    )
     if invite:
         _invite(tenant, master.email)
     return master
@@ -405,8 +454,15 @@ def deactivate_master(tenant: Tenant, actor: Actor, master: Master) -> list[Book
     db.session.flush()
     sq.bump_master_versions(tenant.id, [master.id])
     db.session.refresh(master)
-    record(actor, "master.deactivate", "master", master.id, tenant_id=tenant.id, before=before,
-           after=_master_snapshot(master))
+    record(
+        actor,
+        "master.deactivate",
+        "master",
+        master.id,
+        tenant_id=tenant.id,
+        before=before,
+        after=_master_snapshot(master),
+    )
     return future_active_bookings(master.id, utcnow(), BLOCKING_STATUSES)
 
 
@@ -424,16 +480,26 @@ def request_permission(tenant: Tenant, actor: Actor, permission: str, reason: st
         raise NotFound()
     if master.has_permission(permission):
         raise Conflict(_l("You already have this permission."))
-    pending = db.session.scalar(select(PermissionRequest.id).where(
-        PermissionRequest.master_id == master.id, PermissionRequest.permission == permission,
-        PermissionRequest.status == "pending"))
+    pending = db.session.scalar(
+        select(PermissionRequest.id).where(
+            PermissionRequest.master_id == master.id,
+            PermissionRequest.permission == permission,
+            PermissionRequest.status == "pending",
+        )
+    )
     if pending is not None:
         raise Conflict(_l("You have already asked for this permission."))
     req = PermissionRequest(master_id=master.id, permission=permission, reason=str(reason or "").strip()[:2000])
     db.session.add(req)
     db.session.flush()
-    record(actor, "permission_request.create", "permission_request", req.id, tenant_id=tenant.id,
-           after=snapshot(req, ("master_id", "permission", "reason", "status")))
+    record(
+        actor,
+        "permission_request.create",
+        "permission_request",
+        req.id,
+        tenant_id=tenant.id,
+        after=snapshot(req, ("master_id", "permission", "reason", "status")),
+    )
     return req
 
 
@@ -445,7 +511,8 @@ def list_permission_requests(tenant: Tenant, actor: Actor, *, status: str | None
         stmt = stmt.where(PermissionRequest.master_id == (actor.master_id or 0))
     elif actor.role == "manager":
         stmt = stmt.join(Master, Master.id == PermissionRequest.master_id).where(
-            Master.location_id == actor.location_id)
+            Master.location_id == actor.location_id
+        )
     elif actor.role not in ("owner", "system"):
         raise Forbidden()
     return list(db.session.scalars(stmt).unique())
@@ -467,11 +534,25 @@ def decide_permission_request(tenant: Tenant, actor: Actor, req: PermissionReque
     if approve and not master.has_permission(req.permission):
         master_before = sorted(master.permissions or [])
         master.permissions = sorted({*master_before, req.permission})
-        record(actor, "master.grant_permission", "master", master.id, tenant_id=tenant.id,
-               before={"permissions": master_before}, after={"permissions": master.permissions})
+        record(
+            actor,
+            "master.grant_permission",
+            "master",
+            master.id,
+            tenant_id=tenant.id,
+            before={"permissions": master_before},
+            after={"permissions": master.permissions},
+        )
     db.session.flush()
-    record(actor, f"permission_request.{req.status}", "permission_request", req.id, tenant_id=tenant.id,
-           before=before, after=snapshot(req, ("status", "permission", "master_id")))
+    record(
+        actor,
+        f"permission_request.{req.status}",
+        "permission_request",
+        req.id,
+        tenant_id=tenant.id,
+        before=before,
+        after=snapshot(req, ("status", "permission", "master_id")),
+    )
     from app.notifications import events
 
     events.permission_request_decided(req)

@@ -1,4 +1,5 @@
 """Passwords, roles and the dashboard access rules shared by every host."""
+
 from __future__ import annotations
 
 import bcrypt

@@ -7,6 +7,7 @@ read again and expires on its TTL.  Every Redis failure (server down, timeout, b
 is logged and treated as a miss or a no-op: the caller computes the answer from the
 database instead of failing the request.
 """
+
 from __future__ import annotations
 
 import json

@@ -4,6 +4,7 @@
 back to the real clock.  A worker process can be started with ``JAZYL_FAKE_NOW`` (an ISO
 instant) to run periodic sweeps at a chosen moment.
 """
+
 from __future__ import annotations
 
 import os

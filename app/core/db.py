@@ -8,6 +8,7 @@ commit succeeded; a rollback discards it.  This closes the race where a worker p
 up a job before the row it reads exists (and the opposite: a job for a row that was
 rolled back).
 """
+
 from __future__ import annotations
 
 import logging

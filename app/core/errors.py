@@ -5,6 +5,7 @@ contract's error codes), an HTTP status and a lazily translated message.  The er
 handlers render the same error as the API's JSON body, an htmx fragment or a full HTML
 page, translated in the caller's locale at render time.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -4,6 +4,7 @@ Also the request boundary of the unit of work: commit once after a successful re
 roll back otherwise.  A commit that fails (a constraint the database enforces) turns into
 the matching domain error instead of a 500.
 """
+
 from __future__ import annotations
 
 import logging
@@ -65,12 +66,14 @@ def render_error(status: int, code: str, message: str, details=None) -> Response
         resp.headers["HX-Reswap"] = "innerHTML"
     else:
         try:
-            resp = Response(render_template("errors/error.html", status=status, code=code, message=message,
-                                            details=details))
+            resp = Response(
+                render_template("errors/error.html", status=status, code=code, message=message, details=details)
+            )
         except Exception:  # the error page itself must never fail
             log.exception("error page failed to render")
-            resp = Response(f"<!doctype html><title>{status}</title><h1>{status}</h1><p>{escape(message)}</p>",
-                            mimetype="text/html")
+            resp = Response(
+                f"<!doctype html><title>{status}</title><h1>{status}</h1><p>{escape(message)}</p>", mimetype="text/html"
+            )
     resp.status_code = status
     return resp
 

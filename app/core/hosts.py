@@ -5,6 +5,7 @@ Route patterns use the ``sub`` converter, which never matches a dot, so
 ``owner.acme.localhost`` can only reach the owner dashboard of ``acme`` and never a
 tenant named ``owner`` (reserved names are refused at registration anyway).
 """
+
 from __future__ import annotations
 
 from flask import Flask, g, request
@@ -13,12 +14,47 @@ from werkzeug.routing import BaseConverter
 from app.core import tenancy
 from app.core.errors import NotFound, TenantNotActive
 
-RESERVED_SUBDOMAINS = frozenset({
-    "www", "admin", "api", "owner", "manager", "master", "static", "mail", "smtp", "ftp",
-    "app", "apps", "dashboard", "help", "support", "status", "blog", "docs", "billing",
-    "login", "auth", "cdn", "assets", "media", "m", "mobile", "dev", "test", "stage",
-    "staging", "demo-admin", "root", "system", "webmail", "ns1", "ns2", "localhost",
-})
+RESERVED_SUBDOMAINS = frozenset(
+    {
+        "www",
+        "admin",
+        "api",
+        "owner",
+        "manager",
+        "master",
+        "static",
+        "mail",
+        "smtp",
+        "ftp",
+        "app",
+        "apps",
+        "dashboard",
+        "help",
+        "support",
+        "status",
+        "blog",
+        "docs",
+        "billing",
+        "login",
+        "auth",
+        "cdn",
+        "assets",
+        "media",
+        "m",
+        "mobile",
+        "dev",
+        "test",
+        "stage",
+        "staging",
+        "demo-admin",
+        "root",
+        "system",
+        "webmail",
+        "ns1",
+        "ns2",
+        "localhost",
+    }
+)
 
 
 class SubdomainConverter(BaseConverter):

@@ -1,4 +1,5 @@
 """Render a whole page or just its partial, depending on who asks."""
+
 from __future__ import annotations
 
 from flask import render_template, request

@@ -5,6 +5,7 @@ user's or client's language, the ``Accept-Language`` header, the business's defa
 the platform default.  Jobs and emails render in the *recipient's* language with
 :func:`in_locale`, never the sender's.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator

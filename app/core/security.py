@@ -1,4 +1,5 @@
 """Response security headers and CORS for the JSON API."""
+
 from __future__ import annotations
 
 from flask import Flask, Response, request

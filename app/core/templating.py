@@ -1,4 +1,5 @@
 """Jinja helpers: local times, money, assets."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -51,6 +52,10 @@ def money(amount: Decimal | str | None, currency: str) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
-        asset=asset, local_dt=local_dt, local_time=local_time, local_date=local_date, money=money,
+        asset=asset,
+        local_dt=local_dt,
+        local_time=local_time,
+        local_date=local_date,
+        money=money,
         current_locale=lambda: str(get_locale() or "en"),
     )

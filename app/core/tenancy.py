@@ -17,6 +17,7 @@ thread/task and cannot leak between concurrent requests.  One database session i
 reused across tenants: the scope is entered per request or job and the session is removed
 when it ends.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -102,9 +103,7 @@ def is_unscoped() -> bool:
 
 
 def _touches_tenant_models(state: ORMExecuteState) -> bool:
-    return any(
-        isinstance(m.class_, type) and issubclass(m.class_, TenantScoped) for m in state.all_mappers
-    )
+    return any(isinstance(m.class_, type) and issubclass(m.class_, TenantScoped) for m in state.all_mappers)
 
 
 _installed: set = set()
@@ -115,7 +114,6 @@ def install(session_class: type[Session] | Session) -> None:
     if session_class in _installed:
         return
     _installed.add(session_class)
-
 
     @event.listens_for(session_class, "do_orm_execute")
     def _filter(state: ORMExecuteState) -> None:

@@ -1,4 +1,5 @@
 """CLI commands of this package (registered by app.cli)."""
+
 from __future__ import annotations
 
 from flask import Flask

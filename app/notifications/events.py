@@ -15,6 +15,7 @@ Each row gets a unique ``dedupe_key`` (the same event is never queued twice), th
 recipient's language (client, staff user, else the business default) and a payload of
 primitives only; the text is rendered when the row is sent.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -44,17 +45,35 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def queue(*, channel: str, recipient: str | None, template: str, language: str, payload: dict,
-          dedupe_key: str, tenant_id: int | None = None, booking_id: int | None = None) -> Notification | None:
+def queue(
+    *,
+    channel: str,
+    recipient: str | None,
+    template: str,
+    language: str,
+    payload: dict,
+    dedupe_key: str,
+    tenant_id: int | None = None,
+    booking_id: int | None = None,
+) -> Notification | None:
     """Add one outbox row (unless its dedupe key exists) and send it after commit."""
     if not recipient:
         return None
     exists = db.session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key))
     if exists:
         return None
-    row = Notification(tenant_id=tenant_id, booking_id=booking_id, channel=channel, recipient=recipient,
-                       language=language, template=template, payload=payload, dedupe_key=dedupe_key,
-                       status="queued", attempts=0)
+    row = Notification(
+        tenant_id=tenant_id,
+        booking_id=booking_id,
+        channel=channel,
+        recipient=recipient,
+        language=language,
+        template=template,
+        payload=payload,
+        dedupe_key=dedupe_key,
+        status="queued",
+        attempts=0,
+    )
     db.session.add(row)
     db.session.flush()
     from app.notifications.jobs import send_notification
@@ -108,8 +127,13 @@ def _to_client(booking: Any, template: str, payload: dict, key: str, lang_defaul
     if client is None:
         return
     lang = _lang(client.language, lang_default)
-    common = {"template": template, "language": lang, "payload": {**payload, "name": client.name or ""},
-              "tenant_id": booking.tenant_id, "booking_id": booking.id}
+    common = {
+        "template": template,
+        "language": lang,
+        "payload": {**payload, "name": client.name or ""},
+        "tenant_id": booking.tenant_id,
+        "booking_id": booking.id,
+    }
     queue(channel="sms", recipient=client.phone, dedupe_key=f"{key}:client:sms", **common)
     if client.email:
         queue(channel="email", recipient=client.email, dedupe_key=f"{key}:client:email", **common)
@@ -118,8 +142,13 @@ def _to_client(booking: Any, template: str, payload: dict, key: str, lang_defaul
 def _to_master(booking: Any, template: str, payload: dict, key: str, lang_default: str | None) -> None:
     email, phone, lang = _master_contacts(booking, lang_default)
     name = booking.master.name if booking.master else ""
-    common = {"template": template, "language": lang, "payload": {**payload, "name": name, "to_master": True},
-              "tenant_id": booking.tenant_id, "booking_id": booking.id}
+    common = {
+        "template": template,
+        "language": lang,
+        "payload": {**payload, "name": name, "to_master": True},
+        "tenant_id": booking.tenant_id,
+        "booking_id": booking.id,
+    }
     if email:
         queue(channel="email", recipient=email, dedupe_key=f"{key}:master:email", **common)
     elif phone:
@@ -176,20 +205,32 @@ def booking_reminder(booking: Any, kind: str) -> Notification | None:
 
 
 def client_code(tenant: Any, phone: str, code: str, language: str) -> None:
-    queue(channel="sms", recipient=phone, template="client_code",
-          language=_lang(language, getattr(tenant, "default_language", None)),
-          payload={"code": code, "business": getattr(tenant, "name", ""),
-                   "minutes": int(current_app.config.get("SMS_CODE_TTL_MINUTES", 10))},
-          dedupe_key=f"code:{getattr(tenant, 'id', 0)}:{phone}:{uuid.uuid4().hex}",
-          tenant_id=getattr(tenant, "id", None))
+    queue(
+        channel="sms",
+        recipient=phone,
+        template="client_code",
+        language=_lang(language, getattr(tenant, "default_language", None)),
+        payload={
+            "code": code,
+            "business": getattr(tenant, "name", ""),
+            "minutes": int(current_app.config.get("SMS_CODE_TTL_MINUTES", 10)),
+        },
+        dedupe_key=f"code:{getattr(tenant, 'id', 0)}:{phone}:{uuid.uuid4().hex}",
+        tenant_id=getattr(tenant, "id", None),
+    )
 
 
 def password_reset(user: Any, url: str) -> None:
     tenant = user.tenant
-    queue(channel="email", recipient=user.email, template="password_reset",
-          language=_lang(user.language, getattr(tenant, "default_language", None)),
-          payload={"name": user.name, "url": url, "business": getattr(tenant, "name", "") or ""},
-          dedupe_key=f"password_reset:{user.id}:{uuid.uuid4().hex}", tenant_id=user.tenant_id)
+    queue(
+        channel="email",
+        recipient=user.email,
+        template="password_reset",
+        language=_lang(user.language, getattr(tenant, "default_language", None)),
+        payload={"name": user.name, "url": url, "business": getattr(tenant, "name", "") or ""},
+        dedupe_key=f"password_reset:{user.id}:{uuid.uuid4().hex}",
+        tenant_id=user.tenant_id,
+    )
 
 
 def permission_request_decided(request: Any) -> None:
@@ -199,12 +240,21 @@ def permission_request_decided(request: Any) -> None:
     user = master.user if master else None
     email = (user.email if user else None) or (master.email if master else None)
     tenant = db.session.get(Tenant, request.tenant_id)
-    queue(channel="email", recipient=email, template="permission_request_decided",
-          language=_lang(user.language if user else None, tenant.default_language if tenant else None),
-          payload={"name": master.name if master else "", "permission": request.permission,
-                   "approved": request.status == "approved", "status": request.status,
-                   "business": tenant.name if tenant else ""},
-          dedupe_key=f"permission_request:{request.id}:{request.status}", tenant_id=request.tenant_id)
+    queue(
+        channel="email",
+        recipient=email,
+        template="permission_request_decided",
+        language=_lang(user.language if user else None, tenant.default_language if tenant else None),
+        payload={
+            "name": master.name if master else "",
+            "permission": request.permission,
+            "approved": request.status == "approved",
+            "status": request.status,
+            "business": tenant.name if tenant else "",
+        },
+        dedupe_key=f"permission_request:{request.id}:{request.status}",
+        tenant_id=request.tenant_id,
+    )
 
 
 # ---------------------------------------------------------------- tenants
@@ -213,8 +263,9 @@ def permission_request_decided(request: Any) -> None:
 def tenant_owner(tenant: Any) -> Any:
     from app.accounts.models import User
 
-    return db.session.scalar(select(User).where(User.tenant_id == tenant.id, User.role == "owner")
-                             .order_by(User.id).limit(1))
+    return db.session.scalar(
+        select(User).where(User.tenant_id == tenant.id, User.role == "owner").order_by(User.id).limit(1)
+    )
 
 
 def tenant_event(event: str, tenant: Any, owner: Any = None, **extra: Any) -> None:
@@ -223,9 +274,14 @@ def tenant_event(event: str, tenant: Any, owner: Any = None, **extra: Any) -> No
         raise ValueError(f"unknown tenant event {event!r}")
     owner = owner or tenant_owner(tenant)
     email = (owner.email if owner else None) or tenant.email
-    payload = {"business": tenant.name, "subdomain": tenant.subdomain, "name": owner.name if owner else "",
-               "reason": str(extra.get("reason") or tenant.status_reason or ""),
-               "trial_ends_at": _iso(tenant.trial_ends_at), "timezone": tenant.timezone}
+    payload = {
+        "business": tenant.name,
+        "subdomain": tenant.subdomain,
+        "name": owner.name if owner else "",
+        "reason": str(extra.get("reason") or tenant.status_reason or ""),
+        "trial_ends_at": _iso(tenant.trial_ends_at),
+        "timezone": tenant.timezone,
+    }
     payload.update({k: v for k, v in extra.items() if isinstance(v, str | int | float | bool) and k != "reason"})
     if event in ("trial_ending", "trial_ended"):
         key = f"tenant:{tenant.id}:{event}:{_iso(tenant.trial_ends_at)}"
@@ -233,6 +289,12 @@ def tenant_event(event: str, tenant: Any, owner: Any = None, **extra: Any) -> No
         key = f"tenant:{tenant.id}:{event}"
     else:
         key = f"tenant:{tenant.id}:{event}:{uuid.uuid4().hex}"
-    queue(channel="email", recipient=email, template=event,
-          language=_lang(owner.language if owner else None, tenant.default_language),
-          payload=payload, dedupe_key=key, tenant_id=tenant.id)
+    queue(
+        channel="email",
+        recipient=email,
+        template=event,
+        language=_lang(owner.language if owner else None, tenant.default_language),
+        payload=payload,
+        dedupe_key=key,
+        tenant_id=tenant.id,
+    )

@@ -1,4 +1,5 @@
 """Background jobs of the notifications package: send one row, sweep the outbox."""
+
 from __future__ import annotations
 
 import logging

@@ -7,6 +7,7 @@ default) the development SMS provider.  The development providers "send" by keep
 rendered text on the outbox row, which the admin Outbox page shows; nothing leaves the
 machine.
 """
+
 from __future__ import annotations
 
 import json
@@ -67,8 +68,11 @@ class SMTPProvider:
         msg["Date"] = formatdate(localtime=False)
         domain = self.sender.rsplit("@", 1)[-1].strip(">") or "localhost"
         # A stable id per outbox row: a resend after a crash is recognisable as the same mail.
-        msg["Message-ID"] = (f"<{message.idempotency_key.replace(':', '.')}@{domain}>"
-                             if message.idempotency_key else make_msgid(domain=domain))
+        msg["Message-ID"] = (
+            f"<{message.idempotency_key.replace(':', '.')}@{domain}>"
+            if message.idempotency_key
+            else make_msgid(domain=domain)
+        )
         msg.set_content(message.text)
         if message.html:
             msg.add_alternative(message.html, subtype="html")
@@ -84,8 +88,9 @@ class SMTPProvider:
         msg = self.build(message)
         try:
             if self.tls == "ssl":
-                smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
-                                        context=ssl.create_default_context())
+                smtp = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
+                )
             else:
                 smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
             with smtp:
@@ -114,12 +119,17 @@ class HTTPSMSProvider:
 
     def send(self, message: Message) -> str:
         body = json.dumps({"to": message.to, "text": message.text, "sender": self.sender}).encode()
-        req = urllib.request.Request(self.url, data=body, method="POST", headers={  # noqa: S310
-            "Authorization": f"Bearer {self.token}",
-            "Content-Type": "application/json",
-            # Lets a gateway drop the repeat if we resend after a crash mid-request.
-            "Idempotency-Key": message.idempotency_key,
-        })
+        req = urllib.request.Request(  # noqa: S310 -- the operator-configured SMS_HTTP_URL
+            self.url,
+            data=body,
+            method="POST",
+            headers={
+                "Authorization": f"Bearer {self.token}",
+                "Content-Type": "application/json",
+                # Lets a gateway drop the repeat if we resend after a crash mid-request.
+                "Idempotency-Key": message.idempotency_key,
+            },
+        )
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 -- configured URL
                 status = resp.status

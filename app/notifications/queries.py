@@ -1,4 +1,5 @@
 """Read side of the outbox: the admin list."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, or_, select
@@ -7,8 +8,9 @@ from app.extensions import db
 from app.notifications.models import NOTIFICATION_STATUSES, Notification
 
 
-def list_outbox(search: str | None = None, status: str | None = None, template: str | None = None,
-                limit: int = 50, offset: int = 0) -> tuple[list[Notification], int]:
+def list_outbox(
+    search: str | None = None, status: str | None = None, template: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[Notification], int]:
     stmt = select(Notification)
     if status in NOTIFICATION_STATUSES:
         stmt = stmt.where(Notification.status == status)
@@ -17,9 +19,13 @@ def list_outbox(search: str | None = None, status: str | None = None, template: 
     q = (search or "").strip().lower()
     if q:
         like = f"%{q}%"
-        stmt = stmt.where(or_(func.lower(Notification.recipient).like(like),
-                              func.lower(Notification.template).like(like),
-                              func.lower(func.coalesce(Notification.subject, "")).like(like)))
+        stmt = stmt.where(
+            or_(
+                func.lower(Notification.recipient).like(like),
+                func.lower(Notification.template).like(like),
+                func.lower(func.coalesce(Notification.subject, "")).like(like),
+            )
+        )
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     items = db.session.scalars(stmt.order_by(Notification.id.desc()).limit(limit).offset(offset))
     return list(items), int(total or 0)

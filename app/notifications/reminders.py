@@ -6,6 +6,7 @@ time.  Cancelled (or finished) bookings get none; a booking made after a reminde
 had passed gets none of that kind; once the 2 h moment has come the 24 h reminder is not
 sent any more (the 2 h one supersedes it).
 """
+
 from __future__ import annotations
 
 import logging

@@ -9,6 +9,7 @@ row, so a gateway can drop the rare repeat of a message it had already accepted.
 
 Business rules only; the job (:mod:`app.notifications.jobs`) is the transaction boundary.
 """
+
 from __future__ import annotations
 
 import logging
@@ -56,8 +57,14 @@ PERMISSION_LABELS = {
     "see_client_phones": _l("See client phone numbers"),
     "cancel_own_bookings": _l("Cancel own bookings"),
 }
-BOOKING_TEMPLATES = ("booking_created", "booking_new", "booking_confirmed", "booking_rescheduled",
-                     "booking_cancelled", "booking_reminder")
+BOOKING_TEMPLATES = (
+    "booking_created",
+    "booking_new",
+    "booking_confirmed",
+    "booking_rescheduled",
+    "booking_cancelled",
+    "booking_reminder",
+)
 
 
 # ---------------------------------------------------------------- settings
@@ -108,7 +115,7 @@ def _local(iso: str | None, tz: str) -> datetime | None:
 
 
 def format_when(iso: str | None, tz: str) -> str:
-    """"November 25, 2026, 10:00 AM" in the current locale, in the location's zone."""
+    """ "November 25, 2026, 10:00 AM" in the current locale, in the location's zone."""
     local = _local(iso, tz)
     if local is None:
         return ""
@@ -126,10 +133,18 @@ def format_when_short(iso: str | None, tz: str) -> str:
 def context_for(row: Notification) -> dict:
     p = dict(row.payload or {})
     tz = p.get("timezone") or "UTC"
-    ctx = {"p": p, "name": p.get("name") or "", "show_client": bool(p.get("to_master")),
-           "business": p.get("business", ""), "service": p.get("service", ""), "master": p.get("master", ""),
-           "location": p.get("location", ""),
-           "address": p.get("address", ""), "channel": row.channel, "template": row.template}
+    ctx = {
+        "p": p,
+        "name": p.get("name") or "",
+        "show_client": bool(p.get("to_master")),
+        "business": p.get("business", ""),
+        "service": p.get("service", ""),
+        "master": p.get("master", ""),
+        "location": p.get("location", ""),
+        "address": p.get("address", ""),
+        "channel": row.channel,
+        "template": row.template,
+    }
     ctx["when"] = format_when(p.get("start"), tz)
     ctx["when_short"] = format_when_short(p.get("start"), tz)
     ctx["old_when"] = format_when(p.get("previous_start"), tz)
@@ -204,11 +219,15 @@ def claim(notification_id: int) -> Claim | None:
     stale = now - stuck_after()
     result = db.session.execute(
         update(Notification)
-        .where(Notification.id == notification_id,
-               or_(Notification.status == "queued",
-                   and_(Notification.status == "sending", Notification.claimed_at < stale)))
+        .where(
+            Notification.id == notification_id,
+            or_(
+                Notification.status == "queued", and_(Notification.status == "sending", Notification.claimed_at < stale)
+            ),
+        )
         .values(status="sending", claimed_at=now, attempts=Notification.attempts + 1, updated_at=now)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     return Claim(notification_id, now) if result.rowcount == 1 else None
 
 
@@ -231,11 +250,21 @@ def mark_sent(c: Claim, message: Message, provider_id: str, dev: bool, template:
     body = message.text
     payload, body = _scrub(template, payload, body, dev)
     result = db.session.execute(
-        update(Notification).where(_mine(c))
-        .values(status="sent", sent_at=utcnow(), subject=message.subject or None, body=body,
-                provider_id=(provider_id or "")[:200], last_error=None, next_attempt_at=None,
-                payload=payload, updated_at=utcnow())
-        .execution_options(synchronize_session=False))
+        update(Notification)
+        .where(_mine(c))
+        .values(
+            status="sent",
+            sent_at=utcnow(),
+            subject=message.subject or None,
+            body=body,
+            provider_id=(provider_id or "")[:200],
+            last_error=None,
+            next_attempt_at=None,
+            payload=payload,
+            updated_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    )
     return result.rowcount == 1
 
 
@@ -248,8 +277,9 @@ def mark_error(c: Claim, error: str, attempts: int, template: str, payload: dict
         values["payload"], _body = _scrub(template, payload, None, False)
     else:
         values.update(status="queued", next_attempt_at=utcnow() + backoff(attempts))
-    db.session.execute(update(Notification).where(_mine(c)).values(**values)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(Notification).where(_mine(c)).values(**values).execution_options(synchronize_session=False)
+    )
     return values["status"]
 
 
@@ -289,8 +319,14 @@ def deliver(notification_id: int, *, commit) -> str:
     if not mark_sent(c, message, provider_id, isinstance(provider, DevProvider), template, payload):
         log.warning("notification %s was reclaimed while sending", notification_id)
     else:
-        log.info("notification %s sent: %s by %s in %s via %s", notification_id, template, row.channel,
-                 row.language, type(provider).__name__)
+        log.info(
+            "notification %s sent: %s by %s in %s via %s",
+            notification_id,
+            template,
+            row.channel,
+            row.language,
+            type(provider).__name__,
+        )
     commit()
     return "sent"
 
@@ -304,23 +340,38 @@ def reclaim_stuck() -> int:
     result = db.session.execute(
         update(Notification)
         .where(Notification.status == "sending", Notification.claimed_at < now - stuck_after())
-        .values(status="queued", next_attempt_at=None, updated_at=now,
-                last_error=func.coalesce(Notification.last_error, "worker stopped while sending"))
-        .execution_options(synchronize_session=False))
+        .values(
+            status="queued",
+            next_attempt_at=None,
+            updated_at=now,
+            last_error=func.coalesce(Notification.last_error, "worker stopped while sending"),
+        )
+        .execution_options(synchronize_session=False)
+    )
     return result.rowcount or 0
 
 
 def due_for_requeue(limit: int = 500) -> list[int]:
     """Queued rows whose job should have run by now (lost enqueue, Redis or worker down)."""
     cutoff = utcnow() - sweep_delay()
-    return list(db.session.scalars(
-        select(Notification.id)
-        .where(Notification.status == "queued",
-               func.coalesce(Notification.next_attempt_at, Notification.created_at) <= cutoff)
-        .order_by(Notification.id).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(Notification.id)
+            .where(
+                Notification.status == "queued",
+                func.coalesce(Notification.next_attempt_at, Notification.created_at) <= cutoff,
+            )
+            .order_by(Notification.id)
+            .limit(limit)
+        )
+    )
 
 
 def mark_requeued(ids: list[int]) -> None:
     if ids:
-        db.session.execute(update(Notification).where(Notification.id.in_(ids), Notification.status == "queued")
-                           .values(next_attempt_at=utcnow()).execution_options(synchronize_session=False))
+        db.session.execute(
+            update(Notification)
+            .where(Notification.id.in_(ids), Notification.status == "queued")
+            .values(next_attempt_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )

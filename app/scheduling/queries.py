@@ -13,6 +13,7 @@ keeps them tenant-safe and on the ``(tenant_id, master_id, ...)`` indexes).  Boo
 bounded on ``start_at`` from both sides (a booking cannot be longer than
 :data:`MAX_BLOCK`), so the index range scanned does not grow with past history.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -53,7 +54,8 @@ def service_row(tenant_id: int, service_id: int):
 @cache
 def _service_stmt():
     return select(_S.id, _S.duration_minutes, _S.buffer_minutes, _S.active).where(
-        _S.tenant_id == bindparam("tenant_id"), _S.id == bindparam("service_id"))
+        _S.tenant_id == bindparam("tenant_id"), _S.id == bindparam("service_id")
+    )
 
 
 @cache
@@ -63,10 +65,13 @@ def _masters_stmt(by_master: bool, by_location: bool, include_inactive: bool):
         select(_M.id, _M.schedule_version, _M.location_id, _L.timezone, _S.duration_minutes, _S.buffer_minutes)
         .select_from(Master.__table__)
         .join(Location.__table__, and_(_L.tenant_id == _M.tenant_id, _L.id == _M.location_id))
-        .join(MasterService.__table__, and_(_MS.tenant_id == _M.tenant_id, _MS.master_id == _M.id,
-                                            _MS.service_id == sid))
-        .join(ServiceLocation.__table__, and_(_SL.tenant_id == _M.tenant_id, _SL.service_id == sid,
-                                              _SL.location_id == _M.location_id))
+        .join(
+            MasterService.__table__, and_(_MS.tenant_id == _M.tenant_id, _MS.master_id == _M.id, _MS.service_id == sid)
+        )
+        .join(
+            ServiceLocation.__table__,
+            and_(_SL.tenant_id == _M.tenant_id, _SL.service_id == sid, _SL.location_id == _M.location_id),
+        )
         .join(Service.__table__, and_(_S.tenant_id == _M.tenant_id, _S.id == sid))
         .where(_M.tenant_id == bindparam("tenant_id"))
         .order_by(_M.id)
@@ -80,13 +85,20 @@ def _masters_stmt(by_master: bool, by_location: bool, include_inactive: bool):
     return stmt
 
 
-def bookable_masters(tenant_id: int, service_id: int, *, master_id: int | None = None,
-                     location_id: int | None = None, include_inactive: bool = False) -> list:
+def bookable_masters(
+    tenant_id: int,
+    service_id: int,
+    *,
+    master_id: int | None = None,
+    location_id: int | None = None,
+    include_inactive: bool = False,
+) -> list:
     """Rows (id, schedule_version, location_id, timezone, duration_minutes, buffer_minutes) of
     the masters who can take the (active) service."""
     if not include_inactive and _is_postgres():
-        return _execute_prepared("jazyl_avail_masters_v1", _PG_MASTERS, _PG_MASTERS_TYPES,
-                                 (tenant_id, service_id, master_id, location_id))
+        return _execute_prepared(
+            "jazyl_avail_masters_v1", _PG_MASTERS, _PG_MASTERS_TYPES, (tenant_id, service_id, master_id, location_id)
+        )
     stmt = _masters_stmt(master_id is not None, location_id is not None, include_inactive)
     params = {"tenant_id": tenant_id, "service_id": service_id}
     if master_id is not None:
@@ -159,37 +171,92 @@ def _calendar_stmt():
     # Typed NULLs: PostgreSQL resolves UNION column types pairwise, and NULL UNION NULL is text.
     no_time, no_date = cast(null(), Time), cast(null(), Date)
     no_json, no_ts, no_int = cast(null(), JSON), cast(null(), UTCDateTime), cast(null(), Integer)
-    hours = select(literal(KIND_HOURS, Integer).label("kind"), _WH.master_id.label("master_id"),
-                   _WH.weekday.label("weekday"), _WH.start_time.label("t1"), _WH.end_time.label("t2"),
-                   no_date.label("day"), no_json.label("intervals"), no_ts.label("s"), no_ts.label("e")
-                   ).where(_WH.tenant_id == tid, _WH.master_id.in_(ids))
-    overrides = select(literal(KIND_OVERRIDE, Integer), _OV.master_id, no_int, no_time, no_time, _OV.date,
-                       _OV.intervals, no_ts, no_ts
-                       ).where(_OV.tenant_id == tid, _OV.master_id.in_(ids), _OV.date >= bindparam("day_from"),
-                               _OV.date <= bindparam("day_to"))
-    off = select(literal(KIND_TIME_OFF, Integer), _TO.master_id, no_int, no_time, no_time, no_date, no_json,
-                 _TO.start_at, _TO.end_at
-                 ).where(_TO.tenant_id == tid, _TO.master_id.in_(ids), _TO.start_at < end, _TO.end_at > start)
-    busy = select(literal(KIND_BUSY, Integer), _B.master_id, no_int, no_time, no_time, no_date, no_json,
-                  _B.start_at, _B.block_end_at
-                  ).where(_B.tenant_id == tid, _B.master_id.in_(ids),
-                          _B.start_at >= bindparam("busy_floor", type_=UTCDateTime), _B.start_at < end,
-                          _B.block_end_at > start, _B.status.in_(BLOCKING_STATUSES),
-                          _B.id != bindparam("exclude_id"))
+    hours = select(
+        literal(KIND_HOURS, Integer).label("kind"),
+        _WH.master_id.label("master_id"),
+        _WH.weekday.label("weekday"),
+        _WH.start_time.label("t1"),
+        _WH.end_time.label("t2"),
+        no_date.label("day"),
+        no_json.label("intervals"),
+        no_ts.label("s"),
+        no_ts.label("e"),
+    ).where(_WH.tenant_id == tid, _WH.master_id.in_(ids))
+    overrides = select(
+        literal(KIND_OVERRIDE, Integer), _OV.master_id, no_int, no_time, no_time, _OV.date, _OV.intervals, no_ts, no_ts
+    ).where(
+        _OV.tenant_id == tid, _OV.master_id.in_(ids), _OV.date >= bindparam("day_from"), _OV.date <= bindparam("day_to")
+    )
+    off = select(
+        literal(KIND_TIME_OFF, Integer),
+        _TO.master_id,
+        no_int,
+        no_time,
+        no_time,
+        no_date,
+        no_json,
+        _TO.start_at,
+        _TO.end_at,
+    ).where(_TO.tenant_id == tid, _TO.master_id.in_(ids), _TO.start_at < end, _TO.end_at > start)
+    busy = select(
+        literal(KIND_BUSY, Integer),
+        _B.master_id,
+        no_int,
+        no_time,
+        no_time,
+        no_date,
+        no_json,
+        _B.start_at,
+        _B.block_end_at,
+    ).where(
+        _B.tenant_id == tid,
+        _B.master_id.in_(ids),
+        _B.start_at >= bindparam("busy_floor", type_=UTCDateTime),
+        _B.start_at < end,
+        _B.block_end_at > start,
+        _B.status.in_(BLOCKING_STATUSES),
+        _B.id != bindparam("exclude_id"),
+    )
     return union_all(hours, overrides, off, busy)
 
 
-def calendar_rows(tenant_id: int, master_ids: Iterable[int], day_from: date, day_to: date,
-                  range_start: datetime, range_end: datetime, exclude_booking_id: int | None = None) -> list:
+def calendar_rows(
+    tenant_id: int,
+    master_ids: Iterable[int],
+    day_from: date,
+    day_to: date,
+    range_start: datetime,
+    range_end: datetime,
+    exclude_booking_id: int | None = None,
+) -> list:
     """One round trip: rows (kind, master_id, weekday, t1, t2, day, intervals, s, e) where
     kind 0 = weekly hours, 1 = date override, 2 = time off, 3 = blocking booking."""
     if _is_postgres():
-        return _execute_prepared("jazyl_avail_calendar_v1", _PG_CALENDAR, _PG_CALENDAR_TYPES, (
-            tenant_id, list(master_ids), day_from, day_to, range_start, range_end, range_start - MAX_BLOCK,
-            exclude_booking_id or 0))
-    params = {"tenant_id": tenant_id, "master_ids": list(master_ids), "day_from": day_from, "day_to": day_to,
-              "range_start": range_start, "range_end": range_end, "busy_floor": range_start - MAX_BLOCK,
-              "exclude_id": exclude_booking_id or 0}
+        return _execute_prepared(
+            "jazyl_avail_calendar_v1",
+            _PG_CALENDAR,
+            _PG_CALENDAR_TYPES,
+            (
+                tenant_id,
+                list(master_ids),
+                day_from,
+                day_to,
+                range_start,
+                range_end,
+                range_start - MAX_BLOCK,
+                exclude_booking_id or 0,
+            ),
+        )
+    params = {
+        "tenant_id": tenant_id,
+        "master_ids": list(master_ids),
+        "day_from": day_from,
+        "day_to": day_to,
+        "range_start": range_start,
+        "range_end": range_end,
+        "busy_floor": range_start - MAX_BLOCK,
+        "exclude_id": exclude_booking_id or 0,
+    }
     return list(db.session.execute(_calendar_stmt(), params))
 
 
@@ -201,10 +268,12 @@ def bump_master_versions(tenant_id: int, master_ids: Iterable[int]) -> None:
     """
     ids = sorted({int(m) for m in master_ids})
     if ids:
-        db.session.execute(update(Master.__table__).where(_M.tenant_id == tenant_id, _M.id.in_(ids))
-                           .values(schedule_version=_M.schedule_version + 1))
+        db.session.execute(
+            update(Master.__table__)
+            .where(_M.tenant_id == tenant_id, _M.id.in_(ids))
+            .values(schedule_version=_M.schedule_version + 1)
+        )
 
 
 def bump_tenant_version(tenant_id: int) -> None:
-    db.session.execute(update(Tenant.__table__).where(_T.id == tenant_id)
-                       .values(cache_version=_T.cache_version + 1))
+    db.session.execute(update(Tenant.__table__).where(_T.id == tenant_id).values(cache_version=_T.cache_version + 1))

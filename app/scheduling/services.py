@@ -11,6 +11,7 @@ queries (service, masters, hours, overrides, time off, bookings) and hands it to
 functions of :mod:`app.scheduling.availability`.  The booking service asks
 :func:`is_start_bookable`, which goes through the same loader and the same generator.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -107,8 +108,11 @@ def _clean_intervals(raw: Any, field: str, errors: dict[str, list]) -> list[tupl
 
 
 def get_weekly(master: Master) -> dict:
-    rows = db.session.scalars(select(WorkingHours).where(WorkingHours.master_id == master.id)
-                              .order_by(WorkingHours.weekday, WorkingHours.start_time)).all()
+    rows = db.session.scalars(
+        select(WorkingHours)
+        .where(WorkingHours.master_id == master.id)
+        .order_by(WorkingHours.weekday, WorkingHours.start_time)
+    ).all()
     weekly: dict[str, list] = {d: [] for d in DAYS}
     for r in rows:
         weekly[DAYS[r.weekday]].append({"start": _fmt(r.start_time), "end": _fmt(r.end_time)})
@@ -147,8 +151,9 @@ def set_weekly(tenant: Tenant, actor: Actor, master: Master, weekly: dict) -> di
 _aware = parse_instant
 
 
-def add_time_off(tenant: Tenant, actor: Actor, master: Master, start: datetime, end: datetime,
-                 reason: str = "") -> TimeOff:
+def add_time_off(
+    tenant: Tenant, actor: Actor, master: Master, start: datetime, end: datetime, reason: str = ""
+) -> TimeOff:
     authorize_schedule(tenant, actor, master)
     start, end = _aware(start, "start"), _aware(end, "end")
     if not start < end:
@@ -157,8 +162,14 @@ def add_time_off(tenant: Tenant, actor: Actor, master: Master, start: datetime, 
     db.session.add(item)
     db.session.flush()
     q.bump_master_versions(tenant.id, [master.id])
-    record(actor, "schedule.add_time_off", "time_off", item.id, tenant_id=tenant.id,
-           after={"master_id": master.id, "start": start, "end": end, "reason": item.reason})
+    record(
+        actor,
+        "schedule.add_time_off",
+        "time_off",
+        item.id,
+        tenant_id=tenant.id,
+        after={"master_id": master.id, "start": start, "end": end, "reason": item.reason},
+    )
     return item
 
 
@@ -196,8 +207,9 @@ def set_override(tenant: Tenant, actor: Actor, master: Master, day: date, interv
     clean = _clean_intervals(intervals, "intervals", errors)
     if errors:
         raise ValidationError(errors)
-    ov = db.session.scalar(select(ScheduleOverride).where(
-        ScheduleOverride.master_id == master.id, ScheduleOverride.date == day))
+    ov = db.session.scalar(
+        select(ScheduleOverride).where(ScheduleOverride.master_id == master.id, ScheduleOverride.date == day)
+    )
     before = _override_dict(ov)
     if ov is None:
         ov = ScheduleOverride(master_id=master.id, date=day)
@@ -205,15 +217,23 @@ def set_override(tenant: Tenant, actor: Actor, master: Master, day: date, interv
     ov.intervals = [[_fmt(s), _fmt(e)] for s, e in clean]
     db.session.flush()
     q.bump_master_versions(tenant.id, [master.id])
-    record(actor, "schedule.set_override", "master", master.id, tenant_id=tenant.id, before=before,
-           after=_override_dict(ov))
+    record(
+        actor,
+        "schedule.set_override",
+        "master",
+        master.id,
+        tenant_id=tenant.id,
+        before=before,
+        after=_override_dict(ov),
+    )
     return ov
 
 
 def delete_override(tenant: Tenant, actor: Actor, master: Master, day: date) -> None:
     authorize_schedule(tenant, actor, master)
-    ov = db.session.scalar(select(ScheduleOverride).where(
-        ScheduleOverride.master_id == master.id, ScheduleOverride.date == day))
+    ov = db.session.scalar(
+        select(ScheduleOverride).where(ScheduleOverride.master_id == master.id, ScheduleOverride.date == day)
+    )
     if ov is None:
         raise NotFound()
     before = _override_dict(ov)
@@ -243,8 +263,9 @@ def _d(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def load_calendars(tenant_id: int, masters: list[tuple[int, str]], day_from: date, days: int,
-                   exclude_booking_id: int | None = None) -> list[MasterCalendar]:
+def load_calendars(
+    tenant_id: int, masters: list[tuple[int, str]], day_from: date, days: int, exclude_booking_id: int | None = None
+) -> list[MasterCalendar]:
     """Calendars of ``masters`` ((id, timezone) pairs) for local dates [day_from, day_from+days),
     with one day of margin on both sides: one query whatever the number of masters."""
     ids = [m for m, _ in masters]
@@ -256,7 +277,8 @@ def load_calendars(tenant_id: int, masters: list[tuple[int, str]], day_from: dat
     off: dict[int, list] = defaultdict(list)
     busy: dict[int, list] = defaultdict(list)
     for kind, mid, weekday, t1, t2, day, intervals, s, e in q.calendar_rows(
-            tenant_id, ids, first, last, range_start, range_end, exclude_booking_id):
+        tenant_id, ids, first, last, range_start, range_end, exclude_booking_id
+    ):
         if kind == q.KIND_HOURS:
             weekly[mid][weekday].append((_t(t1), _t(t2)))
         elif kind == q.KIND_OVERRIDE:
@@ -267,41 +289,78 @@ def load_calendars(tenant_id: int, masters: list[tuple[int, str]], day_from: dat
             busy[mid].append((s, e))
     return [
         MasterCalendar(
-            master_id=mid, timezone=tz,
+            master_id=mid,
+            timezone=tz,
             weekly={wd: tuple(sorted(v)) for wd, v in weekly[mid].items()},
-            overrides=overrides.get(mid, {}), time_off=tuple(off.get(mid, ())), busy=tuple(busy.get(mid, ())),
+            overrides=overrides.get(mid, {}),
+            time_off=tuple(off.get(mid, ())),
+            busy=tuple(busy.get(mid, ())),
         )
         for mid, tz in masters
     ]
 
 
 def _rules(tenant: Tenant) -> dict:
-    return {"step_minutes": int(tenant.slot_step_minutes or 15),
-            "min_notice": timedelta(minutes=int(tenant.min_notice_minutes or 0)),
-            "horizon_days": int(tenant.horizon_days or 0)}
+    return {
+        "step_minutes": int(tenant.slot_step_minutes or 15),
+        "min_notice": timedelta(minutes=int(tenant.min_notice_minutes or 0)),
+        "horizon_days": int(tenant.horizon_days or 0),
+    }
 
 
-def is_start_bookable(tenant: Tenant, *, master_id: int, timezone: str, duration_minutes: int,
-                      buffer_minutes: int, start: datetime, exclude_booking_id: int | None = None) -> bool:
+def is_start_bookable(
+    tenant: Tenant,
+    *,
+    master_id: int,
+    timezone: str,
+    duration_minutes: int,
+    buffer_minutes: int,
+    start: datetime,
+    exclude_booking_id: int | None = None,
+) -> bool:
     """Whether ``start`` is a slot availability would offer right now (reads fresh data, no cache)."""
     day = start.astimezone(ZoneInfo(timezone)).date()
     [cal] = load_calendars(tenant.id, [(master_id, timezone)], day, 1, exclude_booking_id)
-    return is_bookable(cal, start, duration=timedelta(minutes=duration_minutes),
-                       buffer=timedelta(minutes=buffer_minutes), now=utcnow(), **_rules(tenant))
+    return is_bookable(
+        cal,
+        start,
+        duration=timedelta(minutes=duration_minutes),
+        buffer=timedelta(minutes=buffer_minutes),
+        now=utcnow(),
+        **_rules(tenant),
+    )
 
 
-def _cache_key(tenant: Tenant, service_id: int, svc: Any, rows: list, date_from: date, days: int, master_id: int | None,
-               location_id: int | None, bucket: int) -> str:
+def _cache_key(
+    tenant: Tenant,
+    service_id: int,
+    svc: Any,
+    rows: list,
+    date_from: date,
+    days: int,
+    master_id: int | None,
+    location_id: int | None,
+    bucket: int,
+) -> str:
     versions = ",".join(f"{r.id}:{r.schedule_version}:{r.location_id}:{r.timezone}" for r in rows)
     digest = hashlib.sha1(versions.encode(), usedforsecurity=False).hexdigest()[:16]
     rules = _rules(tenant)
-    return (f"avail:{tenant.id}:{tenant.cache_version}:{service_id}:{svc.duration_minutes}:{svc.buffer_minutes}:"
-            f"{rules['step_minutes']}:{tenant.min_notice_minutes}:{rules['horizon_days']}:"
-            f"{date_from.isoformat()}:{days}:{master_id or '-'}:{location_id or '-'}:{bucket}:{digest}")
+    return (
+        f"avail:{tenant.id}:{tenant.cache_version}:{service_id}:{svc.duration_minutes}:{svc.buffer_minutes}:"
+        f"{rules['step_minutes']}:{tenant.min_notice_minutes}:{rules['horizon_days']}:"
+        f"{date_from.isoformat()}:{days}:{master_id or '-'}:{location_id or '-'}:{bucket}:{digest}"
+    )
 
 
-def get_availability(tenant: Tenant, *, service_id: int, date_from: date, days: int = 1,
-                     master_id: int | None = None, location_id: int | None = None) -> dict:
+def get_availability(
+    tenant: Tenant,
+    *,
+    service_id: int,
+    date_from: date,
+    days: int = 1,
+    master_id: int | None = None,
+    location_id: int | None = None,
+) -> dict:
     """Bookable slots of the service for ``days`` local dates from ``date_from``.
 
     ``{"timezone", "service_id", "slots": [{"start", "end", "master_id"}]}`` sorted by start
@@ -337,8 +396,14 @@ def get_availability(tenant: Tenant, *, service_id: int, date_from: date, days: 
     if cached is None:
         calendars = load_calendars(tenant.id, [(r.id, r.timezone) for r in rows], date_from, days)
         slots = compute_slots(
-            calendars, day_from=date_from, days=days, duration=timedelta(minutes=svc.duration_minutes),
-            buffer=timedelta(minutes=svc.buffer_minutes), now=datetime.fromtimestamp(bucket, UTC), **rules)
+            calendars,
+            day_from=date_from,
+            days=days,
+            duration=timedelta(minutes=svc.duration_minutes),
+            buffer=timedelta(minutes=svc.buffer_minutes),
+            now=datetime.fromtimestamp(bucket, UTC),
+            **rules,
+        )
         cache.set_json(key, [[int(s.start.timestamp()), s.master_id] for s in slots], CACHE_TTL)
         # Slots are sorted by instant and computed from the bucket's start, so only a short
         # prefix can lie before ``earliest``.
@@ -350,8 +415,14 @@ def get_availability(tenant: Tenant, *, service_id: int, date_from: date, days: 
         earliest_s = earliest.timestamp()
         zone_of = {r.id: ZoneInfo(r.timezone) for r in rows}
         duration_s = svc.duration_minutes * 60
-        out = [{"start": datetime.fromtimestamp(start_s, zone_of[mid]),
-                "end": datetime.fromtimestamp(start_s + duration_s, zone_of[mid]), "master_id": mid}
-               for start_s, mid in cached if start_s >= earliest_s]
+        out = [
+            {
+                "start": datetime.fromtimestamp(start_s, zone_of[mid]),
+                "end": datetime.fromtimestamp(start_s + duration_s, zone_of[mid]),
+                "master_id": mid,
+            }
+            for start_s, mid in cached
+            if start_s >= earliest_s
+        ]
     result["slots"] = out
     return result

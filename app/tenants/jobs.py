@@ -5,6 +5,7 @@ with the system actor and the owner is emailed in the owner's language.  The adm
 ``extend_trial`` clears ``trial_notice_sent_at`` and reopens a site suspended for
 ``trial_expired``, so an extended trial goes through the same steps again.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -34,9 +35,14 @@ def sweep_trials() -> dict:
     counts = {"notified": 0, "ended": 0, "suspended": 0}
     active = (Tenant.status == "active", Tenant.trial_ends_at.is_not(None), _unpaid(now))
 
-    for tenant in db.session.scalars(select(Tenant).where(
-            *active, Tenant.trial_ends_at > now, Tenant.trial_ends_at <= now + NOTICE_BEFORE,
-            Tenant.trial_notice_sent_at.is_(None))):
+    for tenant in db.session.scalars(
+        select(Tenant).where(
+            *active,
+            Tenant.trial_ends_at > now,
+            Tenant.trial_ends_at <= now + NOTICE_BEFORE,
+            Tenant.trial_notice_sent_at.is_(None),
+        )
+    ):
         events.tenant_event("trial_ending", tenant)
         tenant.trial_notice_sent_at = now
         counts["notified"] += 1

@@ -21,8 +21,9 @@ def list_locations(active_only: bool = True) -> list[Location]:
     return list(db.session.scalars(stmt))
 
 
-def list_tenants(status: str | None = None, search: str | None = None, limit: int = 50,
-                 offset: int = 0) -> tuple[list[Tenant], int]:
+def list_tenants(
+    status: str | None = None, search: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[Tenant], int]:
     from sqlalchemy import func, or_
 
     stmt = select(Tenant)
@@ -32,8 +33,7 @@ def list_tenants(status: str | None = None, search: str | None = None, limit: in
         like = f"%{search.lower()}%"
         stmt = stmt.where(or_(func.lower(Tenant.name).like(like), Tenant.subdomain.like(like)))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    items = db.session.scalars(stmt.order_by(Tenant.created_at.desc(), Tenant.id.desc())
-                               .limit(limit).offset(offset))
+    items = db.session.scalars(stmt.order_by(Tenant.created_at.desc(), Tenant.id.desc()).limit(limit).offset(offset))
     return list(items), int(total or 0)
 
 
@@ -49,11 +49,15 @@ def platform_statistics() -> dict:
 
     by_status = dict(db.session.execute(select(Tenant.status, func.count()).group_by(Tenant.status)).all())
     bookings_total = db.session.scalar(select(func.count(Booking.id))) or 0
-    recent = db.session.scalar(
-        select(func.count(Booking.id)).where(Booking.created_at >= utcnow() - timedelta(days=30))) or 0
+    recent = (
+        db.session.scalar(select(func.count(Booking.id)).where(Booking.created_at >= utcnow() - timedelta(days=30)))
+        or 0
+    )
     return {
-        "tenants": {"total": sum(by_status.values()), **{s: by_status.get(s, 0) for s in
-                                                           ("pending", "active", "rejected", "suspended")}},
+        "tenants": {
+            "total": sum(by_status.values()),
+            **{s: by_status.get(s, 0) for s in ("pending", "active", "rejected", "suspended")},
+        },
         "bookings": {"total": bookings_total, "last_30_days": recent},
         "users": {"total": db.session.scalar(select(func.count(User.id))) or 0},
     }

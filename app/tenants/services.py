@@ -1,4 +1,5 @@
 """Tenants: registration, approval lifecycle, trial, locations and business settings."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -22,8 +23,16 @@ from app.extensions import db
 from app.tenants.models import Location, Tenant
 
 SETTINGS_FIELDS = (
-    "name", "description", "currency", "languages", "default_language", "min_notice_minutes",
-    "horizon_days", "cancellation_window_minutes", "slot_step_minutes", "require_confirmation",
+    "name",
+    "description",
+    "currency",
+    "languages",
+    "default_language",
+    "min_notice_minutes",
+    "horizon_days",
+    "cancellation_window_minutes",
+    "slot_step_minutes",
+    "require_confirmation",
 )
 SETTINGS_RANGES = {
     "min_notice_minutes": (0, 60 * 24 * 14),
@@ -37,8 +46,10 @@ LOCATION_FIELDS = ("name", "address", "phone", "timezone", "active")
 def validate_subdomain(subdomain: str) -> str:
     sub = (subdomain or "").strip().lower()
     if not SUBDOMAIN_RE.match(sub) or "--" in sub:
-        raise ValidationError.field("subdomain", _l(
-            "Use 3 to 63 lowercase letters, digits and hyphens, starting and ending with a letter or digit."))
+        raise ValidationError.field(
+            "subdomain",
+            _l("Use 3 to 63 lowercase letters, digits and hyphens, starting and ending with a letter or digit."),
+        )
     if sub in RESERVED_SUBDOMAINS:
         raise ValidationError.field("subdomain", _l("This subdomain is reserved."))
     return sub
@@ -78,9 +89,11 @@ def register_business(data: dict[str, Any]) -> tuple[Tenant, User]:
     if not is_valid_currency(currency):
         errors.setdefault("currency", []).append(_l("Choose a valid currency."))
     phone = None
-    for field, check in (("subdomain", lambda: validate_subdomain(data.get("subdomain"))),
-                         ("password", lambda: validate_password(data.get("password"))),
-                         ("phone", lambda: normalize_phone(data["phone"]) if data.get("phone") else None)):
+    for field, check in (
+        ("subdomain", lambda: validate_subdomain(data.get("subdomain"))),
+        ("password", lambda: validate_password(data.get("password"))),
+        ("phone", lambda: normalize_phone(data["phone"]) if data.get("phone") else None),
+    ):
         try:
             value = check()
             if field == "phone":
@@ -95,36 +108,70 @@ def register_business(data: dict[str, Any]) -> tuple[Tenant, User]:
     if email_in_use(email):
         raise EmailTaken()
 
-    tenant = Tenant(name=name, subdomain=sub, status="pending", currency=currency,
-                    default_language=language, timezone=tz, phone=phone, email=email,
-                    description=(data.get("description") or "").strip())
+    tenant = Tenant(
+        name=name,
+        subdomain=sub,
+        status="pending",
+        currency=currency,
+        default_language=language,
+        timezone=tz,
+        phone=phone,
+        email=email,
+        description=(data.get("description") or "").strip(),
+    )
     db.session.add(tenant)
     db.session.flush()
     with tenant_scope(tenant.id):
-        location = Location(tenant_id=tenant.id, name=(data.get("location_name") or name).strip(),
-                            address=(data.get("address") or "").strip(), phone=phone, timezone=tz)
+        location = Location(
+            tenant_id=tenant.id,
+            name=(data.get("location_name") or name).strip(),
+            address=(data.get("address") or "").strip(),
+            phone=phone,
+            timezone=tz,
+        )
         db.session.add(location)
         db.session.flush()
-    owner = User(email=email, name=owner_name, role=ROLE_OWNER, tenant_id=tenant.id,
-                 password_hash=hash_password(data["password"]), language=language, phone=phone)
+    owner = User(
+        email=email,
+        name=owner_name,
+        role=ROLE_OWNER,
+        tenant_id=tenant.id,
+        password_hash=hash_password(data["password"]),
+        language=language,
+        phone=phone,
+    )
     db.session.add(owner)
     db.session.flush()
     actor = Actor("user", owner.id, owner.email, ROLE_OWNER, tenant.id)
-    record(actor, "tenant.register", "tenant", tenant.id, tenant_id=tenant.id,
-           after=snapshot(tenant, ("name", "subdomain", "status")))
+    record(
+        actor,
+        "tenant.register",
+        "tenant",
+        tenant.id,
+        tenant_id=tenant.id,
+        after=snapshot(tenant, ("name", "subdomain", "status")),
+    )
     _notify("tenant_registered", tenant, owner)
     return tenant, owner
 
 
-def _change_status(actor: Actor, tenant: Tenant, allowed_from: tuple[str, ...], to: str,
-                   reason: str | None = None) -> Tenant:
+def _change_status(
+    actor: Actor, tenant: Tenant, allowed_from: tuple[str, ...], to: str, reason: str | None = None
+) -> Tenant:
     if tenant.status not in allowed_from:
         raise InvalidTransition(_l("A business in this state cannot be changed like that."))
     before = snapshot(tenant, ("status", "status_reason", "trial_ends_at"))
     tenant.status = to
     tenant.status_reason = reason
-    record(actor, f"tenant.{to}", "tenant", tenant.id, tenant_id=tenant.id, before=before,
-           after=snapshot(tenant, ("status", "status_reason", "trial_ends_at")))
+    record(
+        actor,
+        f"tenant.{to}",
+        "tenant",
+        tenant.id,
+        tenant_id=tenant.id,
+        before=before,
+        after=snapshot(tenant, ("status", "status_reason", "trial_ends_at")),
+    )
     return tenant
 
 
@@ -164,8 +211,15 @@ def extend_trial(actor: Actor, tenant: Tenant, days: int) -> Tenant:
     tenant.trial_notice_sent_at = None
     if tenant.status == "suspended" and tenant.status_reason == "trial_expired":
         tenant.status, tenant.status_reason = "active", None
-    record(actor, "tenant.extend_trial", "tenant", tenant.id, tenant_id=tenant.id, before=before,
-           after=snapshot(tenant, ("status", "trial_ends_at")))
+    record(
+        actor,
+        "tenant.extend_trial",
+        "tenant",
+        tenant.id,
+        tenant_id=tenant.id,
+        before=before,
+        after=snapshot(tenant, ("status", "trial_ends_at")),
+    )
     return tenant
 
 
@@ -195,8 +249,7 @@ def update_settings(actor: Actor, tenant: Tenant, data: dict[str, Any]) -> Tenan
         elif field in SETTINGS_RANGES:
             lo, hi = SETTINGS_RANGES[field]
             if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-                errors.setdefault(field, []).append(
-                    _l("Enter a whole number from %(lo)s to %(hi)s.", lo=lo, hi=hi))
+                errors.setdefault(field, []).append(_l("Enter a whole number from %(lo)s to %(hi)s.", lo=lo, hi=hi))
         elif field == "require_confirmation":
             value = bool(value)
         changes[field] = value
@@ -206,8 +259,15 @@ def update_settings(actor: Actor, tenant: Tenant, data: dict[str, Any]) -> Tenan
     for k, v in changes.items():
         setattr(tenant, k, v)
     tenant.cache_version = (tenant.cache_version or 0) + 1
-    record(actor, "tenant.update_settings", "tenant", tenant.id, tenant_id=tenant.id, before=before,
-           after=snapshot(tenant, tuple(changes)))
+    record(
+        actor,
+        "tenant.update_settings",
+        "tenant",
+        tenant.id,
+        tenant_id=tenant.id,
+        before=before,
+        after=snapshot(tenant, tuple(changes)),
+    )
     return tenant
 
 
@@ -244,8 +304,14 @@ def create_location(actor: Actor, data: dict[str, Any]) -> Location:
     location = Location(**_clean_location(data, partial=False))
     db.session.add(location)
     db.session.flush()
-    record(actor, "location.create", "location", location.id, tenant_id=location.tenant_id,
-           after=snapshot(location, LOCATION_FIELDS))
+    record(
+        actor,
+        "location.create",
+        "location",
+        location.id,
+        tenant_id=location.tenant_id,
+        after=snapshot(location, LOCATION_FIELDS),
+    )
     return location
 
 
@@ -255,8 +321,15 @@ def update_location(actor: Actor, location: Location, data: dict[str, Any]) -> L
     for k, v in clean.items():
         setattr(location, k, v)
     db.session.flush()
-    record(actor, "location.update", "location", location.id, tenant_id=location.tenant_id,
-           before=before, after=snapshot(location, LOCATION_FIELDS))
+    record(
+        actor,
+        "location.update",
+        "location",
+        location.id,
+        tenant_id=location.tenant_id,
+        before=before,
+        after=snapshot(location, LOCATION_FIELDS),
+    )
     return location
 
 

@@ -3,6 +3,7 @@
 Each host has its own login page and its own host-only session cookie; the guard lets a
 user in only with the host's role and, on a business host, only for that business.
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -54,8 +55,9 @@ def make_dashboard(name: str, roles: tuple[str, ...], title) -> Blueprint:
         tenant = g.get("tenant")
         if form.validate_on_submit():
             try:
-                user = authenticate(form.email.data, form.password.data, roles=roles,
-                                    tenant_id=tenant.id if tenant else None)
+                user = authenticate(
+                    form.email.data, form.password.data, roles=roles, tenant_id=tenant.id if tenant else None
+                )
             except InvalidCredentials as exc:
                 form.password.errors = [str(exc.message)]
             else:

@@ -1,4 +1,5 @@
 """Glue between WTForms and domain errors: a service's field errors land on the form."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

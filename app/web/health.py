@@ -1,4 +1,5 @@
 """``GET /health`` on every host: database and Redis, 503 naming what failed."""
+
 from __future__ import annotations
 
 from flask import Flask, jsonify

@@ -1,4 +1,5 @@
 """Helpers shared by the dashboards and the booking site: who acts, which day, which free times."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -19,8 +20,11 @@ PICKER_DAYS = 14
 def current_master():
     """The master profile of the signed-in master (None for owners and managers)."""
     if "current_master" not in g:
-        g.current_master = (get_master_for_user(current_user.id)
-                            if current_user.is_authenticated and current_user.role == "master" else None)
+        g.current_master = (
+            get_master_for_user(current_user.id)
+            if current_user.is_authenticated and current_user.role == "master"
+            else None
+        )
     return g.current_master
 
 
@@ -56,11 +60,13 @@ def picker_days(tz: str, horizon_days: int, count: int = PICKER_DAYS) -> list[da
     return [today + timedelta(days=i) for i in range(max(1, min(count, horizon_days + 1)))]
 
 
-def free_slots(tenant, *, service_id: int, day: date, master_id: int | None,
-               location_id: int | None, distinct_starts: bool = False) -> tuple[str, list]:
+def free_slots(
+    tenant, *, service_id: int, day: date, master_id: int | None, location_id: int | None, distinct_starts: bool = False
+) -> tuple[str, list]:
     """Free slots of one local day; with ``distinct_starts`` one per start time ("any master")."""
-    result = get_availability(tenant, service_id=service_id, date_from=day, days=1, master_id=master_id,
-                              location_id=location_id)
+    result = get_availability(
+        tenant, service_id=service_id, date_from=day, days=1, master_id=master_id, location_id=location_id
+    )
     slots = list(result["slots"])
     if distinct_starts:
         seen: set = set()

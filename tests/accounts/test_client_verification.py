@@ -1,4 +1,5 @@
 """Phone verification: hashed code, 10-minute expiry, 5 attempts, 60 s resend cooldown, 30-day session."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -94,11 +95,13 @@ def test_wrong_attempts_survive_the_failed_request(api, create_tenant, commit, s
     code = sms[-1]["code"]
     wrong = "000000" if code != "000000" else "111111"
     for _ in range(5):
-        status, data, _ = api.post("/public/client/verify",
-                                   json={"subdomain": "anna", "phone": "+77015550101", "code": wrong})
+        status, data, _ = api.post(
+            "/public/client/verify", json={"subdomain": "anna", "phone": "+77015550101", "code": wrong}
+        )
         assert status == 422
-    status, data, _ = api.post("/public/client/verify",
-                               json={"subdomain": "anna", "phone": "+77015550101", "code": code})
+    status, data, _ = api.post(
+        "/public/client/verify", json={"subdomain": "anna", "phone": "+77015550101", "code": code}
+    )
     assert (status, data["error"]) == (422, "validation_error")
     with tenancy.tenant_scope(t.id):
         db.session.expire_all()
@@ -125,20 +128,27 @@ def test_clients_keep_their_language(api, create_tenant, create_client, commit, 
     t = create_tenant("anna")
     create_client(t, phone="+77015550101", language="kk")
     commit()
-    api.post("/public/client/verify", json={"subdomain": "anna", "phone": "+77015550101"},
-             headers={"Accept-Language": "en"})
+    api.post(
+        "/public/client/verify", json={"subdomain": "anna", "phone": "+77015550101"}, headers={"Accept-Language": "en"}
+    )
     assert sms[-1]["language"] == "kk"
-    status, data, _ = api.post("/public/client/verify", json={"subdomain": "anna", "phone": "+77015550101",
-                                                              "code": sms[-1]["code"]},
-                               headers={"Accept-Language": "en"})
+    status, data, _ = api.post(
+        "/public/client/verify",
+        json={"subdomain": "anna", "phone": "+77015550101", "code": sms[-1]["code"]},
+        headers={"Accept-Language": "en"},
+    )
     assert status == 200
     status, me, _ = api.get("/me", token=data["client_token"])
     assert status == 200
     assert me["language"] == "kk"
     # A new client gets the browser's language, or the one they chose.
-    api.post("/public/client/verify", json={"subdomain": "anna", "phone": "+77015550102"},
-             headers={"Accept-Language": "ru"})
+    api.post(
+        "/public/client/verify", json={"subdomain": "anna", "phone": "+77015550102"}, headers={"Accept-Language": "ru"}
+    )
     assert sms[-1]["language"] == "ru"
-    api.post("/public/client/verify", json={"subdomain": "anna", "phone": "+77015550103", "language": "kk"},
-             headers={"Accept-Language": "ru"})
+    api.post(
+        "/public/client/verify",
+        json={"subdomain": "anna", "phone": "+77015550103", "language": "kk"},
+        headers={"Accept-Language": "ru"},
+    )
     assert sms[-1]["language"] == "kk"

@@ -1,4 +1,5 @@
 """JWT access tokens, refresh rotation with reuse detection, passwords and reset links."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -25,8 +26,12 @@ def owner(create_tenant, create_user, frozen_now):
 
 def test_access_token_claims_and_expiry(app, owner):
     pair = tokens.issue_tokens(owner)
-    claims = jwt.decode(pair["access_token"], app.config["SECRET_KEY"], algorithms=["HS256"],
-                        options={"verify_exp": False, "verify_iat": False})
+    claims = jwt.decode(
+        pair["access_token"],
+        app.config["SECRET_KEY"],
+        algorithms=["HS256"],
+        options={"verify_exp": False, "verify_iat": False},
+    )
     assert claims["sub"] == str(owner.id)
     assert claims["role"] == "owner"
     assert claims["tenant"] == owner.tenant_id
@@ -123,8 +128,9 @@ def test_api_password_endpoints(api, owner, commit, reset_links, login):
     status, data, _ = api.post("/password-reset/confirm", json={"token": token, "password": "brand-new-pass"})
     assert (status, data["error"]) == (422, "validation_error")
     tok = login("owner@anna.test", "brand-new-pass")["access_token"]
-    status, data, _ = api.put("/me/password", token=tok, json={"old_password": "brand-new-pass",
-                                                               "new_password": "third-pass-123"})
+    status, data, _ = api.put(
+        "/me/password", token=tok, json={"old_password": "brand-new-pass", "new_password": "third-pass-123"}
+    )
     assert status == 200
     status, data, _ = api.get("/me", token=tok)
     assert (status, data["error"]) == (401, "token_revoked")
@@ -158,14 +164,14 @@ def test_create_manager_with_invitation(api, owner, commit, reset_links, login):
     commit()
     tok = login("owner@anna.test")["access_token"]
     status, locs, _ = api.get("/locations", token=tok)
-    status, data, _ = api.post("/manager", token=tok, json={"name": "Mira", "email": "mira@anna.test",
-                                                            "location_id": locs["items"][0]["id"]})
+    status, data, _ = api.post(
+        "/manager", token=tok, json={"name": "Mira", "email": "mira@anna.test", "location_id": locs["items"][0]["id"]}
+    )
     assert status == 201
     assert data["user"]["location_id"] == locs["items"][0]["id"]
     assert reset_links[-1]["email"] == "mira@anna.test"
     assert reset_links[-1]["url"].startswith("http://manager.anna.localhost:5000/reset/")
-    status, data, _ = api.post("/manager", token=tok, json={"name": "X", "email": "x@anna.test",
-                                                            "location_id": 999999})
+    status, data, _ = api.post("/manager", token=tok, json={"name": "X", "email": "x@anna.test", "location_id": 999999})
     assert (status, data["error"]) == (422, "validation_error")
     assert "location_id" in data["details"]
 
@@ -176,8 +182,9 @@ def test_stale_authorization_header_does_not_block_public_auth_endpoints(api, ow
     clock.freeze(NOW + timedelta(minutes=20))
     status, data, _ = api.get("/me", token=pair["access_token"])
     assert (status, data["error"]) == (401, "token_expired")
-    status, data, _ = api.post("/refresh-token", token=pair["access_token"],
-                               json={"refresh_token": pair["refresh_token"]})
+    status, data, _ = api.post(
+        "/refresh-token", token=pair["access_token"], json={"refresh_token": pair["refresh_token"]}
+    )
     assert status == 200
     status, data, _ = api.get("/me", token=data["access_token"])
     assert status == 200

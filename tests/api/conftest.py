@@ -1,5 +1,6 @@
 """Fixtures for API tests: a JSON client that validates every response against the
 served OpenAPI document, and capture of the SMS codes and reset links the API sends."""
+
 from __future__ import annotations
 
 import re
@@ -17,7 +18,8 @@ class OpenAPIChecker:
     def __init__(self, doc: dict):
         self.doc = doc
         self.registry = Registry().with_resource(
-            "urn:openapi", Resource.from_contents(doc, default_specification=DRAFT202012))
+            "urn:openapi", Resource.from_contents(doc, default_specification=DRAFT202012)
+        )
         self.routes = []
         for path, item in doc["paths"].items():
             rx = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "$"
@@ -36,8 +38,9 @@ class OpenAPIChecker:
         assert resp is not None, f"{method} {path} answered {status}, not documented"
         schema = resp["content"]["application/json"]["schema"]
         ref = schema["$ref"]
-        validator = Draft202012Validator({"$ref": "urn:openapi" + ref}, registry=self.registry,
-                                         format_checker=FormatChecker())
+        validator = Draft202012Validator(
+            {"$ref": "urn:openapi" + ref}, registry=self.registry, format_checker=FormatChecker()
+        )
         errors = sorted(validator.iter_errors(body), key=lambda e: e.path)
         assert not errors, f"{method} {path} {status}: {[e.message for e in errors[:5]]}"
 
@@ -50,8 +53,18 @@ class Api:
         self.checker = checker
         self.errors_seen: set[tuple[int, str]] = set()
 
-    def call(self, method: str, path: str, *, json: Any = None, token: str | None = None, host: str | None = None,
-             headers: dict | None = None, validate: bool = True, **kwargs):
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        token: str | None = None,
+        host: str | None = None,
+        headers: dict | None = None,
+        validate: bool = True,
+        **kwargs,
+    ):
         headers = dict(headers or {})
         headers.setdefault("Host", f"{host}.{DOMAIN}" if host else DOMAIN)
         if token:
@@ -142,8 +155,9 @@ def verified_client(api, sms):
         status, data, _ = api.post("/public/client/verify", json={"subdomain": subdomain, "phone": phone})
         assert status == 202, data
         code = [m for m in sms if m["phone"] == phone][-1]["code"]
-        status, data, _ = api.post("/public/client/verify",
-                                   json={"subdomain": subdomain, "phone": phone, "code": code, "name": name})
+        status, data, _ = api.post(
+            "/public/client/verify", json={"subdomain": subdomain, "phone": phone, "code": code, "name": name}
+        )
         assert status == 200, data
         return data
 

@@ -3,6 +3,7 @@
 Another tenant's object is 404 (never 403); a role outside an area is 403; a manager's
 other location and a master's colleague are 404.
 """
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -17,8 +18,18 @@ NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def world(create_tenant, create_user, create_service, create_master, create_client, create_booking, commit,
-          frozen_now, api, login):
+def world(
+    create_tenant,
+    create_user,
+    create_service,
+    create_master,
+    create_client,
+    create_booking,
+    commit,
+    frozen_now,
+    api,
+    login,
+):
     """Two businesses; A has two locations with a manager at the second one."""
     from app.catalog.models import PermissionRequest
     from app.scheduling.models import TimeOff
@@ -45,14 +56,27 @@ def world(create_tenant, create_user, create_service, create_master, create_clie
         b1 = create_booking(t, m1, svc, NOW + timedelta(days=1, hours=2), client=c1)
         b2 = create_booking(t, m2, svc, NOW + timedelta(days=1, hours=2), client=c2)
         with tenancy.tenant_scope(t.id):
-            off = TimeOff(tenant_id=t.id, master_id=m1.id, start_at=NOW + timedelta(days=3),
-                          end_at=NOW + timedelta(days=4))
+            off = TimeOff(
+                tenant_id=t.id, master_id=m1.id, start_at=NOW + timedelta(days=3), end_at=NOW + timedelta(days=4)
+            )
             pr = PermissionRequest(tenant_id=t.id, master_id=m2.id, permission="see_client_phones")
             db.session.add_all([off, pr])
             db.session.flush()
-        out[sub] = {"tenant": t, "svc": svc.id, "loc1": loc1.id, "loc2": loc2.id, "m1": m1.id, "m2": m2.id,
-                    "b1": b1.id, "b2": b2.id, "off": off.id, "pr": pr.id, "owner": owner.email,
-                    "manager": manager.email, "mu1": mu1.email}
+        out[sub] = {
+            "tenant": t,
+            "svc": svc.id,
+            "loc1": loc1.id,
+            "loc2": loc2.id,
+            "m1": m1.id,
+            "m2": m2.id,
+            "b1": b1.id,
+            "b2": b2.id,
+            "off": off.id,
+            "pr": pr.id,
+            "owner": owner.email,
+            "manager": manager.email,
+            "mu1": mu1.email,
+        }
     commit()
     for sub in ("anna", "bek"):
         w = out[sub]
@@ -77,8 +101,11 @@ def object_calls(w: dict) -> list[tuple[str, str, dict | None]]:
         ("GET", f"/master/{w['m1']}/schedule", None),
         ("PUT", f"/master/{w['m1']}/schedule", {"weekly": {}}),
         ("GET", f"/master/{w['m1']}/time-off", None),
-        ("POST", f"/master/{w['m1']}/time-off",
-         {"start": "2026-12-10T10:00:00+05:00", "end": "2026-12-10T12:00:00+05:00"}),
+        (
+            "POST",
+            f"/master/{w['m1']}/time-off",
+            {"start": "2026-12-10T10:00:00+05:00", "end": "2026-12-10T12:00:00+05:00"},
+        ),
         ("DELETE", f"/master/{w['m1']}/time-off/{w['off']}", None),
         ("PUT", f"/location/{w['loc1']}", {"name": "x"}),
         ("DELETE", f"/location/{w['loc1']}", None),
@@ -102,8 +129,13 @@ def test_other_tenants_objects_are_not_found(api, world):
         status, data, _ = api.get(path, token=b["t_owner"])
         assert status == 200
         ids = {x["id"] for x in data["items"]}
-        theirs = {"/bookings": {a["b1"], a["b2"]}, "/services": {a["svc"]}, "/masters": {a["m1"], a["m2"]},
-                  "/locations": {a["loc1"], a["loc2"]}, "/permission-requests": {a["pr"]}}[path]
+        theirs = {
+            "/bookings": {a["b1"], a["b2"]},
+            "/services": {a["svc"]},
+            "/masters": {a["m1"], a["m2"]},
+            "/locations": {a["loc1"], a["loc2"]},
+            "/permission-requests": {a["pr"]},
+        }[path]
         assert not ids & theirs, path
 
 
@@ -130,12 +162,16 @@ def test_manager_is_limited_to_own_location(api, world):
             continue
         status, data, _ = api.call(method, path, json=body, token=tok)
         assert (status, data["error"]) == (404, "not_found"), (method, path, status, data)
-    for method, path, body in (("GET", "/locations", None), ("POST", "/location", {"name": "x"}),
-                               (("PUT", f"/location/{a['loc1']}", {"name": "x"})),
-                               ("GET", "/business", None), ("PUT", "/business", {"name": "x"}),
-                               ("POST", "/manager", {"name": "x", "email": "x@x.test", "location_id": a["loc2"]}),
-                               ("GET", "/admin/tenants", None), ("PUT", f"/admin/tenant/{a['tenant'].id}/approve",
-                                                                 None)):
+    for method, path, body in (
+        ("GET", "/locations", None),
+        ("POST", "/location", {"name": "x"}),
+        (("PUT", f"/location/{a['loc1']}", {"name": "x"})),
+        ("GET", "/business", None),
+        ("PUT", "/business", {"name": "x"}),
+        ("POST", "/manager", {"name": "x", "email": "x@x.test", "location_id": a["loc2"]}),
+        ("GET", "/admin/tenants", None),
+        ("PUT", f"/admin/tenant/{a['tenant'].id}/approve", None),
+    ):
         status, data, _ = api.call(method, path, json=body, token=tok)
         assert (status, data["error"]) == (403, "forbidden"), (method, path, status, data)
     status, data, _ = api.get("/masters", token=tok)
@@ -165,21 +201,27 @@ def test_master_sees_only_own(api, world):
     # Cancelling own bookings needs the permission too.
     status, data, _ = api.delete(f"/booking/{a['b1']}", token=tok)
     assert (status, data["error"]) == (403, "forbidden")
-    for method, path in (("GET", "/services"), ("GET", "/masters"), ("GET", "/locations"), ("GET", "/business"),
-                         ("PUT", f"/permission-request/{a['pr']}/approve")):
+    for method, path in (
+        ("GET", "/services"),
+        ("GET", "/masters"),
+        ("GET", "/locations"),
+        ("GET", "/business"),
+        ("PUT", f"/permission-request/{a['pr']}/approve"),
+    ):
         status, data, _ = api.call(method, path, token=tok)
         assert (status, data["error"]) == (403, "forbidden"), path
     status, data, _ = api.get("/permission-requests", token=tok)
     assert data["total"] == 0  # the pending request is the other master's
-    status, data, _ = api.post("/permission-request", token=tok, json={"permission": "edit_own_schedule",
-                                                                       "reason": "I set my own hours"})
+    status, data, _ = api.post(
+        "/permission-request", token=tok, json={"permission": "edit_own_schedule", "reason": "I set my own hours"}
+    )
     assert status == 201
-    status, data, _ = api.put(f"/permission-request/{data['permission_request']['id']}/approve",
-                              token=a["t_owner"])
+    status, data, _ = api.put(f"/permission-request/{data['permission_request']['id']}/approve", token=a["t_owner"])
     assert status == 200
     assert data["permission_request"]["status"] == "approved"
-    status, data, _ = api.put(f"/master/{a['m1']}/schedule", token=tok,
-                              json={"weekly": {"mon": [{"start": "10:00", "end": "12:00"}]}})
+    status, data, _ = api.put(
+        f"/master/{a['m1']}/schedule", token=tok, json={"weekly": {"mon": [{"start": "10:00", "end": "12:00"}]}}
+    )
     assert status == 200
     assert data["weekly"]["mon"] == [{"start": "10:00", "end": "12:00"}]
 
@@ -192,17 +234,27 @@ def test_client_sees_only_own(api, world, verified_client):
     for path in (f"/booking/{a['b2']}", f"/booking/{b['b1']}"):
         status, data, _ = api.get(path, token=ctok)
         assert (status, data["error"]) == (404, "not_found"), path
-    for method, path in (("GET", "/services"), ("POST", "/service"), ("GET", "/masters"),
-                         ("GET", f"/master/{a['m1']}/schedule"), ("GET", "/locations"), ("GET", "/business"),
-                         ("GET", "/permission-requests"), ("POST", f"/booking/{a['b1']}/complete"),
-                         ("GET", "/admin/statistics")):
+    for method, path in (
+        ("GET", "/services"),
+        ("POST", "/service"),
+        ("GET", "/masters"),
+        ("GET", f"/master/{a['m1']}/schedule"),
+        ("GET", "/locations"),
+        ("GET", "/business"),
+        ("GET", "/permission-requests"),
+        ("POST", f"/booking/{a['b1']}/complete"),
+        ("GET", "/admin/statistics"),
+    ):
         status, data, _ = api.call(method, path, token=ctok, json={} if method != "GET" else None)
         assert (status, data["error"]) == (403, "forbidden"), path
     # A client token of A is not valid on B's host nor for B's public booking.
     status, data, _ = api.get("/bookings", token=ctok, host="bek")
     assert (status, data["error"]) == (401, "unauthorized")
-    status, data, _ = api.post("/public/booking", token=ctok, json={
-        "subdomain": "bek", "service_id": b["svc"], "master_id": b["m1"], "start": "2026-12-02T09:00:00+05:00"})
+    status, data, _ = api.post(
+        "/public/booking",
+        token=ctok,
+        json={"subdomain": "bek", "service_id": b["svc"], "master_id": b["m1"], "start": "2026-12-02T09:00:00+05:00"},
+    )
     assert (status, data["error"]) == (404, "not_found")
 
 
@@ -228,12 +280,22 @@ def test_super_admin_is_platform_only(api, world, create_user, commit, login):
 
 def test_staff_booking_needs_the_client(api, world):
     a = world["anna"]
-    status, data, _ = api.post("/booking", token=a["t_owner"], json={
-        "service_id": a["svc"], "master_id": a["m1"], "start": "2026-12-02T09:00:00+05:00"})
+    status, data, _ = api.post(
+        "/booking",
+        token=a["t_owner"],
+        json={"service_id": a["svc"], "master_id": a["m1"], "start": "2026-12-02T09:00:00+05:00"},
+    )
     assert (status, data["error"]) == (422, "validation_error")
     assert "client" in data["details"]
-    status, data, _ = api.post("/booking", token=a["t_owner"], json={
-        "service_id": a["svc"], "master_id": a["m1"], "start": "2026-12-02T09:00:00+05:00",
-        "client": {"name": "Asel", "phone": "not a phone"}})
+    status, data, _ = api.post(
+        "/booking",
+        token=a["t_owner"],
+        json={
+            "service_id": a["svc"],
+            "master_id": a["m1"],
+            "start": "2026-12-02T09:00:00+05:00",
+            "client": {"name": "Asel", "phone": "not a phone"},
+        },
+    )
     assert (status, data["error"]) == (422, "validation_error")
     assert "client.phone" in data["details"]

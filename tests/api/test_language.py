@@ -1,4 +1,5 @@
 """API messages follow the request's Accept-Language, even for a user who prefers another language."""
+
 import pytest
 
 
@@ -10,11 +11,14 @@ def russian_owner(create_tenant, create_user, commit):
     return tenant
 
 
-@pytest.mark.parametrize(("header", "expected"), [
-    ("kk", "Кейбір өрістер"),
-    ("en", "Some fields are not valid."),
-    (None, "Некоторые поля"),  # no header: the user's own language
-])
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("kk", "Кейбір өрістер"),
+        ("en", "Some fields are not valid."),
+        (None, "Некоторые поля"),  # no header: the user's own language
+    ],
+)
 def test_accept_language_beats_the_users_stored_language(api, login, russian_owner, header, expected):
     token = login("owner@tilshi.example")["access_token"]
     headers = {"Accept-Language": header} if header else {}

@@ -1,4 +1,5 @@
 """The OpenAPI document, the docs page, CORS, localization and HTTP-level errors."""
+
 from __future__ import annotations
 
 import re
@@ -65,9 +66,14 @@ def test_cors_preflight_and_headers(app, client, create_tenant, commit):
     commit()
     app.config["CORS_ORIGINS"] = ["https://app.example.com"]
     try:
-        resp = client.options("/api/v1/bookings", headers={
-            "Origin": "https://app.example.com", "Access-Control-Request-Method": "GET",
-            "Access-Control-Request-Headers": "Authorization"})
+        resp = client.options(
+            "/api/v1/bookings",
+            headers={
+                "Origin": "https://app.example.com",
+                "Access-Control-Request-Method": "GET",
+                "Access-Control-Request-Headers": "Authorization",
+            },
+        )
         assert resp.status_code == 200
         assert resp.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
         assert "Authorization" in resp.headers["Access-Control-Allow-Headers"]
@@ -113,8 +119,11 @@ def test_messages_are_localized(client, compiled_catalogs):
     details = resp.get_json()["details"]
     assert resp.status_code == 422
     assert set(details) >= {"business_name", "subdomain", "email", "password"}
-    resp = client.post("/api/v1/register", headers={"Accept-Language": "ru"}, json={
-        "business_name": "A", "subdomain": "abc", "owner_name": "B", "email": "bad", "password": "short"})
+    resp = client.post(
+        "/api/v1/register",
+        headers={"Accept-Language": "ru"},
+        json={"business_name": "A", "subdomain": "abc", "owner_name": "B", "email": "bad", "password": "short"},
+    )
     details = resp.get_json()["details"]
     assert details["email"] == ["Введите корректный адрес электронной почты."]
     assert details["password"] == ["Используйте не менее 8 символов."]
@@ -140,8 +149,11 @@ def test_csrf_exempt_for_api_but_not_for_forms(app, create_tenant, create_user, 
         c = app.test_client()
         resp = c.post("/api/v1/login", json={"email": "root@jazyl.test", "password": "password123"}, headers=HOST)
         assert resp.status_code == 200
-        resp = c.post("/login", data={"email": "root@jazyl.test", "password": "password123"},
-                      headers={"Host": "admin.localhost:5000"})
+        resp = c.post(
+            "/login",
+            data={"email": "root@jazyl.test", "password": "password123"},
+            headers={"Host": "admin.localhost:5000"},
+        )
         assert resp.status_code == 400
     finally:
         app.config["WTF_CSRF_ENABLED"] = False

@@ -1,4 +1,5 @@
 """Rate limits (the testing config turns them off; these tests build an app with them on)."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,10 +12,18 @@ HOST = {"Host": "localhost:5000"}
 
 @pytest.fixture
 def limited_app(app_config):
-    limited = create_app("testing", RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="5 per minute",
-                         RATELIMIT_STAFF="50 per minute", RATELIMIT_LOGIN="4 per minute",
-                         RATELIMIT_LOGIN_EMAIL="3 per minute", RATELIMIT_VERIFY_PHONE="2 per minute",
-                         RATELIMIT_VERIFY_IP="3 per minute", RATELIMIT_REGISTER="2 per minute", **app_config)
+    limited = create_app(
+        "testing",
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_DEFAULT="5 per minute",
+        RATELIMIT_STAFF="50 per minute",
+        RATELIMIT_LOGIN="4 per minute",
+        RATELIMIT_LOGIN_EMAIL="3 per minute",
+        RATELIMIT_VERIFY_PHONE="2 per minute",
+        RATELIMIT_VERIFY_IP="3 per minute",
+        RATELIMIT_REGISTER="2 per minute",
+        **app_config,
+    )
     try:
         yield limited
     finally:
@@ -27,8 +36,10 @@ def test_login_limited_per_email_then_per_ip(limited_app, create_user, commit):
     create_user(None, role="super_admin", email="root@jazyl.test")
     commit()
     c = limited_app.test_client()
-    codes = [c.post("/api/v1/login", json={"email": "root@jazyl.test", "password": "nope"}, headers=HOST).status_code
-             for _ in range(4)]
+    codes = [
+        c.post("/api/v1/login", json={"email": "root@jazyl.test", "password": "nope"}, headers=HOST).status_code
+        for _ in range(4)
+    ]
     assert codes == [401, 401, 401, 429]
     resp = c.post("/api/v1/login", json={"email": "root@jazyl.test", "password": "nope"}, headers=HOST)
     body = resp.get_json()
@@ -48,8 +59,9 @@ def test_default_limit_per_ip_and_higher_for_staff(limited_app, create_tenant, c
     c = limited_app.test_client()
     codes = [c.get("/api/v1/public/business/anna", headers=HOST).status_code for _ in range(6)]
     assert codes == [200] * 5 + [429]
-    token = c.post("/api/v1/login", json={"email": "o@anna.test", "password": "password123"},
-                   headers=HOST).get_json()["access_token"]
+    token = c.post("/api/v1/login", json={"email": "o@anna.test", "password": "password123"}, headers=HOST).get_json()[
+        "access_token"
+    ]
     auth = {**HOST, "Authorization": f"Bearer {token}"}
     codes = {c.get("/api/v1/bookings", headers=auth).status_code for _ in range(10)}
     assert codes == {200}

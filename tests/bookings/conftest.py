@@ -1,5 +1,6 @@
 """A bookable salon: one location (Asia/Almaty), a 60-minute service, a master working
 09:00-13:00 and 14:00-18:00 every day, staff users and actors for every role."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,8 +36,11 @@ def quiet_events(monkeypatch):
     from app.notifications import events
 
     calls: list = []
-    monkeypatch.setattr(events, "booking_event", lambda event, booking, *, actor=None, previous_start=None:
-                        calls.append((event, booking.id)))
+    monkeypatch.setattr(
+        events,
+        "booking_event",
+        lambda event, booking, *, actor=None, previous_start=None: calls.append((event, booking.id)),
+    )
     monkeypatch.setattr(events, "permission_request_decided", lambda req: calls.append(("decided", req.id)))
     return calls
 
@@ -50,11 +54,13 @@ def writer():
 
 
 @pytest.fixture
-def salon(app, writer, quiet_events, create_tenant, create_service, create_master, create_client, create_user,
-          frozen_now):
+def salon(
+    app, writer, quiet_events, create_tenant, create_service, create_master, create_client, create_user, frozen_now
+):
     frozen_now(NOW)
-    tenant = create_tenant("acme", min_notice_minutes=60, horizon_days=60, slot_step_minutes=15,
-                           cancellation_window_minutes=120)
+    tenant = create_tenant(
+        "acme", min_notice_minutes=60, horizon_days=60, slot_step_minutes=15, cancellation_window_minutes=120
+    )
     service = create_service(tenant, duration=60, buffer=0, price="5000")
     master_user = create_user(tenant, role="master")
     master = create_master(tenant, services=[service], user=master_user)
@@ -65,9 +71,15 @@ def salon(app, writer, quiet_events, create_tenant, create_service, create_maste
     scope = tenant_scope(tenant.id)
     scope.__enter__()
     yield Salon(
-        tenant=tenant, service=service, master=master, other_master=other, client=client,
-        owner=Actor.for_user(owner_user), client_actor=Actor.for_client(client),
-        master_actor=Actor.for_user(master_user, master), manager_actor=Actor.for_user(manager_user),
+        tenant=tenant,
+        service=service,
+        master=master,
+        other_master=other,
+        client=client,
+        owner=Actor.for_user(owner_user),
+        client_actor=Actor.for_client(client),
+        master_actor=Actor.for_user(master_user, master),
+        manager_actor=Actor.for_user(manager_user),
     )
     scope.__exit__(None, None, None)
 

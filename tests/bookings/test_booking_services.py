@@ -1,4 +1,5 @@
 """Booking lifecycle rules in the service layer."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -28,9 +29,11 @@ def events(monkeypatch):
     calls = []
     from app.notifications import events as ev
 
-    monkeypatch.setattr(ev, "booking_event",
-                        lambda event, booking, *, actor=None, previous_start=None: calls.append(
-                            (event, booking.id, previous_start)))
+    monkeypatch.setattr(
+        ev,
+        "booking_event",
+        lambda event, booking, *, actor=None, previous_start=None: calls.append((event, booking.id, previous_start)),
+    )
     return calls
 
 
@@ -40,8 +43,9 @@ def book(s, hhmm="10:00", *, actor=None, master=None, day=4, **kw):
         kw.setdefault("client", s.client)
     else:
         kw.setdefault("client_data", {"name": "Walk In", "phone": "+77015550000"})
-    return bs.create_booking(s.tenant, actor, service_id=s.service.id, master_id=(master or s.master).id,
-                             start=at(hhmm, day), **kw)
+    return bs.create_booking(
+        s.tenant, actor, service_id=s.service.id, master_id=(master or s.master).id, start=at(hhmm, day), **kw
+    )
 
 
 def test_client_books_a_free_slot_with_price_snapshot(salon, events):
@@ -72,8 +76,14 @@ def test_min_notice_and_horizon(salon):
         book(salon, "10:15")  # only 45 min notice
     book(salon, "10:30")
     with pytest.raises(SlotUnavailable):
-        bs.create_booking(salon.tenant, salon.client_actor, service_id=salon.service.id,
-                          master_id=salon.master.id, start=at("10:00") + timedelta(days=62), client=salon.client)
+        bs.create_booking(
+            salon.tenant,
+            salon.client_actor,
+            service_id=salon.service.id,
+            master_id=salon.master.id,
+            start=at("10:00") + timedelta(days=62),
+            client=salon.client,
+        )
 
 
 def test_overlap_refused_back_to_back_and_other_master_allowed(salon):
@@ -264,16 +274,23 @@ def test_another_tenants_booking_is_not_found(salon, create_tenant, create_servi
     with pytest.raises(NotFound):
         bs.get_booking_for(salon.tenant, salon.owner, foreign.id)
     with pytest.raises(NotFound):
-        bs.create_booking(salon.tenant, salon.owner, service_id=s2.id, master_id=m2.id, start=at("11:00"),
-                          client_data={"name": "A", "phone": "+77015550001"})
+        bs.create_booking(
+            salon.tenant,
+            salon.owner,
+            service_id=s2.id,
+            master_id=m2.id,
+            start=at("11:00"),
+            client_data={"name": "A", "phone": "+77015550001"},
+        )
 
 
 def test_every_change_is_audited_with_before_and_after(salon):
     b = book(salon, "10:00")
     bs.update_booking(salon.tenant, salon.owner, b, start=at("11:00"))
     bs.cancel_booking(salon.tenant, salon.owner, b, reason="closed")
-    rows = db.session.scalars(select(AuditLog).where(AuditLog.object_type == "booking",
-                                                     AuditLog.object_id == b.id).order_by(AuditLog.id)).all()
+    rows = db.session.scalars(
+        select(AuditLog).where(AuditLog.object_type == "booking", AuditLog.object_id == b.id).order_by(AuditLog.id)
+    ).all()
     assert [r.action for r in rows] == ["booking.create", "booking.update", "booking.cancel"]
     assert rows[0].before is None
     assert rows[0].after["status"] == "confirmed"

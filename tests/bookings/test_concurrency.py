@@ -11,6 +11,7 @@ a cancelled booking's slot.  Runs on whichever database the suite uses (PostgreS
 exclusion constraint; SQLite: BEGIN IMMEDIATE).  Nothing is frozen: the server runs on the real
 clock, so every slot is a few days ahead, inside working hours and past the minimum notice.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -44,8 +45,20 @@ TZ = ZoneInfo("Asia/Almaty")
 CONTENDERS = 20
 ROUNDS = 3
 PASSWORD = "race-password-123"
-BOOKING_KEYS = {"id", "status", "start", "end", "service", "master", "location", "client", "price", "currency",
-                "notes", "created_at"}
+BOOKING_KEYS = {
+    "id",
+    "status",
+    "start",
+    "end",
+    "service",
+    "master",
+    "location",
+    "client",
+    "price",
+    "currency",
+    "notes",
+    "created_at",
+}
 
 
 def _free_port() -> int:
@@ -73,16 +86,42 @@ def server(app, app_config, world, tmp_path):
     port = _free_port()
     conf = tmp_path / "gunicorn_test.conf.py"
     conf.write_text("accesslog = None\nloglevel = 'warning'\n")
-    env = {**os.environ, "APP_ENV": "development", "DATABASE_URL": app_config["DATABASE_URL"],
-           "REDIS_URL": app.config["REDIS_URL"], "INSTANCE_PATH": app_config["INSTANCE_DIR"],
-           "RQ_QUEUE_PREFIX": app_config["RQ_QUEUE_PREFIX"], "SECRET_KEY": "concurrency-test-secret-key-0123456789",
-           "SERVER_NAME": HOST, "RATELIMIT_ENABLED": "false", "PROXY_FIX": "false", "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "APP_ENV": "development",
+        "DATABASE_URL": app_config["DATABASE_URL"],
+        "REDIS_URL": app.config["REDIS_URL"],
+        "INSTANCE_PATH": app_config["INSTANCE_DIR"],
+        "RQ_QUEUE_PREFIX": app_config["RQ_QUEUE_PREFIX"],
+        "SECRET_KEY": "concurrency-test-secret-key-0123456789",
+        "SERVER_NAME": HOST,
+        "RATELIMIT_ENABLED": "false",
+        "PROXY_FIX": "false",
+        "PYTHONPATH": str(ROOT),
+    }
     log_path = tmp_path / "gunicorn.log"
     log = log_path.open("w")
     proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-c", str(conf), "-w", "4", "-k", "sync",
-         "-b", f"127.0.0.1:{port}", "--timeout", "60", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-c",
+            str(conf),
+            "-w",
+            "4",
+            "-k",
+            "sync",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "60",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = timer.monotonic() + 40
         while True:
@@ -134,8 +173,7 @@ def world(create_tenant, create_service, create_master, create_user):
 
     Default booking rules (60 minutes minimum notice, 60-day horizon) apply."""
     t1 = create_tenant("race")
-    short, mid, long = (create_service(t1, name=n, duration=d) for n, d in
-                        (("Short", 30), ("Mid", 60), ("Long", 90)))
+    short, mid, long = (create_service(t1, name=n, duration=d) for n, d in (("Short", 30), ("Mid", 60), ("Long", 90)))
     a = create_master(t1, name="A", services=[short, mid, long], hours=((time(8), time(20)),))
     b = create_master(t1, name="B", services=[mid])
     t2 = create_tenant("rival")
@@ -189,8 +227,9 @@ def _assert_booking_shape(body: dict, sent: dict, service, master) -> None:
 def _assert_no_overlaps(tenant_id: int) -> None:
     db.session.rollback()
     with tenant_scope(tenant_id):
-        rows = db.session.scalars(select(Booking).where(Booking.status.in_(BLOCKING_STATUSES))
-                                  .order_by(Booking.master_id, Booking.start_at)).all()
+        rows = db.session.scalars(
+            select(Booking).where(Booking.status.in_(BLOCKING_STATUSES)).order_by(Booking.master_id, Booking.start_at)
+        ).all()
     for prev, cur in itertools.pairwise(rows):
         if prev.master_id == cur.master_id:
             assert cur.start_at >= prev.block_end_at, (prev.id, cur.id)
@@ -203,8 +242,15 @@ def test_exactly_one_wins_and_the_rest_get_slot_unavailable(server, world):
     winners: list[int] = []
 
     def req(tenant_sub, service, master, start):
-        return (tokens[tenant_sub], {"service_id": service.id, "master_id": master.id, "start": start,
-                                     "client": {"name": "Racer", "phone": f"+7701{next(phone):07d}"}})
+        return (
+            tokens[tenant_sub],
+            {
+                "service_id": service.id,
+                "master_id": master.id,
+                "start": start,
+                "client": {"name": "Racer", "phone": f"+7701{next(phone):07d}"},
+            },
+        )
 
     for rnd in range(ROUNDS):
         # The server runs on the real clock: book a few days ahead in the location's zone.
@@ -218,21 +264,32 @@ def test_exactly_one_wins_and_the_rest_get_slot_unavailable(server, world):
 
         same = [(w["mid"], w["a"], req("race", w["mid"], w["a"], _start(day, "10:00"))) for _ in range(CONTENDERS)]
         # Different lengths, all covering 15:00-15:15: any two overlap.
-        shapes = [(w["long"], "14:00"), (w["mid"], "14:15"), (w["mid"], "14:30"), (w["short"], "14:45"),
-                  (w["short"], "15:00"), (w["long"], "13:45")]
-        partial = [(svc, w["a"], req("race", svc, w["a"], _start(day, hhmm))) for svc, hhmm in
-                   (shapes[i % len(shapes)] for i in range(CONTENDERS))]
+        shapes = [
+            (w["long"], "14:00"),
+            (w["mid"], "14:15"),
+            (w["mid"], "14:30"),
+            (w["short"], "14:45"),
+            (w["short"], "15:00"),
+            (w["long"], "13:45"),
+        ]
+        partial = [
+            (svc, w["a"], req("race", svc, w["a"], _start(day, hhmm)))
+            for svc, hhmm in (shapes[i % len(shapes)] for i in range(CONTENDERS))
+        ]
         must = [
-            (w["mid"], w["a"], req("race", w["mid"], w["a"], _start(day, "11:00"))),    # back-to-back after 10:00
+            (w["mid"], w["a"], req("race", w["mid"], w["a"], _start(day, "11:00"))),  # back-to-back after 10:00
             (w["short"], w["a"], req("race", w["short"], w["a"], _start(day, "09:30"))),  # back-to-back before
-            (w["mid"], w["b"], req("race", w["mid"], w["b"], _start(day, "10:00"))),    # another master
-            (w["s2"], w["m2"], req("rival", w["s2"], w["m2"], _start(day, "10:00"))),   # another tenant
-            (w["mid"], w["a"], req("race", w["mid"], w["a"], _start(day, "17:00"))),    # a cancelled booking's slot
+            (w["mid"], w["b"], req("race", w["mid"], w["b"], _start(day, "10:00"))),  # another master
+            (w["s2"], w["m2"], req("rival", w["s2"], w["m2"], _start(day, "10:00"))),  # another tenant
+            (w["mid"], w["a"], req("race", w["mid"], w["a"], _start(day, "17:00"))),  # a cancelled booking's slot
         ]
         sent = same + partial + must
         results = _burst(server, [r for _, _, r in sent])
-        same_r, partial_r, must_r = (results[:CONTENDERS], results[CONTENDERS:2 * CONTENDERS],
-                                     results[2 * CONTENDERS:])
+        same_r, partial_r, must_r = (
+            results[:CONTENDERS],
+            results[CONTENDERS : 2 * CONTENDERS],
+            results[2 * CONTENDERS :],
+        )
         for group in (same_r, partial_r):
             statuses = sorted(s for s, _ in group)
             assert statuses.count(201) == 1, group

@@ -1,4 +1,5 @@
 """The database itself refuses overlapping blocking bookings of one master (PostgreSQL)."""
+
 from datetime import UTC, datetime, timedelta
 
 import pytest

@@ -1,4 +1,5 @@
 """`flask rederive-times`: a 10:00 booking stays at 10:00 after the zone's rules change."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -26,17 +27,19 @@ def _as_if_booked_under_plus6(booking):
 def stale(salon, create_booking):
     s = salon
     # 10:00 local on 2030-03-05, derived with +06:00 -> 04:00Z (the current rules say 05:00Z).
-    moved = _as_if_booked_under_plus6(create_booking(s.tenant, s.master, s.service,
-                                                     datetime(2030, 3, 5, 5, 0, tzinfo=UTC)))
+    moved = _as_if_booked_under_plus6(
+        create_booking(s.tenant, s.master, s.service, datetime(2030, 3, 5, 5, 0, tzinfo=UTC))
+    )
     neighbour = create_booking(s.tenant, s.master, s.service, datetime(2030, 3, 5, 6, 0, tzinfo=UTC))  # 11:00
-    clash = _as_if_booked_under_plus6(create_booking(s.tenant, s.other_master, s.service,
-                                                     datetime(2030, 3, 5, 5, 0, tzinfo=UTC)))
+    clash = _as_if_booked_under_plus6(
+        create_booking(s.tenant, s.other_master, s.service, datetime(2030, 3, 5, 5, 0, tzinfo=UTC))
+    )
     blocker = create_booking(s.tenant, s.other_master, s.service, datetime(2030, 3, 5, 5, 30, tzinfo=UTC))
-    past = _as_if_booked_under_plus6(create_booking(s.tenant, s.master, s.service,
-                                                    datetime(2030, 3, 1, 5, 0, tzinfo=UTC)))
+    past = _as_if_booked_under_plus6(
+        create_booking(s.tenant, s.master, s.service, datetime(2030, 3, 1, 5, 0, tzinfo=UTC))
+    )
     db.session.commit()
-    return {"moved": moved.id, "neighbour": neighbour.id, "clash": clash.id, "blocker": blocker.id,
-            "past": past.id}
+    return {"moved": moved.id, "neighbour": neighbour.id, "clash": clash.id, "blocker": blocker.id, "past": past.id}
 
 
 def _starts(tenant_id):

@@ -4,6 +4,7 @@ The server is a werkzeug thread inside the test process, so it shares the test d
 (the ``app`` fixture's) and the fixtures can read what the browser did.  Chromium resolves
 ``*.localhost`` to loopback, so tenant hosts work without touching /etc/hosts.
 """
+
 from __future__ import annotations
 
 import os
@@ -57,8 +58,10 @@ def browser() -> Iterator:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM,
-                              args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         try:
             yield b
         finally:

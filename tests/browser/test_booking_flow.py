@@ -1,4 +1,5 @@
 """A client books on the public site in Russian; the owner sees the booking and cancels it."""
+
 from __future__ import annotations
 
 import re
@@ -78,8 +79,9 @@ def test_client_books_owner_sees_and_cancels(salon, live_server, browser, sms_co
 
 def test_slot_picker_on_a_phone(salon, live_server, browser):
     SCREENS.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                                  has_touch=True, locale="ru-RU")
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True, locale="ru-RU"
+    )
     page = context.new_page()
     page.goto(f"http://anna.{live_server}/book?service_id={salon.service.id}&master_id=any&lang=ru")
     page.wait_for_selector("#slot-picker .slot")
@@ -94,8 +96,10 @@ def test_taken_slot_in_browser_shows_fresh_slots(salon, live_server, browser, sm
     from datetime import datetime
 
     page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
-    page.goto(f"http://anna.{live_server}/book/confirm?service_id={salon.service.id}&master_id={salon.master.id}"
-              f"&start=2026-12-07T10:00:00%2B05:00")
+    page.goto(
+        f"http://anna.{live_server}/book/confirm?service_id={salon.service.id}&master_id={salon.master.id}"
+        f"&start=2026-12-07T10:00:00%2B05:00"
+    )
     page.fill("#phone", "+77015550101")
     page.click("#verify-step button[type=submit]")
     page.wait_for_selector("#code")
@@ -132,8 +136,13 @@ def test_owner_edits_weekly_hours_with_several_intervals(salon, live_server, bro
     page.click("#weekly-form button[type=submit]")
     page.wait_for_selector(".flash-success")
     db.session.rollback()
-    tuesday = db.session.scalars(select(WorkingHours).where(WorkingHours.master_id == salon.master.id,
-                                                            WorkingHours.weekday == 1)
-                                 .order_by(WorkingHours.start_time)).all()
-    assert [(h.start_time, h.end_time) for h in tuesday] == [(time(9), time(13)), (time(14), time(18)),
-                                                             (time(18, 30), time(20))]
+    tuesday = db.session.scalars(
+        select(WorkingHours)
+        .where(WorkingHours.master_id == salon.master.id, WorkingHours.weekday == 1)
+        .order_by(WorkingHours.start_time)
+    ).all()
+    assert [(h.start_time, h.end_time) for h in tuesday] == [
+        (time(9), time(13)),
+        (time(14), time(18)),
+        (time(18, 30), time(20)),
+    ]

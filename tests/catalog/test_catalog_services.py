@@ -1,4 +1,5 @@
 """Services, masters and permission requests."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -30,8 +31,9 @@ def actions():
 
 
 def test_create_update_deactivate_service(salon, second_location):
-    svc = cs.create_service(salon.tenant, salon.owner, {"name": " Beard ", "duration_minutes": 30, "price": "2500",
-                                                        "buffer_minutes": 10})
+    svc = cs.create_service(
+        salon.tenant, salon.owner, {"name": " Beard ", "duration_minutes": 30, "price": "2500", "buffer_minutes": 10}
+    )
     assert svc.name == "Beard"
     assert svc.price == Decimal("2500.00")
     assert svc.currency == "KZT"
@@ -47,10 +49,21 @@ def test_create_update_deactivate_service(salon, second_location):
     assert last.after["active"] is False
 
 
-@pytest.mark.parametrize(("field", "value"), [("duration_minutes", 4), ("duration_minutes", 721),
-                                               ("duration_minutes", "x"), ("buffer_minutes", 241),
-                                               ("buffer_minutes", -1), ("price", "-1"), ("price", "abc"),
-                                               ("name", ""), ("location_ids", []), ("location_ids", [99999])])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("duration_minutes", 4),
+        ("duration_minutes", 721),
+        ("duration_minutes", "x"),
+        ("buffer_minutes", 241),
+        ("buffer_minutes", -1),
+        ("price", "-1"),
+        ("price", "abc"),
+        ("name", ""),
+        ("location_ids", []),
+        ("location_ids", [99999]),
+    ],
+)
 def test_service_validation(salon, field, value):
     data = {"name": "Cut", "duration_minutes": 60, "price": "100", "buffer_minutes": 0, field: value}
     with pytest.raises(ValidationError) as info:
@@ -59,14 +72,21 @@ def test_service_validation(salon, field, value):
 
 
 def test_manager_limited_to_own_location(salon, second_location):
-    svc = cs.create_service(salon.tenant, salon.manager_actor, {"name": "Nails", "duration_minutes": 45,
-                                                                "price": "4000"})
+    svc = cs.create_service(
+        salon.tenant, salon.manager_actor, {"name": "Nails", "duration_minutes": 45, "price": "4000"}
+    )
     assert svc.location_ids == [salon.master.location_id]
     with pytest.raises(ValidationError):
-        cs.create_service(salon.tenant, salon.manager_actor, {"name": "X", "duration_minutes": 45, "price": "1",
-                                                              "location_ids": [second_location.id]})
-    elsewhere = cs.create_service(salon.tenant, salon.owner, {"name": "Spa", "duration_minutes": 45, "price": "1",
-                                                             "location_ids": [second_location.id]})
+        cs.create_service(
+            salon.tenant,
+            salon.manager_actor,
+            {"name": "X", "duration_minutes": 45, "price": "1", "location_ids": [second_location.id]},
+        )
+    elsewhere = cs.create_service(
+        salon.tenant,
+        salon.owner,
+        {"name": "Spa", "duration_minutes": 45, "price": "1", "location_ids": [second_location.id]},
+    )
     with pytest.raises(NotFound):
         cs.update_service(salon.tenant, salon.manager_actor, elsewhere, {"price": "2"})
     with pytest.raises(Forbidden):
@@ -77,9 +97,18 @@ def test_manager_limited_to_own_location(salon, second_location):
 
 
 def test_master_with_login_and_services(salon, app):
-    m = cs.create_master(salon.tenant, salon.owner, {
-        "name": "Aruzhan", "email": "Aruzhan@Example.com", "phone": "8 701 123 45 67", "password": "secret123",
-        "service_ids": [salon.service.id], "specialization": "Colour"})
+    m = cs.create_master(
+        salon.tenant,
+        salon.owner,
+        {
+            "name": "Aruzhan",
+            "email": "Aruzhan@Example.com",
+            "phone": "8 701 123 45 67",
+            "password": "secret123",
+            "service_ids": [salon.service.id],
+            "specialization": "Colour",
+        },
+    )
     assert m.user.role == "master"
     assert m.user.email == "aruzhan@example.com"
     assert m.user.tenant_id == salon.tenant.id
@@ -139,8 +168,12 @@ def test_permission_request_flow(salon, quiet_events):
     cs.decide_permission_request(salon.tenant, salon.owner, denied, approve=False)
     assert denied.status == "denied"
     assert not salon.master.has_permission("edit_own_schedule")
-    assert {"permission_request.create", "permission_request.approved", "permission_request.denied",
-            "master.grant_permission"} <= set(actions())
+    assert {
+        "permission_request.create",
+        "permission_request.approved",
+        "permission_request.denied",
+        "master.grant_permission",
+    } <= set(actions())
     mine = cs.list_permission_requests(salon.tenant, salon.master_actor)
     assert {r.id for r in mine} == {req.id, denied.id}
     assert [r.id for r in cs.list_permission_requests(salon.tenant, salon.owner, status="denied")] == [denied.id]
@@ -167,6 +200,5 @@ def test_master_without_password_is_invited_by_reset_email(salon, monkeypatch):
     assert [e for e, _ in sent] == ["invited@example.com"]
     assert "/reset/" in sent[0][1]
     assert m.user.password_hash is None
-    cs.create_master(salon.tenant, salon.owner, {"name": "Has pw", "email": "pw@example.com",
-                                                 "password": "secret123"})
+    cs.create_master(salon.tenant, salon.owner, {"name": "Has pw", "email": "pw@example.com", "password": "secret123"})
     assert len(sent) == 1

@@ -1,4 +1,5 @@
 """Who may see which master: the one rule the API and the pages share."""
+
 import pytest
 
 from app.audit.services import Actor

@@ -1,4 +1,5 @@
 """Production refuses unsafe defaults with a clear message; development runs embedded."""
+
 import pytest
 
 from app import create_app

@@ -1,4 +1,5 @@
 """/health names the part that fails."""
+
 import pytest
 import redis
 

@@ -1,4 +1,5 @@
 """Host routing: each host kind reaches its own blueprint, and only that."""
+
 import pytest
 
 from app.core.hosts import RESERVED_SUBDOMAINS

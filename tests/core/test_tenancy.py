@@ -1,4 +1,5 @@
 """Tenancy fails closed: automatic filtering, stamping, and database-level references."""
+
 from datetime import UTC, datetime
 
 import pytest
@@ -93,7 +94,8 @@ def test_database_refuses_booking_pointing_at_another_tenants_master(two_tenants
     if db.engine.dialect.name == "sqlite":
         db.session.execute(sa.text("PRAGMA foreign_keys=ON"))
     with pytest.raises(sa.exc.IntegrityError):
-        db.session.execute(sa.text("UPDATE bookings SET master_id = :m WHERE id = :id"),
-                           {"m": other_master, "id": booking.id})
+        db.session.execute(
+            sa.text("UPDATE bookings SET master_id = :m WHERE id = :id"), {"m": other_master, "id": booking.id}
+        )
         db.session.flush()
     db.session.rollback()

@@ -1,4 +1,5 @@
 """Every user-facing string is translated into ru and kk, and the catalogs are in use."""
+
 import re
 from pathlib import Path
 
@@ -21,8 +22,11 @@ def _pot_ids():
 
 @pytest.mark.parametrize("lang", ["ru", "kk"])
 def test_catalog_is_complete_and_not_fuzzy(lang):
-    bad = [m.id for m in _catalog(lang) if m.id and (
-        m.fuzzy or not (all(m.string) if isinstance(m.string, tuple) else m.string))]
+    bad = [
+        m.id
+        for m in _catalog(lang)
+        if m.id and (m.fuzzy or not (all(m.string) if isinstance(m.string, tuple) else m.string))
+    ]
     assert bad == []
 
 

@@ -1,4 +1,5 @@
 """Daily roll-up, cleanup, health check, and the periodic loop's once-per-period enqueue."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
@@ -14,15 +15,17 @@ from app.core.jobs import get_queue
 from app.extensions import db
 
 
-def test_daily_rollup_per_tenant_location_and_master(create_tenant, create_service, create_master,
-                                                     create_booking, create_client):
+def test_daily_rollup_per_tenant_location_and_master(
+    create_tenant, create_service, create_master, create_booking, create_client
+):
     tenant = create_tenant("stats", name="Stats")
     svc = create_service(tenant, price="5000")
     m1 = create_master(tenant, services=[svc], name="A")
     m2 = create_master(tenant, services=[svc], name="B")
     day = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)  # 09:00 Almaty, 1 December
-    for i, (master, status) in enumerate([(m1, "completed"), (m1, "completed"), (m1, "no_show"),
-                                          (m2, "cancelled"), (m2, "confirmed")]):
+    for i, (master, status) in enumerate(
+        [(m1, "completed"), (m1, "completed"), (m1, "no_show"), (m2, "cancelled"), (m2, "confirmed")]
+    ):
         create_booking(tenant, master, svc, day + timedelta(hours=i), status=status)
     create_booking(tenant, m1, svc, day + timedelta(days=1), status="completed")  # another day
     late = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)  # 1 December 01:00 in Almaty, 30 November in UTC
@@ -34,8 +37,10 @@ def test_daily_rollup_per_tenant_location_and_master(create_tenant, create_servi
     roll_up_day(tid, date(2026, 12, 1))  # re-running replaces, never doubles
     db.session.commit()
     with tenancy.tenant_scope(tid):
-        stats = {(s.location_id, s.master_id): s for s in
-                 db.session.scalars(select(DailyStat).where(DailyStat.date == date(2026, 12, 1)))}
+        stats = {
+            (s.location_id, s.master_id): s
+            for s in db.session.scalars(select(DailyStat).where(DailyStat.date == date(2026, 12, 1)))
+        }
     assert set(stats) == {(0, 0), (loc, 0), (loc, m1id), (loc, m2id)}
     total = stats[(0, 0)]
     assert (total.bookings, total.completed, total.no_shows, total.cancellations) == (6, 3, 1, 1)
@@ -73,8 +78,11 @@ def test_cleanup_deletes_only_expired_rows(create_tenant, create_client, create_
     with tenancy.tenant_scope(tenant.id):
         for i, exp in enumerate((now - timedelta(hours=1), now + timedelta(days=1))):
             db.session.add(ClientSession(client_id=client.id, token_hash=f"h{i}", expires_at=exp))
-            db.session.add(IdempotencyKey(actor="a", key=f"k{i}", request_hash="x", response_status=201,
-                                          response_body={}, expires_at=exp))
+            db.session.add(
+                IdempotencyKey(
+                    actor="a", key=f"k{i}", request_hash="x", response_status=201, response_body={}, expires_at=exp
+                )
+            )
             db.session.add(ClientVerification(phone=client.phone, code_hmac="x", expires_at=exp - timedelta(days=1)))
             db.session.add(RefreshToken(user_id=user.id, family_id="f", token_hash=f"r{i}", expires_at=exp))
         db.session.flush()
@@ -83,8 +91,13 @@ def test_cleanup_deletes_only_expired_rows(create_tenant, create_client, create_
     with tenancy.unscoped():
         done = periodic.cleanup()
         db.session.commit()
-        assert done == {"client_sessions": 1, "refresh_tokens": 1, "idempotency_keys": 1,
-                        "client_verifications": 1, "system_checks": 1}
+        assert done == {
+            "client_sessions": 1,
+            "refresh_tokens": 1,
+            "idempotency_keys": 1,
+            "client_verifications": 1,
+            "system_checks": 1,
+        }
         for model in (ClientSession, IdempotencyKey, ClientVerification, RefreshToken):
             assert db.session.scalar(select(func.count()).select_from(model)) == 1
 

@@ -1,5 +1,6 @@
 """The reminder sweep: exactly one 24 h and one 2 h reminder per booking, at the right
 moments, at the new time after a reschedule, none for cancelled or late bookings."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -32,8 +33,9 @@ def make_booking(create_tenant, create_service, create_master, create_client, cr
 
 
 def reminders() -> list[tuple[int, str]]:
-    rows = db.session.scalars(select(Notification).where(Notification.template == "booking_reminder")
-                              .order_by(Notification.id))
+    rows = db.session.scalars(
+        select(Notification).where(Notification.template == "booking_reminder").order_by(Notification.id)
+    )
     return [(r.booking_id, r.payload["reminder"]) for r in rows]
 
 
@@ -64,8 +66,11 @@ def test_a_rescheduled_booking_is_reminded_at_its_new_time(make_booking):
     sweep_at(START - timedelta(hours=23))
     with tenancy.tenant_scope(b.tenant_id):
         row = db.session.get(Booking, b.id)
-        row.start_at, row.end_at, row.block_end_at = (START + timedelta(days=1), row.end_at + timedelta(days=1),
-                                                      row.block_end_at + timedelta(days=1))
+        row.start_at, row.end_at, row.block_end_at = (
+            START + timedelta(days=1),
+            row.end_at + timedelta(days=1),
+            row.block_end_at + timedelta(days=1),
+        )
     db.session.commit()
     assert sweep_at(START - timedelta(hours=2)) == [(b.id, "24h")]  # old time: nothing more
     assert sweep_at(START + timedelta(hours=1)) == [(b.id, "24h"), (b.id, "24h")]  # new time, 23 h before
@@ -82,8 +87,9 @@ def test_cancelled_bookings_get_no_reminder(make_booking):
 
 def test_no_reminder_whose_moment_passed_before_the_booking_was_made(make_booking):
     late = make_booking(created=START - timedelta(hours=10))  # after the 24 h moment
-    very_late = make_booking(start=START + timedelta(hours=3), created=START + timedelta(hours=2),
-                             phone="+77015559999")  # 1 h before its start
+    very_late = make_booking(
+        start=START + timedelta(hours=3), created=START + timedelta(hours=2), phone="+77015559999"
+    )  # 1 h before its start
     db.session.commit()
     assert sweep_at(START - timedelta(hours=9)) == []
     assert sweep_at(START - timedelta(hours=2)) == [(late.id, "2h")]
@@ -91,13 +97,20 @@ def test_no_reminder_whose_moment_passed_before_the_booking_was_made(make_bookin
     assert very_late.id not in [b for b, _ in reminders()]
 
 
-def test_sweep_covers_every_tenant(make_booking, create_tenant, create_service, create_master, create_client,
-                                   create_booking):
+def test_sweep_covers_every_tenant(
+    make_booking, create_tenant, create_service, create_master, create_client, create_booking
+):
     a = make_booking()
     other = create_tenant("other", name="Other")
     svc = create_service(other)
-    b = create_booking(other, create_master(other, services=[svc]), svc, START,
-                       client=create_client(other), created_at=START - timedelta(days=3))
+    b = create_booking(
+        other,
+        create_master(other, services=[svc]),
+        svc,
+        START,
+        client=create_client(other),
+        created_at=START - timedelta(days=3),
+    )
     db.session.expunge(b)
     db.session.commit()
     got = sweep_at(START - timedelta(hours=1))

@@ -1,5 +1,6 @@
 """Trial expiry: notice 3 days before, the end, suspension after the grace period, and the
 admin's extension reopening the site."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -26,8 +27,10 @@ def run_at(at: datetime) -> dict:
 
 
 def mails() -> list[tuple[str, str, str]]:
-    return [(n.recipient, n.template, n.language)
-            for n in db.session.scalars(select(Notification).order_by(Notification.id))]
+    return [
+        (n.recipient, n.template, n.language)
+        for n in db.session.scalars(select(Notification).order_by(Notification.id))
+    ]
 
 
 def test_trial_flow_notifies_then_suspends_after_the_grace_period(app, create_tenant, create_user):
@@ -50,8 +53,9 @@ def test_trial_flow_notifies_then_suspends_after_the_grace_period(app, create_te
     assert run_at(ENDS + timedelta(days=grace))["suspended"] == 1
     t = db.session.get(Tenant, tid)
     assert (t.status, t.status_reason) == ("suspended", "trial_expired")
-    assert db.session.scalar(select(AuditLog.action).where(AuditLog.tenant_id == tid,
-                                                           AuditLog.action == "tenant.suspended"))
+    assert db.session.scalar(
+        select(AuditLog.action).where(AuditLog.tenant_id == tid, AuditLog.action == "tenant.suspended")
+    )
     ended = db.session.scalars(select(Notification).where(Notification.template == "trial_ended")).one()
     assert ended.payload["suspend_at"] == (ENDS + timedelta(days=grace)).isoformat()
 

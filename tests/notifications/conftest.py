@@ -1,6 +1,7 @@
 """Real servers for the notification tests: an SMTP server (aiosmtpd), an HTTP SMS
 gateway (http.server) and a real RQ worker subprocess (``python worker.py``) pointed at
 the test database and Redis."""
+
 from __future__ import annotations
 
 import contextlib
@@ -85,8 +86,11 @@ def _handler(gw: SMSGateway):
 
         def do_POST(self):
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            entry = {"body": json.loads(raw), "auth": self.headers.get("Authorization"),
-                     "key": self.headers.get("Idempotency-Key")}
+            entry = {
+                "body": json.loads(raw),
+                "auth": self.headers.get("Authorization"),
+                "key": self.headers.get("Idempotency-Key"),
+            }
             with gw.lock:
                 gw.requests.append(entry)
                 n = len(gw.requests)
@@ -139,8 +143,14 @@ class WorkerProcess:
 
     def start(self) -> WorkerProcess:
         fh = open(self.log, "ab")  # noqa: SIM115
-        self.proc = subprocess.Popen([sys.executable, str(ROOT / "worker.py"), *self.args], env=self.env,
-                                     cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "worker.py"), *self.args],
+            env=self.env,
+            cwd=ROOT,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         fh.close()
         return self
 
@@ -191,18 +201,25 @@ def worker_env(app, app_config, smtp_server, sms_gateway, monkeypatch) -> dict:
     _inbox, smtp_port = smtp_server
     _gw, sms_url = sms_gateway
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SMTP_", "SMS_", "RQ_"))}
-    env.update({
-        "APP_ENV": "development",
-        "DATABASE_URL": app_config["DATABASE_URL"],
-        "REDIS_URL": app.config["REDIS_URL"],
-        "INSTANCE_PATH": app_config["INSTANCE_DIR"],
-        "SERVER_NAME": app.config["SERVER_NAME"],
-        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port), "SMTP_TLS": "none",
-        "MAIL_FROM": "Jazyl <no-reply@jazyl.test>",
-        "SMS_PROVIDER": "http", "SMS_HTTP_URL": sms_url, "SMS_HTTP_TOKEN": "sms-secret", "SMS_SENDER": "Jazyl",
-        "NOTIFY_RETRY_INTERVALS": "1,1,1",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "APP_ENV": "development",
+            "DATABASE_URL": app_config["DATABASE_URL"],
+            "REDIS_URL": app.config["REDIS_URL"],
+            "INSTANCE_PATH": app_config["INSTANCE_DIR"],
+            "SERVER_NAME": app.config["SERVER_NAME"],
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(smtp_port),
+            "SMTP_TLS": "none",
+            "MAIL_FROM": "Jazyl <no-reply@jazyl.test>",
+            "SMS_PROVIDER": "http",
+            "SMS_HTTP_URL": sms_url,
+            "SMS_HTTP_TOKEN": "sms-secret",
+            "SMS_SENDER": "Jazyl",
+            "NOTIFY_RETRY_INTERVALS": "1,1,1",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     return env
 
 

@@ -1,5 +1,6 @@
 """End to end with a real RQ worker subprocess, a real SMTP server and a real HTTP SMS
 gateway: delivery in the recipient's language, retries, Redis outages, crashes."""
+
 from __future__ import annotations
 
 import os
@@ -46,8 +47,9 @@ def salon(create_tenant, create_service, create_master, create_client, create_us
     return tenant, svc, master
 
 
-def test_booking_emails_and_sms_in_each_recipients_language(salon, create_client, create_booking, start_worker,
-                                                            smtp_server, sms_gateway):
+def test_booking_emails_and_sms_in_each_recipients_language(
+    salon, create_client, create_booking, start_worker, smtp_server, sms_gateway
+):
     inbox, _ = smtp_server
     gw, _ = sms_gateway
     tenant, svc, master = salon
@@ -76,8 +78,11 @@ def test_booking_emails_and_sms_in_each_recipients_language(salon, create_client
 
     (sms,) = gw.delivered
     assert sms["auth"] == "Bearer sms-secret"
-    assert sms["body"] == {"to": "+77015550101", "sender": "Jazyl",
-                           "text": "Beauty Lab: Haircut, Dec 1 10:00 AM. Booking confirmed."}
+    assert sms["body"] == {
+        "to": "+77015550101",
+        "sender": "Jazyl",
+        "text": "Beauty Lab: Haircut, Dec 1 10:00 AM. Booking confirmed.",
+    }
     rows = all_rows()
     assert [r.status for r in rows] == ["sent"] * 3 and all(r.attempts == 1 for r in rows)
 
@@ -143,14 +148,14 @@ def test_a_job_running_twice_sends_once(salon, create_client, create_booking, st
     assert all_rows()[0].attempts == 1
 
 
-def test_redis_down_at_commit_is_delivered_by_the_sweep(app, monkeypatch, create_tenant, start_worker,
-                                                         sms_gateway):
+def test_redis_down_at_commit_is_delivered_by_the_sweep(app, monkeypatch, create_tenant, start_worker, sms_gateway):
     gw, _ = sms_gateway
     tenant = create_tenant("codes", name="Codes")
     real = app.extensions["redis"]
     dead_port = free_port()  # nothing listens there
-    monkeypatch.setitem(app.extensions, "redis", redis.Redis(host="127.0.0.1", port=dead_port,
-                                                            socket_connect_timeout=0.5))
+    monkeypatch.setitem(
+        app.extensions, "redis", redis.Redis(host="127.0.0.1", port=dead_port, socket_connect_timeout=0.5)
+    )
     with tenancy.tenant_scope(tenant.id):
         events.client_code(tenant, "+77015550105", "909090", "en")
     db.session.commit()  # the enqueue fails after commit: the booking stands, the row waits
@@ -190,8 +195,7 @@ def test_worker_killed_mid_send_neither_loses_nor_duplicates(create_tenant, star
     assert all_rows()[0].attempts == 2
 
 
-def test_worker_pool_serves_jobs_and_stops_cleanly_on_sigterm(app, create_tenant, start_worker,
-                                                              sms_gateway):
+def test_worker_pool_serves_jobs_and_stops_cleanly_on_sigterm(app, create_tenant, start_worker, sms_gateway):
     from rq import Worker
 
     from app.core.jobs import get_queue
@@ -213,11 +217,8 @@ def test_worker_pool_serves_jobs_and_stops_cleanly_on_sigterm(app, create_tenant
     assert Worker.all(queue=queue) == []
 
 
-
-
 @pytest.mark.skipif(bool(os.environ.get("TEST_REDIS_URL")), reason="checks the embedded Redis (SQLite setup)")
-def test_worker_joins_the_embedded_redis_when_no_redis_url_is_set(create_tenant, start_worker, worker_env,
-                                                                  sms_gateway):
+def test_worker_joins_the_embedded_redis_when_no_redis_url_is_set(create_tenant, start_worker, worker_env, sms_gateway):
     gw, _ = sms_gateway
     tenant = create_tenant("codes", name="Codes")
     with tenancy.tenant_scope(tenant.id):
@@ -229,16 +230,16 @@ def test_worker_joins_the_embedded_redis_when_no_redis_url_is_set(create_tenant,
     assert gw.texts_to("+77015550107") == ["Your code for Codes: 246810"]
 
 
-def test_worker_periodic_sweep_sends_each_reminder_once(salon, create_client, create_booking, start_worker,
-                                                        sms_gateway):
+def test_worker_periodic_sweep_sends_each_reminder_once(
+    salon, create_client, create_booking, start_worker, sms_gateway
+):
     gw, _ = sms_gateway
     tenant, svc, master = salon
     client = create_client(tenant, phone="+77015550108", language="en")
     create_booking(tenant, master, svc, START, client=client, created_at=START - timedelta(days=3))
     db.session.commit()
     # The worker's clock stands 90 minutes before the visit; its loop sweeps every second.
-    start_worker(env={"PERIODIC_MINUTE_SECONDS": "1",
-                      "JAZYL_FAKE_NOW": (START - timedelta(minutes=90)).isoformat()})
+    start_worker(env={"PERIODIC_MINUTE_SECONDS": "1", "JAZYL_FAKE_NOW": (START - timedelta(minutes=90)).isoformat()})
     wait_for(lambda: gw.delivered, message="the 2 h reminder")
     time.sleep(3)  # several more sweeps: still one reminder, and no 24 h one this late
     assert gw.texts_to("+77015550108") == ["Beauty Lab: in 2 hours Dec 1 10:00 AM, Haircut. Abay 1"]

@@ -1,5 +1,6 @@
 """Events write outbox rows in the caller's transaction, one per recipient and channel,
 in the recipient's language; rendering uses the location's local time."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -156,14 +157,16 @@ def test_smtp_message_is_multipart_with_ics(booking):
         events.booking_event("confirmed", b)
     row = next(r for r in rows() if r.channel == "email")
     built = SMTPProvider({"SMTP_HOST": "127.0.0.1", "SMTP_TLS": "none", "MAIL_FROM": "a@b.kz"}).build(
-        services.render(row))
+        services.render(row)
+    )
     types = [p.get_content_type() for p in built.walk()]
     assert types[0] == "multipart/mixed" and "text/plain" in types and "text/html" in types
     assert "text/calendar" in types and row.dedupe_key.replace(":", ".") in built["Message-ID"]
 
 
-def test_booking_services_write_outbox_rows_in_their_transaction(create_tenant, create_service, create_master,
-                                                                  create_client, create_user, frozen_now):
+def test_booking_services_write_outbox_rows_in_their_transaction(
+    create_tenant, create_service, create_master, create_client, create_user, frozen_now
+):
     from app.bookings import services as booking_services
 
     frozen_now(START - timedelta(days=2))
@@ -174,8 +177,9 @@ def test_booking_services_write_outbox_rows_in_their_transaction(create_tenant, 
     client = create_client(tenant, language="kk")
     with tenancy.tenant_scope(tenant.id):
         actor = Actor.for_client(client)
-        b = booking_services.create_booking(tenant, actor, service_id=svc.id, master_id=master.id,
-                                            start=START, client=client)
+        b = booking_services.create_booking(
+            tenant, actor, service_id=svc.id, master_id=master.id, start=START, client=client
+        )
         booking_services.cancel_booking(tenant, actor, b, reason="plans changed")
     got = [(r.template, r.recipient, r.language) for r in rows()]
     assert got[:2] == [("booking_created", client.phone, "kk"), ("booking_new", "m@svc.kz", "ru")]
@@ -195,5 +199,11 @@ def test_permission_decision_is_mailed_to_the_master(create_tenant, create_maste
     (row,) = rows()
     assert (row.recipient, row.template, row.language) == ("m@perm.kz", "permission_request_decided", "kk")
     mail = services.render(row)
-    assert tr("kk", "Your request for the permission “%(permission)s” was approved.",
-              permission=tr("kk", "See client phone numbers")) in mail.text
+    assert (
+        tr(
+            "kk",
+            "Your request for the permission “%(permission)s” was approved.",
+            permission=tr("kk", "See client phone numbers"),
+        )
+        in mail.text
+    )

@@ -1,5 +1,6 @@
 """The admin Outbox page: every message with status, attempts, error and text; search,
 pagination, and verification codes masked outside development."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """The Redis JSON cache never raises: failures are misses and no-ops."""
+
 from __future__ import annotations
 
 import redis

@@ -2,6 +2,7 @@
 
 Europe/Berlin across both DST changes, Asia/Almaty (UTC+5 since 2024) and Europe/Moscow
 (UTC+3, no DST)."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
@@ -37,18 +38,29 @@ def zoned(writer, quiet_events, create_tenant, create_service, create_master, cr
 
 
 def _book(tenant, service, master, client, start):
-    return bs.create_booking(tenant, Actor.for_client(client), service_id=service.id, master_id=master.id,
-                             start=start, client=client)
+    return bs.create_booking(
+        tenant, Actor.for_client(client), service_id=service.id, master_id=master.id, start=start, client=client
+    )
 
 
 def test_berlin_spring_forward_skips_the_missing_hour(zoned):
-    tenant, service, master, client = zoned("Europe/Berlin", hours=((time(1), time(5)),),
-                                            now=datetime(2030, 3, 25, tzinfo=UTC))
+    tenant, service, master, client = zoned(
+        "Europe/Berlin", hours=((time(1), time(5)),), now=datetime(2030, 3, 25, tzinfo=UTC)
+    )
     day = date(2030, 3, 31)  # 02:00 CET -> 03:00 CEST
     slots = ss.get_availability(tenant, service_id=service.id, date_from=day)["slots"]
     local = [s["start"].strftime("%H:%M%z") for s in slots]
-    assert local == ["01:00+0100", "01:15+0100", "01:30+0100", "01:45+0100", "03:00+0200", "03:15+0200",
-                     "03:30+0200", "03:45+0200", "04:00+0200"]
+    assert local == [
+        "01:00+0100",
+        "01:15+0100",
+        "01:30+0100",
+        "01:45+0100",
+        "03:00+0200",
+        "03:15+0200",
+        "03:30+0200",
+        "03:45+0200",
+        "04:00+0200",
+    ]
     # The 01:45 slot really lasts an hour: it ends at 03:45 local.
     assert slots[3]["end"].strftime("%H:%M%z") == "03:45+0200"
     b = _book(tenant, service, master, client, slots[3]["start"])
@@ -56,26 +68,29 @@ def test_berlin_spring_forward_skips_the_missing_hour(zoned):
     assert b.end_at - b.start_at == timedelta(hours=1)
     with pytest.raises(SlotUnavailable):  # 03:00 CEST is 01:00 UTC: inside the 01:45 CET booking
         _book(tenant, service, master, client, slots[4]["start"])
-    left = [s["start"].strftime("%H:%M") for s in
-            ss.get_availability(tenant, service_id=service.id, date_from=day)["slots"]]
+    left = [
+        s["start"].strftime("%H:%M") for s in ss.get_availability(tenant, service_id=service.id, date_from=day)["slots"]
+    ]
     assert left == ["03:45", "04:00"]  # 01:00-01:30 CET would run into the booking
 
 
 def test_berlin_fall_back_offers_the_repeated_hour_twice(zoned):
-    tenant, service, master, client = zoned("Europe/Berlin", hours=((time(1), time(4)),),
-                                            now=datetime(2030, 10, 20, tzinfo=UTC), step=60)
+    tenant, service, master, client = zoned(
+        "Europe/Berlin", hours=((time(1), time(4)),), now=datetime(2030, 10, 20, tzinfo=UTC), step=60
+    )
     day = date(2030, 10, 27)  # 03:00 CEST -> 02:00 CET
     slots = ss.get_availability(tenant, service_id=service.id, date_from=day)["slots"]
-    assert [s["start"].strftime("%H:%M%z") for s in slots] == ["01:00+0200", "02:00+0200", "02:00+0100",
-                                                               "03:00+0100"]
+    assert [s["start"].strftime("%H:%M%z") for s in slots] == ["01:00+0200", "02:00+0200", "02:00+0100", "03:00+0100"]
     first = _book(tenant, service, master, client, slots[1]["start"])
     second = _book(tenant, service, master, client, slots[2]["start"])
     assert second.start_at - first.start_at == timedelta(hours=1)
     assert first.local_start == second.local_start == datetime(2030, 10, 27, 2, 0)
     with pytest.raises(SlotUnavailable):
         _book(tenant, service, master, client, slots[2]["start"])
-    assert [s["start"].strftime("%H:%M%z") for s in
-            ss.get_availability(tenant, service_id=service.id, date_from=day)["slots"]] == ["01:00+0200", "03:00+0100"]
+    assert [
+        s["start"].strftime("%H:%M%z")
+        for s in ss.get_availability(tenant, service_id=service.id, date_from=day)["slots"]
+    ] == ["01:00+0200", "03:00+0100"]
 
 
 @pytest.mark.parametrize(("tz", "offset"), [("Asia/Almaty", 5), ("Europe/Moscow", 3)])

@@ -1,4 +1,5 @@
 """Weekly hours, overrides, time off, and availability through the service layer."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -33,11 +34,13 @@ def test_weekly_hours_round_trip_and_validation(salon):
     assert out["tue"] == []
     assert set(out) == set(ss.DAYS)
     assert ss.get_weekly(salon.master) == out
-    for bad in ({"mon": [{"start": "10:00", "end": "09:00"}]},
-                {"mon": [{"start": "09:00", "end": "12:00"}, {"start": "11:00", "end": "13:00"}]},
-                {"mon": [{"start": "9:00", "end": "12:00"}]},
-                {"mon": [{"start": "09:00", "end": "24:00"}]},
-                {"funday": []}):
+    for bad in (
+        {"mon": [{"start": "10:00", "end": "09:00"}]},
+        {"mon": [{"start": "09:00", "end": "12:00"}, {"start": "11:00", "end": "13:00"}]},
+        {"mon": [{"start": "9:00", "end": "12:00"}]},
+        {"mon": [{"start": "09:00", "end": "24:00"}]},
+        {"funday": []},
+    ):
         with pytest.raises(ValidationError):
             ss.set_weekly(salon.tenant, salon.owner, salon.master, bad)
     assert ss.get_weekly(salon.master) == out
@@ -158,8 +161,14 @@ def test_cache_hit_and_invalidation_on_every_write(salon, count_queries):
     with count_queries() as q:
         assert avail(salon) == first
     assert q.count == 1  # masters + versions; the slots came from Redis
-    b = bs.create_booking(salon.tenant, salon.client_actor, service_id=salon.service.id,
-                          master_id=salon.master.id, start=at("09:00"), client=salon.client)
+    b = bs.create_booking(
+        salon.tenant,
+        salon.client_actor,
+        service_id=salon.service.id,
+        master_id=salon.master.id,
+        start=at("09:00"),
+        client=salon.client,
+    )
     assert "09:00" not in starts(avail(salon))
     bs.cancel_booking(salon.tenant, salon.owner, b)
     assert "09:00" in starts(avail(salon))
@@ -183,25 +192,44 @@ def test_redis_failure_degrades_to_no_cache(salon, app, monkeypatch):
         def __getattr__(self, name):
             def fail(*a, **k):
                 raise redis.ConnectionError("down")
+
             return fail
 
     good = avail(salon)
     monkeypatch.setitem(app.extensions, "redis", Broken())
     assert avail(salon) == good
-    bs.create_booking(salon.tenant, salon.client_actor, service_id=salon.service.id,
-                      master_id=salon.master.id, start=at("09:00"), client=salon.client)
+    bs.create_booking(
+        salon.tenant,
+        salon.client_actor,
+        service_id=salon.service.id,
+        master_id=salon.master.id,
+        start=at("09:00"),
+        client=salon.client,
+    )
     assert "09:00" not in starts(avail(salon))
 
 
 def test_slot_offered_is_bookable_and_taken_slot_is_not(salon):
     slots = avail(salon)["slots"]
     first, *rest = slots[:3]  # 09:00, 09:15, 09:30
-    bs.create_booking(salon.tenant, salon.client_actor, service_id=salon.service.id,
-                      master_id=first["master_id"], start=first["start"], client=salon.client)
+    bs.create_booking(
+        salon.tenant,
+        salon.client_actor,
+        service_id=salon.service.id,
+        master_id=first["master_id"],
+        start=first["start"],
+        client=salon.client,
+    )
     for slot in rest:  # offered before, overlapping the 60-minute booking now
         with pytest.raises(SlotUnavailable):
-            bs.create_booking(salon.tenant, salon.client_actor, service_id=salon.service.id,
-                              master_id=slot["master_id"], start=slot["start"], client=salon.client)
+            bs.create_booking(
+                salon.tenant,
+                salon.client_actor,
+                service_id=salon.service.id,
+                master_id=slot["master_id"],
+                start=slot["start"],
+                client=salon.client,
+            )
     assert starts(avail(salon))[0] == "10:00"
 
 

@@ -1,4 +1,5 @@
 """A ready business for page tests: active tenant, service, master with hours, staff logins."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -29,7 +30,14 @@ def salon(create_tenant, create_service, create_master, create_user, commit, fro
 
     s = Salon()
     s.tenant, s.service, s.master, s.owner, s.manager, s.master_user, s.location = (
-        tenant, service, master, owner, manager, master_user, location)
+        tenant,
+        service,
+        master,
+        owner,
+        manager,
+        master_user,
+        location,
+    )
     # The test body reads these objects after commits: let it do so in the salon's scope.
     with tenancy.tenant_scope(tenant.id):
         yield s

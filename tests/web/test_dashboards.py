@@ -1,4 +1,5 @@
 """Owner, manager and master dashboards: pages per role, htmx partials, forms, scope."""
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,20 @@ from app.core import tenancy
 from app.extensions import db
 from app.scheduling.models import ScheduleOverride, TimeOff, WorkingHours
 
-OWNER_PAGES = ["/", "/?date=2026-12-08", "/bookings/new", "/reassign", "/services", "/services/new", "/masters",
-               "/masters/new", "/requests", "/locations", "/locations/new", "/settings"]
+OWNER_PAGES = [
+    "/",
+    "/?date=2026-12-08",
+    "/bookings/new",
+    "/reassign",
+    "/services",
+    "/services/new",
+    "/masters",
+    "/masters/new",
+    "/requests",
+    "/locations",
+    "/locations/new",
+    "/settings",
+]
 
 
 def _start(iso: str) -> datetime:
@@ -68,8 +81,7 @@ def test_day_view_groups_by_master_and_switches_day_by_htmx(salon, login, create
 
 
 def test_status_actions_swap_the_booking(salon, login, create_booking, frozen_now, commit):
-    b = create_booking(salon.tenant, salon.master, salon.service, _start("2026-12-07T09:00:00+05:00"),
-                       status="pending")
+    b = create_booking(salon.tenant, salon.master, salon.service, _start("2026-12-07T09:00:00+05:00"), status="pending")
     commit()
     c = login("owner", "anna", "owner@example.com")
     resp = c.post(f"/bookings/{b.id}/confirm", headers={"HX-Request": "true"})
@@ -100,8 +112,16 @@ def test_staff_books_for_a_client_by_phone(salon, login):
     c = login("owner", "anna", "owner@example.com")
     page = c.get(f"/bookings/new?service_id={salon.service.id}&date=2026-12-08").get_data(as_text=True)
     slot = re.search(r'value="(2026-12-08T11:00:00\+05:00\|\d+)"', page).group(1)
-    resp = c.post("/bookings/new", data={"service_id": salon.service.id, "slot": slot, "phone": "8 701 555 02 02",
-                                         "name": "Erlan", "notes": "walk-in"})
+    resp = c.post(
+        "/bookings/new",
+        data={
+            "service_id": salon.service.id,
+            "slot": slot,
+            "phone": "8 701 555 02 02",
+            "name": "Erlan",
+            "notes": "walk-in",
+        },
+    )
     assert resp.status_code == 302
     b = db.session.scalar(select(Booking))
     assert b.client.phone == "+77015550202"
@@ -120,9 +140,15 @@ def test_staff_booking_of_taken_slot_is_409_with_fresh_slots(salon, login, creat
     create_booking(salon.tenant, salon.master, salon.service, _start("2026-12-08T11:00:00+05:00"))
     commit()
     c = login("owner", "anna", "owner@example.com")
-    resp = c.post("/bookings/new", data={"service_id": salon.service.id, "date": "2026-12-08",
-                                         "slot": f"2026-12-08T11:00:00+05:00|{salon.master.id}",
-                                         "phone": "+77015550202"})
+    resp = c.post(
+        "/bookings/new",
+        data={
+            "service_id": salon.service.id,
+            "date": "2026-12-08",
+            "slot": f"2026-12-08T11:00:00+05:00|{salon.master.id}",
+            "phone": "+77015550202",
+        },
+    )
     assert resp.status_code == 409
     html = resp.get_data(as_text=True)
     assert 'id="slot-taken"' in html
@@ -149,15 +175,32 @@ def test_service_crud_and_localized_errors(salon, login):
     resp = c.post("/services/new", data={"name": "", "duration_minutes": "3", "buffer_minutes": "0", "price": "1"})
     assert resp.status_code == 422
     assert "Enter a whole number from 5 to 720." in resp.get_data(as_text=True)
-    resp = c.post("/services/new", data={"name": "Beard", "duration_minutes": "30", "buffer_minutes": "10",
-                                         "price": "3000", "location_ids": [str(salon.location.id)], "active": "y"})
+    resp = c.post(
+        "/services/new",
+        data={
+            "name": "Beard",
+            "duration_minutes": "30",
+            "buffer_minutes": "10",
+            "price": "3000",
+            "location_ids": [str(salon.location.id)],
+            "active": "y",
+        },
+    )
     assert resp.status_code == 302
     svc = db.session.scalar(select(Service).where(Service.name == "Beard"))
     assert svc.duration_minutes == 30
     assert svc.location_ids == [salon.location.id]
-    resp = c.post(f"/services/{svc.id}", data={"name": "Beard trim", "duration_minutes": "45", "buffer_minutes": "0",
-                                               "price": "3500", "location_ids": [str(salon.location.id)],
-                                               "active": "y"})
+    resp = c.post(
+        f"/services/{svc.id}",
+        data={
+            "name": "Beard trim",
+            "duration_minutes": "45",
+            "buffer_minutes": "0",
+            "price": "3500",
+            "location_ids": [str(salon.location.id)],
+            "active": "y",
+        },
+    )
     assert resp.status_code == 302
     assert c.post(f"/services/{svc.id}/deactivate").status_code == 302
     db.session.expire_all()
@@ -169,22 +212,43 @@ def test_service_crud_and_localized_errors(salon, login):
 
 def test_master_crud_with_login_and_weekly_hours(salon, login):
     c = login("owner", "anna", "owner@example.com")
-    resp = c.post("/masters/new", data={"name": "Bota", "location_id": str(salon.location.id),
-                                        "service_ids": [str(salon.service.id)], "email": "bota@example.com",
-                                        "password": "secret123", "active": "y"})
+    resp = c.post(
+        "/masters/new",
+        data={
+            "name": "Bota",
+            "location_id": str(salon.location.id),
+            "service_ids": [str(salon.service.id)],
+            "email": "bota@example.com",
+            "password": "secret123",
+            "active": "y",
+        },
+    )
     assert resp.status_code == 302
     m = db.session.scalar(select(Master).where(Master.name == "Bota"))
     assert m.user is not None
     assert m.user.email == "bota@example.com"
     assert m.service_ids == [salon.service.id]
     assert c.get(f"/masters/{m.id}/schedule").status_code == 200
-    resp = c.post(f"/masters/{m.id}/schedule", data={"mon_start": ["09:00", "14:00"], "mon_end": ["13:00", "18:00"],
-                                                     "sat_start": ["10:00"], "sat_end": ["15:00"]})
+    resp = c.post(
+        f"/masters/{m.id}/schedule",
+        data={
+            "mon_start": ["09:00", "14:00"],
+            "mon_end": ["13:00", "18:00"],
+            "sat_start": ["10:00"],
+            "sat_end": ["15:00"],
+        },
+    )
     assert resp.status_code == 302
-    rows = db.session.scalars(select(WorkingHours).where(WorkingHours.master_id == m.id)
-                              .order_by(WorkingHours.weekday, WorkingHours.start_time)).all()
+    rows = db.session.scalars(
+        select(WorkingHours)
+        .where(WorkingHours.master_id == m.id)
+        .order_by(WorkingHours.weekday, WorkingHours.start_time)
+    ).all()
     assert [(r.weekday, r.start_time, r.end_time) for r in rows] == [
-        (0, time(9), time(13)), (0, time(14), time(18)), (5, time(10), time(15))]
+        (0, time(9), time(13)),
+        (0, time(14), time(18)),
+        (5, time(10), time(15)),
+    ]
     resp = c.post(f"/masters/{m.id}/schedule", data={"mon_start": ["09:00", "12:00"], "mon_end": ["13:00", "18:00"]})
     assert resp.status_code == 422
     assert "flash-error" in resp.get_data(as_text=True)
@@ -193,8 +257,9 @@ def test_master_crud_with_login_and_weekly_hours(salon, login):
 def test_time_off_and_override(salon, login):
     c = login("owner", "anna", "owner@example.com")
     mid = salon.master.id
-    resp = c.post(f"/masters/{mid}/time-off", data={"start": "2026-12-10T09:00", "end": "2026-12-10T13:00",
-                                                    "reason": "Doctor"})
+    resp = c.post(
+        f"/masters/{mid}/time-off", data={"start": "2026-12-10T09:00", "end": "2026-12-10T13:00", "reason": "Doctor"}
+    )
     assert resp.status_code == 302
     t = db.session.scalar(select(TimeOff))
     assert t.start_at == _start("2026-12-10T09:00:00+05:00")
@@ -221,20 +286,40 @@ def test_deactivated_master_lists_bookings_to_reassign(salon, login, create_book
 
 def test_location_and_settings(salon, login):
     c = login("owner", "anna", "owner@example.com")
-    resp = c.post("/locations/new", data={"name": "Second", "address": "Dostyk 5", "timezone": "Asia/Almaty",
-                                          "active": "y"})
+    resp = c.post(
+        "/locations/new", data={"name": "Second", "address": "Dostyk 5", "timezone": "Asia/Almaty", "active": "y"}
+    )
     assert resp.status_code == 302
-    resp = c.post("/settings", data={"name": "Anna Beauty", "currency": "KZT", "languages": ["ru", "kk"],
-                                     "default_language": "ru", "min_notice_minutes": "30", "horizon_days": "30",
-                                     "cancellation_window_minutes": "60", "slot_step_minutes": "30"})
+    resp = c.post(
+        "/settings",
+        data={
+            "name": "Anna Beauty",
+            "currency": "KZT",
+            "languages": ["ru", "kk"],
+            "default_language": "ru",
+            "min_notice_minutes": "30",
+            "horizon_days": "30",
+            "cancellation_window_minutes": "60",
+            "slot_step_minutes": "30",
+        },
+    )
     assert resp.status_code == 302
     db.session.expire_all()
     assert salon.tenant.slot_step_minutes == 30
     assert salon.tenant.languages == ["ru", "kk"]
-    resp = c.post("/settings", data={"name": "", "currency": "KZT", "default_language": "ru",
-                                     "min_notice_minutes": "30", "horizon_days": "0",
-                                     "cancellation_window_minutes": "60", "slot_step_minutes": "30"},
-                  headers={"Accept-Language": "ru"})
+    resp = c.post(
+        "/settings",
+        data={
+            "name": "",
+            "currency": "KZT",
+            "default_language": "ru",
+            "min_notice_minutes": "30",
+            "horizon_days": "0",
+            "cancellation_window_minutes": "60",
+            "slot_step_minutes": "30",
+        },
+        headers={"Accept-Language": "ru"},
+    )
     assert resp.status_code == 422
     assert 'aria-invalid="true"' in resp.get_data(as_text=True)
 
@@ -244,11 +329,13 @@ def test_permission_request_flow(salon, login):
     # Without the permission the master sees the hours read-only and cannot change them.
     page = m.get("/schedule", follow_redirects=True).get_data(as_text=True)
     assert 'id="schedule-readonly"' in page
-    assert m.post(f"/masters/{salon.master.id}/schedule", data={"mon_start": ["10:00"], "mon_end": ["12:00"]}
-                  ).status_code in (302, 403)
+    assert m.post(
+        f"/masters/{salon.master.id}/schedule", data={"mon_start": ["10:00"], "mon_end": ["12:00"]}
+    ).status_code in (302, 403)
     db.session.rollback()
-    assert db.session.scalar(select(WorkingHours.start_time).where(WorkingHours.weekday == 0)
-                             .order_by(WorkingHours.start_time)) == time(9)
+    assert db.session.scalar(
+        select(WorkingHours.start_time).where(WorkingHours.weekday == 0).order_by(WorkingHours.start_time)
+    ) == time(9)
     resp = m.post("/permissions", data={"permission": "edit_own_schedule", "reason": "I plan my week"})
     assert resp.status_code == 302
     req = db.session.scalar(select(PermissionRequest))
@@ -262,8 +349,7 @@ def test_permission_request_flow(salon, login):
     assert db.session.scalar(select(WorkingHours.start_time).where(WorkingHours.weekday == 0)) == time(10)
 
 
-def test_master_sees_only_own_bookings_and_completes(salon, login, create_booking, create_master, frozen_now,
-                                                     commit):
+def test_master_sees_only_own_bookings_and_completes(salon, login, create_booking, create_master, frozen_now, commit):
     other = create_master(salon.tenant, name="Bota", services=[salon.service])
     mine = create_booking(salon.tenant, salon.master, salon.service, _start("2026-12-07T09:00:00+05:00"))
     theirs = create_booking(salon.tenant, other, salon.service, _start("2026-12-07T09:00:00+05:00"))
@@ -298,8 +384,9 @@ def test_manager_is_limited_to_own_location(salon, login, create_master, create_
     assert c.post(f"/bookings/{b.id}/cancel", headers={"HX-Request": "true"}).status_code == 404
 
 
-def test_other_tenants_objects_are_404(salon, login, create_tenant, create_service, create_master, create_booking,
-                                       commit):
+def test_other_tenants_objects_are_404(
+    salon, login, create_tenant, create_service, create_master, create_booking, commit
+):
     other = create_tenant("other")
     svc = create_service(other)
     m = create_master(other, services=[svc])
@@ -316,20 +403,23 @@ def test_other_tenants_objects_are_404(salon, login, create_tenant, create_servi
     assert c.post(f"/services/{svc.id}/deactivate").status_code == 404
 
 
-@pytest.mark.parametrize(("lang", "message"), [("ru", "Неверное целое число."),
-                                               ("kk", "Жарамды бүтін сан мәні емес.")])
+@pytest.mark.parametrize(("lang", "message"), [("ru", "Неверное целое число."), ("kk", "Жарамды бүтін сан мәні емес.")])
 def test_form_errors_follow_the_chosen_language(salon, login, lang, message):
     c = login("owner", "anna", "owner@example.com")
-    resp = c.post(f"/services/new?lang={lang}", data={"name": "Beard", "duration_minutes": "abc",
-                                                      "buffer_minutes": "0", "price": "1"})
+    resp = c.post(
+        f"/services/new?lang={lang}",
+        data={"name": "Beard", "duration_minutes": "abc", "buffer_minutes": "0", "price": "1"},
+    )
     assert resp.status_code == 422
     html = resp.get_data(as_text=True)
     assert f'lang="{lang}"' in html
     assert message in html
 
 
-@pytest.mark.parametrize(("area", "email"), [("owner", "owner@example.com"), ("manager", "manager@example.com"),
-                                             ("master", "aigerim@example.com")])
+@pytest.mark.parametrize(
+    ("area", "email"),
+    [("owner", "owner@example.com"), ("manager", "manager@example.com"), ("master", "aigerim@example.com")],
+)
 def test_schedule_and_reschedule_pages_render_per_role(salon, login, create_booking, commit, area, email):
     b = create_booking(salon.tenant, salon.master, salon.service, _start("2026-12-08T10:00:00+05:00"))
     commit()

@@ -1,4 +1,5 @@
 """The public booking site: choose, see free times, verify the phone, book, manage own bookings."""
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,9 @@ def _verify(c, sms_codes, phone="+77015550101", name="Dana"):
     assert resp.status_code == 200
     assert b'name="code"' in resp.data
     assert b"<html" not in resp.data
-    resp = c.post("/verify/code", data={"phone": "8 701 555 01 01", "code": sms_codes[phone], "name": name,
-                                        "next": "/my"})
+    resp = c.post(
+        "/verify/code", data={"phone": "8 701 555 01 01", "code": sms_codes[phone], "name": name, "next": "/my"}
+    )
     assert resp.status_code == 302
     assert resp.headers["Location"].endswith("/my")
     return resp
@@ -48,11 +50,13 @@ def test_wizard_shows_local_free_times(salon, host_client):
 
 def test_slot_picker_day_switch_is_an_htmx_fragment(salon, host_client):
     c = host_client("anna")
-    resp = c.get(f"/book?service_id={salon.service.id}&master_id={salon.master.id}&date=2026-12-08",
-                 headers={"HX-Request": "true"})
+    resp = c.get(
+        f"/book?service_id={salon.service.id}&master_id={salon.master.id}&date=2026-12-08",
+        headers={"HX-Request": "true"},
+    )
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
-    assert html.lstrip().startswith("<section id=\"slot-picker\"")
+    assert html.lstrip().startswith('<section id="slot-picker"')
     assert "2026-12-08T09:00:00+05:00" in html
     assert "<html" not in html
 
@@ -70,17 +74,21 @@ def test_foreign_service_id_is_ignored(salon, host_client, create_tenant, create
 def test_full_booking_flow(salon, host_client, sms_codes):
     c = host_client("anna")
     start = "2026-12-07T10:00:00+05:00"
-    resp = c.get("/book/confirm", query_string={"service_id": salon.service.id, "master_id": salon.master.id,
-                                                "start": start})
+    resp = c.get(
+        "/book/confirm", query_string={"service_id": salon.service.id, "master_id": salon.master.id, "start": start}
+    )
     assert resp.status_code == 200
     assert b'id="verify-step"' in resp.data
     _verify(c, sms_codes)
-    resp = c.get("/book/confirm", query_string={"service_id": salon.service.id, "master_id": salon.master.id,
-                                                "start": start})
+    resp = c.get(
+        "/book/confirm", query_string={"service_id": salon.service.id, "master_id": salon.master.id, "start": start}
+    )
     assert b'id="confirm-form"' in resp.data
     assert b"Dana" in resp.data
-    resp = c.post("/book", data={"service_id": salon.service.id, "master_id": salon.master.id, "start": start,
-                                 "notes": "short please"})
+    resp = c.post(
+        "/book",
+        data={"service_id": salon.service.id, "master_id": salon.master.id, "start": start, "notes": "short please"},
+    )
     assert resp.status_code == 302, resp.get_data(as_text=True)[-800:]
     booking_url = resp.headers["Location"]
     page = c.get(booking_url)
@@ -115,9 +123,11 @@ def test_taken_slot_shows_message_and_fresh_slots(salon, host_client, sms_codes,
 def test_wrong_code_is_a_form_error(salon, host_client, sms_codes):
     c = host_client("anna")
     c.post("/verify", data={"phone": "+77015550101"})
-    resp = c.post("/verify/code", data={"phone": "+77015550101", "code": "000000"
-                                        if sms_codes["+77015550101"] != "000000" else "111111"},
-                  headers={"HX-Request": "true"})
+    resp = c.post(
+        "/verify/code",
+        data={"phone": "+77015550101", "code": "000000" if sms_codes["+77015550101"] != "000000" else "111111"},
+        headers={"HX-Request": "true"},
+    )
     assert resp.status_code == 422
     assert b"field-error" in resp.data
     assert b"<html" not in resp.data
@@ -145,10 +155,12 @@ def test_client_cancels_and_window_is_enforced(salon, host_client, sms_codes, cr
         from app.accounts.models import Client
 
         client = db.session.scalar(select(Client))
-    soon = create_booking(salon.tenant, salon.master, salon.service,
-                          datetime.fromisoformat("2026-12-07T09:00:00+05:00"), client=client)
-    later = create_booking(salon.tenant, salon.master, salon.service,
-                           datetime.fromisoformat("2026-12-08T12:00:00+05:00"), client=client)
+    soon = create_booking(
+        salon.tenant, salon.master, salon.service, datetime.fromisoformat("2026-12-07T09:00:00+05:00"), client=client
+    )
+    later = create_booking(
+        salon.tenant, salon.master, salon.service, datetime.fromisoformat("2026-12-08T12:00:00+05:00"), client=client
+    )
     commit()
     resp = c.post(f"/my/{later.id}/cancel", headers={"HX-Request": "true"})
     assert resp.status_code == 200
@@ -170,8 +182,9 @@ def test_client_reschedules(salon, host_client, sms_codes, create_booking, commi
         from app.accounts.models import Client
 
         client = db.session.scalar(select(Client))
-    b = create_booking(salon.tenant, salon.master, salon.service,
-                       datetime.fromisoformat("2026-12-08T12:00:00+05:00"), client=client)
+    b = create_booking(
+        salon.tenant, salon.master, salon.service, datetime.fromisoformat("2026-12-08T12:00:00+05:00"), client=client
+    )
     commit()
     page = c.get(f"/my/{b.id}/reschedule?date=2026-12-09")
     assert page.status_code == 200

@@ -1,12 +1,20 @@
 """Business registration on the main site: domain errors land on the right form field."""
+
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.tenants.models import Tenant
 
-FORM = {"business_name": "Anna Beauty", "subdomain": "anna-beauty", "owner_name": "Anna",
-        "email": "anna@example.com", "password": "password123", "language": "kk",
-        "timezone": "Asia/Almaty", "currency": "KZT"}
+FORM = {
+    "business_name": "Anna Beauty",
+    "subdomain": "anna-beauty",
+    "owner_name": "Anna",
+    "email": "anna@example.com",
+    "password": "password123",
+    "language": "kk",
+    "timezone": "Asia/Almaty",
+    "currency": "KZT",
+}
 
 
 def test_registration_creates_a_pending_business(client):

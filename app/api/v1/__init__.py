@@ -1,4 +1,5 @@
 """JSON API v1: thin endpoints over the domain services (see shared API contract)."""
+
 from flask import Blueprint
 
 bp = Blueprint("api", __name__)

@@ -4,6 +4,7 @@ Every authenticated request re-checks revocation (the token's refresh family) an
 user's state.  On the main host the tenant comes from the credential and its scope is
 entered here; on a tenant host the credential must belong to that host's business.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -89,8 +90,15 @@ def resolve() -> Principal | None:
                 from app.catalog.queries import get_master_for_user
 
                 master = get_master_for_user(user.id)
-            principal = Principal("user", Actor.for_user(user, master), user=user, master=master,
-                                  tenant=user.tenant, claims=claims, token=token)
+            principal = Principal(
+                "user",
+                Actor.for_user(user, master),
+                user=user,
+                master=master,
+                tenant=user.tenant,
+                claims=claims,
+                token=token,
+            )
         g.actor_language = user.language
     else:
         raise Unauthorized()
@@ -122,5 +130,3 @@ def leave_scope(exc=None) -> None:
     token = g.pop("api_scope_token", None)
     if token is not None:
         tenancy.leave(token)
-
-

@@ -4,6 +4,7 @@
 rate limits, resolves and checks the caller, validates the query string and body with the
 given :class:`Schema` objects, and remembers all of it for :func:`openapi_document`.
 """
+
 from __future__ import annotations
 
 import re
@@ -51,10 +52,24 @@ def _body() -> dict:
     return request.get_json(silent=True) or {}
 
 
-def api(rule: str, method: str, *, summary: str, tag: str, auth: Any = None, body: Schema | None = None,
-        query: Schema | None = None, response: Schema | None = None, status: int = 200,
-        errors: tuple[int, ...] = (), limits: tuple[Callable, ...] = (), partial: bool = False,
-        description: str = "", headers: tuple[str, ...] = (), also: tuple[int, ...] = ()) -> Callable:
+def api(
+    rule: str,
+    method: str,
+    *,
+    summary: str,
+    tag: str,
+    auth: Any = None,
+    body: Schema | None = None,
+    query: Schema | None = None,
+    response: Schema | None = None,
+    status: int = 200,
+    errors: tuple[int, ...] = (),
+    limits: tuple[Callable, ...] = (),
+    partial: bool = False,
+    description: str = "",
+    headers: tuple[str, ...] = (),
+    also: tuple[int, ...] = (),
+) -> Callable:
     def decorator(fn: Callable) -> Callable:
         endpoint = fn.__name__
 
@@ -89,8 +104,24 @@ def api(rule: str, method: str, *, summary: str, tag: str, auth: Any = None, bod
         for lim in limits:
             limited = lim(limited)
         bp.add_url_rule(rule, endpoint=endpoint, view_func=limited, methods=[method])
-        OPERATIONS.append(Operation(rule, method, endpoint, summary, tag, auth, body, query, response, status,
-                                    tuple(errors), description, tuple(headers), tuple(also)))
+        OPERATIONS.append(
+            Operation(
+                rule,
+                method,
+                endpoint,
+                summary,
+                tag,
+                auth,
+                body,
+                query,
+                response,
+                status,
+                tuple(errors),
+                description,
+                tuple(headers),
+                tuple(also),
+            )
+        )
         return fn
 
     return decorator
@@ -111,17 +142,25 @@ ERROR_SCHEMA = {
     "properties": {
         "error": {"type": "string", "description": "Stable error code, e.g. not_found, slot_unavailable."},
         "message": {"type": "string", "description": "Human readable, localized by Accept-Language or ?lang="},
-        "details": {"anyOf": [{"type": "object", "additionalProperties": True}, {"type": "null"}],
-                    "description": "For validation_error: field name -> list of messages."},
+        "details": {
+            "anyOf": [{"type": "object", "additionalProperties": True}, {"type": "null"}],
+            "description": "For validation_error: field name -> list of messages.",
+        },
     },
 }
 
 _ERROR_TEXT = {
-    400: "bad_request: malformed JSON or wrong types", 401: "unauthorized, token_expired, token_revoked, "
-    "invalid_credentials", 403: "forbidden, tenant_not_active", 404: "not_found", 405: "method_not_allowed",
-    409: "slot_unavailable, conflict, subdomain_taken, email_taken, cancellation_window_passed, "
-    "invalid_transition", 413: "payload_too_large", 415: "unsupported_media_type", 422: "validation_error",
-    429: "rate_limited (see Retry-After)", 500: "internal_error",
+    400: "bad_request: malformed JSON or wrong types",
+    401: "unauthorized, token_expired, token_revoked, invalid_credentials",
+    403: "forbidden, tenant_not_active",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "slot_unavailable, conflict, subdomain_taken, email_taken, cancellation_window_passed, invalid_transition",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited (see Retry-After)",
+    500: "internal_error",
 }
 
 
@@ -133,8 +172,14 @@ def openapi_document(server_url: str | None = None) -> dict:
         item = paths.setdefault(path, {})
         params = []
         for conv, name in _PARAM_RE.findall(op.rule):
-            params.append({"name": name, "in": "path", "required": True,
-                           "schema": {"type": "integer"} if conv == "int" else {"type": "string"}})
+            params.append(
+                {
+                    "name": name,
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer"} if conv == "int" else {"type": "string"},
+                }
+            )
         if op.query is not None:
             params.extend(query_params(op.query))
         for h in op.extra_headers:
@@ -151,34 +196,51 @@ def openapi_document(server_url: str | None = None) -> dict:
         if op.query is not None:
             statuses |= {400, 422}
         for s in sorted(statuses):
-            responses[str(s)] = {"description": _ERROR_TEXT.get(s, "error"),
-                                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            responses[str(s)] = {
+                "description": _ERROR_TEXT.get(s, "error"),
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            }
             if s == 429:
-                responses[str(s)]["headers"] = {"Retry-After": {"schema": {"type": "integer"},
-                                                                "description": "Seconds to wait"}}
+                responses[str(s)]["headers"] = {
+                    "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait"}
+                }
         operation: dict[str, Any] = {
-            "operationId": op.endpoint, "summary": op.summary, "tags": [op.tag], "responses": responses,
+            "operationId": op.endpoint,
+            "summary": op.summary,
+            "tags": [op.tag],
+            "responses": responses,
         }
         if op.description:
             operation["description"] = op.description
         if params:
             operation["parameters"] = params
         if op.body is not None:
-            operation["requestBody"] = {"required": any(f.required for f in op.body.fields.values()),
-                                        "content": {"application/json": {"schema": op.body.ref(refs)}}}
+            operation["requestBody"] = {
+                "required": any(f.required for f in op.body.fields.values()),
+                "content": {"application/json": {"schema": op.body.ref(refs)}},
+            }
         if op.auth is not None:
             operation["security"] = [{"bearer": []}]
         item[op.method.lower()] = operation
-    components = {"schemas": {"Error": ERROR_SCHEMA, **dict(sorted(refs.items()))},
-                  "securitySchemes": {"bearer": {
-                      "type": "http", "scheme": "bearer",
-                      "description": "A staff access token from /login or a client_token from /public/client/verify"}}}
+    components = {
+        "schemas": {"Error": ERROR_SCHEMA, **dict(sorted(refs.items()))},
+        "securitySchemes": {
+            "bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "A staff access token from /login or a client_token from /public/client/verify",
+            }
+        },
+    }
     doc = {
         "openapi": "3.1.0",
-        "info": {"title": "Jazyl booking API", "version": "1.0.0",
-                 "description": "Online booking for salons, barbershops and clinics. Every error has the body "
-                                "{\"error\", \"message\", \"details\"}. Lists are {\"items\", \"total\"} with "
-                                "limit (default 50, max 200) and offset."},
+        "info": {
+            "title": "Jazyl booking API",
+            "version": "1.0.0",
+            "description": "Online booking for salons, barbershops and clinics. Every error has the body "
+            '{"error", "message", "details"}. Lists are {"items", "total"} with '
+            "limit (default 50, max 200) and offset.",
+        },
         "paths": dict(sorted(paths.items())),
         "components": components,
     }

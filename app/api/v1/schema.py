@@ -6,6 +6,7 @@ drift from what the API accepts.  Wrong JSON types give ``400 bad_request``; val
 right type that break a rule give ``422 validation_error``; both carry per-field details
 (field -> list of localized messages).  Unknown fields are ignored (forward compatible).
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, time
@@ -27,19 +28,40 @@ class _ValueProblem(Exception):
     pass
 
 
-_JSON_TYPES = {"string": "string", "integer": "integer", "boolean": "boolean", "number": "number",
-               "array": "array", "object": "object"}
+_JSON_TYPES = {
+    "string": "string",
+    "integer": "integer",
+    "boolean": "boolean",
+    "number": "number",
+    "array": "array",
+    "object": "object",
+}
 
 
 class F:
     """One field: its JSON type, constraints, and (for strings) a semantic format."""
 
-    def __init__(self, type: str = "string", *, required: bool = False, nullable: bool = False,
-                 description: str | None = None, enum: tuple | list | None = None, minimum: int | None = None,
-                 maximum: int | None = None, min_length: int | None = None, max_length: int | None = None,
-                 format: str | None = None, items: F | None = None, schema: Schema | None = None,
-                 default: Any = MISSING, min_items: int | None = None, max_items: int | None = None,
-                 example: Any = None, pattern: str | None = None):
+    def __init__(
+        self,
+        type: str = "string",
+        *,
+        required: bool = False,
+        nullable: bool = False,
+        description: str | None = None,
+        enum: tuple | list | None = None,
+        minimum: int | None = None,
+        maximum: int | None = None,
+        min_length: int | None = None,
+        max_length: int | None = None,
+        format: str | None = None,
+        items: F | None = None,
+        schema: Schema | None = None,
+        default: Any = MISSING,
+        min_items: int | None = None,
+        max_items: int | None = None,
+        example: Any = None,
+        pattern: str | None = None,
+    ):
         self.type = type
         self.required = required
         self.nullable = nullable
@@ -63,8 +85,11 @@ class F:
             if self.nullable:
                 out = {"anyOf": [out, {"type": "null"}]}
             if self.description:
-                out = {**out, "description": self.description} if "$ref" not in out else {
-                    "allOf": [out], "description": self.description}
+                out = (
+                    {**out, "description": self.description}
+                    if "$ref" not in out
+                    else {"allOf": [out], "description": self.description}
+                )
             return out
         out = {}
         jtype = _JSON_TYPES[self.type]
@@ -257,8 +282,7 @@ class Schema:
         return {"$ref": f"#/components/schemas/{self.name}"}
 
     def json_schema(self, refs: dict[str, Any] | None = None) -> dict:
-        out: dict = {"type": "object",
-                     "properties": {k: f.json_schema(refs) for k, f in self.fields.items()}}
+        out: dict = {"type": "object", "properties": {k: f.json_schema(refs) for k, f in self.fields.items()}}
         required = [k for k, f in self.fields.items() if f.required]
         if required:
             out["required"] = required

@@ -3,6 +3,7 @@
 The endpoints are split by area (``views_*.py``); this module holds the request checks
 shared by all of them, the public booking endpoints, and the OpenAPI/docs routes.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -55,30 +56,45 @@ def scope(tenant):
 
 def paginate(items: list, query: dict) -> tuple[list, int]:
     offset, limit = query.get("offset", 0), query.get("limit", 50)
-    return items[offset:offset + limit], len(items)
+    return items[offset : offset + limit], len(items)
 
 
 # ---------------------------------------------------------------- public booking
 
 
-@api("/public/business/<subdomain>", "GET", summary="A business's public profile", tag="Public",
-     response=s.PublicBusiness, errors=(403,))
+@api(
+    "/public/business/<subdomain>",
+    "GET",
+    summary="A business's public profile",
+    tag="Public",
+    response=s.PublicBusiness,
+    errors=(403,),
+)
 def public_business(subdomain: str):
     from app.tenants.queries import list_locations
 
     tenant = public_tenant(subdomain)
     with scope(tenant):
         return {
-            "id": tenant.id, "name": tenant.name, "subdomain": tenant.subdomain,
-            "description": tenant.description or "", "currency": tenant.currency,
+            "id": tenant.id,
+            "name": tenant.name,
+            "subdomain": tenant.subdomain,
+            "description": tenant.description or "",
+            "currency": tenant.currency,
             "languages": list(tenant.languages or []),
             "locations": [ser.location(loc) for loc in list_locations()],
         }
 
 
-@api("/public/business/<subdomain>/services", "GET", summary="Active services", tag="Public",
-     query=s.Schema("PublicServicesQuery", {**s.PAGE, **s.ServicesQuery.fields}), response=s.ServiceList,
-     errors=(403,))
+@api(
+    "/public/business/<subdomain>/services",
+    "GET",
+    summary="Active services",
+    tag="Public",
+    query=s.Schema("PublicServicesQuery", {**s.PAGE, **s.ServicesQuery.fields}),
+    response=s.ServiceList,
+    errors=(403,),
+)
 def public_services(subdomain: str, query: dict):
     from app.catalog.queries import list_services
 
@@ -88,51 +104,85 @@ def public_services(subdomain: str, query: dict):
         return ser.page([ser.service(x) for x in items], total)
 
 
-@api("/public/business/<subdomain>/masters", "GET", summary="Active masters", tag="Public",
-     query=s.Schema("PublicMastersQuery", {**s.PAGE, **s.MastersQuery.fields}), response=s.MasterList,
-     errors=(403,))
+@api(
+    "/public/business/<subdomain>/masters",
+    "GET",
+    summary="Active masters",
+    tag="Public",
+    query=s.Schema("PublicMastersQuery", {**s.PAGE, **s.MastersQuery.fields}),
+    response=s.MasterList,
+    errors=(403,),
+)
 def public_masters(subdomain: str, query: dict):
     from app.catalog.queries import list_masters
 
     tenant = public_tenant(subdomain)
     with scope(tenant):
-        items, total = paginate(list_masters(location_id=query.get("location_id"),
-                                             service_id=query.get("service_id")), query)
+        items, total = paginate(
+            list_masters(location_id=query.get("location_id"), service_id=query.get("service_id")), query
+        )
         return ser.page([ser.master(x) for x in items], total)
 
 
-@api("/public/business/<subdomain>/availability", "GET", summary="Bookable slots", tag="Public",
-     query=s.AvailabilityQuery, response=s.Availability, errors=(403,),
-     description="Slots for `days` consecutive local dates from `date`, sorted by start then master.")
+@api(
+    "/public/business/<subdomain>/availability",
+    "GET",
+    summary="Bookable slots",
+    tag="Public",
+    query=s.AvailabilityQuery,
+    response=s.Availability,
+    errors=(403,),
+    description="Slots for `days` consecutive local dates from `date`, sorted by start then master.",
+)
 def public_availability(subdomain: str, query: dict):
     from app.scheduling.services import get_availability
 
     tenant = public_tenant(subdomain)
     with scope(tenant):
-        result = get_availability(tenant, service_id=query["service_id"], date_from=query["date"],
-                                  days=query.get("days", 1), master_id=query.get("master_id"),
-                                  location_id=query.get("location_id"))
-    return {"timezone": result["timezone"], "service_id": result["service_id"],
-            "slots": [{"start": x["start"].isoformat(), "end": x["end"].isoformat(), "master_id": x["master_id"]}
-                      for x in result["slots"]]}
+        result = get_availability(
+            tenant,
+            service_id=query["service_id"],
+            date_from=query["date"],
+            days=query.get("days", 1),
+            master_id=query.get("master_id"),
+            location_id=query.get("location_id"),
+        )
+    return {
+        "timezone": result["timezone"],
+        "service_id": result["service_id"],
+        "slots": [
+            {"start": x["start"].isoformat(), "end": x["end"].isoformat(), "master_id": x["master_id"]}
+            for x in result["slots"]
+        ],
+    }
 
 
-@api("/public/client/verify", "POST", summary="Verify a client's phone (two steps)", tag="Public",
-     body=s.VerifyIn, response=s.VerifyOut, errors=(403,), also=(202,),
-     limits=(ratelimit.verify_phone, ratelimit.verify_ip),
-     description="Step 1 `{subdomain, phone}` -> 202 `{status: code_sent}` (an SMS with a 6-digit code). "
-                 "Step 2 `{subdomain, phone, code, name?}` -> 200 `{client_token, expires_in, client}`.")
+@api(
+    "/public/client/verify",
+    "POST",
+    summary="Verify a client's phone (two steps)",
+    tag="Public",
+    body=s.VerifyIn,
+    response=s.VerifyOut,
+    errors=(403,),
+    also=(202,),
+    limits=(ratelimit.verify_phone, ratelimit.verify_ip),
+    description="Step 1 `{subdomain, phone}` -> 202 `{status: code_sent}` (an SMS with a 6-digit code). "
+    "Step 2 `{subdomain, phone, code, name?}` -> 200 `{client_token, expires_in, client}`.",
+)
 def public_verify(body: dict):
     from app.accounts import services as accounts
 
     tenant = public_tenant(body["subdomain"])
     with scope(tenant):
         if not body.get("code"):
-            accounts.start_client_verification(tenant, body["phone"], body.get("language"),
-                                               request.accept_languages.best_match(("en", "ru", "kk")))
+            accounts.start_client_verification(
+                tenant, body["phone"], body.get("language"), request.accept_languages.best_match(("en", "ru", "kk"))
+            )
             return {"status": "code_sent"}, 202
-        client, token = accounts.complete_client_verification(tenant, body["phone"], body["code"],
-                                                               name=body.get("name"), language=body.get("language"))
+        client, token = accounts.complete_client_verification(
+            tenant, body["phone"], body["code"], name=body.get("name"), language=body.get("language")
+        )
         ttl = current_app.config["CLIENT_SESSION_TTL"]
         return {"client_token": token, "expires_in": int(ttl.total_seconds()), "client": ser.client(client)}
 
@@ -146,9 +196,18 @@ def _idempotent(tenant, actor_key: str, fn):
     return run_idempotent(tenant, actor_key, key, request.get_json(silent=True) or {}, fn)
 
 
-@api("/public/booking", "POST", summary="Book as a verified client", tag="Public", auth="client",
-     body=s.PublicBookingIn, response=s.BookingResult, status=201, errors=(403, 409),
-     headers=("Idempotency-Key",))
+@api(
+    "/public/booking",
+    "POST",
+    summary="Book as a verified client",
+    tag="Public",
+    auth="client",
+    body=s.PublicBookingIn,
+    response=s.BookingResult,
+    status=201,
+    errors=(403, 409),
+    headers=("Idempotency-Key",),
+)
 def public_booking(principal, body: dict):
     from app.bookings.services import create_booking
 
@@ -157,9 +216,16 @@ def public_booking(principal, body: dict):
         raise NotFound()
 
     def book() -> tuple[int, dict]:
-        booking = create_booking(tenant, principal.actor, service_id=body["service_id"],
-                                 master_id=body["master_id"], start=body["start"], client=principal.client,
-                                 notes=body.get("notes", ""), source="api")
+        booking = create_booking(
+            tenant,
+            principal.actor,
+            service_id=body["service_id"],
+            master_id=body["master_id"],
+            start=body["start"],
+            client=principal.client,
+            notes=body.get("notes", ""),
+            source="api",
+        )
         return 201, {"booking": ser.booking(booking, principal.actor)}
 
     with scope(tenant):
@@ -168,9 +234,11 @@ def public_booking(principal, body: dict):
 
 # ---------------------------------------------------------------- OpenAPI document and docs page
 
-DOCS_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-            "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
-            "form-action 'self'; object-src 'none'")
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+    "form-action 'self'; object-src 'none'"
+)
 
 DOCS_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Jazyl API</title>
@@ -187,9 +255,12 @@ def _openapi_json():
 
 def _docs():
     html = render_template_string(
-        DOCS_PAGE, css=url_for("static", filename="vendor/swagger-ui/swagger-ui.css"),
+        DOCS_PAGE,
+        css=url_for("static", filename="vendor/swagger-ui/swagger-ui.css"),
         bundle=url_for("static", filename="vendor/swagger-ui/swagger-ui-bundle.js"),
-        init=url_for("static", filename="js/api-docs.js"), spec="/api/openapi.json")
+        init=url_for("static", filename="js/api-docs.js"),
+        spec="/api/openapi.json",
+    )
     resp = make_response(html)
     resp.headers["Content-Security-Policy"] = DOCS_CSP
     return resp

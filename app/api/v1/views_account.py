@@ -1,4 +1,5 @@
 """Registration, login, tokens, passwords and the current caller."""
+
 from __future__ import annotations
 
 from flask import g
@@ -15,9 +16,18 @@ def _pair(user, pair: dict) -> dict:
     return {**pair, "user": ser.user(user)}
 
 
-@api("/register", "POST", summary="Register a business", tag="Authentication", body=s.RegisterIn,
-     response=s.RegisterOut, status=201, errors=(409,), limits=(ratelimit.register_ip,),
-     description="Creates the tenant (status pending), its first location and the owner user.")
+@api(
+    "/register",
+    "POST",
+    summary="Register a business",
+    tag="Authentication",
+    body=s.RegisterIn,
+    response=s.RegisterOut,
+    status=201,
+    errors=(409,),
+    limits=(ratelimit.register_ip,),
+    description="Creates the tenant (status pending), its first location and the owner user.",
+)
 def register(body: dict):
     from app.tenants.services import register_business
 
@@ -26,9 +36,17 @@ def register(body: dict):
     return {"tenant": ser.tenant_brief(tenant), "user": ser.user(owner)}, 201
 
 
-@api("/login", "POST", summary="Log in (staff and super admins)", tag="Authentication", body=s.LoginIn,
-     response=s.TokenPair, errors=(401,), limits=(ratelimit.login_ip, ratelimit.login_email),
-     description="Wrong email and wrong password give the same 401 invalid_credentials.")
+@api(
+    "/login",
+    "POST",
+    summary="Log in (staff and super admins)",
+    tag="Authentication",
+    body=s.LoginIn,
+    response=s.TokenPair,
+    errors=(401,),
+    limits=(ratelimit.login_ip, ratelimit.login_email),
+    description="Wrong email and wrong password give the same 401 invalid_credentials.",
+)
 def login(body: dict):
     user = accounts.authenticate(body["email"], body["password"])
     host = g.get("host_tenant")
@@ -39,10 +57,17 @@ def login(body: dict):
     return _pair(user, accounts.issue_tokens(user))
 
 
-@api("/refresh-token", "POST", summary="Rotate a refresh token", tag="Authentication", body=s.RefreshIn,
-     response=s.TokenPair, errors=(401,),
-     description="The old refresh token is spent; presenting it again gives 401 token_revoked and revokes "
-                 "every token of that login.")
+@api(
+    "/refresh-token",
+    "POST",
+    summary="Rotate a refresh token",
+    tag="Authentication",
+    body=s.RefreshIn,
+    response=s.TokenPair,
+    errors=(401,),
+    description="The old refresh token is spent; presenting it again gives 401 token_revoked and revokes "
+    "every token of that login.",
+)
 def refresh_token(body: dict):
     user, pair = accounts.refresh(body["refresh_token"])
     return _pair(user, pair)
@@ -59,24 +84,46 @@ def logout(principal, body: dict):
     return {"status": "ok"}
 
 
-@api("/password-reset", "POST", summary="Email a password reset link", tag="Authentication",
-     body=s.PasswordResetIn, response=s.Ok, status=202, limits=(ratelimit.register_ip, ratelimit.login_email),
-     description="Always 202, whether or not the email belongs to an account.")
+@api(
+    "/password-reset",
+    "POST",
+    summary="Email a password reset link",
+    tag="Authentication",
+    body=s.PasswordResetIn,
+    response=s.Ok,
+    status=202,
+    limits=(ratelimit.register_ip, ratelimit.login_email),
+    description="Always 202, whether or not the email belongs to an account.",
+)
 def password_reset(body: dict):
     host = g.get("host_tenant")
     accounts.request_password_reset(body["email"], tenant_id=host.id if host else None)
     return {"status": "ok"}, 202
 
 
-@api("/password-reset/confirm", "POST", summary="Set a new password with a reset token",
-     tag="Authentication", body=s.PasswordResetConfirmIn, response=s.Ok, limits=(ratelimit.login_ip,))
+@api(
+    "/password-reset/confirm",
+    "POST",
+    summary="Set a new password with a reset token",
+    tag="Authentication",
+    body=s.PasswordResetConfirmIn,
+    response=s.Ok,
+    limits=(ratelimit.login_ip,),
+)
 def password_reset_confirm(body: dict):
     accounts.reset_password(body["token"], body["password"])
     return {"status": "ok"}
 
 
-@api("/me/password", "PUT", summary="Change the password (ends every other login)", tag="Me",
-     auth=("super_admin", "owner", "manager", "master"), body=s.PasswordChangeIn, response=s.Ok)
+@api(
+    "/me/password",
+    "PUT",
+    summary="Change the password (ends every other login)",
+    tag="Me",
+    auth=("super_admin", "owner", "manager", "master"),
+    body=s.PasswordChangeIn,
+    response=s.Ok,
+)
 def change_password(principal, body: dict):
     accounts.change_password(principal.user, body["old_password"], body["new_password"])
     return {"status": "ok"}
@@ -86,8 +133,16 @@ def change_password(principal, body: dict):
 def me(principal):
     if principal.kind == "client":
         c = principal.client
-        return {"id": c.id, "name": c.name, "role": "client", "email": c.email, "phone": c.phone,
-                "tenant_id": c.tenant_id, "location_id": None, "language": c.language}
+        return {
+            "id": c.id,
+            "name": c.name,
+            "role": "client",
+            "email": c.email,
+            "phone": c.phone,
+            "tenant_id": c.tenant_id,
+            "location_id": None,
+            "language": c.language,
+        }
     out = ser.user(principal.user, principal.master)
     out["phone"] = principal.user.phone
     return out

@@ -1,4 +1,5 @@
 """Platform administration (super admins): tenant lifecycle and statistics."""
+
 from __future__ import annotations
 
 from app.api.v1 import schemas as s
@@ -19,16 +20,31 @@ def _tenant(tenant_id: int):
     return tenant
 
 
-@api("/admin/tenants", "GET", summary="Businesses by status (default pending)", tag="Admin", auth=ADMIN,
-     query=s.TenantsQuery, response=s.TenantList)
+@api(
+    "/admin/tenants",
+    "GET",
+    summary="Businesses by status (default pending)",
+    tag="Admin",
+    auth=ADMIN,
+    query=s.TenantsQuery,
+    response=s.TenantList,
+)
 def admin_tenants(principal, query: dict):
-    items, total = queries.list_tenants(query.get("status"), query.get("search"), limit=query["limit"],
-                                        offset=query["offset"])
+    items, total = queries.list_tenants(
+        query.get("status"), query.get("search"), limit=query["limit"], offset=query["offset"]
+    )
     return ser.page([ser.tenant_admin(t) for t in items], total)
 
 
-@api("/admin/tenant/<int:tenant_id>/approve", "PUT", summary="Approve (starts the trial)", tag="Admin",
-     auth=ADMIN, response=s.TenantAdminOut, errors=(409,))
+@api(
+    "/admin/tenant/<int:tenant_id>/approve",
+    "PUT",
+    summary="Approve (starts the trial)",
+    tag="Admin",
+    auth=ADMIN,
+    response=s.TenantAdminOut,
+    errors=(409,),
+)
 def admin_approve(principal, tenant_id: int):
     tenant = _tenant(tenant_id)
     with tenant_scope(tenant.id):
@@ -36,8 +52,16 @@ def admin_approve(principal, tenant_id: int):
     return {"tenant": ser.tenant_admin(tenant)}
 
 
-@api("/admin/tenant/<int:tenant_id>/reject", "PUT", summary="Reject with a reason (owner is emailed)",
-     tag="Admin", auth=ADMIN, body=s.RejectIn, response=s.TenantAdminOut, errors=(409,))
+@api(
+    "/admin/tenant/<int:tenant_id>/reject",
+    "PUT",
+    summary="Reject with a reason (owner is emailed)",
+    tag="Admin",
+    auth=ADMIN,
+    body=s.RejectIn,
+    response=s.TenantAdminOut,
+    errors=(409,),
+)
 def admin_reject(principal, tenant_id: int, body: dict):
     tenant = _tenant(tenant_id)
     with tenant_scope(tenant.id):
@@ -45,8 +69,16 @@ def admin_reject(principal, tenant_id: int, body: dict):
     return {"tenant": ser.tenant_admin(tenant)}
 
 
-@api("/admin/tenant/<int:tenant_id>/suspend", "PUT", summary="Suspend an active business", tag="Admin",
-     auth=ADMIN, body=s.SuspendIn, response=s.TenantAdminOut, errors=(409,))
+@api(
+    "/admin/tenant/<int:tenant_id>/suspend",
+    "PUT",
+    summary="Suspend an active business",
+    tag="Admin",
+    auth=ADMIN,
+    body=s.SuspendIn,
+    response=s.TenantAdminOut,
+    errors=(409,),
+)
 def admin_suspend(principal, tenant_id: int, body: dict):
     tenant = _tenant(tenant_id)
     with tenant_scope(tenant.id):
@@ -54,8 +86,15 @@ def admin_suspend(principal, tenant_id: int, body: dict):
     return {"tenant": ser.tenant_admin(tenant)}
 
 
-@api("/admin/tenant/<int:tenant_id>/reactivate", "PUT", summary="Reactivate a suspended business",
-     tag="Admin", auth=ADMIN, response=s.TenantAdminOut, errors=(409,))
+@api(
+    "/admin/tenant/<int:tenant_id>/reactivate",
+    "PUT",
+    summary="Reactivate a suspended business",
+    tag="Admin",
+    auth=ADMIN,
+    response=s.TenantAdminOut,
+    errors=(409,),
+)
 def admin_reactivate(principal, tenant_id: int):
     tenant = _tenant(tenant_id)
     with tenant_scope(tenant.id):

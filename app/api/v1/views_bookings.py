@@ -1,4 +1,5 @@
 """Bookings for staff and clients (role scoping lives in app.bookings.services)."""
+
 from __future__ import annotations
 
 from flask import g
@@ -24,20 +25,44 @@ def _result(principal, booking) -> dict:
     return {"booking": ser.booking(booking, principal.actor)}
 
 
-@api("/bookings", "GET", summary="Bookings visible to the caller", tag="Bookings", auth=ANY,
-     query=s.BookingsQuery, response=s.BookingList,
-     description="Owner: the business; manager: own location; master: own; client: own.")
+@api(
+    "/bookings",
+    "GET",
+    summary="Bookings visible to the caller",
+    tag="Bookings",
+    auth=ANY,
+    query=s.BookingsQuery,
+    response=s.BookingList,
+    description="Owner: the business; manager: own location; master: own; client: own.",
+)
 def list_bookings(principal, query: dict):
     items, total = bookings.list_bookings_for(
-        tenant_of(principal), principal.actor, start_from=query.get("from"), start_to=query.get("to"),
-        status=query.get("status"), location_id=query.get("location_id"), master_id=query.get("master_id"),
-        limit=query["limit"], offset=query["offset"])
+        tenant_of(principal),
+        principal.actor,
+        start_from=query.get("from"),
+        start_to=query.get("to"),
+        status=query.get("status"),
+        location_id=query.get("location_id"),
+        master_id=query.get("master_id"),
+        limit=query["limit"],
+        offset=query["offset"],
+    )
     return ser.page([ser.booking(b, principal.actor) for b in items], total)
 
 
-@api("/booking", "POST", summary="Create a booking", tag="Bookings", auth=ANY, body=s.BookingIn,
-     response=s.BookingResult, status=201, errors=(409,), headers=("Idempotency-Key",),
-     description="Staff book for a client (`client: {name, phone}`); a client books for self.")
+@api(
+    "/booking",
+    "POST",
+    summary="Create a booking",
+    tag="Bookings",
+    auth=ANY,
+    body=s.BookingIn,
+    response=s.BookingResult,
+    status=201,
+    errors=(409,),
+    headers=("Idempotency-Key",),
+    description="Staff book for a client (`client: {name, phone}`); a client books for self.",
+)
 def create_booking(principal, body: dict):
     from app.api.v1.views import _idempotent
 
@@ -47,9 +72,16 @@ def create_booking(principal, body: dict):
 
     def book() -> tuple[int, dict]:
         booking = bookings.create_booking(
-            tenant, principal.actor, service_id=body["service_id"], master_id=body["master_id"],
-            start=body["start"], client=client, client_data=client_data, notes=body.get("notes", ""),
-            source="api" if client is not None else "staff")
+            tenant,
+            principal.actor,
+            service_id=body["service_id"],
+            master_id=body["master_id"],
+            start=body["start"],
+            client=client,
+            client_data=client_data,
+            notes=body.get("notes", ""),
+            source="api" if client is not None else "staff",
+        )
         return 201, _result(principal, booking)
 
     key = f"{principal.kind}:{principal.actor.id}"
@@ -57,21 +89,42 @@ def create_booking(principal, body: dict):
     return payload, status
 
 
-@api("/booking/<int:booking_id>", "PUT", summary="Reschedule or edit a booking", tag="Bookings", auth=ANY,
-     body=s.BookingUpdateIn, response=s.BookingResult, errors=(409,))
+@api(
+    "/booking/<int:booking_id>",
+    "PUT",
+    summary="Reschedule or edit a booking",
+    tag="Bookings",
+    auth=ANY,
+    body=s.BookingUpdateIn,
+    response=s.BookingResult,
+    errors=(409,),
+)
 def update_booking(principal, booking_id: int, body: dict):
     tenant = tenant_of(principal)
     booking = bookings.get_booking_for(tenant, principal.actor, booking_id)
-    booking = bookings.update_booking(tenant, principal.actor, booking, start=body.get("start"),
-                                      master_id=body.get("master_id"), service_id=body.get("service_id"),
-                                      notes=body.get("notes"))
+    booking = bookings.update_booking(
+        tenant,
+        principal.actor,
+        booking,
+        start=body.get("start"),
+        master_id=body.get("master_id"),
+        service_id=body.get("service_id"),
+        notes=body.get("notes"),
+    )
     return _result(principal, booking)
 
 
-@api("/booking/<int:booking_id>", "DELETE", summary="Cancel a booking (kept for history)", tag="Bookings",
-     auth=ANY, body=s.CancelIn, response=s.BookingResult, errors=(409,),
-     description="Clients cannot cancel inside the business's cancellation window: "
-                 "409 cancellation_window_passed.")
+@api(
+    "/booking/<int:booking_id>",
+    "DELETE",
+    summary="Cancel a booking (kept for history)",
+    tag="Bookings",
+    auth=ANY,
+    body=s.CancelIn,
+    response=s.BookingResult,
+    errors=(409,),
+    description="Clients cannot cancel inside the business's cancellation window: 409 cancellation_window_passed.",
+)
 def cancel_booking(principal, booking_id: int, body: dict):
     tenant = tenant_of(principal)
     booking = bookings.get_booking_for(tenant, principal.actor, booking_id)
@@ -79,32 +132,52 @@ def cancel_booking(principal, booking_id: int, body: dict):
     return _result(principal, booking)
 
 
-@api("/booking/<int:booking_id>/complete", "POST", summary="Mark a booking completed", tag="Bookings",
-     auth=STAFF, response=s.BookingResult, errors=(409,),
-     description="Owner, manager or the booking's master; only after the start (else invalid_transition).")
+@api(
+    "/booking/<int:booking_id>/complete",
+    "POST",
+    summary="Mark a booking completed",
+    tag="Bookings",
+    auth=STAFF,
+    response=s.BookingResult,
+    errors=(409,),
+    description="Owner, manager or the booking's master; only after the start (else invalid_transition).",
+)
 def complete_booking(principal, booking_id: int):
     tenant = tenant_of(principal)
     booking = bookings.get_booking_for(tenant, principal.actor, booking_id)
     return _result(principal, bookings.complete_booking(tenant, principal.actor, booking))
 
 
-@api("/booking/<int:booking_id>/no-show", "POST", summary="Mark a booking as no-show", tag="Bookings",
-     auth=STAFF, response=s.BookingResult, errors=(409,))
+@api(
+    "/booking/<int:booking_id>/no-show",
+    "POST",
+    summary="Mark a booking as no-show",
+    tag="Bookings",
+    auth=STAFF,
+    response=s.BookingResult,
+    errors=(409,),
+)
 def no_show_booking(principal, booking_id: int):
     tenant = tenant_of(principal)
     booking = bookings.get_booking_for(tenant, principal.actor, booking_id)
     return _result(principal, bookings.mark_no_show(tenant, principal.actor, booking))
 
 
-@api("/booking/<int:booking_id>/confirm", "POST", summary="Confirm a pending booking", tag="Bookings",
-     auth=STAFF, response=s.BookingResult, errors=(409,))
+@api(
+    "/booking/<int:booking_id>/confirm",
+    "POST",
+    summary="Confirm a pending booking",
+    tag="Bookings",
+    auth=STAFF,
+    response=s.BookingResult,
+    errors=(409,),
+)
 def confirm_booking(principal, booking_id: int):
     tenant = tenant_of(principal)
     booking = bookings.get_booking_for(tenant, principal.actor, booking_id)
     return _result(principal, bookings.confirm_booking(tenant, principal.actor, booking))
 
 
-@api("/booking/<int:booking_id>", "GET", summary="One booking", tag="Bookings", auth=ANY,
-     response=s.BookingResult)
+@api("/booking/<int:booking_id>", "GET", summary="One booking", tag="Bookings", auth=ANY, response=s.BookingResult)
 def get_booking(principal, booking_id: int):
     return _result(principal, bookings.get_booking_for(tenant_of(principal), principal.actor, booking_id))

@@ -1,4 +1,5 @@
 """Locations, staff (managers) and business settings: the owner's area."""
+
 from __future__ import annotations
 
 from app.api.v1 import schemas as s
@@ -12,8 +13,15 @@ from app.tenants.models import Location
 OWNER = ("owner",)
 
 
-@api("/locations", "GET", summary="Locations of the business", tag="Locations", auth=OWNER,
-     query=s.StaffListQuery, response=s.LocationList)
+@api(
+    "/locations",
+    "GET",
+    summary="Locations of the business",
+    tag="Locations",
+    auth=OWNER,
+    query=s.StaffListQuery,
+    response=s.LocationList,
+)
 def list_locations(principal, query: dict):
     from app.api.v1.views import paginate
     from app.tenants.queries import list_locations as q
@@ -22,30 +30,61 @@ def list_locations(principal, query: dict):
     return ser.page([ser.location(x, full=True) for x in page], total)
 
 
-@api("/location", "POST", summary="Add a location", tag="Locations", auth=OWNER, body=s.LocationIn,
-     response=s.LocationResult, status=201)
+@api(
+    "/location",
+    "POST",
+    summary="Add a location",
+    tag="Locations",
+    auth=OWNER,
+    body=s.LocationIn,
+    response=s.LocationResult,
+    status=201,
+)
 def create_location(principal, body: dict):
     tenant_of(principal)
     return {"location": ser.location(tenants.create_location(principal.actor, body), full=True)}, 201
 
 
-@api("/location/<int:location_id>", "PUT", summary="Update a location", tag="Locations", auth=OWNER,
-     body=s.LocationIn, partial=True, response=s.LocationResult)
+@api(
+    "/location/<int:location_id>",
+    "PUT",
+    summary="Update a location",
+    tag="Locations",
+    auth=OWNER,
+    body=s.LocationIn,
+    partial=True,
+    response=s.LocationResult,
+)
 def update_location(principal, location_id: int, body: dict):
     location = tenants.update_location(principal.actor, _load(Location, location_id), body)
     return {"location": ser.location(location, full=True)}
 
 
-@api("/location/<int:location_id>", "DELETE", summary="Deactivate a location", tag="Locations", auth=OWNER,
-     response=s.LocationResult)
+@api(
+    "/location/<int:location_id>",
+    "DELETE",
+    summary="Deactivate a location",
+    tag="Locations",
+    auth=OWNER,
+    response=s.LocationResult,
+)
 def delete_location(principal, location_id: int):
     location = tenants.update_location(principal.actor, _load(Location, location_id), {"active": False})
     return {"location": ser.location(location, full=True)}
 
 
-@api("/manager", "POST", summary="Add a manager for one location", tag="Staff", auth=OWNER, body=s.ManagerIn,
-     response=s.UserResult, status=201, errors=(409,),
-     description="Without `password` an invitation (a link to set the password) is emailed.")
+@api(
+    "/manager",
+    "POST",
+    summary="Add a manager for one location",
+    tag="Staff",
+    auth=OWNER,
+    body=s.ManagerIn,
+    response=s.UserResult,
+    status=201,
+    errors=(409,),
+    description="Without `password` an invitation (a link to set the password) is emailed.",
+)
 def create_manager(principal, body: dict):
     from app.accounts.services import create_manager as make
 
@@ -58,7 +97,14 @@ def get_business(principal):
     return ser.business(tenant_of(principal))
 
 
-@api("/business", "PUT", summary="Update business settings", tag="Business", auth=OWNER, body=s.BusinessIn,
-     response=s.BusinessOut)
+@api(
+    "/business",
+    "PUT",
+    summary="Update business settings",
+    tag="Business",
+    auth=OWNER,
+    body=s.BusinessIn,
+    response=s.BusinessOut,
+)
 def put_business(principal, body: dict):
     return ser.business(tenants.update_settings(principal.actor, tenant_of(principal), body))

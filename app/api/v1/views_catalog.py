@@ -1,4 +1,5 @@
 """Services, masters, schedules, time off and permission requests."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -32,8 +33,15 @@ def _list_location(principal, query: dict) -> int | None:
 # ---------------------------------------------------------------- services
 
 
-@api("/services", "GET", summary="Services of the business (manager: own location)", tag="Services",
-     auth=MANAGERS, query=s.StaffListQuery, response=s.ServiceList)
+@api(
+    "/services",
+    "GET",
+    summary="Services of the business (manager: own location)",
+    tag="Services",
+    auth=MANAGERS,
+    query=s.StaffListQuery,
+    response=s.ServiceList,
+)
 def list_services(principal, query: dict):
     from app.api.v1.views import paginate
     from app.catalog.queries import list_services as q
@@ -43,22 +51,44 @@ def list_services(principal, query: dict):
     return ser.page([ser.service(x, full=True) for x in page], total)
 
 
-@api("/service", "POST", summary="Create a service", tag="Services", auth=MANAGERS, body=s.ServiceIn,
-     response=s.ServiceResult, status=201)
+@api(
+    "/service",
+    "POST",
+    summary="Create a service",
+    tag="Services",
+    auth=MANAGERS,
+    body=s.ServiceIn,
+    response=s.ServiceResult,
+    status=201,
+)
 def create_service(principal, body: dict):
     service = catalog.create_service(tenant_of(principal), principal.actor, body)
     return {"service": ser.service(service, full=True)}, 201
 
 
-@api("/service/<int:service_id>", "PUT", summary="Update a service", tag="Services", auth=MANAGERS,
-     body=s.ServiceIn, partial=True, response=s.ServiceResult)
+@api(
+    "/service/<int:service_id>",
+    "PUT",
+    summary="Update a service",
+    tag="Services",
+    auth=MANAGERS,
+    body=s.ServiceIn,
+    partial=True,
+    response=s.ServiceResult,
+)
 def update_service(principal, service_id: int, body: dict):
     service = catalog.update_service(tenant_of(principal), principal.actor, _load(Service, service_id), body)
     return {"service": ser.service(service, full=True)}
 
 
-@api("/service/<int:service_id>", "DELETE", summary="Deactivate a service (history keeps it)", tag="Services",
-     auth=MANAGERS, response=s.ServiceResult)
+@api(
+    "/service/<int:service_id>",
+    "DELETE",
+    summary="Deactivate a service (history keeps it)",
+    tag="Services",
+    auth=MANAGERS,
+    response=s.ServiceResult,
+)
 def delete_service(principal, service_id: int):
     service = catalog.deactivate_service(tenant_of(principal), principal.actor, _load(Service, service_id))
     return {"service": ser.service(service, full=True)}
@@ -67,8 +97,15 @@ def delete_service(principal, service_id: int):
 # ---------------------------------------------------------------- masters
 
 
-@api("/masters", "GET", summary="Masters of the business (manager: own location)", tag="Masters",
-     auth=MANAGERS, query=s.StaffListQuery, response=s.MasterList)
+@api(
+    "/masters",
+    "GET",
+    summary="Masters of the business (manager: own location)",
+    tag="Masters",
+    auth=MANAGERS,
+    query=s.StaffListQuery,
+    response=s.MasterList,
+)
 def list_masters(principal, query: dict):
     from app.api.v1.views import paginate
     from app.catalog.queries import list_masters as q
@@ -78,53 +115,93 @@ def list_masters(principal, query: dict):
     return ser.page([ser.master(x, full=True) for x in page], total)
 
 
-@api("/master", "POST", summary="Create a master", tag="Masters", auth=MANAGERS, body=s.MasterIn,
-     response=s.MasterResult, status=201, errors=(409,),
-     description="With `email` the master gets a login; without `password` an invitation is emailed.")
+@api(
+    "/master",
+    "POST",
+    summary="Create a master",
+    tag="Masters",
+    auth=MANAGERS,
+    body=s.MasterIn,
+    response=s.MasterResult,
+    status=201,
+    errors=(409,),
+    description="With `email` the master gets a login; without `password` an invitation is emailed.",
+)
 def create_master(principal, body: dict):
     master = catalog.create_master(tenant_of(principal), principal.actor, body)
     return {"master": ser.master(master, full=True)}, 201
 
 
-@api("/master/<int:master_id>", "PUT", summary="Update a master", tag="Masters", auth=MANAGERS, body=s.MasterIn,
-     partial=True, response=s.MasterResult, errors=(409,))
+@api(
+    "/master/<int:master_id>",
+    "PUT",
+    summary="Update a master",
+    tag="Masters",
+    auth=MANAGERS,
+    body=s.MasterIn,
+    partial=True,
+    response=s.MasterResult,
+    errors=(409,),
+)
 def update_master(principal, master_id: int, body: dict):
     master = catalog.update_master(tenant_of(principal), principal.actor, _load(Master, master_id), body)
     return {"master": ser.master(master, full=True)}
 
 
-@api("/master/<int:master_id>", "DELETE", summary="Deactivate a master", tag="Masters", auth=MANAGERS,
-     response=s.DeactivatedMaster,
-     description="Future bookings stay and are listed for the business to reassign.")
+@api(
+    "/master/<int:master_id>",
+    "DELETE",
+    summary="Deactivate a master",
+    tag="Masters",
+    auth=MANAGERS,
+    response=s.DeactivatedMaster,
+    description="Future bookings stay and are listed for the business to reassign.",
+)
 def delete_master(principal, master_id: int):
     master = _load(Master, master_id)
     future = catalog.deactivate_master(tenant_of(principal), principal.actor, master)
-    return {"master": ser.master(master, full=True),
-            "bookings_to_reassign": [ser.booking(b, principal.actor) for b in future]}
+    return {
+        "master": ser.master(master, full=True),
+        "bookings_to_reassign": [ser.booking(b, principal.actor) for b in future],
+    }
 
 
 def _readable_master(principal, master_id: int) -> Master:
     return catalog.get_master_for(tenant_of(principal), principal.actor, master_id)
 
 
-@api("/master/<int:master_id>/schedule", "GET", summary="Weekly hours", tag="Masters", auth=STAFF,
-     response=s.ScheduleOut)
+@api(
+    "/master/<int:master_id>/schedule", "GET", summary="Weekly hours", tag="Masters", auth=STAFF, response=s.ScheduleOut
+)
 def get_schedule(principal, master_id: int):
     return {"weekly": scheduling.get_weekly(_readable_master(principal, master_id))}
 
 
-@api("/master/<int:master_id>/schedule", "PUT", summary="Replace weekly hours", tag="Masters", auth=STAFF,
-     body=s.ScheduleIn, response=s.ScheduleOut,
-     description="Local wall-clock time of the master's location; gaps are breaks. A master needs the "
-                 "edit_own_schedule permission.")
+@api(
+    "/master/<int:master_id>/schedule",
+    "PUT",
+    summary="Replace weekly hours",
+    tag="Masters",
+    auth=STAFF,
+    body=s.ScheduleIn,
+    response=s.ScheduleOut,
+    description="Local wall-clock time of the master's location; gaps are breaks. A master needs the "
+    "edit_own_schedule permission.",
+)
 def put_schedule(principal, master_id: int, body: dict):
-    weekly = scheduling.set_weekly(tenant_of(principal), principal.actor, _load(Master, master_id),
-                                   body["weekly"])
+    weekly = scheduling.set_weekly(tenant_of(principal), principal.actor, _load(Master, master_id), body["weekly"])
     return {"weekly": weekly}
 
 
-@api("/master/<int:master_id>/time-off", "GET", summary="Time off of a master", tag="Masters", auth=STAFF,
-     query=s.Page, response=s.TimeOffList)
+@api(
+    "/master/<int:master_id>/time-off",
+    "GET",
+    summary="Time off of a master",
+    tag="Masters",
+    auth=STAFF,
+    query=s.Page,
+    response=s.TimeOffList,
+)
 def list_time_off(principal, master_id: int, query: dict):
     from app.api.v1.views import paginate
 
@@ -133,17 +210,32 @@ def list_time_off(principal, master_id: int, query: dict):
     return ser.page([ser.time_off(t, master.location.timezone) for t in page], total)
 
 
-@api("/master/<int:master_id>/time-off", "POST", summary="Add time off", tag="Masters", auth=STAFF,
-     body=s.TimeOffIn, response=s.TimeOffResult, status=201)
+@api(
+    "/master/<int:master_id>/time-off",
+    "POST",
+    summary="Add time off",
+    tag="Masters",
+    auth=STAFF,
+    body=s.TimeOffIn,
+    response=s.TimeOffResult,
+    status=201,
+)
 def add_time_off(principal, master_id: int, body: dict):
     master = _load(Master, master_id)
-    item = scheduling.add_time_off(tenant_of(principal), principal.actor, master, body["start"], body["end"],
-                                   body.get("reason", ""))
+    item = scheduling.add_time_off(
+        tenant_of(principal), principal.actor, master, body["start"], body["end"], body.get("reason", "")
+    )
     return {"time_off": ser.time_off(item, master.location.timezone)}, 201
 
 
-@api("/master/<int:master_id>/time-off/<int:time_off_id>", "DELETE", summary="Remove time off", tag="Masters",
-     auth=STAFF, response=s.Ok)
+@api(
+    "/master/<int:master_id>/time-off/<int:time_off_id>",
+    "DELETE",
+    summary="Remove time off",
+    tag="Masters",
+    auth=STAFF,
+    response=s.Ok,
+)
 def delete_time_off(principal, master_id: int, time_off_id: int):
     scheduling.delete_time_off(tenant_of(principal), principal.actor, _load(Master, master_id), time_off_id)
     return {"status": "ok"}
@@ -152,9 +244,16 @@ def delete_time_off(principal, master_id: int, time_off_id: int):
 # ---------------------------------------------------------------- permission requests
 
 
-@api("/permission-requests", "GET", summary="Permission requests", tag="Permission requests", auth=STAFF,
-     query=s.PermissionRequestsQuery, response=s.PermissionRequestList,
-     description="A master sees own; owner and manager see those of their scope.")
+@api(
+    "/permission-requests",
+    "GET",
+    summary="Permission requests",
+    tag="Permission requests",
+    auth=STAFF,
+    query=s.PermissionRequestsQuery,
+    response=s.PermissionRequestList,
+    description="A master sees own; owner and manager see those of their scope.",
+)
 def list_permission_requests(principal, query: dict):
     from app.api.v1.views import paginate
 
@@ -163,28 +262,50 @@ def list_permission_requests(principal, query: dict):
     return ser.page([ser.permission_request(r) for r in page], total)
 
 
-@api("/permission-request", "POST", summary="Ask for a permission (master)", tag="Permission requests",
-     auth=("master",), body=s.PermissionRequestIn, response=s.PermissionRequestResult, status=201,
-     errors=(409,))
+@api(
+    "/permission-request",
+    "POST",
+    summary="Ask for a permission (master)",
+    tag="Permission requests",
+    auth=("master",),
+    body=s.PermissionRequestIn,
+    response=s.PermissionRequestResult,
+    status=201,
+    errors=(409,),
+)
 def create_permission_request(principal, body: dict):
-    req = catalog.request_permission(tenant_of(principal), principal.actor, body["permission"],
-                                     body.get("reason", ""))
+    req = catalog.request_permission(tenant_of(principal), principal.actor, body["permission"], body.get("reason", ""))
     return {"permission_request": ser.permission_request(req)}, 201
 
 
 def _decide(principal, request_id: int, approve: bool) -> dict:
-    req = catalog.decide_permission_request(tenant_of(principal), principal.actor,
-                                            _load(PermissionRequest, request_id), approve)
+    req = catalog.decide_permission_request(
+        tenant_of(principal), principal.actor, _load(PermissionRequest, request_id), approve
+    )
     return {"permission_request": ser.permission_request(req)}
 
 
-@api("/permission-request/<int:request_id>/approve", "PUT", summary="Grant a permission request",
-     tag="Permission requests", auth=MANAGERS, response=s.PermissionRequestResult, errors=(409,))
+@api(
+    "/permission-request/<int:request_id>/approve",
+    "PUT",
+    summary="Grant a permission request",
+    tag="Permission requests",
+    auth=MANAGERS,
+    response=s.PermissionRequestResult,
+    errors=(409,),
+)
 def approve_permission_request(principal, request_id: int):
     return _decide(principal, request_id, True)
 
 
-@api("/permission-request/<int:request_id>/deny", "PUT", summary="Deny a permission request",
-     tag="Permission requests", auth=MANAGERS, response=s.PermissionRequestResult, errors=(409,))
+@api(
+    "/permission-request/<int:request_id>/deny",
+    "PUT",
+    summary="Deny a permission request",
+    tag="Permission requests",
+    auth=MANAGERS,
+    response=s.PermissionRequestResult,
+    errors=(409,),
+)
 def deny_permission_request(principal, request_id: int):
     return _decide(principal, request_id, False)

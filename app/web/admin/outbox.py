@@ -1,4 +1,5 @@
 """Super admin: the notification outbox (every message, its status, attempts and error)."""
+
 from __future__ import annotations
 
 import re
@@ -40,6 +41,17 @@ def outbox():
     template = request.args.get("template", "")
     rows, total = list_outbox(q, status or None, template or None, PER_PAGE, (page - 1) * PER_PAGE)
     pages = max(1, -(-total // PER_PAGE))
-    return render_template("admin/outbox.html", rows=rows, total=total, page=page, pages=pages, q=q,
-                           status=status, template=template, statuses=NOTIFICATION_STATUSES,
-                           templates=template_names(), mask=mask, area_title=_("Platform admin"))
+    return render_template(
+        "admin/outbox.html",
+        rows=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        q=q,
+        status=status,
+        template=template,
+        statuses=NOTIFICATION_STATUSES,
+        templates=template_names(),
+        mask=mask,
+        area_title=_("Platform admin"),
+    )

@@ -1,4 +1,5 @@
 """Super admin: tenant approval lifecycle, platform statistics and the audit log."""
+
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
@@ -40,8 +41,15 @@ def index():
     if status not in STATUSES:
         status = "pending"
     tenants, total = list_tenants(status, request.args.get("q"), limit=200)
-    return render_template("admin/index.html", tenants=tenants, total=total, status=status,
-                           statuses=STATUSES, stats=platform_statistics(), area_title=_("Platform admin"))
+    return render_template(
+        "admin/index.html",
+        tenants=tenants,
+        total=total,
+        status=status,
+        statuses=STATUSES,
+        stats=platform_statistics(),
+        area_title=_("Platform admin"),
+    )
 
 
 @bp.route("/tenants/<int:tenant_id>/<action>", methods=["POST"])
@@ -56,7 +64,8 @@ def tenant_action(tenant_id: int, action: str):
         "suspend": lambda: tenant_services.suspend_tenant(actor, tenant, request.form.get("reason", "")),
         "reactivate": lambda: tenant_services.reactivate_tenant(actor, tenant),
         "extend-trial": lambda: tenant_services.extend_trial(
-            actor, tenant, int(request.form.get("days") or 0) if (request.form.get("days") or "0").isdigit() else 0),
+            actor, tenant, int(request.form.get("days") or 0) if (request.form.get("days") or "0").isdigit() else 0
+        ),
     }
     if action not in handlers:
         raise NotFound()
@@ -64,8 +73,7 @@ def tenant_action(tenant_id: int, action: str):
         handlers[action]()
     except DomainError as exc:
         db.session.rollback()
-        flash(str(exc.message) if not exc.details else " ".join(m for v in exc.details.values() for m in v),
-              "error")
+        flash(str(exc.message) if not exc.details else " ".join(m for v in exc.details.values() for m in v), "error")
         return redirect(url_for("admin.index", status=tenant.status))
     flash(_("%(name)s: done.", name=tenant.name), "success")
     return redirect(url_for("admin.index", status=request.form.get("back", "pending")))

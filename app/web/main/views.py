@@ -1,4 +1,5 @@
 """The platform's main host: landing page, business registration, "where do I sign in"."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
@@ -39,8 +40,9 @@ def register():
 
 @bp.route("/registered/<sub>")
 def registered(sub: str):
-    return render_template("main/registered.html", sub=sub, owner_url=tenant_url(sub, "owner", "/login"),
-                           public_url=tenant_url(sub))
+    return render_template(
+        "main/registered.html", sub=sub, owner_url=tenant_url(sub, "owner", "/login"), public_url=tenant_url(sub)
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -1,4 +1,5 @@
 """Manager dashboard: the owner's pages, limited by the services to the manager's location."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _

@@ -1,4 +1,5 @@
 """Master dashboard: own day and upcoming bookings, own schedule, permission requests."""
+
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, url_for
@@ -27,8 +28,7 @@ def _title():
 @bp.route("/upcoming")
 def upcoming():
     items, total = list_bookings_for(g.tenant, current_actor(), start_from=utcnow(), limit=100)
-    return render_template("master/upcoming.html", bookings=items, total=total, show_phones=show_phones(),
-                           now=utcnow())
+    return render_template("master/upcoming.html", bookings=items, total=total, show_phones=show_phones(), now=utcnow())
 
 
 @bp.route("/schedule")
@@ -47,8 +47,7 @@ def permissions():
     form = PermissionRequestForm()
     if form.validate_on_submit():
         try:
-            catalog_services.request_permission(g.tenant, current_actor(), form.permission.data,
-                                                form.reason.data or "")
+            catalog_services.request_permission(g.tenant, current_actor(), form.permission.data, form.reason.data or "")
         except DomainError as exc:
             db.session.rollback()
             form.permission.errors = [m for v in (exc.details or {}).values() for m in v] or [str(exc.message)]
@@ -57,5 +56,6 @@ def permissions():
             return redirect(url_for("master.permissions"))
     items = catalog_services.list_permission_requests(g.tenant, current_actor())
     status = 422 if form.errors else 200
-    return render_template("master/permissions.html", form=form, items=items, master=master,
-                           labels=PERMISSION_LABELS), status
+    return render_template(
+        "master/permissions.html", form=form, items=items, master=master, labels=PERMISSION_LABELS
+    ), status

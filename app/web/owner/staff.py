@@ -4,6 +4,7 @@ The same views are registered on each dashboard blueprint; the services decide w
 role may see and change (a manager only reaches their own location, anything else is not
 found), so the views only load, validate, call one service and render.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -129,9 +130,18 @@ def day_context() -> dict:
     others = [b for b in bookings if b.master_id not in {m.id for m in masters}]
     if others:  # bookings of masters deactivated since: still shown, for reassignment
         columns.append((None, others))
-    return {"day": day, "tz": tz, "bookings": bookings, "columns": columns, "location": location,
-            "locations": locations, "show_phones": show_phones(), "now": utcnow(),
-            "prev_day": day - timedelta(days=1), "next_day": day + timedelta(days=1)}
+    return {
+        "day": day,
+        "tz": tz,
+        "bookings": bookings,
+        "columns": columns,
+        "location": location,
+        "locations": locations,
+        "show_phones": show_phones(),
+        "now": utcnow(),
+        "prev_day": day - timedelta(days=1),
+        "next_day": day + timedelta(days=1),
+    }
 
 
 def show_phones() -> bool:
@@ -142,8 +152,7 @@ def show_phones() -> bool:
 
 
 def index():
-    return render_page_or_partial(f"{request.blueprint}/index.html", "components/_bookings_day.html",
-                                  **day_context())
+    return render_page_or_partial(f"{request.blueprint}/index.html", "components/_bookings_day.html", **day_context())
 
 
 def booking_action(booking_id: int, action: str):
@@ -162,18 +171,28 @@ def booking_action(booking_id: int, action: str):
     return redirect(request.referrer or area_url("index"))
 
 
-def _staff_picker(service: Service | None, master: Master | None, location: Location | None, day_arg,
-                  endpoint: str, args: dict) -> dict:
+def _staff_picker(
+    service: Service | None, master: Master | None, location: Location | None, day_arg, endpoint: str, args: dict
+) -> dict:
     if service is None or location is None:
         return {}
     days = picker_days(location.timezone, max(g.tenant.horizon_days, 60), count=21)
     day = next((d for d in days if d.isoformat() == day_arg), days[0])
-    tz, slots = free_slots(g.tenant, service_id=service.id, day=day, master_id=master.id if master else None,
-                           location_id=location.id)
+    tz, slots = free_slots(
+        g.tenant, service_id=service.id, day=day, master_id=master.id if master else None, location_id=location.id
+    )
     names = {m.id: m.name for m in list_masters(location_id=location.id)}
-    return {"days": days, "day": day, "slots": slots, "tz": tz, "today": local_today(location.timezone),
-            "picker_endpoint": f"{request.blueprint}.{endpoint}", "picker_args": args, "slot_mode": "radio",
-            "master_names": names}
+    return {
+        "days": days,
+        "day": day,
+        "slots": slots,
+        "tz": tz,
+        "today": local_today(location.timezone),
+        "picker_endpoint": f"{request.blueprint}.{endpoint}",
+        "picker_args": args,
+        "slot_mode": "radio",
+        "master_names": names,
+    }
 
 
 def _pick(items: list, item_id):
@@ -197,9 +216,15 @@ def booking_new():
         else:
             try:
                 booking = booking_services.create_booking(
-                    g.tenant, current_actor(), service_id=service.id, master_id=slot[1], start=slot[0],
-                    client_data={"name": form.name.data or "", "phone": form.phone.data}, notes=form.notes.data or "",
-                    source="staff")
+                    g.tenant,
+                    current_actor(),
+                    service_id=service.id,
+                    master_id=slot[1],
+                    start=slot[0],
+                    client_data={"name": form.name.data or "", "phone": form.phone.data},
+                    notes=form.notes.data or "",
+                    source="staff",
+                )
             except SlotUnavailable as exc:
                 db.session.rollback()
                 taken = str(exc.message)
@@ -210,20 +235,40 @@ def booking_new():
                     details["phone"] = details.pop("client")
                 apply_errors(form, ValidationError(details))
                 form.slot.errors = list(form.slot.errors or []) + [
-                    m for k, v in details.items() if not hasattr(form, k) for m in v]
+                    m for k, v in details.items() if not hasattr(form, k) for m in v
+                ]
             else:
-                flash(_("Booked: %(client)s, %(time)s.", client=booking.client.name or booking.client.phone,
-                        time=booking.start_at.astimezone(ZoneInfo(booking.timezone)).strftime("%d.%m %H:%M")),
-                      "success")
+                flash(
+                    _(
+                        "Booked: %(client)s, %(time)s.",
+                        client=booking.client.name or booking.client.phone,
+                        time=booking.start_at.astimezone(ZoneInfo(booking.timezone)).strftime("%d.%m %H:%M"),
+                    ),
+                    "success",
+                )
                 return redirect(area_url("index", date=booking.local_start.date().isoformat()))
-    args = {"location_id": location.id if location else None, "service_id": service.id if service else None,
-            "master_id": master.id if master else None}
-    picker = _staff_picker(service, master, location, source.get("date"), "booking_new",
-                           {k: v for k, v in args.items() if v is not None})
+    args = {
+        "location_id": location.id if location else None,
+        "service_id": service.id if service else None,
+        "master_id": master.id if master else None,
+    }
+    picker = _staff_picker(
+        service, master, location, source.get("date"), "booking_new", {k: v for k, v in args.items() if v is not None}
+    )
     status = 409 if taken else 422 if form.errors else 200
-    return render_page_or_partial("owner/bookings/new.html", "components/_slot_picker.html", form=form,
-                                  locations=locations, location=location, services=services, service=service,
-                                  masters=masters, master=master, taken=taken, **picker), status
+    return render_page_or_partial(
+        "owner/bookings/new.html",
+        "components/_slot_picker.html",
+        form=form,
+        locations=locations,
+        location=location,
+        services=services,
+        service=service,
+        masters=masters,
+        master=master,
+        taken=taken,
+        **picker,
+    ), status
 
 
 def booking_reschedule(booking_id: int):
@@ -255,19 +300,27 @@ def booking_reschedule(booking_id: int):
                 return redirect(area_url("index", date=booking.local_start.date().isoformat()))
         booking = booking_services.get_booking_for(g.tenant, actor, booking_id)
     picker_args = {"booking_id": booking.id, "master_id": master.id if master else "any"}
-    picker = _staff_picker(booking.service, master, booking.location, request.args.get("date"),
-                           "booking_reschedule", picker_args)
+    picker = _staff_picker(
+        booking.service, master, booking.location, request.args.get("date"), "booking_reschedule", picker_args
+    )
     status = 409 if taken else 422 if form.errors else 200
-    return render_page_or_partial("owner/bookings/reschedule.html", "components/_slot_picker.html", b=booking,
-                                  form=form, masters=masters, master=master, taken=taken, **picker), status
+    return render_page_or_partial(
+        "owner/bookings/reschedule.html",
+        "components/_slot_picker.html",
+        b=booking,
+        form=form,
+        masters=masters,
+        master=master,
+        taken=taken,
+        **picker,
+    ), status
 
 
 def reassign():
     loc = scope_location()
     inactive = [m for m in list_masters(active_only=False, location_id=loc.id if loc else None) if not m.active]
     groups = [(m, future_active_bookings(m.id, utcnow(), BLOCKING_STATUSES)) for m in inactive]
-    return render_template("owner/reassign.html", groups=[(m, bs) for m, bs in groups if bs],
-                           show_phones=show_phones())
+    return render_template("owner/reassign.html", groups=[(m, bs) for m, bs in groups if bs], show_phones=show_phones())
 
 
 # ---------------------------------------------------------------- services
@@ -279,27 +332,37 @@ def _service_form(form: ServiceForm) -> None:
 
 def services_list():
     loc = scope_location()
-    return render_template("owner/services/index.html",
-                           services=list_services(active_only=False, location_id=loc.id if loc else None))
+    return render_template(
+        "owner/services/index.html", services=list_services(active_only=False, location_id=loc.id if loc else None)
+    )
 
 
 def service_edit(service_id: int | None = None):
     service = load_service(service_id) if service_id else None
     if service is not None:
-        form = ServiceForm(obj=service,
-                           data={"location_ids": service.location_ids} if request.method == "GET" else None)
+        form = ServiceForm(
+            obj=service, data={"location_ids": service.location_ids} if request.method == "GET" else None
+        )
     else:
-        form = ServiceForm(data={"location_ids": [x.id for x in visible_locations()]}
-                           if request.method == "GET" else None)
+        form = ServiceForm(
+            data={"location_ids": [x.id for x in visible_locations()]} if request.method == "GET" else None
+        )
     _service_form(form)
-    done, _result, errors = submit(form, lambda data: (
-        catalog_services.create_service(g.tenant, current_actor(), data) if service is None
-        else catalog_services.update_service(g.tenant, current_actor(), service, data)))
+    done, _result, errors = submit(
+        form,
+        lambda data: (
+            catalog_services.create_service(g.tenant, current_actor(), data)
+            if service is None
+            else catalog_services.update_service(g.tenant, current_actor(), service, data)
+        ),
+    )
     if done:
         flash(_("Saved."), "success")
         return redirect(area_url("services_list"))
-    return (render_template("owner/services/form.html", form=form, service=service, errors=errors),
-            form_status(form, errors))
+    return (
+        render_template("owner/services/form.html", form=form, service=service, errors=errors),
+        form_status(form, errors),
+    )
 
 
 def service_deactivate(service_id: int):
@@ -323,16 +386,20 @@ def _master_form(form: MasterForm) -> None:
 
 def masters_list():
     loc = scope_location()
-    return render_template("owner/masters/index.html",
-                           masters=list_masters(active_only=False, location_id=loc.id if loc else None))
+    return render_template(
+        "owner/masters/index.html", masters=list_masters(active_only=False, location_id=loc.id if loc else None)
+    )
 
 
 def master_edit(master_id: int | None = None):
     master = load_master(master_id) if master_id else None
     if master is not None:
-        form = MasterForm(obj=master, data={"service_ids": master.service_ids,
-                                            "email": master.user.email if master.user else master.email}
-                          if request.method == "GET" else None)
+        form = MasterForm(
+            obj=master,
+            data={"service_ids": master.service_ids, "email": master.user.email if master.user else master.email}
+            if request.method == "GET"
+            else None,
+        )
     else:
         form = MasterForm()
     _master_form(form)
@@ -347,12 +414,15 @@ def master_edit(master_id: int | None = None):
     done, saved, errors = submit(form, save)
     if done:
         flash(_("Saved."), "success")
-        return redirect(area_url("master_schedule", master_id=saved.id) if master_id is None
-                        else area_url("masters_list"))
+        return redirect(
+            area_url("master_schedule", master_id=saved.id) if master_id is None else area_url("masters_list")
+        )
     if form.is_submitted() and master_id:
         master = load_master(master_id)  # the rollback expired the edited object
-    return (render_template("owner/masters/form.html", form=form, master=master, errors=errors),
-            form_status(form, errors))
+    return (
+        render_template("owner/masters/form.html", form=form, master=master, errors=errors),
+        form_status(form, errors),
+    )
 
 
 def master_deactivate(master_id: int):
@@ -361,8 +431,9 @@ def master_deactivate(master_id: int):
         bookings = catalog_services.deactivate_master(g.tenant, current_actor(), master)
     except DomainError as exc:
         return _fail(exc, "masters_list")
-    return render_template("owner/masters/deactivated.html", master=master, bookings=bookings,
-                           show_phones=show_phones())
+    return render_template(
+        "owner/masters/deactivated.html", master=master, bookings=bookings, show_phones=show_phones()
+    )
 
 
 # ---------------------------------------------------------------- schedules
@@ -397,12 +468,18 @@ def can_edit_schedule(master: Master) -> bool:
 
 def schedule_context(master: Master, **extra) -> dict:
     tz = master.location.timezone
-    return {"master": master, "weekly": extra.pop("weekly", None) or schedule_services.get_weekly(master),
-            "time_off": schedule_services.list_time_off(master, upcoming_only=True),
-            "overrides": schedule_services.list_overrides(master, date_from=local_today(tz)),
-            "time_off_form": extra.pop("time_off_form", None) or TimeOffForm(),
-            "override_form": extra.pop("override_form", None) or OverrideForm(),
-            "can_edit": can_edit_schedule(master), "tz": tz, "days": DAYS, **extra}
+    return {
+        "master": master,
+        "weekly": extra.pop("weekly", None) or schedule_services.get_weekly(master),
+        "time_off": schedule_services.list_time_off(master, upcoming_only=True),
+        "overrides": schedule_services.list_overrides(master, date_from=local_today(tz)),
+        "time_off_form": extra.pop("time_off_form", None) or TimeOffForm(),
+        "override_form": extra.pop("override_form", None) or OverrideForm(),
+        "can_edit": can_edit_schedule(master),
+        "tz": tz,
+        "days": DAYS,
+        **extra,
+    }
 
 
 def master_schedule(master_id: int):
@@ -422,9 +499,11 @@ def master_schedule(master_id: int):
             flash(_("Working hours saved."), "success")
             return redirect(area_url("master_schedule", master_id=master_id))
         master = load_master(master_id)
-    return render_page_or_partial("owner/masters/schedule.html", "owner/masters/_weekly.html",
-                                  **schedule_context(master, weekly=weekly, weekly_errors=weekly_errors)), (
-        422 if weekly_errors else 200)
+    return render_page_or_partial(
+        "owner/masters/schedule.html",
+        "owner/masters/_weekly.html",
+        **schedule_context(master, weekly=weekly, weekly_errors=weekly_errors),
+    ), (422 if weekly_errors else 200)
 
 
 def master_time_off_add(master_id: int):
@@ -433,8 +512,14 @@ def master_time_off_add(master_id: int):
     if form.validate_on_submit():
         zone = ZoneInfo(master.location.timezone)
         try:
-            schedule_services.add_time_off(g.tenant, current_actor(), master, form.start.data.replace(tzinfo=zone),
-                                           form.end.data.replace(tzinfo=zone), form.reason.data or "")
+            schedule_services.add_time_off(
+                g.tenant,
+                current_actor(),
+                master,
+                form.start.data.replace(tzinfo=zone),
+                form.end.data.replace(tzinfo=zone),
+                form.reason.data or "",
+            )
         except ValidationError as exc:
             db.session.rollback()
             for k, v in (exc.details or {}).items():
@@ -524,21 +609,32 @@ def register_booking_routes(bp: Blueprint) -> None:
     """Day view, booking status actions and schedules: every dashboard."""
     bp.add_url_rule("/", "index", index)
     bp.add_url_rule("/bookings/<int:booking_id>/<action>", "booking_action", booking_action, methods=["POST"])
-    bp.add_url_rule("/bookings/<int:booking_id>/reschedule", "booking_reschedule", booking_reschedule,
-                    methods=["GET", "POST"])
+    bp.add_url_rule(
+        "/bookings/<int:booking_id>/reschedule", "booking_reschedule", booking_reschedule, methods=["GET", "POST"]
+    )
     bp.add_url_rule("/masters/<int:master_id>/schedule", "master_schedule", master_schedule, methods=["GET", "POST"])
     bp.add_url_rule("/masters/<int:master_id>/time-off", "master_time_off_add", master_time_off_add, methods=["POST"])
-    bp.add_url_rule("/masters/<int:master_id>/time-off/<int:time_off_id>/delete", "master_time_off_delete",
-                    master_time_off_delete, methods=["POST"])
-    bp.add_url_rule("/masters/<int:master_id>/overrides", "master_override_set", master_override_set,
-                    methods=["POST"])
-    bp.add_url_rule("/masters/<int:master_id>/overrides/<day>/delete", "master_override_delete",
-                    master_override_delete, methods=["POST"])
+    bp.add_url_rule(
+        "/masters/<int:master_id>/time-off/<int:time_off_id>/delete",
+        "master_time_off_delete",
+        master_time_off_delete,
+        methods=["POST"],
+    )
+    bp.add_url_rule("/masters/<int:master_id>/overrides", "master_override_set", master_override_set, methods=["POST"])
+    bp.add_url_rule(
+        "/masters/<int:master_id>/overrides/<day>/delete",
+        "master_override_delete",
+        master_override_delete,
+        methods=["POST"],
+    )
 
     @bp.context_processor
     def _area():
-        return {"area": bp.name, "area_url": area_url,
-                "can_manage": getattr(current_user, "role", None) in ("owner", "manager")}
+        return {
+            "area": bp.name,
+            "area_url": area_url,
+            "can_manage": getattr(current_user, "role", None) in ("owner", "manager"),
+        }
 
 
 def register_management_routes(bp: Blueprint) -> None:
@@ -549,8 +645,7 @@ def register_management_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/services", "services_list", services_list)
     bp.add_url_rule("/services/new", "service_new", service_edit, methods=["GET", "POST"])
     bp.add_url_rule("/services/<int:service_id>", "service_edit", service_edit, methods=["GET", "POST"])
-    bp.add_url_rule("/services/<int:service_id>/deactivate", "service_deactivate", service_deactivate,
-                    methods=["POST"])
+    bp.add_url_rule("/services/<int:service_id>/deactivate", "service_deactivate", service_deactivate, methods=["POST"])
     bp.add_url_rule("/masters", "masters_list", masters_list)
     bp.add_url_rule("/masters/new", "master_new", master_edit, methods=["GET", "POST"])
     bp.add_url_rule("/masters/<int:master_id>", "master_edit", master_edit, methods=["GET", "POST"])

@@ -1,4 +1,5 @@
 """Owner dashboard: every location of the business, plus locations and business settings."""
+
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
@@ -42,14 +43,21 @@ def location_edit(location_id: int | None = None):
     form = LocationForm(obj=location) if request.method == "GET" else LocationForm()
     if request.method == "GET" and location is None:
         form.timezone.data = g.tenant.timezone
-    done, _result, errors = submit(form, lambda data: (
-        tenant_services.create_location(current_actor(), data) if location is None
-        else tenant_services.update_location(current_actor(), location, data)))
+    done, _result, errors = submit(
+        form,
+        lambda data: (
+            tenant_services.create_location(current_actor(), data)
+            if location is None
+            else tenant_services.update_location(current_actor(), location, data)
+        ),
+    )
     if done:
         flash(_("Saved."), "success")
         return redirect(url_for("owner.locations_list"))
-    return (render_template("owner/locations/form.html", form=form, location=location, errors=errors),
-            form_status(form, errors))
+    return (
+        render_template("owner/locations/form.html", form=form, location=location, errors=errors),
+        form_status(form, errors),
+    )
 
 
 @bp.route("/settings", methods=["GET", "POST"])

@@ -1,4 +1,5 @@
 """Forms of the booking site."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -28,18 +29,26 @@ class InstantField(HiddenField):
 
 
 class PhoneForm(FlaskForm):
-    phone = StringField(_l("Phone number"), validators=[
-        DataRequired(_l("Enter a phone number.")), Length(max=30, message=_l("The phone number is too long."))])
+    phone = StringField(
+        _l("Phone number"),
+        validators=[
+            DataRequired(_l("Enter a phone number.")),
+            Length(max=30, message=_l("The phone number is too long.")),
+        ],
+    )
     next = HiddenField()
 
 
 class CodeForm(FlaskForm):
     phone = HiddenField(validators=[DataRequired(_l("Enter a phone number."))])
-    code = StringField(_l("Code from the SMS"), validators=[
-        DataRequired(_l("Enter the 6-digit code from the SMS.")),
-        Regexp(r"^\s*\d{6}\s*$", message=_l("Enter the 6-digit code from the SMS."))])
-    name = StringField(_l("Your name"), validators=[
-        Optional(), Length(max=200, message=_l("The name is too long."))])
+    code = StringField(
+        _l("Code from the SMS"),
+        validators=[
+            DataRequired(_l("Enter the 6-digit code from the SMS.")),
+            Regexp(r"^\s*\d{6}\s*$", message=_l("Enter the 6-digit code from the SMS.")),
+        ],
+    )
+    name = StringField(_l("Your name"), validators=[Optional(), Length(max=200, message=_l("The name is too long."))])
     next = HiddenField()
 
 
@@ -48,8 +57,9 @@ class BookForm(FlaskForm):
     service_id = IntegerField(validators=[InputRequired(_l("Choose a service."))])
     master_id = IntegerField(validators=[InputRequired(_l("Choose a master."))])
     start = InstantField(validators=[InputRequired(_l("Choose a time from the list."))])
-    notes = TextAreaField(_l("Comment for the master"), validators=[
-        Optional(), Length(max=1000, message=_l("The comment is too long."))])
+    notes = TextAreaField(
+        _l("Comment for the master"), validators=[Optional(), Length(max=1000, message=_l("The comment is too long."))]
+    )
 
 
 class RescheduleForm(FlaskForm):

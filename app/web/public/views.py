@@ -1,4 +1,5 @@
 """The business's public booking site: location -> service -> master -> day -> slot -> phone -> confirm."""
+
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
@@ -76,8 +77,15 @@ def _selection(args) -> dict:
     master_arg = args.get("master_id", "")
     master = _pick(masters, int(master_arg)) if master_arg.isdigit() else None
     any_master = master_arg == "any" and bool(masters)
-    return {"locations": locations, "location": location, "services": services, "service": service,
-            "masters": masters, "master": master, "any_master": any_master}
+    return {
+        "locations": locations,
+        "location": location,
+        "services": services,
+        "service": service,
+        "masters": masters,
+        "master": master,
+        "any_master": any_master,
+    }
 
 
 def _picker(sel: dict, day_arg: str | None = None) -> dict:
@@ -85,29 +93,51 @@ def _picker(sel: dict, day_arg: str | None = None) -> dict:
     tenant, location = g.tenant, sel["location"]
     days = picker_days(location.timezone, tenant.horizon_days)
     day = next((d for d in days if d.isoformat() == day_arg), days[0])
-    tz, slots = free_slots(tenant, service_id=sel["service"].id, day=day,
-                           master_id=sel["master"].id if sel["master"] else None,
-                           location_id=location.id, distinct_starts=sel["any_master"])
-    base = {"location_id": location.id, "service_id": sel["service"].id,
-            "master_id": sel["master"].id if sel["master"] else "any"}
-    return {"days": days, "day": day, "slots": slots, "tz": tz, "today": local_today(location.timezone),
-            "picker_endpoint": "public.book", "picker_args": base,
-            "slot_mode": "link", "slot_endpoint": "public.confirm",
-            "slot_args": {"location_id": location.id, "service_id": sel["service"].id}}
+    tz, slots = free_slots(
+        tenant,
+        service_id=sel["service"].id,
+        day=day,
+        master_id=sel["master"].id if sel["master"] else None,
+        location_id=location.id,
+        distinct_starts=sel["any_master"],
+    )
+    base = {
+        "location_id": location.id,
+        "service_id": sel["service"].id,
+        "master_id": sel["master"].id if sel["master"] else "any",
+    }
+    return {
+        "days": days,
+        "day": day,
+        "slots": slots,
+        "tz": tz,
+        "today": local_today(location.timezone),
+        "picker_endpoint": "public.book",
+        "picker_args": base,
+        "slot_mode": "link",
+        "slot_endpoint": "public.confirm",
+        "slot_args": {"location_id": location.id, "service_id": sel["service"].id},
+    }
 
 
 @bp.route("/")
 def index():
-    return render_template("public/index.html", tenant=g.tenant, locations=list_locations(),
-                           services=list_services(), masters=list_masters())
+    return render_template(
+        "public/index.html",
+        tenant=g.tenant,
+        locations=list_locations(),
+        services=list_services(),
+        masters=list_masters(),
+    )
 
 
 @bp.route("/book")
 def book():
     sel = _selection(request.args)
     picker = _picker(sel, request.args.get("date")) if sel["service"] and (sel["master"] or sel["any_master"]) else {}
-    return render_page_or_partial("public/book/index.html", "components/_slot_picker.html",
-                                  tenant=g.tenant, **sel, **picker)
+    return render_page_or_partial(
+        "public/book/index.html", "components/_slot_picker.html", tenant=g.tenant, **sel, **picker
+    )
 
 
 def _confirm_context(form: BookForm) -> dict:
@@ -116,8 +146,16 @@ def _confirm_context(form: BookForm) -> dict:
     if sel["service"] is None or master is None or form.start.data is None:
         raise NotFound()
     tz = sel["location"].timezone
-    return {"tenant": g.tenant, **sel, "master": master, "start": form.start.data, "form": form,
-            "client": current_client(), "tz": tz, "start_day": form.start.data.astimezone(ZoneInfo(tz)).date()}
+    return {
+        "tenant": g.tenant,
+        **sel,
+        "master": master,
+        "start": form.start.data,
+        "form": form,
+        "client": current_client(),
+        "tz": tz,
+        "start_day": form.start.data.astimezone(ZoneInfo(tz)).date(),
+    }
 
 
 @bp.route("/book/confirm")
@@ -125,8 +163,14 @@ def confirm():
     form = BookForm(formdata=request.args, meta={"csrf": False})
     form.validate()
     ctx = _confirm_context(form)
-    book_form = BookForm(data={"location_id": ctx["location"].id, "service_id": ctx["service"].id,
-                               "master_id": ctx["master"].id, "start": ctx["start"]})
+    book_form = BookForm(
+        data={
+            "location_id": ctx["location"].id,
+            "service_id": ctx["service"].id,
+            "master_id": ctx["master"].id,
+            "start": ctx["start"],
+        }
+    )
     ctx["form"] = book_form
     ctx["verify_form"] = PhoneForm(data={"next": request.full_path})
     return render_template("public/book/confirm.html", **ctx)
@@ -143,19 +187,34 @@ def book_create():
             return redirect(url_for("public.book"))
         return render_template("public/book/confirm.html", verify_form=PhoneForm(), **ctx), 422
     if client is None:
-        return redirect(url_for("public.confirm", location_id=form.location_id.data, service_id=form.service_id.data,
-                                master_id=form.master_id.data, start=form.start.data.isoformat()))
+        return redirect(
+            url_for(
+                "public.confirm",
+                location_id=form.location_id.data,
+                service_id=form.service_id.data,
+                master_id=form.master_id.data,
+                start=form.start.data.isoformat(),
+            )
+        )
     try:
-        booking = create_booking(g.tenant, Actor.for_client(client), service_id=form.service_id.data,
-                                 master_id=form.master_id.data, start=form.start.data, client=client,
-                                 notes=form.notes.data or "", source="public")
+        booking = create_booking(
+            g.tenant,
+            Actor.for_client(client),
+            service_id=form.service_id.data,
+            master_id=form.master_id.data,
+            start=form.start.data,
+            client=client,
+            notes=form.notes.data or "",
+            source="public",
+        )
     except SlotUnavailable as exc:
         db.session.rollback()
         ctx = _confirm_context(form)
         sel = {k: ctx[k] for k in ("location", "service")} | {"master": None, "any_master": True}
         picker = _picker(sel, form.start.data.astimezone(ZoneInfo(ctx["tz"])).date().isoformat())
-        return render_template("public/book/confirm.html", verify_form=PhoneForm(), taken=str(exc.message),
-                               **ctx | picker | {"form": form}), 409
+        return render_template(
+            "public/book/confirm.html", verify_form=PhoneForm(), taken=str(exc.message), **ctx | picker | {"form": form}
+        ), 409
     except ValidationError as exc:
         db.session.rollback()
         ctx = _confirm_context(form)
@@ -172,8 +231,9 @@ def _verify_next(form) -> str:
 
 
 def _render_verify(step: str, form, status: int = 200):
-    return render_page_or_partial("public/verify/index.html", "public/verify/_verify.html",
-                                  tenant=g.tenant, step=step, form=form), status
+    return render_page_or_partial(
+        "public/verify/index.html", "public/verify/_verify.html", tenant=g.tenant, step=step, form=form
+    ), status
 
 
 @bp.route("/verify", methods=["GET"])
@@ -208,9 +268,13 @@ def verify_complete():
     if not form.validate():
         return _render_verify("code", form, 422)
     try:
-        _client, token = complete_client_verification(g.tenant, form.phone.data, form.code.data.strip(),
-                                                     name=(form.name.data or "").strip() or None,
-                                                     language=str(get_locale() or "en"))
+        _client, token = complete_client_verification(
+            g.tenant,
+            form.phone.data,
+            form.code.data.strip(),
+            name=(form.name.data or "").strip() or None,
+            language=str(get_locale() or "en"),
+        )
     except ValidationError as exc:
         if getattr(exc, "persist", False):
             db.session.commit()  # the wrong attempt must count even though this request fails
@@ -225,8 +289,14 @@ def verify_complete():
         resp.headers["HX-Redirect"] = target
     else:
         resp = redirect(target)
-    resp.set_cookie(CLIENT_COOKIE, token, max_age=int(current_app.config["CLIENT_SESSION_TTL"].total_seconds()),
-                    httponly=True, samesite="Lax", secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+    resp.set_cookie(
+        CLIENT_COOKIE,
+        token,
+        max_age=int(current_app.config["CLIENT_SESSION_TTL"].total_seconds()),
+        httponly=True,
+        samesite="Lax",
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+    )
     return resp
 
 
@@ -263,8 +333,14 @@ def my_bookings():
     actor, now = Actor.for_client(client), utcnow()
     upcoming, _n = list_bookings_for(g.tenant, actor, start_from=now, limit=100)
     past, _n = list_bookings_for(g.tenant, actor, start_to=now, limit=200)
-    return render_template("public/my/index.html", tenant=g.tenant, client=client, upcoming=upcoming,
-                           past=list(reversed(past))[:20], now=now)
+    return render_template(
+        "public/my/index.html",
+        tenant=g.tenant,
+        client=client,
+        upcoming=upcoming,
+        past=list(reversed(past))[:20],
+        now=now,
+    )
 
 
 @bp.route("/my/<int:booking_id>")
@@ -272,8 +348,13 @@ def booking(booking_id: int):
     client, redirect_resp = _require_client()
     if redirect_resp:
         return redirect_resp
-    return render_template("public/my/booking.html", tenant=g.tenant, b=_load_booking(client, booking_id),
-                           created=request.args.get("created") == "1", now=utcnow())
+    return render_template(
+        "public/my/booking.html",
+        tenant=g.tenant,
+        b=_load_booking(client, booking_id),
+        created=request.args.get("created") == "1",
+        now=utcnow(),
+    )
 
 
 @bp.route("/my/<int:booking_id>/cancel", methods=["POST"])
@@ -299,11 +380,17 @@ def booking_cancel(booking_id: int):
 def _reschedule_picker(b, day_arg: str | None) -> dict:
     days = picker_days(b.timezone, g.tenant.horizon_days)
     day = next((d for d in days if d.isoformat() == day_arg), days[0])
-    tz, slots = free_slots(g.tenant, service_id=b.service_id, day=day, master_id=b.master_id,
-                           location_id=b.location_id)
-    return {"days": days, "day": day, "slots": slots, "tz": tz, "today": local_today(b.timezone),
-            "picker_endpoint": "public.booking_reschedule", "picker_args": {"booking_id": b.id},
-            "slot_mode": "radio"}
+    tz, slots = free_slots(g.tenant, service_id=b.service_id, day=day, master_id=b.master_id, location_id=b.location_id)
+    return {
+        "days": days,
+        "day": day,
+        "slots": slots,
+        "tz": tz,
+        "today": local_today(b.timezone),
+        "picker_endpoint": "public.booking_reschedule",
+        "picker_args": {"booking_id": b.id},
+        "slot_mode": "radio",
+    }
 
 
 @bp.route("/my/<int:booking_id>/reschedule", methods=["GET", "POST"])
@@ -334,5 +421,12 @@ def booking_reschedule(booking_id: int):
         b = _load_booking(client, booking_id)
     picker = _reschedule_picker(b, request.args.get("date"))
     status = 409 if error else 422 if form.errors else 200
-    return render_page_or_partial("public/my/reschedule.html", "components/_slot_picker.html", tenant=g.tenant,
-                                  b=b, form=form, taken=error, **picker), status
+    return render_page_or_partial(
+        "public/my/reschedule.html",
+        "components/_slot_picker.html",
+        tenant=g.tenant,
+        b=b,
+        form=form,
+        taken=error,
+        **picker,
+    ), status
