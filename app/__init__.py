@@ -37,7 +37,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)
 
     from app.core import db as uow
-    from app.core import handlers, hosts, security, tenancy
+    from app.core import handlers, hardening, hosts, security, tenancy
     from app.core import redis as redis_core
     from app.core.i18n import select_locale
 
@@ -68,6 +68,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     handlers.init_app(app)  # first: its before_request marks writers before any query runs
     hosts.init_app(app)
+    hardening.init_app(app)  # before the blueprints: it installs the bounded <int:> converter
     security.init_app(app)
     _register_static(app)
     _register_blueprints(app)

@@ -16,7 +16,8 @@ from app.api.v1 import serializers as ser
 from app.api.v1.auth import leave_scope
 from app.api.v1.registry import api, openapi_document
 from app.core import ratelimit, tenancy
-from app.core.errors import BadRequest, NotFound
+from app.core.errors import NotFound
+from app.core.hardening import read_json_body
 from app.core.hosts import require_active_tenant
 from app.tenants.queries import get_tenant_by_subdomain
 
@@ -24,14 +25,8 @@ from app.tenants.queries import get_tenant_by_subdomain
 @bp.before_request
 def _json_body_only():
     g.host_tenant = g.get("tenant")
-    if request.method in ("POST", "PUT", "PATCH", "DELETE") and (request.content_length or request.data):
-        if not request.is_json:
-            from werkzeug.exceptions import UnsupportedMediaType
-
-            raise UnsupportedMediaType()
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise BadRequest()
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        read_json_body()  # 415/400/422 for hostile bodies before any endpoint parses them
 
 
 bp.teardown_request(leave_scope)
