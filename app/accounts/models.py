@@ -8,11 +8,13 @@ from sqlalchemy import (
     ForeignKey,
     ForeignKeyConstraint,
     Integer,
+    PrimaryKeyConstraint,
     String,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.keys import tenant_row_id
 from app.core.tenancy import TenantScoped
 from app.core.types import UTCDateTime, utcnow
 from app.extensions import db
@@ -74,9 +76,9 @@ class RefreshToken(db.Model):
 
 class Client(TenantScoped, db.Model):
     __tablename__ = "clients"
-    __table_args__ = (UniqueConstraint("tenant_id", "id"), UniqueConstraint("tenant_id", "phone"))
+    __table_args__ = (PrimaryKeyConstraint("tenant_id", "id"), UniqueConstraint("tenant_id", "phone"))
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = tenant_row_id("clients")
     phone: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str | None] = mapped_column(String(254))
@@ -87,12 +89,15 @@ class Client(TenantScoped, db.Model):
 class ClientSession(TenantScoped, db.Model):
     __tablename__ = "client_sessions"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
+        # Looked up by token inside the tenant's scope, so the unique index leads with tenant_id.
+        UniqueConstraint("tenant_id", "token_hash"),
         ForeignKeyConstraint(["tenant_id", "client_id"], ["clients.tenant_id", "clients.id"], ondelete="CASCADE"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = tenant_row_id("client_sessions")
     client_id: Mapped[int] = mapped_column(Integer, index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -106,8 +111,9 @@ class ClientVerification(TenantScoped, db.Model):
     """A pending phone verification: the code is kept only as a keyed HMAC."""
 
     __tablename__ = "client_verifications"
+    __table_args__ = (PrimaryKeyConstraint("tenant_id", "id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = tenant_row_id("client_verifications")
     phone: Mapped[str] = mapped_column(String(20), index=True)
     code_hmac: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(5), default="en")

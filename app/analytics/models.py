@@ -3,9 +3,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Date, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, Integer, PrimaryKeyConstraint, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.keys import tenant_row_id
 from app.core.tenancy import TenantScoped
 from app.core.types import Money, UTCDateTime, utcnow
 from app.extensions import db
@@ -15,9 +16,12 @@ class DailyStat(TenantScoped, db.Model):
     """Per-day roll-up; ``location_id``/``master_id`` 0 means "all" (keeps the unique key simple)."""
 
     __tablename__ = "daily_stats"
-    __table_args__ = (UniqueConstraint("tenant_id", "date", "location_id", "master_id"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
+        UniqueConstraint("tenant_id", "date", "location_id", "master_id"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = tenant_row_id("daily_stats")
     date: Mapped[date] = mapped_column(Date, index=True)
     location_id: Mapped[int] = mapped_column(Integer, default=0)
     master_id: Mapped[int] = mapped_column(Integer, default=0)

@@ -11,12 +11,14 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.keys import tenant_row_id
 from app.core.tenancy import TenantScoped
 from app.core.types import Money, UTCDateTime, utcnow
 from app.extensions import db
@@ -29,7 +31,7 @@ BLOCKING_STATUSES = ("pending", "confirmed")
 class Booking(TenantScoped, db.Model):
     __tablename__ = "bookings"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "id"),
+        PrimaryKeyConstraint("tenant_id", "id"),
         ForeignKeyConstraint(["tenant_id", "location_id"], ["locations.tenant_id", "locations.id"]),
         ForeignKeyConstraint(["tenant_id", "master_id"], ["masters.tenant_id", "masters.id"]),
         ForeignKeyConstraint(["tenant_id", "service_id"], ["services.tenant_id", "services.id"]),
@@ -42,7 +44,7 @@ class Booking(TenantScoped, db.Model):
         Index("ix_bookings_status_start", "status", "start_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = tenant_row_id("bookings")
     location_id: Mapped[int] = mapped_column(Integer)
     master_id: Mapped[int] = mapped_column(Integer)
     service_id: Mapped[int] = mapped_column(Integer)
@@ -85,9 +87,9 @@ class IdempotencyKey(TenantScoped, db.Model):
     """The first answer to a request made with an ``Idempotency-Key``, kept for 24 hours."""
 
     __tablename__ = "idempotency_keys"
-    __table_args__ = (UniqueConstraint("tenant_id", "actor", "key"),)
+    __table_args__ = (PrimaryKeyConstraint("tenant_id", "id"), UniqueConstraint("tenant_id", "actor", "key"))
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = tenant_row_id("idempotency_keys")
     actor: Mapped[str] = mapped_column(String(64))
     key: Mapped[str] = mapped_column(String(200))
     request_hash: Mapped[str] = mapped_column(String(64))

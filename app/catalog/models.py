@@ -9,12 +9,14 @@ from sqlalchemy import (
     ForeignKey,
     ForeignKeyConstraint,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.keys import tenant_row_id
 from app.core.tenancy import TenantScoped
 from app.core.types import Money, UTCDateTime, utcnow
 from app.extensions import db
@@ -25,28 +27,30 @@ PERMISSIONS = ("edit_own_schedule", "see_client_phones", "cancel_own_bookings")
 class ServiceLocation(TenantScoped, db.Model):
     __tablename__ = "service_locations"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "service_id", "location_id"),
         ForeignKeyConstraint(["tenant_id", "service_id"], ["services.tenant_id", "services.id"], ondelete="CASCADE"),
         ForeignKeyConstraint(["tenant_id", "location_id"], ["locations.tenant_id", "locations.id"], ondelete="CASCADE"),
     )
-    service_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    location_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+    service_id: Mapped[int] = mapped_column(Integer)
+    location_id: Mapped[int] = mapped_column(Integer, index=True)
 
 
 class MasterService(TenantScoped, db.Model):
     __tablename__ = "master_services"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "master_id", "service_id"),
         ForeignKeyConstraint(["tenant_id", "master_id"], ["masters.tenant_id", "masters.id"], ondelete="CASCADE"),
         ForeignKeyConstraint(["tenant_id", "service_id"], ["services.tenant_id", "services.id"], ondelete="CASCADE"),
     )
-    master_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    service_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+    master_id: Mapped[int] = mapped_column(Integer)
+    service_id: Mapped[int] = mapped_column(Integer, index=True)
 
 
 class Service(TenantScoped, db.Model):
     __tablename__ = "services"
-    __table_args__ = (UniqueConstraint("tenant_id", "id"),)
+    __table_args__ = (PrimaryKeyConstraint("tenant_id", "id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = tenant_row_id("services")
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     duration_minutes: Mapped[int] = mapped_column(Integer)
@@ -74,13 +78,15 @@ class Service(TenantScoped, db.Model):
 class Master(TenantScoped, db.Model):
     __tablename__ = "masters"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "id"),
+        PrimaryKeyConstraint("tenant_id", "id"),
+        # One master per login; looked up inside the tenant's scope (tenant_id-first index).
+        UniqueConstraint("tenant_id", "user_id"),
         ForeignKeyConstraint(["tenant_id", "location_id"], ["locations.tenant_id", "locations.id"]),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = tenant_row_id("masters")
     location_id: Mapped[int] = mapped_column(Integer, index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(20))
@@ -115,11 +121,11 @@ class Master(TenantScoped, db.Model):
 class PermissionRequest(TenantScoped, db.Model):
     __tablename__ = "permission_requests"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "id"),
+        PrimaryKeyConstraint("tenant_id", "id"),
         ForeignKeyConstraint(["tenant_id", "master_id"], ["masters.tenant_id", "masters.id"], ondelete="CASCADE"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = tenant_row_id("permission_requests")
     master_id: Mapped[int] = mapped_column(Integer, index=True)
     permission: Mapped[str] = mapped_column(String(40))
     reason: Mapped[str] = mapped_column(Text, default="")

@@ -9,6 +9,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     SmallInteger,
     String,
     Time,
@@ -16,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.keys import tenant_row_id
 from app.core.tenancy import TenantScoped
 from app.core.types import UTCDateTime, utcnow
 from app.extensions import db
@@ -30,13 +32,14 @@ class WorkingHours(TenantScoped, db.Model):
 
     __tablename__ = "working_hours"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
         _master_fk(),
         CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
         CheckConstraint("start_time < end_time", name="start_before_end"),
         Index("ix_working_hours_master_weekday", "tenant_id", "master_id", "weekday"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = tenant_row_id("working_hours")
     master_id: Mapped[int] = mapped_column(Integer)
     weekday: Mapped[int] = mapped_column(SmallInteger)
     start_time: Mapped[time] = mapped_column(Time)
@@ -47,9 +50,13 @@ class ScheduleOverride(TenantScoped, db.Model):
     """Hours for one date replacing the weekly ones; an empty list is a day off."""
 
     __tablename__ = "schedule_overrides"
-    __table_args__ = (_master_fk(), UniqueConstraint("tenant_id", "master_id", "date"))
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
+        _master_fk(),
+        UniqueConstraint("tenant_id", "master_id", "date"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = tenant_row_id("schedule_overrides")
     master_id: Mapped[int] = mapped_column(Integer)
     date: Mapped[date] = mapped_column(Date)
     intervals: Mapped[list] = mapped_column(JSON, default=list)  # [["10:00", "14:00"], ...]
@@ -59,13 +66,13 @@ class ScheduleOverride(TenantScoped, db.Model):
 class TimeOff(TenantScoped, db.Model):
     __tablename__ = "time_off"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
         _master_fk(),
-        UniqueConstraint("tenant_id", "id"),
         CheckConstraint("start_at < end_at", name="start_before_end"),
         Index("ix_time_off_master_range", "tenant_id", "master_id", "start_at", "end_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = tenant_row_id("time_off")
     master_id: Mapped[int] = mapped_column(Integer)
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Integer, PrimaryKeyConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.keys import tenant_row_id
 from app.core.tenancy import TenantScoped
 from app.core.types import UTCDateTime, utcnow
 from app.extensions import db
@@ -50,9 +51,9 @@ class Tenant(db.Model):
 
 class Location(TenantScoped, db.Model):
     __tablename__ = "locations"
-    __table_args__ = (UniqueConstraint("tenant_id", "id"),)
+    __table_args__ = (PrimaryKeyConstraint("tenant_id", "id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = tenant_row_id("locations")
     name: Mapped[str] = mapped_column(String(200))
     address: Mapped[str] = mapped_column(String(500), default="")
     phone: Mapped[str | None] = mapped_column(String(20))

@@ -61,7 +61,7 @@ def test_rederive_moves_to_current_rules_and_lists_collisions(app, salon, stale)
     assert f"COLLISION booking {stale['clash']}" in result.output
     assert "1 moved, 1 collisions" in result.output
     with tenant_scope(salon.tenant.id):
-        moved = db.session.get(Booking, stale["moved"])
+        moved = db.session.get(Booking, (salon.tenant.id, stale["moved"]))
         assert moved.local_start == datetime(2030, 3, 5, 10, 0)
         assert moved.end_at == moved.start_at + timedelta(hours=1)
     log = db.session.scalars(select(AuditLog).where(AuditLog.action == "booking.rederive_times")).all()

@@ -65,7 +65,7 @@ def test_a_rescheduled_booking_is_reminded_at_its_new_time(make_booking):
     db.session.commit()
     sweep_at(START - timedelta(hours=23))
     with tenancy.tenant_scope(b.tenant_id):
-        row = db.session.get(Booking, b.id)
+        row = db.session.get(Booking, (b.tenant_id, b.id))
         row.start_at, row.end_at, row.block_end_at = (
             START + timedelta(days=1),
             row.end_at + timedelta(days=1),

@@ -165,7 +165,7 @@ def test_owner_reschedules_to_another_master(salon, login, create_booking, creat
     resp = c.post(f"/bookings/{b.id}/reschedule", data={"slot": f"2026-12-09T14:00:00+05:00|{other.id}"})
     assert resp.status_code == 302
     db.session.expire_all()
-    moved = db.session.get(Booking, b.id)
+    moved = db.session.get(Booking, (b.tenant_id, b.id))
     assert moved.master_id == other.id
     assert moved.start_at == _start("2026-12-09T14:00:00+05:00")
 
@@ -204,7 +204,7 @@ def test_service_crud_and_localized_errors(salon, login):
     assert resp.status_code == 302
     assert c.post(f"/services/{svc.id}/deactivate").status_code == 302
     db.session.expire_all()
-    svc = db.session.get(Service, svc.id)
+    svc = db.session.get(Service, (svc.tenant_id, svc.id))
     assert svc.name == "Beard trim"
     assert svc.duration_minutes == 45
     assert svc.active is False

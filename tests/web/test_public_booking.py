@@ -194,7 +194,7 @@ def test_client_reschedules(salon, host_client, sms_codes, create_booking, commi
     assert resp.status_code == 302
     with tenancy.tenant_scope(salon.tenant.id):
         db.session.expire_all()
-        moved = db.session.get(Booking, b.id)
+        moved = db.session.get(Booking, (b.tenant_id, b.id))
         assert moved.start_at == datetime.fromisoformat("2026-12-09T15:00:00+05:00")
 
 
