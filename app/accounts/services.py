@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.core.auth import check_password
@@ -43,18 +44,33 @@ def find_or_create_client(phone_e164: str, *, name: str | None = None, language:
 
     Runs inside the tenant scope; a known client keeps their name unless a new one is given.
     """
+    from flask_babel import lazy_gettext as _l
+
     from app.accounts.models import Client
+    from app.core.errors import Conflict
+    from app.core.integrity import violates_unique
 
     client = db.session.scalar(select(Client).where(Client.phone == phone_e164))
     if client is None:
-        client = Client(phone=phone_e164, name=(name or "").strip(), language=language or "en")
-        db.session.add(client)
-        db.session.flush()
-    else:
-        if name and name.strip():
-            client.name = name.strip()
-        if language:
-            client.language = language
+        # Two first bookings of one new client at once both find no row; the unique
+        # (tenant_id, phone) constraint stops the second INSERT (on PostgreSQL it waits for the
+        # first transaction), and the second request then uses the client the first created.
+        try:
+            with db.session.begin_nested():
+                client = Client(phone=phone_e164, name=(name or "").strip(), language=language or "en")
+                db.session.add(client)
+                db.session.flush()
+            return client
+        except IntegrityError as exc:
+            if not violates_unique(exc, "clients", "tenant_id", "phone"):
+                raise
+        client = db.session.scalar(select(Client).where(Client.phone == phone_e164))
+        if client is None:  # the other request rolled back after all
+            raise Conflict(_l("The system is busy. Please try again."))
+    if name and name.strip():
+        client.name = name.strip()
+    if language:
+        client.language = language
     return client
 
 

@@ -4,8 +4,10 @@ Access tokens are HS256 JWTs signed with ``SECRET_KEY`` carrying ``sub`` (user i
 ``role``, ``tenant``, ``fam`` (the refresh family of the login), ``jti`` and ``exp``.
 Refresh tokens are opaque random strings stored only as SHA-256 hashes in
 :class:`RefreshToken` rows grouped by ``family_id`` (one family per login).  Rotation marks
-the presented token superseded and issues the next one in the same family; a superseded
-token presented again means it was stolen or replayed, so the whole family is revoked.
+the presented token superseded (one conditional UPDATE, so of two concurrent refreshes with one
+token exactly one wins) and issues the next one in the same family; a superseded token
+presented again, or the loser of such a race, means it was stolen or replayed, so the whole
+family is revoked.
 Every authenticated request checks that its family is not revoked, so logout and reuse
 detection end the access token at once, not after 15 minutes.
 """
@@ -158,7 +160,19 @@ def rotate(raw: str) -> tuple[User, dict]:
     user = db.session.get(User, row.user_id)
     if user is None or not user.active:
         raise Unauthorized()
-    row.superseded_at = now
+    # Spend the token with one conditional UPDATE: of two requests presenting it at once only
+    # one changes the row (PostgreSQL re-checks the condition after the first one commits;
+    # SQLite serializes writers), and the other is treated as reuse.
+    spent = db.session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.id == row.id, RefreshToken.superseded_at.is_(None), RefreshToken.revoked_at.is_(None))
+        .values(superseded_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if spent.rowcount != 1:
+        revoke_family(row.family_id)
+        db.session.flush()
+        raise RefreshReused()
     return user, issue_tokens(user, family_id=row.family_id)
 
 

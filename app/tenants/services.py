@@ -8,6 +8,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.audit.services import Actor, record, snapshot
@@ -15,6 +16,7 @@ from app.core.auth import ROLE_OWNER, hash_password
 from app.core.errors import EmailTaken, InvalidTransition, SubdomainTaken, ValidationError
 from app.core.hosts import RESERVED_SUBDOMAINS
 from app.core.i18n import SUPPORTED
+from app.core.integrity import violates_unique
 from app.core.phones import normalize_phone
 from app.core.tenancy import tenant_scope
 from app.core.types import utcnow
@@ -67,6 +69,10 @@ def email_in_use(email: str) -> bool:
     return db.session.scalar(select(func.count(User.id)).where(func.lower(User.email) == email.lower())) > 0
 
 
+def subdomain_in_use(subdomain: str) -> bool:
+    return db.session.scalar(select(Tenant.id).where(Tenant.subdomain == subdomain)) is not None
+
+
 def register_business(data: dict[str, Any]) -> tuple[Tenant, User]:
     """A new business: tenant ``pending``, its first location and the owner account."""
     errors: dict[str, list] = {}
@@ -103,45 +109,56 @@ def register_business(data: dict[str, Any]) -> tuple[Tenant, User]:
     if errors:
         raise ValidationError(errors)
     sub = data["subdomain"].strip().lower()
-    if db.session.scalar(select(Tenant.id).where(Tenant.subdomain == sub)):
+    if subdomain_in_use(sub):
         raise SubdomainTaken()
     if email_in_use(email):
         raise EmailTaken()
 
-    tenant = Tenant(
-        name=name,
-        subdomain=sub,
-        status="pending",
-        currency=currency,
-        default_language=language,
-        timezone=tz,
-        phone=phone,
-        email=email,
-        description=(data.get("description") or "").strip(),
-    )
-    db.session.add(tenant)
-    db.session.flush()
-    with tenant_scope(tenant.id):
-        location = Location(
-            tenant_id=tenant.id,
-            name=(data.get("location_name") or name).strip(),
-            address=(data.get("address") or "").strip(),
-            phone=phone,
-            timezone=tz,
-        )
-        db.session.add(location)
-        db.session.flush()
-    owner = User(
-        email=email,
-        name=owner_name,
-        role=ROLE_OWNER,
-        tenant_id=tenant.id,
-        password_hash=hash_password(data["password"]),
-        language=language,
-        phone=phone,
-    )
-    db.session.add(owner)
-    db.session.flush()
+    password_hash = hash_password(data["password"])
+    # The checks above give the answer in the common case; two registrations racing for the same
+    # subdomain or email both pass them, and the unique constraint stops the second one here.
+    try:
+        with db.session.begin_nested():
+            tenant = Tenant(
+                name=name,
+                subdomain=sub,
+                status="pending",
+                currency=currency,
+                default_language=language,
+                timezone=tz,
+                phone=phone,
+                email=email,
+                description=(data.get("description") or "").strip(),
+            )
+            db.session.add(tenant)
+            db.session.flush()
+            with tenant_scope(tenant.id):
+                location = Location(
+                    tenant_id=tenant.id,
+                    name=(data.get("location_name") or name).strip(),
+                    address=(data.get("address") or "").strip(),
+                    phone=phone,
+                    timezone=tz,
+                )
+                db.session.add(location)
+                db.session.flush()
+            owner = User(
+                email=email,
+                name=owner_name,
+                role=ROLE_OWNER,
+                tenant_id=tenant.id,
+                password_hash=password_hash,
+                language=language,
+                phone=phone,
+            )
+            db.session.add(owner)
+            db.session.flush()
+    except IntegrityError as exc:
+        if violates_unique(exc, "tenants", "subdomain"):
+            raise SubdomainTaken() from None
+        if violates_unique(exc, "users", "email"):
+            raise EmailTaken() from None
+        raise
     actor = Actor("user", owner.id, owner.email, ROLE_OWNER, tenant.id)
     record(
         actor,
