@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from flask import current_app, g, jsonify, make_response, render_template_string, request, url_for
+from flask import current_app, g, jsonify, make_response, render_template_string, request
 
 from app.api.v1 import bp
 from app.api.v1 import schemas as s
@@ -19,6 +19,7 @@ from app.core import ratelimit, tenancy
 from app.core.errors import NotFound
 from app.core.hardening import read_json_body
 from app.core.hosts import require_active_tenant
+from app.core.templating import asset
 from app.tenants.queries import get_tenant_by_subdomain
 
 
@@ -249,11 +250,13 @@ def _openapi_json():
 
 
 def _docs():
+    # Same-host paths: on a tenant host an absolute URL to the main host would be cross-origin
+    # and the page's own CSP ('self') would block it, leaving a blank page.
     html = render_template_string(
         DOCS_PAGE,
-        css=url_for("static", filename="vendor/swagger-ui/swagger-ui.css"),
-        bundle=url_for("static", filename="vendor/swagger-ui/swagger-ui-bundle.js"),
-        init=url_for("static", filename="js/api-docs.js"),
+        css=asset("vendor/swagger-ui/swagger-ui.css"),
+        bundle=asset("vendor/swagger-ui/swagger-ui-bundle.js"),
+        init=asset("js/api-docs.js"),
         spec="/api/openapi.json",
     )
     resp = make_response(html)
