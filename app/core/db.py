@@ -1,12 +1,17 @@
 """Unit of work: one commit per request, job or command, and after-commit hooks.
 
-Services only ``flush``.  The boundary (``after_request``, the ``@job`` wrapper, a CLI
-command) calls :func:`commit` once, or :func:`rollback` on any error.  Work that must
-only happen if the data is really stored -- enqueueing a notification job, bumping a
-cache version -- is registered with :func:`after_commit` and runs after the database
-commit succeeded; a rollback discards it.  This closes the race where a worker picks
-up a job before the row it reads exists (and the opposite: a job for a row that was
+Services only ``flush``.  The boundary (``app.core.handlers`` for a request, the ``@job``
+wrapper, a CLI command) commits once if the work ended well and rolls back otherwise.
+Work that must only happen if the data is really stored -- enqueueing a notification job,
+bumping a cache version -- is registered with :func:`after_commit` and runs after the
+database commit succeeded; a rollback discards it.  This closes the race where a worker
+picks up a job before the row it reads exists (and the opposite: a job for a row that was
 rolled back).
+
+Hooks follow SAVEPOINTs (``db.session.begin_nested()``, or :func:`savepoint` around a
+service call a view recovers from): rolling a savepoint back drops only the hooks
+registered inside it (and inside savepoints nested in it); releasing one keeps its hooks
+for the outer commit.  Only the outermost commit runs hooks.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app.extensions import db
 
@@ -25,8 +30,25 @@ _KEY = "after_commit_hooks"
 
 
 def after_commit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-    """Run ``fn(*args, **kwargs)`` once the current transaction commits."""
-    db.session.info.setdefault(_KEY, []).append((fn, args, kwargs))
+    """Run ``fn(*args, **kwargs)`` once the current transaction commits.
+
+    The hook belongs to the innermost open SAVEPOINT (or to the transaction itself): if that
+    savepoint is rolled back, the hook is dropped with the writes made inside it.
+    """
+    session = db.session()
+    owner = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_KEY, []).append((owner, fn, args, kwargs))
+
+
+def savepoint() -> SessionTransaction:
+    """A SAVEPOINT around one service call a view recovers from (``with savepoint(): ...``).
+
+    If the block raises, what it flushed and the hooks it registered are undone and the
+    error propagates; the rest of the request's work stays, and the view can re-render the
+    form or redirect from the state before the call.  Whether the request then commits is
+    still the boundary's decision.
+    """
+    return db.session.begin_nested()
 
 
 def commit() -> None:
@@ -35,6 +57,14 @@ def commit() -> None:
 
 def rollback() -> None:
     db.session.rollback()
+
+
+def _inside(owner: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    while owner is not None:
+        if owner is ended:
+            return True
+        owner = owner.parent
+    return False
 
 
 _installed: set = set()
@@ -47,8 +77,10 @@ def install(session_class: type[Session]) -> None:
 
     @event.listens_for(session_class, "after_commit")
     def _run_hooks(session: Session) -> None:
+        if session.get_nested_transaction() is not None:
+            return  # a released SAVEPOINT: its hooks wait for the outermost commit
         hooks = session.info.pop(_KEY, [])
-        for fn, args, kwargs in hooks:
+        for _owner, fn, args, kwargs in hooks:
             try:
                 fn(*args, **kwargs)
             except Exception:  # a failed enqueue must not undo a committed booking
@@ -56,7 +88,22 @@ def install(session_class: type[Session]) -> None:
 
     @event.listens_for(session_class, "after_rollback")
     def _drop_hooks(session: Session) -> None:
-        session.info.pop(_KEY, None)
+        # Fired while the transaction being rolled back is still the innermost one: a
+        # SAVEPOINT (get_nested_transaction) or, when none is open, the whole transaction.
+        ended = session.get_nested_transaction()
+        if ended is None:
+            session.info.pop(_KEY, None)
+            return
+        hooks = session.info.get(_KEY)
+        if hooks:
+            session.info[_KEY] = [h for h in hooks if not _inside(h[0], ended)]
+
+    @event.listens_for(session_class, "after_transaction_end")
+    def _forget_hooks(session: Session, transaction: SessionTransaction) -> None:
+        # The outermost transaction is over (its hooks ran if it committed).  A session
+        # closed without commit or rollback must not carry hooks into its next transaction.
+        if transaction.parent is None:
+            session.info.pop(_KEY, None)
 
 
 # ---------------------------------------------------------------- SQLite write serialization
