@@ -167,7 +167,6 @@ def rotate(raw: str) -> tuple[User, dict]:
         update(RefreshToken)
         .where(RefreshToken.id == row.id, RefreshToken.superseded_at.is_(None), RefreshToken.revoked_at.is_(None))
         .values(superseded_at=now)
-        .execution_options(synchronize_session=False)
     )
     if spent.rowcount != 1:
         revoke_family(row.family_id)

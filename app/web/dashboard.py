@@ -6,8 +6,6 @@ user in only with the host's role and, on a business host, only for that busines
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -15,16 +13,8 @@ from flask_login import current_user, login_user, logout_user
 from app.accounts.forms import LoginForm
 from app.accounts.services import authenticate
 from app.core.errors import InvalidCredentials
+from app.core.redirects import safe_next
 from app.extensions import limiter
-
-
-def _safe_next(target: str | None, fallback: str) -> str:
-    if not target:
-        return fallback
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return fallback
-    return target
 
 
 def make_dashboard(name: str, roles: tuple[str, ...], title) -> Blueprint:
@@ -62,7 +52,7 @@ def make_dashboard(name: str, roles: tuple[str, ...], title) -> Blueprint:
                 form.password.errors = [str(exc.message)]
             else:
                 login_user(user, remember=form.remember.data)
-                return redirect(_safe_next(request.args.get("next"), url_for(f"{name}.index")))
+                return redirect(safe_next(request.args.get("next"), url_for(f"{name}.index")))
         status = 401 if form.is_submitted() and form.errors else 200
         return render_template("auth/login.html", form=form, area=name, title=title, tenant=tenant), status
 

@@ -27,10 +27,10 @@ from app.core.errors import DomainError, NotFound, SlotUnavailable, ValidationEr
 from app.core.hosts import require_active_tenant
 from app.core.htmx import is_htmx, render_page_or_partial
 from app.core.ratelimit import RateLimited
+from app.core.redirects import safe_next
 from app.core.types import utcnow
 from app.extensions import db, limiter
 from app.tenants.queries import list_locations
-from app.web.dashboard import _safe_next
 from app.web.forms import apply_errors
 from app.web.public.forms import BookForm, CodeForm, PhoneForm, RescheduleForm
 from app.web.staff_home import free_slots, local_today, parse_slot, picker_days
@@ -227,7 +227,7 @@ def book_create():
 
 
 def _verify_next(form) -> str:
-    return _safe_next(form.next.data, url_for("public.my_bookings"))
+    return safe_next(form.next.data, url_for("public.my_bookings"))
 
 
 def _render_verify(step: str, form, status: int = 200):
