@@ -5,6 +5,8 @@ The code is six random digits, kept only as an HMAC-SHA256 keyed with ``SECRET_K
 for the same phone can be asked for once a minute.  The answer to "send a code" never
 depends on whether the phone is a known client (no enumeration).  A correct code opens a
 :class:`ClientSession` whose random token (``client_token``) is stored as a SHA-256 hash.
+The token starts with its tenant's id (``ct_<tenant id>_<random>``), so a lookup is keyed
+``(tenant_id, token_hash)`` -- the unique index, and one shard on Citus (docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -47,6 +49,18 @@ def _code_hmac(tenant_id: int, phone: str, code: str) -> str:
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_token(tenant_id: int) -> str:
+    return f"{CLIENT_TOKEN_PREFIX}{tenant_id}_{secrets.token_urlsafe(40)}"
+
+
+def _token_tenant_id(token: str) -> int | None:
+    """The tenant id a client token names, or None for anything else (the hash still decides)."""
+    if not token or not token.startswith(CLIENT_TOKEN_PREFIX):
+        return None
+    head, sep, _ = token[len(CLIENT_TOKEN_PREFIX) :].partition("_")
+    return int(head) if sep and head.isascii() and head.isdigit() and len(head) <= 18 else None
 
 
 def _ttl() -> timedelta:
@@ -126,7 +140,7 @@ def complete_client_verification(
     # A known client keeps their language unless they chose another one now.
     known = db.session.scalar(select(Client.id).where(Client.phone == phone)) is not None
     client = find_or_create_client(phone, name=name, language=normalize(language) or (None if known else ver.language))
-    token = CLIENT_TOKEN_PREFIX + secrets.token_urlsafe(40)
+    token = _new_token(client.tenant_id)
     ttl = current_app.config.get("CLIENT_SESSION_TTL", timedelta(days=30))
     db.session.add(
         ClientSession(client_id=client.id, token_hash=_token_hash(token), created_at=now, expires_at=now + ttl)
@@ -137,10 +151,15 @@ def complete_client_verification(
 
 def session_for_token(token: str) -> ClientSession | None:
     """The live session of a client token, looked up across tenants (the token says which)."""
-    if not token or not token.startswith(CLIENT_TOKEN_PREFIX):
+    tenant_id = _token_tenant_id(token)
+    if tenant_id is None:
         return None
     with unscoped():
-        row = db.session.scalar(select(ClientSession).where(ClientSession.token_hash == _token_hash(token)))
+        row = db.session.scalar(
+            select(ClientSession).where(
+                ClientSession.tenant_id == tenant_id, ClientSession.token_hash == _token_hash(token)
+            )
+        )
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
         return None
     return row

@@ -103,7 +103,10 @@ class ClientSession(TenantScoped, db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     client = relationship(
-        "Client", primaryjoin="ClientSession.client_id == Client.id", foreign_keys=[client_id], lazy="joined"
+        "Client",
+        primaryjoin="and_(ClientSession.tenant_id == Client.tenant_id, ClientSession.client_id == Client.id)",
+        foreign_keys=[client_id],
+        lazy="joined",
     )
 
 

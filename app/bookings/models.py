@@ -70,16 +70,28 @@ class Booking(TenantScoped, db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     location = relationship(
-        "Location", primaryjoin="Booking.location_id == Location.id", foreign_keys=[location_id], lazy="joined"
+        "Location",
+        primaryjoin="and_(Booking.tenant_id == Location.tenant_id, Booking.location_id == Location.id)",
+        foreign_keys=[location_id],
+        lazy="joined",
     )
     master = relationship(
-        "Master", primaryjoin="Booking.master_id == Master.id", foreign_keys=[master_id], lazy="joined"
+        "Master",
+        primaryjoin="and_(Booking.tenant_id == Master.tenant_id, Booking.master_id == Master.id)",
+        foreign_keys=[master_id],
+        lazy="joined",
     )
     service = relationship(
-        "Service", primaryjoin="Booking.service_id == Service.id", foreign_keys=[service_id], lazy="joined"
+        "Service",
+        primaryjoin="and_(Booking.tenant_id == Service.tenant_id, Booking.service_id == Service.id)",
+        foreign_keys=[service_id],
+        lazy="joined",
     )
     client = relationship(
-        "Client", primaryjoin="Booking.client_id == Client.id", foreign_keys=[client_id], lazy="joined"
+        "Client",
+        primaryjoin="and_(Booking.tenant_id == Client.tenant_id, Booking.client_id == Client.id)",
+        foreign_keys=[client_id],
+        lazy="joined",
     )
 
 

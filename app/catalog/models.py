@@ -63,8 +63,9 @@ class Service(TenantScoped, db.Model):
     locations = relationship(
         "Location",
         secondary="service_locations",
-        primaryjoin="Service.id == ServiceLocation.service_id",
-        secondaryjoin="ServiceLocation.location_id == Location.id",
+        primaryjoin="and_(Service.tenant_id == ServiceLocation.tenant_id, Service.id == ServiceLocation.service_id)",
+        secondaryjoin="and_(ServiceLocation.tenant_id == Location.tenant_id,"
+        " ServiceLocation.location_id == Location.id)",
         viewonly=True,
         lazy="selectin",
         order_by="Location.id",
@@ -97,13 +98,16 @@ class Master(TenantScoped, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     location = relationship(
-        "Location", primaryjoin="Master.location_id == Location.id", foreign_keys=[location_id], lazy="joined"
+        "Location",
+        primaryjoin="and_(Master.tenant_id == Location.tenant_id, Master.location_id == Location.id)",
+        foreign_keys=[location_id],
+        lazy="joined",
     )
     services = relationship(
         "Service",
         secondary="master_services",
-        primaryjoin="Master.id == MasterService.master_id",
-        secondaryjoin="MasterService.service_id == Service.id",
+        primaryjoin="and_(Master.tenant_id == MasterService.tenant_id, Master.id == MasterService.master_id)",
+        secondaryjoin="and_(MasterService.tenant_id == Service.tenant_id, MasterService.service_id == Service.id)",
         viewonly=True,
         lazy="selectin",
         order_by="Service.id",
@@ -135,5 +139,8 @@ class PermissionRequest(TenantScoped, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     master = relationship(
-        "Master", primaryjoin="PermissionRequest.master_id == Master.id", foreign_keys=[master_id], lazy="joined"
+        "Master",
+        primaryjoin="and_(PermissionRequest.tenant_id == Master.tenant_id, PermissionRequest.master_id == Master.id)",
+        foreign_keys=[master_id],
+        lazy="joined",
     )
