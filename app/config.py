@@ -95,6 +95,7 @@ class Config:
     RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "5 per hour")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True  # a Redis outage must not take the site down with it
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # ...nor switch the limits off: count in-process meanwhile
 
     BCRYPT_ROUNDS = 12
     TRIAL_DAYS = _int("TRIAL_DAYS", 14)

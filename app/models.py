@@ -1,6 +1,6 @@
 """Import every model so metadata (and Alembic) sees the whole schema."""
 
-from app.accounts.models import Client, ClientSession, ClientVerification, RefreshToken, User
+from app.accounts.models import Client, ClientSession, ClientVerification, RefreshToken, User, UserSession
 from app.analytics.models import DailyStat, SystemCheck
 from app.audit.models import AuditLog
 from app.bookings.models import Booking, IdempotencyKey
@@ -30,5 +30,6 @@ __all__ = [
     "Tenant",
     "TimeOff",
     "User",
+    "UserSession",
     "WorkingHours",
 ]

@@ -53,10 +53,16 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login
         return bool(self.active)
 
+    # The dashboard login this request runs under (a :class:`UserSession` token), set by
+    # app.accounts.services; not a column.
+    web_session = None  # type: str | None
+
     def get_id(self) -> str:
-        # Changing the password changes the id Flask-Login keeps, ending other sessions.
+        """What Flask-Login keeps in the session and remember-me cookies:
+        ``user id : password stamp : session token``.  Changing the password changes the stamp,
+        ending every session; signing out revokes the one session record."""
         stamp = int(self.password_changed_at.timestamp()) if self.password_changed_at else 0
-        return f"{self.id}:{stamp}"
+        return f"{self.id}:{stamp}:{self.web_session or ''}"
 
 
 class RefreshToken(db.Model):
@@ -71,6 +77,21 @@ class RefreshToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class UserSession(db.Model):
+    """One dashboard sign-in (one browser): its token is in the session and remember-me cookies,
+    stored here only as a SHA-256 hash.  Signing out revokes this row, so copies of the cookies
+    stop working; the user's other sign-ins are separate rows and go on."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

@@ -28,13 +28,74 @@ def authenticate(
     return user
 
 
+# ---------------------------------------------------------------- dashboard sign-ins (server-side sessions)
+
+
+def _session_hash(token: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_web_session(user: User) -> User:
+    """Record a new dashboard sign-in; ``user.get_id()`` then names it (call before ``login_user``)."""
+    import secrets
+
+    from flask import current_app
+
+    from app.accounts.models import UserSession
+
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    lifetime = max(current_app.config["REMEMBER_COOKIE_DURATION"], current_app.config["PERMANENT_SESSION_LIFETIME"])
+    db.session.add(
+        UserSession(user_id=user.id, token_hash=_session_hash(token), created_at=now, expires_at=now + lifetime)
+    )
+    db.session.flush()
+    user.web_session = token
+    return user
+
+
+def end_web_session(user: User) -> None:
+    """Sign-out: revoke this sign-in's record; copies of its cookies stop working at once."""
+    from sqlalchemy import update
+
+    from app.accounts.models import UserSession
+
+    if not user.web_session:
+        return
+    db.session.execute(
+        update(UserSession)
+        .where(
+            UserSession.token_hash == _session_hash(user.web_session),
+            UserSession.user_id == user.id,
+            UserSession.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+    )
+    user.web_session = None
+
+
 def load_user_by_session_id(session_id: str) -> User | None:
+    """Flask-Login's loader for ``user id : password stamp : session token`` (see ``User.get_id``):
+    the user, if the password is unchanged and the sign-in is neither revoked nor expired."""
+    from app.accounts.models import UserSession
+
     try:
-        uid, _stamp = session_id.split(":", 1)
-        user = db.session.get(User, int(uid))
-    except (ValueError, TypeError):
+        uid, _stamp, token = session_id.split(":", 2)
+        user_id = int(uid)
+    except (AttributeError, ValueError, TypeError):
         return None
-    if user is None or user.get_id() != session_id:
+    if not token:
+        return None
+    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == _session_hash(token)))
+    if row is None or row.user_id != user_id or row.revoked_at is not None or row.expires_at <= utcnow():
+        return None
+    user = db.session.get(User, user_id)
+    if user is None:
+        return None
+    user.web_session = token
+    if user.get_id() != session_id:
         return None
     return user
 

@@ -1,13 +1,16 @@
-"""Rate limits for the JSON API (Flask-Limiter on the Redis storage set up in create_app).
+"""Rate limits (Flask-Limiter on the Redis storage set up in create_app).
 
 - every API route: ``RATELIMIT_DEFAULT`` per client IP, or ``RATELIMIT_STAFF`` per user
   for requests carrying a valid staff access token (staff apps poll calendars);
-- login: ``RATELIMIT_LOGIN`` per IP and ``RATELIMIT_LOGIN_EMAIL`` per email;
+- login, API and dashboard alike: ``RATELIMIT_LOGIN`` per IP and ``RATELIMIT_LOGIN_EMAIL`` per
+  account (the email, from the JSON body or the form), one budget shared by both doors;
 - phone verification: ``RATELIMIT_VERIFY_PHONE`` per phone and ``RATELIMIT_VERIFY_IP`` per IP;
 - registration and password reset: ``RATELIMIT_REGISTER`` per IP.
 
 A breach is ``429 rate_limited`` with ``Retry-After`` (rendered by app.core.handlers).
-``RATELIMIT_ENABLED=false`` turns all of it off.
+When Redis cannot be reached the limits keep applying from an in-process memory store
+(``RATELIMIT_IN_MEMORY_FALLBACK_ENABLED``, counted per worker process, from zero) until
+Redis answers again.  ``RATELIMIT_ENABLED=false`` turns all of it off.
 """
 
 from __future__ import annotations
@@ -48,8 +51,12 @@ def _conf(name: str) -> str:
 
 
 def _body_value(field: str) -> str:
-    body = request.get_json(silent=True) if request.is_json else None
-    value = body.get(field) if isinstance(body, dict) else None
+    """``field`` from a JSON body (API) or a form (web pages), normalised."""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        value = body.get(field) if isinstance(body, dict) else None
+    else:
+        value = request.form.get(field)
     return str(value).strip().lower() if value is not None else ""
 
 

@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from app.accounts.forms import LoginForm
-from app.accounts.services import authenticate
+from app.accounts.services import authenticate, end_web_session, start_web_session
+from app.core import ratelimit
 from app.core.errors import InvalidCredentials
 from app.core.redirects import safe_next
 from app.extensions import limiter
@@ -39,7 +40,8 @@ def make_dashboard(name: str, roles: tuple[str, ...], title) -> Blueprint:
         return None
 
     @bp.route("/login", methods=["GET", "POST"])
-    @limiter.limit("10 per minute", methods=["POST"])
+    @ratelimit.login_ip
+    @ratelimit.login_email
     def login():
         form = LoginForm()
         tenant = g.get("tenant")
@@ -51,13 +53,15 @@ def make_dashboard(name: str, roles: tuple[str, ...], title) -> Blueprint:
             except InvalidCredentials as exc:
                 form.password.errors = [str(exc.message)]
             else:
-                login_user(user, remember=form.remember.data)
+                login_user(start_web_session(user), remember=form.remember.data)
                 return redirect(safe_next(request.args.get("next"), url_for(f"{name}.index")))
         status = 401 if form.is_submitted() and form.errors else 200
         return render_template("auth/login.html", form=form, area=name, title=title, tenant=tenant), status
 
     @bp.route("/logout", methods=["POST"])
     def logout():
+        if current_user.is_authenticated:
+            end_web_session(current_user)
         logout_user()
         flash(_("You have signed out."), "info")
         return redirect(url_for(f"{name}.login"))

