@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy.sql import visitors
 
 import app.models  # noqa: F401 -- every model in the metadata
 from app.core.tenancy import TenantScoped, tenant_scope
@@ -174,6 +175,48 @@ def test_ids_are_generated_per_table_and_unique_across_tenants(create_tenant):
     for loc_id, (tenant_id, loc) in rows.items():
         with tenant_scope(tenant_id):
             assert db.session.get(Location, (tenant_id, loc_id)) is loc
+
+
+def test_relationships_between_tenant_owned_models_join_on_tenant_id():
+    """Joins (and Citus co-located joins) stay inside one tenant even in platform-wide queries."""
+    sa.orm.configure_mappers()
+    checked = 0
+    for mapper in db.Model.registry.mappers:
+        for rel in mapper.relationships:
+            if not (issubclass(mapper.class_, TenantScoped) and issubclass(rel.mapper.class_, TenantScoped)):
+                continue
+            for join in (j for j in (rel.primaryjoin, rel.secondaryjoin) if j is not None):
+                columns = [e for e in visitors.iterate(join) if isinstance(e, sa.Column)]
+                tables = {c.table.name for c in columns}
+                with_tenant = {c.table.name for c in columns if c.name == "tenant_id"}
+                assert len(tables) == 2 and with_tenant == tables, (mapper.class_.__name__, rel.key, str(join))
+                checked += 1
+    assert checked >= 10
+
+
+def test_orm_writes_of_a_tenant_owned_row_are_keyed_by_tenant_id(create_tenant):
+    from app.tenants.models import Location
+
+    tenant = create_tenant()
+    sent = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith(("UPDATE", "DELETE")):
+            sent.append(statement)
+
+    with tenant_scope(tenant.id):
+        loc = db.session.scalars(sa.select(Location)).one()
+        sa.event.listen(db.engine, "before_cursor_execute", capture)
+        try:
+            loc.name = "Renamed"
+            db.session.flush()
+            db.session.delete(loc)
+            db.session.flush()
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", capture)
+    assert [s.split()[0] for s in sent] == ["UPDATE", "DELETE"]
+    for statement in sent:
+        assert "locations.tenant_id = " in statement and "locations.id = " in statement, statement
 
 
 def _plans(fn: Callable[[], object], table: str, column: str) -> list[str]:
