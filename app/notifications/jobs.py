@@ -15,9 +15,16 @@ log = logging.getLogger(__name__)
 
 
 def _retry() -> Retry:
-    """Exponential backoff from ``NOTIFY_RETRY_INTERVALS`` (read when the job is enqueued)."""
+    """RQ's retries, on the row's own schedule (``NOTIFY_RETRY_INTERVALS``, read at enqueue).
+
+    For a job enqueued with its row (attempt 1) RQ's n-th retry comes when the row's n-th
+    wait is over.  A job enqueued later (by the sweep, or a re-send) starts RQ's list from
+    the top, so its retries may come before the row is due: the claim then leaves the row
+    alone and the sweep sends it once due.  The row, not RQ, counts attempts and decides
+    ``failed``, so neither can give up early or try early.
+    """
     intervals = services.retry_intervals()
-    return Retry(max=len(intervals), interval=intervals)
+    return Retry(max=max(1, len(intervals)), interval=intervals or [60])
 
 
 @job("notifications", retry=_retry, timeout=120)
@@ -28,7 +35,9 @@ def send_notification(notification_id: int) -> str:
 
 
 def sweep_outbox() -> dict:
-    """Reclaim rows stuck in ``sending`` and re-enqueue rows still queued after the delay."""
+    """Drop expired codes, reclaim rows stuck in ``sending`` and re-enqueue rows that have
+    been due for longer than ``NOTIFY_SWEEP_DELAY_SECONDS`` (a lost job, Redis or the worker down)."""
+    expired = services.expire_codes()
     reclaimed = services.reclaim_stuck()
     ids = services.due_for_requeue()
     db.session.commit()
@@ -42,7 +51,7 @@ def sweep_outbox() -> dict:
         enqueued += 1
     services.mark_requeued(ids[:enqueued])
     db.session.commit()
-    return {"reclaimed": reclaimed, "enqueued": enqueued}
+    return {"reclaimed": reclaimed, "enqueued": enqueued, "expired": expired}
 
 
 @job("notifications", timeout=300)

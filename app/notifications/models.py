@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.core.types import UTCDateTime, utcnow
 from app.extensions import db
 
-NOTIFICATION_STATUSES = ("queued", "sending", "sent", "failed")
+NOTIFICATION_STATUSES = ("queued", "sending", "sent", "failed", "expired")
 
 
 class Notification(db.Model):

@@ -1,9 +1,12 @@
-"""Read side of the outbox: the admin list."""
+"""Read side of the outbox: the admin list, a business's failed messages, health counts."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, or_, select
 
+from app.core.types import utcnow
 from app.extensions import db
 from app.notifications.models import NOTIFICATION_STATUSES, Notification
 
@@ -33,3 +36,41 @@ def list_outbox(
 
 def template_names() -> list[str]:
     return list(db.session.scalars(select(Notification.template).distinct().order_by(Notification.template)))
+
+
+def failed_for_tenant(tenant_id: int, limit: int = 100) -> list[Notification]:
+    """A business's messages that used up their retries, newest first."""
+    stmt = (
+        select(Notification)
+        .where(Notification.tenant_id == tenant_id, Notification.status == "failed")
+        .order_by(Notification.updated_at.desc(), Notification.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def count_failed_for_tenant(tenant_id: int) -> int:
+    stmt = select(func.count(Notification.id)).where(
+        Notification.tenant_id == tenant_id, Notification.status == "failed"
+    )
+    return int(db.session.scalar(stmt) or 0)
+
+
+def outbox_counts(overdue_after: timedelta, failed_window: timedelta) -> dict[str, int]:
+    """For /health: ``overdue`` queued rows due for longer than ``overdue_after`` (no worker is
+    sending), ``retrying`` queued rows that failed at least once (a provider is failing),
+    ``failed`` and ``expired`` rows given up within ``failed_window``."""
+    now = utcnow()
+    due_since = func.coalesce(Notification.next_attempt_at, Notification.created_at)
+    queued = Notification.status == "queued"
+    recent = Notification.updated_at >= now - failed_window
+
+    def count(*where) -> int:
+        return int(db.session.scalar(select(func.count(Notification.id)).where(*where)) or 0)
+
+    return {
+        "overdue": count(queued, due_since <= now - overdue_after),
+        "retrying": count(queued, Notification.attempts > 0),
+        "failed": count(Notification.status == "failed", recent),
+        "expired": count(Notification.status == "expired", recent),
+    }

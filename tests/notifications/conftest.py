@@ -35,11 +35,24 @@ def free_port() -> int:
 
 
 class SMTPInbox:
+    """Keeps every accepted message.  ``down`` (a bool, or a callable read per message) makes
+    the server answer ``451 try again later`` instead, as a mail service in an outage does;
+    ``tries`` records the app clock's ``now`` at every DATA the server saw."""
+
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.tries: list = []
+        self.down: bool | Callable[[], bool] = False
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
+        from app.core import clock
+
+        with self.lock:
+            self.tries.append(clock.now())
+        down = self.down() if callable(self.down) else self.down
+        if down:
+            return "451 4.3.0 Mail service unavailable, try again later"
         msg = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
         msg["X-Envelope-To"] = ",".join(envelope.rcpt_tos)
         with self.lock:

@@ -114,6 +114,7 @@ def test_sms_gateway_failing_twice_delivers_exactly_one(create_tenant, start_wor
     assert (row.status, row.attempts) == ("sent", 3)
     assert len(gw.requests) == 3 and len(gw.delivered) == 1
     assert gw.delivered[0]["body"]["text"] == "Your code for Codes: 482913"
+    assert row.body == "Your code for Codes: ••••••" and "482913" not in str(row.payload)  # not kept once sent
     assert len({r["key"] for r in gw.requests}) == 1  # the same idempotency key on every attempt
 
 
@@ -169,30 +170,36 @@ def test_redis_down_at_commit_is_delivered_by_the_sweep(app, monkeypatch, create
     assert w.proc.poll() is None
 
 
-def test_worker_killed_mid_send_neither_loses_nor_duplicates(create_tenant, start_worker, sms_gateway):
+def test_worker_killed_mid_send_neither_loses_nor_duplicates(
+    salon, create_client, create_booking, start_worker, sms_gateway
+):
     gw, _ = sms_gateway
     gw.hang.set()  # the gateway takes the request and never answers
-    tenant = create_tenant("codes", name="Codes")
+    tenant, svc, master = salon
+    client = create_client(tenant, phone="+77015550106", language="en")
     with tenancy.tenant_scope(tenant.id):
-        events.client_code(tenant, "+77015550106", "313131", "en")
+        booking = create_booking(tenant, master, svc, START, client=client)
+        events.booking_event("confirmed", booking)
     db.session.commit()
     first = start_worker()
     wait_for(lambda: gw.requests, message="the worker calling the gateway")
     first.kill_all()  # SIGKILL worker and work horse while the send is in flight
-    (row,) = all_rows()
+    (row,) = [r for r in all_rows() if r.channel == "sms"]
     assert row.status == "sending" and gw.delivered == []
 
     gw.hang.clear()
     gw.release.set()
     db.session.rollback()  # end the test's read snapshot before writing
-    clock.freeze(datetime.now(UTC) + timedelta(minutes=11))  # past NOTIFY_STUCK_SECONDS
-    assert sweep_outbox() == {"reclaimed": 1, "enqueued": 1}
+    later = datetime.now(UTC) + timedelta(minutes=11)  # past NOTIFY_STUCK_SECONDS
+    clock.freeze(later)
+    assert sweep_outbox() == {"reclaimed": 1, "enqueued": 1, "expired": 0}
     clock.reset()
-    start_worker()
+    start_worker(env={"JAZYL_FAKE_NOW": later.isoformat()})  # the worker lives in the same "later"
     wait_for(all_done, message="sent after the crash")
-    assert gw.texts_to("+77015550106") == ["Your code for Codes: 313131"]
+    assert gw.texts_to("+77015550106") == [gw.requests[0]["body"]["text"]]
+    assert "Beauty Lab" in gw.requests[0]["body"]["text"]
     assert len(gw.delivered) == 1 and {r["key"] for r in gw.requests} == {row.dedupe_key}
-    assert all_rows()[0].attempts == 2
+    assert db.session.get(Notification, row.id).attempts == 2
 
 
 def test_worker_pool_serves_jobs_and_stops_cleanly_on_sigterm(app, create_tenant, start_worker, sms_gateway):

@@ -32,13 +32,15 @@ def _codes(create_tenant, n: int = 1):
     return rows
 
 
-def test_outbox_lists_status_attempts_error_and_text(admin, create_tenant, commit):
+def test_outbox_lists_status_attempts_error_and_text(app, admin, create_tenant, commit, monkeypatch):
     rows = _codes(create_tenant, 2)
     rows[1].status, rows[1].attempts, rows[1].last_error = "failed", 3, "SMS gateway answered 503"
     commit()
     page = admin.get("/outbox").get_data(as_text=True)
     assert "+77015550000" in page and "+77015550001" in page
-    assert "SMS gateway answered 503" in page and "Your code for Codes: 700000" in page  # testing: visible
+    assert "SMS gateway answered 503" in page and "Your code for Codes: ••••••" in page  # testing: masked
+    monkeypatch.setitem(app.config, "ENV_NAME", "development")  # with the dev SMS provider: the Outbox is the phone
+    assert "Your code for Codes: 700000" in admin.get("/outbox").get_data(as_text=True)
     assert 'href="/outbox"' in admin.get("/").get_data(as_text=True)
     assert 'href="/outbox"' in admin.get("/audit").get_data(as_text=True)
 

@@ -1,12 +1,17 @@
-"""Super admin: the notification outbox (every message, its status, attempts and error)."""
+"""Super admin: the notification outbox (every message, its status, attempts and error),
+and re-sending a message that used up its retries."""
 
 from __future__ import annotations
 
 import re
 
-from flask import current_app, render_template, request
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
+from app.audit.services import Actor
+from app.core.errors import Conflict
+from app.notifications import services as notification_services
 from app.notifications.models import NOTIFICATION_STATUSES
 from app.notifications.queries import list_outbox, template_names
 from app.web.admin.views import bp
@@ -16,8 +21,8 @@ _CODE = re.compile(r"\b\d{4,8}\b")
 
 
 def codes_visible() -> bool:
-    """Verification codes are shown only on development and test setups."""
-    return current_app.config.get("ENV_NAME") in ("development", "testing")
+    """Verification codes are shown only where they are kept (development, dev SMS provider)."""
+    return notification_services.codes_kept()
 
 
 def mask(row) -> str:
@@ -53,5 +58,21 @@ def outbox():
         statuses=NOTIFICATION_STATUSES,
         templates=template_names(),
         mask=mask,
+        not_resendable=notification_services.NOT_RESENDABLE,
         area_title=_("Platform admin"),
     )
+
+
+@bp.route("/outbox/<int:notification_id>/resend", methods=["POST"])
+def outbox_resend(notification_id: int):
+    try:
+        done = notification_services.resend(Actor.for_user(current_user), notification_id)
+    except Conflict as exc:
+        flash(str(exc.message), "error")
+    else:
+        if done:
+            flash(_("The message is queued to be sent again."), "success")
+        else:
+            flash(_("This message is not failed any more; nothing was sent again."), "info")
+    back = request.form.get("back") or ""
+    return redirect(back if back.startswith("/outbox") else url_for("admin.outbox", status="failed"))
