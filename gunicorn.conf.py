@@ -55,6 +55,14 @@ keepalive = 5
 max_requests = _env_int("GUNICORN_MAX_REQUESTS", 1000)
 max_requests_jitter = max_requests // 10
 
+# Request line (method, address, version) up to 8190 bytes, gunicorn's maximum. The app answers
+# addresses longer than app.core.hardening.MAX_URL_LENGTH (4096) itself, with 414 in the API's
+# JSON error format; only beyond 8190 does gunicorn's own plain 414 page show (and nginx's
+# large_client_header_buffers, 8k by default, stops such a request before gunicorn anyway).
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
+
 # Heartbeat files on tmpfs: on a disk-backed /tmp (common in containers) the workers'
 # fchmod heartbeat can stall and get healthy workers killed.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 -- tmpfs, not a temp file

@@ -473,6 +473,8 @@ def list_bookings_for(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Booking], int]:
+    start_from = None if start_from is None else parse_instant(start_from, "from")
+    start_to = None if start_to is None else parse_instant(start_to, "to")
     statuses = (status,) if isinstance(status, str) else tuple(status or ())
     unknown = [s for s in statuses if s not in BOOKING_STATUSES]
     if unknown:

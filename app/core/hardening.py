@@ -47,8 +47,12 @@ class UriTooLong(DomainError):
 class BoundedIntConverter(IntegerConverter):
     """``<int:id>``: a non-negative integer that fits a signed 64-bit column; longer ones are not routes."""
 
+    regex = r"\d{1,19}"  # longer never matches, so a 30-digit id is a plain 404 like any unknown path
+
     def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = None, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=MAX_INT if max is None else max, signed=signed)
+        if signed:
+            self.regex = r"-?\d{1,19}"
 
 
 def has_bad_characters(value: str) -> bool:

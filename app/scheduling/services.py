@@ -30,7 +30,7 @@ from app.catalog.models import Master
 from app.core import cache
 from app.core.errors import Forbidden, NotFound, ValidationError
 from app.core.types import utcnow
-from app.core.validation import parse_instant
+from app.core.validation import check_date, parse_instant
 from app.extensions import db
 from app.scheduling import queries as q
 from app.scheduling.availability import MasterCalendar, compute_slots, is_bookable
@@ -370,6 +370,8 @@ def get_availability(
         raise ValidationError.field("days", _l("Choose from 1 to %(max)s days.", max=MAX_DAYS))
     if not isinstance(date_from, date) or isinstance(date_from, datetime):
         raise ValidationError.field("date", _l("Give a date."))
+    check_date(date_from, "date")
+    check_date(date_from + timedelta(days=days), "date")
     try:
         service_id = int(service_id)
     except (TypeError, ValueError):
