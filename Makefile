@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 COMPOSE ?= docker compose
 
 .PHONY: help run test test-pg test-sqlite install install-dev assets translations translations-update \
-        lint build start stop logs clean health backup-db migrate seed bench browser-deps
+        lint build start stop logs clean health backup-db migrate seed bench browser-deps fuzz
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-20s\033[0m %s\n", $$1, $$2}'
@@ -77,6 +77,14 @@ test-pg: ## The suite on PostgreSQL + Redis
 test-sqlite: ## The suite on SQLite + embedded Redis
 	@echo "== tests on SQLite + embedded Redis"
 	env -u TEST_DATABASE_URL -u TEST_REDIS_URL $(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+FUZZ_SECONDS ?= 120
+
+fuzz: $(VENV)/.dev ## Deep schemathesis run: every caller, FUZZ_SECONDS each, on PostgreSQL + Redis; reports in instance/fuzz
+	@$(BIN)/python scripts/services_up.py "$(PG_TEST_URL)" "$(REDIS_TEST_URL)" || \
+	  { echo "fuzz needs PostgreSQL ($(PG_TEST_URL)) and Redis ($(REDIS_TEST_URL))" >&2; exit 1; }
+	TEST_DATABASE_URL="$(PG_TEST_URL)" TEST_REDIS_URL="$(REDIS_TEST_URL)" FUZZ_DEEP=1 FUZZ_SECONDS="$(FUZZ_SECONDS)" \
+	  FUZZ_REPORT_DIR="$(CURDIR)/instance/fuzz" $(BIN)/python -m pytest -n 0 tests/api/test_fuzz.py $(PYTEST_ARGS)
 
 LINT_PATHS := app tests bench scripts worker.py wsgi.py gunicorn.conf.py
 
