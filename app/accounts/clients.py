@@ -123,7 +123,12 @@ def complete_client_verification(
     tenant, phone: str, code: str, name: str | None = None, language: str | None = None
 ) -> tuple[Client, str]:
     """Check the code; on success the client (found or created) and a new client token."""
+    from app.accounts.rules import CLIENT_NAME, SMS_CODE
+    from app.core.fields import clean_or_raise
+
     phone = normalize_phone(phone)
+    name = clean_or_raise("name", CLIENT_NAME, name) or None
+    code = clean_or_raise("code", SMS_CODE, code)
     now = utcnow()
     wrong = _l("The code is wrong or has expired. Ask for a new one.")
     ver = _open_verification(phone)

@@ -4,9 +4,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Length
 
+from app.accounts import rules as ar
 from app.core.i18n import LANGUAGE_NAMES
+from app.tenants import rules as tr
 
 
 class LoginForm(FlaskForm):
@@ -16,18 +18,18 @@ class LoginForm(FlaskForm):
 
 
 class RegisterBusinessForm(FlaskForm):
-    business_name = StringField(_l("Business name"), validators=[DataRequired(), Length(max=200)])
+    business_name = StringField(_l("Business name"), validators=tr.BUSINESS_NAME.validators())
     subdomain = StringField(
         _l("Address of your booking site"),
-        validators=[DataRequired(), Length(min=3, max=63)],
+        validators=tr.SUBDOMAIN.validators(),
         description=_l("Lowercase letters, digits and hyphens, e.g. anna-beauty"),
     )
-    owner_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=72)])
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
-    address = StringField(_l("Address"), validators=[Optional(), Length(max=500)])
-    description = TextAreaField(_l("About the business"), validators=[Optional(), Length(max=2000)])
+    owner_name = StringField(_l("Your name"), validators=ar.PERSON_NAME.validators())
+    email = EmailField(_l("Email"), validators=ar.EMAIL.validators())
+    password = PasswordField(_l("Password"), validators=ar.PASSWORD.validators())
+    phone = StringField(_l("Phone"), validators=ar.PHONE.validators())
+    address = StringField(_l("Address"), validators=tr.ADDRESS.validators())
+    description = TextAreaField(_l("About the business"), validators=tr.DESCRIPTION.validators())
     language = SelectField(_l("Language"), choices=[SelectChoice(k, v) for k, v in LANGUAGE_NAMES.items()])
     timezone = SelectField(
         _l("Time zone"),
@@ -67,4 +69,4 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=72)])
+    password = PasswordField(_l("New password"), validators=ar.PASSWORD.validators())

@@ -289,22 +289,19 @@ def create_manager(tenant, actor, data: dict) -> User:
     (a password-reset link) is emailed instead."""
     from flask_babel import lazy_gettext as _l
 
+    from app.accounts.rules import EMAIL, LANGUAGE, PERSON_NAME, PHONE
     from app.audit.services import record, snapshot
     from app.core.auth import ROLE_MANAGER, ROLE_OWNER, hash_password
     from app.core.errors import EmailTaken, Forbidden, ValidationError
-    from app.core.validation import is_valid_email
+    from app.core.fields import clean as apply_rule
     from app.tenants.models import Location
     from app.tenants.services import email_in_use, validate_password
 
     if actor.role != ROLE_OWNER or actor.tenant_id != tenant.id:
         raise Forbidden()
     errors: dict[str, list] = {}
-    name = (data.get("name") or "").strip()
-    if not name:
-        errors.setdefault("name", []).append(_l("Enter a name."))
-    email = (data.get("email") or "").strip().lower()
-    if not is_valid_email(email):
-        errors.setdefault("email", []).append(_l("Enter a valid email address."))
+    name = apply_rule(errors, "name", PERSON_NAME, data.get("name"))
+    email = apply_rule(errors, "email", EMAIL, data.get("email"))
     password = data.get("password")
     if password:
         try:
@@ -318,7 +315,8 @@ def create_manager(tenant, actor, data: dict) -> User:
         )
     if location is None:
         errors.setdefault("location_id", []).append(_l("Choose a location of this business."))
-    language = data.get("language") or tenant.default_language or "en"
+    language = apply_rule(errors, "language", LANGUAGE, data.get("language") or tenant.default_language or "en")
+    phone = apply_rule(errors, "phone", PHONE, data.get("phone")) or None
     if errors:
         raise ValidationError(errors)
     if email_in_use(email):
@@ -331,7 +329,7 @@ def create_manager(tenant, actor, data: dict) -> User:
         location_id=location.id,
         password_hash=hash_password(password) if password else None,
         language=language,
-        phone=data.get("phone") or None,
+        phone=phone,
     )
     db.session.add(user)
     db.session.flush()

@@ -34,8 +34,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
 from app.accounts.models import Client
+from app.accounts.rules import CLIENT_NAME
 from app.audit.services import Actor, record, snapshot
 from app.bookings import queries as bq
+from app.bookings import rules
 from app.bookings.models import BLOCKING_STATUSES, BOOKING_STATUSES, Booking, IdempotencyKey
 from app.catalog.models import Master, Service
 from app.core.errors import (
@@ -48,6 +50,7 @@ from app.core.errors import (
     TenantNotActive,
     ValidationError,
 )
+from app.core.fields import clean_or_raise
 from app.core.phones import normalize_phone
 from app.core.types import utcnow
 from app.core.validation import parse_instant
@@ -83,7 +86,6 @@ AUDIT_FIELDS = (
     "cancel_reason",
 )
 IDEMPOTENCY_TTL = timedelta(hours=24)
-MAX_NOTES = 2000
 
 
 # ----------------------------------------------------------------------- helpers
@@ -97,10 +99,7 @@ _aware = parse_instant
 
 
 def _notes(value: Any) -> str:
-    text = "" if value is None else str(value).strip()
-    if len(text) > MAX_NOTES:
-        raise ValidationError.field("notes", _l("Use at most %(n)s characters.", n=MAX_NOTES))
-    return text
+    return clean_or_raise("notes", rules.NOTES, value)
 
 
 def _is_overlap(exc: IntegrityError) -> bool:
@@ -240,9 +239,8 @@ def _resolve_client(tenant: Tenant, actor: Actor, client: Client | None, client_
         phone = normalize_phone(data.get("phone"), field="client.phone")
     except ValidationError as exc:
         raise ValidationError({"client": exc.details.get("client.phone", [])}) from None
-    return find_or_create_client(
-        phone, name=(data.get("name") or "").strip()[:200] or None, language=data.get("language")
-    )
+    name = clean_or_raise("client.name", CLIENT_NAME, data.get("name")) or None
+    return find_or_create_client(phone, name=name, language=data.get("language"))
 
 
 def create_booking(
@@ -416,7 +414,7 @@ def cancel_booking(tenant: Tenant, actor: Actor, booking: Booking, reason: str |
         "cancelled",
         "cancel",
         cancelled_by=actor.role,
-        cancel_reason=(reason or "").strip()[:MAX_NOTES] or None,
+        cancel_reason=clean_or_raise("reason", rules.CANCEL_REASON, reason) or None,
     )
     sq.bump_master_versions(tenant.id, [booking.master_id])
     _event("cancelled", booking, actor)
@@ -526,9 +524,7 @@ def run_idempotent(
     duplicate waits on the unique index and then gets the stored answer or ``conflict``.
     A failed ``fn`` rolls the whole transaction back, claim included, so it can be retried.
     """
-    key = (key or "").strip()
-    if not key or len(key) > 200:
-        raise ValidationError.field("Idempotency-Key", _l("Use 1 to 200 characters."))
+    key = clean_or_raise("Idempotency-Key", rules.IDEMPOTENCY_KEY, key)
     actor_key = str(actor_key)[:64]
     digest = _body_hash(body)
     now = utcnow()

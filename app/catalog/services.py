@@ -9,21 +9,22 @@ Locations and business settings live in ``app.tenants.services``.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.accounts.models import User
+from app.accounts.rules import OPTIONAL_EMAIL, PHONE
 from app.audit.services import Actor, record, snapshot
 from app.bookings.models import BLOCKING_STATUSES, Booking
+from app.catalog import rules
 from app.catalog.models import PERMISSIONS, Master, MasterService, PermissionRequest, Service, ServiceLocation
 from app.core.auth import ROLE_MASTER, hash_password
 from app.core.errors import Conflict, EmailTaken, Forbidden, InvalidTransition, NotFound, ValidationError
-from app.core.phones import normalize_phone
+from app.core.fields import clean as apply_rule
+from app.core.fields import clean_or_raise
 from app.core.types import utcnow
-from app.core.validation import is_valid_email
 from app.extensions import db
 from app.scheduling import queries as sq
 from app.tenants.models import Location, Tenant
@@ -62,21 +63,6 @@ def _require_manager_or_owner(tenant: Tenant, actor: Actor) -> None:
     raise Forbidden()
 
 
-def _int_in(value: Any, lo: int, hi: int, field: str, errors: dict[str, list]) -> int | None:
-    try:
-        if isinstance(value, bool):
-            raise ValueError
-        number = int(value)
-        if str(number) != str(value).strip() and not isinstance(value, int):
-            raise ValueError
-    except (TypeError, ValueError):
-        number = None
-    if number is None or not lo <= number <= hi:
-        errors.setdefault(field, []).append(_l("Enter a whole number from %(lo)s to %(hi)s.", lo=lo, hi=hi))
-        return None
-    return number
-
-
 def _location_ids(value: Any, field: str, errors: dict[str, list]) -> list[int]:
     if not isinstance(value, list | tuple):
         errors.setdefault(field, []).append(_l("Choose at least one location."))
@@ -100,10 +86,7 @@ def _location_ids(value: Any, field: str, errors: dict[str, list]) -> list[int]:
 
 def _clean_name(data: dict, partial: bool, clean: dict, errors: dict) -> None:
     if "name" in data or not partial:
-        name = str(data.get("name") or "").strip()
-        if not name or len(name) > 200:
-            errors.setdefault("name", []).append(_l("Enter a name (up to 200 characters)."))
-        clean["name"] = name
+        clean["name"] = apply_rule(errors, "name", rules.NAME, data.get("name"))
 
 
 def _clean_service(tenant: Tenant, actor: Actor, data: dict, partial: bool) -> dict:
@@ -111,19 +94,17 @@ def _clean_service(tenant: Tenant, actor: Actor, data: dict, partial: bool) -> d
     clean: dict[str, Any] = {}
     _clean_name(data, partial, clean, errors)
     if "description" in data:
-        clean["description"] = str(data.get("description") or "").strip()
+        clean["description"] = apply_rule(errors, "description", rules.SERVICE_DESCRIPTION, data.get("description"))
     if "duration_minutes" in data or not partial:
-        clean["duration_minutes"] = _int_in(data.get("duration_minutes"), 5, 720, "duration_minutes", errors)
+        clean["duration_minutes"] = apply_rule(
+            errors, "duration_minutes", rules.DURATION_MINUTES, data.get("duration_minutes")
+        )
     if "buffer_minutes" in data or not partial:
-        clean["buffer_minutes"] = _int_in(data.get("buffer_minutes", 0), 0, 240, "buffer_minutes", errors)
+        buffer = data.get("buffer_minutes")
+        buffer = apply_rule(errors, "buffer_minutes", rules.BUFFER_MINUTES, 0 if buffer is None else buffer)
+        clean["buffer_minutes"] = buffer
     if "price" in data or not partial:
-        try:
-            price = Decimal(str(data.get("price"))).quantize(Decimal("0.01"))
-            if not price.is_finite() or price < 0 or price >= Decimal("10000000000"):
-                raise InvalidOperation
-            clean["price"] = price
-        except (InvalidOperation, ValueError):
-            errors.setdefault("price", []).append(_l("Enter a price, for example 5000.00."))
+        clean["price"] = apply_rule(errors, "price", rules.PRICE, data.get("price"))
     if "active" in data:
         clean["active"] = bool(data["active"])
     if "location_ids" in data or not partial:
@@ -285,20 +266,11 @@ def _clean_master(tenant: Tenant, actor: Actor, data: dict, partial: bool, maste
     clean: dict[str, Any] = {}
     _clean_name(data, partial, clean, errors)
     if "email" in data:
-        email = str(data.get("email") or "").strip().lower() or None
-        if email is not None and not is_valid_email(email):
-            errors.setdefault("email", []).append(_l("Enter a valid email address."))
-        clean["email"] = email
+        clean["email"] = apply_rule(errors, "email", OPTIONAL_EMAIL, data.get("email")) or None
     if "phone" in data:
-        if data.get("phone"):
-            try:
-                clean["phone"] = normalize_phone(data["phone"])
-            except ValidationError as exc:
-                errors.update(exc.details)
-        else:
-            clean["phone"] = None
+        clean["phone"] = apply_rule(errors, "phone", PHONE, data.get("phone")) or None
     if "specialization" in data:
-        clean["specialization"] = str(data.get("specialization") or "").strip()[:200]
+        clean["specialization"] = apply_rule(errors, "specialization", rules.SPECIALIZATION, data.get("specialization"))
     if "location_id" in data or not partial:
         raw = data.get("location_id")
         if raw is None and not partial:
@@ -475,6 +447,7 @@ def request_permission(tenant: Tenant, actor: Actor, permission: str, reason: st
         raise Forbidden()
     if permission not in PERMISSIONS:
         raise ValidationError.field("permission", _l("Unknown permission."))
+    reason = clean_or_raise("reason", rules.PERMISSION_REASON, reason)
     master = db.session.scalar(select(Master).where(Master.id == actor.master_id))
     if master is None:
         raise NotFound()

@@ -29,10 +29,12 @@ from app.audit.services import Actor, record
 from app.catalog.models import Master
 from app.core import cache
 from app.core.errors import Forbidden, NotFound, ValidationError
+from app.core.fields import clean_or_raise
 from app.core.types import utcnow
 from app.core.validation import check_date, parse_instant
 from app.extensions import db
 from app.scheduling import queries as q
+from app.scheduling import rules
 from app.scheduling.availability import MasterCalendar, compute_slots, is_bookable
 from app.scheduling.models import ScheduleOverride, TimeOff, WorkingHours
 from app.tenants.models import Tenant
@@ -158,7 +160,8 @@ def add_time_off(
     start, end = _aware(start, "start"), _aware(end, "end")
     if not start < end:
         raise ValidationError.field("end", _l("The end must be later than the start."))
-    item = TimeOff(master_id=master.id, start_at=start, end_at=end, reason=(reason or "").strip()[:200])
+    reason = clean_or_raise("reason", rules.TIME_OFF_REASON, reason)
+    item = TimeOff(master_id=master.id, start_at=start, end_at=end, reason=reason)
     db.session.add(item)
     db.session.flush()
     q.bump_master_versions(tenant.id, [master.id])

@@ -11,17 +11,19 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
+from app.accounts.rules import EMAIL, PASSWORD, PERSON_NAME, PHONE
 from app.audit.services import Actor, record, snapshot
 from app.core.auth import ROLE_OWNER, hash_password
 from app.core.errors import EmailTaken, InvalidTransition, SubdomainTaken, ValidationError
-from app.core.hosts import RESERVED_SUBDOMAINS
+from app.core.fields import clean as apply_rule
+from app.core.fields import clean_or_raise
 from app.core.i18n import SUPPORTED
 from app.core.integrity import violates_unique
-from app.core.phones import normalize_phone
 from app.core.tenancy import tenant_scope
 from app.core.types import utcnow
-from app.core.validation import SUBDOMAIN_RE, is_valid_currency, is_valid_email, is_valid_timezone
+from app.core.validation import is_valid_currency, is_valid_timezone
 from app.extensions import db
+from app.tenants import rules
 from app.tenants.models import Location, Tenant
 
 SETTINGS_FIELDS = (
@@ -36,33 +38,15 @@ SETTINGS_FIELDS = (
     "slot_step_minutes",
     "require_confirmation",
 )
-SETTINGS_RANGES = {
-    "min_notice_minutes": (0, 60 * 24 * 14),
-    "horizon_days": (1, 365),
-    "cancellation_window_minutes": (0, 60 * 24 * 14),
-    "slot_step_minutes": (5, 120),
-}
 LOCATION_FIELDS = ("name", "address", "phone", "timezone", "active")
 
 
 def validate_subdomain(subdomain: str) -> str:
-    sub = (subdomain or "").strip().lower()
-    if not SUBDOMAIN_RE.match(sub) or "--" in sub:
-        raise ValidationError.field(
-            "subdomain",
-            _l("Use 3 to 63 lowercase letters, digits and hyphens, starting and ending with a letter or digit."),
-        )
-    if sub in RESERVED_SUBDOMAINS:
-        raise ValidationError.field("subdomain", _l("This subdomain is reserved."))
-    return sub
+    return clean_or_raise("subdomain", rules.SUBDOMAIN, subdomain)
 
 
 def validate_password(password: str | None, field: str = "password") -> str:
-    if not password or len(password) < 8:
-        raise ValidationError.field(field, _l("Use at least 8 characters."))
-    if len(password.encode()) > 72:
-        raise ValidationError.field(field, _l("Use at most 72 characters."))
-    return password
+    return clean_or_raise(field, PASSWORD, password)
 
 
 def email_in_use(email: str) -> bool:
@@ -76,15 +60,11 @@ def subdomain_in_use(subdomain: str) -> bool:
 def register_business(data: dict[str, Any]) -> tuple[Tenant, User]:
     """A new business: tenant ``pending``, its first location and the owner account."""
     errors: dict[str, list] = {}
-    name = (data.get("business_name") or "").strip()
-    if not name:
-        errors.setdefault("business_name", []).append(_l("Enter the business name."))
-    owner_name = (data.get("owner_name") or "").strip()
-    if not owner_name:
-        errors.setdefault("owner_name", []).append(_l("Enter your name."))
-    email = (data.get("email") or "").strip().lower()
-    if not is_valid_email(email):
-        errors.setdefault("email", []).append(_l("Enter a valid email address."))
+    name = apply_rule(errors, "business_name", rules.BUSINESS_NAME, data.get("business_name"))
+    owner_name = apply_rule(errors, "owner_name", PERSON_NAME, data.get("owner_name"))
+    email = apply_rule(errors, "email", EMAIL, data.get("email"))
+    apply_rule(errors, "description", rules.DESCRIPTION, data.get("description"))
+    apply_rule(errors, "address", rules.ADDRESS, data.get("address"))
     language = data.get("language") or current_app.config["DEFAULT_LANGUAGE"]
     if language not in SUPPORTED:
         errors.setdefault("language", []).append(_l("Choose English, Russian or Kazakh."))
@@ -98,7 +78,7 @@ def register_business(data: dict[str, Any]) -> tuple[Tenant, User]:
     for field, check in (
         ("subdomain", lambda: validate_subdomain(data.get("subdomain"))),
         ("password", lambda: validate_password(data.get("password"))),
-        ("phone", lambda: normalize_phone(data["phone"]) if data.get("phone") else None),
+        ("phone", lambda: clean_or_raise("phone", PHONE, data.get("phone")) or None),
     ):
         try:
             value = check()
@@ -203,15 +183,14 @@ def approve_tenant(actor: Actor, tenant: Tenant) -> Tenant:
 
 
 def reject_tenant(actor: Actor, tenant: Tenant, reason: str) -> Tenant:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError.field("reason", _l("Give the reason, it is sent to the owner."))
+    reason = clean_or_raise("reason", rules.REJECT_REASON, reason)
     _change_status(actor, tenant, ("pending",), "rejected", reason)
     _notify("tenant_rejected", tenant, reason=reason)
     return tenant
 
 
 def suspend_tenant(actor: Actor, tenant: Tenant, reason: str = "") -> Tenant:
+    reason = clean_or_raise("reason", rules.SUSPEND_REASON, reason)
     return _change_status(actor, tenant, ("active",), "suspended", reason or None)
 
 
@@ -220,8 +199,7 @@ def reactivate_tenant(actor: Actor, tenant: Tenant) -> Tenant:
 
 
 def extend_trial(actor: Actor, tenant: Tenant, days: int) -> Tenant:
-    if not 1 <= int(days) <= 365:
-        raise ValidationError.field("days", _l("Choose between 1 and 365 days."))
+    days = clean_or_raise("days", rules.TRIAL_EXTENSION_DAYS, days)
     before = snapshot(tenant, ("status", "trial_ends_at"))
     base = max(tenant.trial_ends_at or utcnow(), utcnow())
     tenant.trial_ends_at = base + timedelta(days=int(days))
@@ -248,13 +226,11 @@ def update_settings(actor: Actor, tenant: Tenant, data: dict[str, Any]) -> Tenan
             continue
         value = data[field]
         if field == "name":
-            value = str(value).strip()
-            if not value:
-                errors.setdefault(field, []).append(_l("Enter the business name."))
+            value = apply_rule(errors, field, rules.BUSINESS_NAME, value)
+        elif field == "description":
+            value = apply_rule(errors, field, rules.DESCRIPTION, value)
         elif field == "currency":
-            value = str(value).upper()
-            if not is_valid_currency(value):
-                errors.setdefault(field, []).append(_l("Choose a valid currency."))
+            value = apply_rule(errors, field, rules.CURRENCY, value)
         elif field == "languages":
             if not isinstance(value, list) or not value or any(v not in SUPPORTED for v in value):
                 errors.setdefault(field, []).append(_l("Choose one or more of: en, ru, kk."))
@@ -263,10 +239,8 @@ def update_settings(actor: Actor, tenant: Tenant, data: dict[str, Any]) -> Tenan
         elif field == "default_language":
             if value not in SUPPORTED:
                 errors.setdefault(field, []).append(_l("Choose English, Russian or Kazakh."))
-        elif field in SETTINGS_RANGES:
-            lo, hi = SETTINGS_RANGES[field]
-            if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-                errors.setdefault(field, []).append(_l("Enter a whole number from %(lo)s to %(hi)s.", lo=lo, hi=hi))
+        elif field in rules.SETTINGS_NUMBERS:
+            value = apply_rule(errors, field, rules.SETTINGS_NUMBERS[field], value)
         elif field == "require_confirmation":
             value = bool(value)
         changes[field] = value
@@ -292,24 +266,14 @@ def _clean_location(data: dict[str, Any], partial: bool) -> dict[str, Any]:
     errors: dict[str, list] = {}
     clean: dict[str, Any] = {}
     if "name" in data or not partial:
-        name = (data.get("name") or "").strip()
-        if not name:
-            errors.setdefault("name", []).append(_l("Enter a name."))
-        clean["name"] = name
+        clean["name"] = apply_rule(errors, "name", rules.LOCATION_NAME, data.get("name"))
     if "timezone" in data or not partial:
         tz = data.get("timezone") or current_app.config["DEFAULT_TIMEZONE"]
-        if not is_valid_timezone(tz):
-            errors.setdefault("timezone", []).append(_l("Choose a valid time zone."))
-        clean["timezone"] = tz
+        clean["timezone"] = apply_rule(errors, "timezone", rules.TIMEZONE, tz)
     if "address" in data:
-        clean["address"] = (data.get("address") or "").strip()
-    if data.get("phone"):
-        try:
-            clean["phone"] = normalize_phone(data["phone"])
-        except ValidationError as exc:
-            errors.update(exc.details)
-    elif "phone" in data:
-        clean["phone"] = None
+        clean["address"] = apply_rule(errors, "address", rules.ADDRESS, data.get("address"))
+    if "phone" in data:
+        clean["phone"] = apply_rule(errors, "phone", PHONE, data.get("phone")) or None
     if "active" in data:
         clean["active"] = bool(data["active"])
     if errors:

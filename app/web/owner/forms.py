@@ -18,13 +18,17 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.accounts import rules as ar
+from app.bookings import rules as br
+from app.catalog import rules as cr
 from app.catalog.models import PERMISSIONS
 from app.core.i18n import LANGUAGE_NAMES
+from app.scheduling import rules as sr
+from app.tenants import rules as tr
 
-REQUIRED = _l("This field is required.")
 TOO_LONG = _l("This is too long.")
 TIMEZONES = (
     "Asia/Almaty",
@@ -53,40 +57,30 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _int_range(lo: int, hi: int):
-    return NumberRange(lo, hi, message=_l("Enter a whole number from %(lo)s to %(hi)s.", lo=lo, hi=hi))
-
-
 class ServiceForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200, message=TOO_LONG)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000, message=TOO_LONG)])
-    duration_minutes = IntegerField(
-        _l("Duration, minutes"), default=60, validators=[InputRequired(REQUIRED), _int_range(5, 720)]
-    )
+    name = StringField(_l("Name"), validators=cr.NAME.validators())
+    description = TextAreaField(_l("Description"), validators=cr.SERVICE_DESCRIPTION.validators())
+    duration_minutes = IntegerField(_l("Duration, minutes"), default=60, validators=cr.DURATION_MINUTES.validators())
     buffer_minutes = IntegerField(
-        _l("Break after, minutes"), default=0, validators=[InputRequired(REQUIRED), _int_range(0, 240)]
+        _l("Break after, minutes"), default=0, validators=cr.BUFFER_MINUTES.validators(required=True)
     )
-    price = DecimalField(
-        _l("Price"),
-        places=2,
-        validators=[InputRequired(REQUIRED), NumberRange(0, 10**9, message=_l("Enter a price of zero or more."))],
-    )
+    price = DecimalField(_l("Price"), places=2, validators=cr.PRICE.validators())
     location_ids = MultiCheckboxField(_l("Offered at"), coerce=int)
     active = BooleanField(_l("Active"), default=True)
 
 
 class MasterForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200, message=TOO_LONG)])
-    specialization = StringField(_l("Specialization"), validators=[Optional(), Length(max=200, message=TOO_LONG)])
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30, message=TOO_LONG)])
+    name = StringField(_l("Name"), validators=cr.NAME.validators())
+    specialization = StringField(_l("Specialization"), validators=cr.SPECIALIZATION.validators())
+    phone = StringField(_l("Phone"), validators=ar.PHONE.validators())
     email = EmailField(
         _l("Login email"),
-        validators=[Optional(), Email(_l("Enter a valid email address.")), Length(max=254, message=TOO_LONG)],
+        validators=ar.OPTIONAL_EMAIL.validators(),
         description=_l("Optional: the master gets a login to the master dashboard."),
     )
     password = PasswordField(
         _l("Password"),
-        validators=[Optional(), Length(min=8, max=72, message=_l("Use 8 to 72 characters."))],
+        validators=ar.PASSWORD.validators(required=False),
         description=_l("Leave empty to send an invitation by email."),
     )
     location_id = SelectField(_l("Location"), coerce=int)
@@ -95,16 +89,16 @@ class MasterForm(FlaskForm):
 
 
 class LocationForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200, message=TOO_LONG)])
-    address = StringField(_l("Address"), validators=[Optional(), Length(max=500, message=TOO_LONG)])
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30, message=TOO_LONG)])
+    name = StringField(_l("Name"), validators=tr.LOCATION_NAME.validators())
+    address = StringField(_l("Address"), validators=tr.ADDRESS.validators())
+    phone = StringField(_l("Phone"), validators=ar.PHONE.validators())
     timezone = SelectField(_l("Time zone"), choices=choices((z, z) for z in TIMEZONES))
     active = BooleanField(_l("Active"), default=True)
 
 
 class SettingsForm(FlaskForm):
-    name = StringField(_l("Business name"), validators=[DataRequired(REQUIRED), Length(max=200, message=TOO_LONG)])
-    description = TextAreaField(_l("About the business"), validators=[Optional(), Length(max=2000, message=TOO_LONG)])
+    name = StringField(_l("Business name"), validators=tr.BUSINESS_NAME.validators())
+    description = TextAreaField(_l("About the business"), validators=tr.DESCRIPTION.validators())
     currency = SelectField(
         _l("Currency"),
         choices=choices([("KZT", "KZT ₸"), ("RUB", "RUB ₽"), ("USD", "USD $"), ("UZS", "UZS"), ("KGS", "KGS")]),
@@ -112,24 +106,25 @@ class SettingsForm(FlaskForm):
     languages = MultiCheckboxField(_l("Languages of the booking site"), choices=choices(LANGUAGE_NAMES.items()))
     default_language = SelectField(_l("Default language"), choices=choices(LANGUAGE_NAMES.items()))
     min_notice_minutes = IntegerField(
-        _l("Minimum notice, minutes"), validators=[InputRequired(REQUIRED), _int_range(0, 20160)]
+        _l("Minimum notice, minutes"), validators=tr.MIN_NOTICE_MINUTES.validators(required=True)
     )
-    horizon_days = IntegerField(_l("Booking horizon, days"), validators=[InputRequired(REQUIRED), _int_range(1, 365)])
+    horizon_days = IntegerField(_l("Booking horizon, days"), validators=tr.HORIZON_DAYS.validators(required=True))
     cancellation_window_minutes = IntegerField(
-        _l("Clients can cancel until, minutes before"), validators=[InputRequired(REQUIRED), _int_range(0, 20160)]
+        _l("Clients can cancel until, minutes before"),
+        validators=tr.CANCELLATION_WINDOW_MINUTES.validators(required=True),
     )
-    slot_step_minutes = IntegerField(_l("Slot step, minutes"), validators=[InputRequired(REQUIRED), _int_range(5, 120)])
+    slot_step_minutes = IntegerField(
+        _l("Slot step, minutes"), validators=tr.SLOT_STEP_MINUTES.validators(required=True)
+    )
     require_confirmation = BooleanField(_l("Confirm every new booking by hand"))
 
 
 class StaffBookingForm(FlaskForm):
     service_id = IntegerField(validators=[InputRequired(_l("Choose a service."))])
     slot = StringField(validators=[DataRequired(_l("Choose a time from the list."))])
-    phone = StringField(
-        _l("Client's phone"), validators=[DataRequired(_l("Enter a phone number.")), Length(max=30, message=TOO_LONG)]
-    )
-    name = StringField(_l("Client's name"), validators=[Optional(), Length(max=200, message=TOO_LONG)])
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=1000, message=TOO_LONG)])
+    phone = StringField(_l("Client's phone"), validators=ar.REQUIRED_PHONE.validators())
+    name = StringField(_l("Client's name"), validators=ar.CLIENT_NAME.validators())
+    notes = TextAreaField(_l("Notes"), validators=br.NOTES.validators())
 
 
 class SlotForm(FlaskForm):
@@ -139,7 +134,7 @@ class SlotForm(FlaskForm):
 class TimeOffForm(FlaskForm):
     start = DateTimeLocalField(_l("From"), validators=[InputRequired(_l("Enter a date and time."))])
     end = DateTimeLocalField(_l("Until"), validators=[InputRequired(_l("Enter a date and time."))])
-    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=200, message=TOO_LONG)])
+    reason = StringField(_l("Reason"), validators=sr.TIME_OFF_REASON.validators())
 
 
 class OverrideForm(FlaskForm):
@@ -160,4 +155,4 @@ PERMISSION_LABELS = {
 
 class PermissionRequestForm(FlaskForm):
     permission = SelectField(_l("Permission"), choices=choices((p, PERMISSION_LABELS.get(p, p)) for p in PERMISSIONS))
-    reason = TextAreaField(_l("Why do you need it?"), validators=[Optional(), Length(max=1000, message=TOO_LONG)])
+    reason = TextAreaField(_l("Why do you need it?"), validators=cr.PERMISSION_REASON.validators())

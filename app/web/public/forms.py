@@ -7,7 +7,10 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Optional
+
+from app.accounts import rules as ar
+from app.bookings import rules as br
 
 
 class InstantField(HiddenField):
@@ -29,26 +32,14 @@ class InstantField(HiddenField):
 
 
 class PhoneForm(FlaskForm):
-    phone = StringField(
-        _l("Phone number"),
-        validators=[
-            DataRequired(_l("Enter a phone number.")),
-            Length(max=30, message=_l("The phone number is too long.")),
-        ],
-    )
+    phone = StringField(_l("Phone number"), validators=ar.REQUIRED_PHONE.validators())
     next = HiddenField()
 
 
 class CodeForm(FlaskForm):
     phone = HiddenField(validators=[DataRequired(_l("Enter a phone number."))])
-    code = StringField(
-        _l("Code from the SMS"),
-        validators=[
-            DataRequired(_l("Enter the 6-digit code from the SMS.")),
-            Regexp(r"^\s*\d{6}\s*$", message=_l("Enter the 6-digit code from the SMS.")),
-        ],
-    )
-    name = StringField(_l("Your name"), validators=[Optional(), Length(max=200, message=_l("The name is too long."))])
+    code = StringField(_l("Code from the SMS"), validators=ar.SMS_CODE.validators(required=True))
+    name = StringField(_l("Your name"), validators=ar.CLIENT_NAME.validators())
     next = HiddenField()
 
 
@@ -57,9 +48,7 @@ class BookForm(FlaskForm):
     service_id = IntegerField(validators=[InputRequired(_l("Choose a service."))])
     master_id = IntegerField(validators=[InputRequired(_l("Choose a master."))])
     start = InstantField(validators=[InputRequired(_l("Choose a time from the list."))])
-    notes = TextAreaField(
-        _l("Comment for the master"), validators=[Optional(), Length(max=1000, message=_l("The comment is too long."))]
-    )
+    notes = TextAreaField(_l("Comment for the master"), validators=br.NOTES.validators())
 
 
 class RescheduleForm(FlaskForm):
