@@ -9,7 +9,8 @@ manager and owner, the second business's owner on its own host, and the super ad
 run fails on any server error and on any conformance failure (status code, content type,
 headers, response schema, negative data accepted, ...). Before fuzzing, every id of the first
 business is tried with every token of the second, on the main host and on the second
-business's host: each answer is ``404 not_found``.
+business's host: each answer is the one an id that exists nowhere gets (``404 not_found``
+where the role may use the route; the role's own ``403`` where it may not), never a 2xx.
 
 Budget: ``FUZZ_SECONDS`` per caller (default 12). The bounded run in ``make test`` fuzzes the
 public, the master, the manager and the owner, and the second business's owner on its host (on
