@@ -84,3 +84,13 @@ def test_a_password_change_still_ends_every_session(app, salon):
     db.session.commit()
     assert not _signed_in(_get(app, cookies))
     assert not _signed_in(_get(app, {"remember_token": cookies["remember_token"]}))
+
+
+def test_a_deactivated_user_is_signed_out_everywhere(app, salon):
+    from app.extensions import db
+
+    cookies = _login(app, remember=True)
+    salon.owner.active = False
+    db.session.commit()
+    assert not _signed_in(_get(app, cookies))
+    assert not _signed_in(_get(app, {"remember_token": cookies["remember_token"]}))
