@@ -146,13 +146,16 @@ def test_a_day_long_mail_outage_ends_in_exactly_one_delivery(app, monkeypatch, s
     nid = reset_mail(beauty[1])
     run_jobs()
     seen = set()
-    while clock.now() < T0 + timedelta(hours=40):
+    quiet_until = T0 + timedelta(hours=40)
+    while clock.now() < quiet_until:
         clock.travel(timedelta(minutes=10))
         sweep_outbox()
         if stray_jobs:
             send_notification.enqueue_now(nid)
         run_jobs()
         seen.add(row(nid).status)
+        if inbox.messages and quiet_until == T0 + timedelta(hours=40):
+            quiet_until = clock.now() + timedelta(hours=3)  # a few more hours of sweeps: no second copy
     intervals = services.retry_intervals()
     tries = inbox.tries
     assert "failed" not in seen
