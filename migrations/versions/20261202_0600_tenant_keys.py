@@ -9,8 +9,11 @@ need the distribution column on both sides.  So:
   the separate ``UNIQUE (tenant_id, id)`` constraints the composite foreign keys used to
   point at are dropped: the foreign keys now reference the primary keys;
 * ``uq_masters_user_id`` becomes ``(tenant_id, user_id)`` and
-  ``uq_client_sessions_token_hash`` becomes ``(tenant_id, token_hash)`` (both lookups run
-  inside a tenant scope, so tenant_id-first indexes serve them);
+  ``uq_client_sessions_token_hash`` becomes ``(tenant_id, token_hash)``; both lookups
+  know the tenant (the master lookup runs in the tenant's scope, and a client token now
+  names its tenant, app/accounts/clients.py), so these indexes serve them.  Client tokens
+  issued before this revision name no tenant and stop working: those clients confirm
+  their phone again;
 * ``bookings_no_overlap`` (PostgreSQL) is not touched: it already starts with
   ``tenant_id WITH =``.
 
