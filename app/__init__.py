@@ -49,6 +49,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     with app.app_context():
         session_class = type(db.session())
         uow.configure_engine(db.engine)
+        tenancy.configure_engine(db.engine)
     tenancy.install(session_class)
     uow.install(session_class)
     migrate.init_app(

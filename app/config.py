@@ -57,6 +57,10 @@ class Config:
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
     SECRET_KEY = os.environ.get("SECRET_KEY") or None
     DATABASE_URL = os.environ.get("DATABASE_URL") or None
+    # PostgreSQL: the role that owns the tables and runs the migrations (`flask db upgrade`).
+    # DATABASE_URL is then the application's role, which owns nothing and lacks BYPASSRLS, so
+    # row-level security holds it; the migrations grant it data access.  Unset: one role.
+    DATABASE_OWNER_URL = os.environ.get("DATABASE_OWNER_URL") or None
     REDIS_URL = os.environ.get("REDIS_URL") or None
     # Queue-name prefix (several deployments on one Redis). RQ itself reads RQ_KEY_PREFIX from the
     # environment for its key namespace (Redis Cluster); the two are independent.
@@ -149,6 +153,7 @@ class TestingConfig(Config):
     SERVER_NAME = "localhost:5000"
     SECRET_KEY = "testing-secret-key-not-for-production-use-000000"  # noqa: S105 -- tests only
     DATABASE_URL = None
+    DATABASE_OWNER_URL = None
     REDIS_URL = None
     SMTP_HOST = None
     SMS_PROVIDER = "dev"

@@ -26,7 +26,13 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-db = SQLAlchemy(model_class=Base)
+def _session_class():
+    from app.core.tenancy import TenantSession  # get() honours the tenant scope (app.core.tenancy)
+
+    return TenantSession
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": _session_class()})
 migrate = Migrate()
 login = LoginManager()
 babel = Babel()

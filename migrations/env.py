@@ -1,7 +1,9 @@
 import logging
 from logging.config import fileConfig
 
+import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.pool import NullPool
 
 from alembic import context
 
@@ -11,12 +13,48 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-fileConfig(config.config_file_name)
+fileConfig(config.config_file_name, disable_existing_loggers=False)  # keep the app's loggers on
 logger = logging.getLogger('alembic.env')
 
 
+def _owner_url():
+    """DATABASE_OWNER_URL: migrations run as the role that owns the tables (see README)."""
+    from app.config import normalize_db_url
+
+    url = current_app.config.get('DATABASE_OWNER_URL')
+    return sa.engine.make_url(normalize_db_url(url)) if url else None
+
+
 def get_engine():
+    owner = _owner_url()
+    if owner is not None:
+        return sa.create_engine(owner, poolclass=NullPool)
     return current_app.extensions['migrate'].db.engine
+
+
+def _app_role(connection):
+    """The application's role when it differs from the migrating (owner) role, else None."""
+    if connection.dialect.name != 'postgresql' or _owner_url() is None:
+        return None
+    app_user = current_app.extensions['migrate'].db.engine.url.username
+    owner_user = connection.exec_driver_sql('SELECT current_user').scalar()
+    return app_user if app_user and app_user != owner_user else None
+
+
+def _grant_app_role(connection):
+    """Data access (no DDL, no TRUNCATE, no ownership) for the application role, after every
+    upgrade so new tables are covered.  Row-level security still holds it."""
+    role = _app_role(connection)
+    if role is None:
+        return
+    q = connection.dialect.identifier_preparer.quote(role)
+    for stmt in (
+        f'GRANT USAGE ON SCHEMA public TO {q}',
+        f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {q}',
+        f'REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM {q}',
+        f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {q}',
+    ):
+        connection.exec_driver_sql(stmt)
 
 
 def get_engine_url():
@@ -99,7 +137,13 @@ def run_migrations_online():
         )
 
         with context.begin_transaction():
+            if connection.dialect.name == 'postgresql':
+                # Data migrations see every tenant's rows (row-level security, FORCE'd).
+                connection.exec_driver_sql("SELECT set_config('app.platform', 'on', true)")
             context.run_migrations()
+            _grant_app_role(connection)
+        if connectable is not current_app.extensions['migrate'].db.engine:
+            connectable.dispose()
 
 
 if context.is_offline_mode():

@@ -4,10 +4,16 @@ The suite runs against real parts.  ``TEST_DATABASE_URL``/``TEST_REDIS_URL`` poi
 PostgreSQL and Redis (``make test`` sets them when the servers answer); without them it
 uses SQLite and the embedded Redis.  Each xdist worker gets its own database and Redis
 database, migrated once with Alembic; tables are emptied after every test.
+
+On PostgreSQL the two roles of production are used: the database belongs to
+``jazyl_test_owner``, which runs the migrations (``DATABASE_OWNER_URL``), and the app
+connects as ``jazyl_test_app``, which owns nothing and lacks BYPASSRLS, so every test runs
+under row-level security.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -17,7 +23,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from flask.testing import FlaskClient
 
 from app import create_app
@@ -42,20 +48,38 @@ def _worker_index() -> int:
 _TERMINATE = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
 
 
-def _database_url(tmp: Path) -> str:
+OWNER_ROLE, APP_ROLE = "jazyl_test_owner", "jazyl_test_app"
+
+
+def _ensure_role(conn, role: str) -> None:
+    """Create a login role (no superuser, no BYPASSRLS) once per cluster; parallel runs race."""
+    if conn.execute(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).scalar():
+        return
+    with contextlib.suppress(sa.exc.DBAPIError):  # created meanwhile by another worker
+        conn.execute(sa.text(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE PASSWORD '{role}'"))
+
+
+def _database_urls(tmp: Path) -> tuple[str, str | None]:
+    """(app URL, owner URL); on SQLite one URL and no owner."""
     if not PG_URL:
-        return f"sqlite:///{tmp / 'test.db'}"
+        return f"sqlite:///{tmp / 'test.db'}", None
     from app.config import normalize_db_url
 
     url = sa.engine.make_url(normalize_db_url(PG_URL))
     name = f"{url.database or 'jazyl'}_test_{os.environ.get('JAZYL_TEST_RUN', 'x')}_{_worker_index()}"
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
+        _ensure_role(conn, OWNER_ROLE)
+        _ensure_role(conn, APP_ROLE)
         conn.execute(sa.text(_TERMINATE), {"n": name})
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}" OWNER {OWNER_ROLE}'))
     admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+    db_url = url.set(database=name)
+    return (
+        db_url.set(username=APP_ROLE, password=APP_ROLE).render_as_string(hide_password=False),
+        db_url.set(username=OWNER_ROLE, password=OWNER_ROLE).render_as_string(hide_password=False),
+    )
 
 
 def _redis_url(tmp: Path) -> str:
@@ -70,8 +94,10 @@ def _redis_url(tmp: Path) -> str:
 @pytest.fixture(scope="session")
 def app_config(tmp_path_factory) -> dict:
     tmp = tmp_path_factory.mktemp("instance")
+    app_url, owner_url = _database_urls(tmp)
     return {
-        "DATABASE_URL": _database_url(tmp),
+        "DATABASE_URL": app_url,
+        "DATABASE_OWNER_URL": owner_url,
         "REDIS_URL": _redis_url(tmp),
         "INSTANCE_DIR": str(tmp),
         "RQ_QUEUE_PREFIX": f"test{_worker_index()}:",
@@ -108,6 +134,8 @@ def app(app_config) -> Iterator[Flask]:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+    for engine in _owner_engines.values():
+        engine.dispose()
     if PG_URL:
         from app.config import normalize_db_url
 
@@ -120,14 +148,22 @@ def app(app_config) -> Iterator[Flask]:
         admin.dispose()
 
 
+_owner_engines: dict[str, sa.engine.Engine] = {}
+
+
 def _empty_tables() -> None:
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
+    if db.engine.dialect.name == "postgresql":  # TRUNCATE is the owner's (the app role may not)
+        from app.config import normalize_db_url
+
+        owner_url = normalize_db_url(current_app.config["DATABASE_OWNER_URL"])
+        engine = _owner_engines.get(owner_url) or _owner_engines.setdefault(owner_url, sa.create_engine(owner_url))
+        with engine.begin() as conn:
             conn.execute(sa.text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            for t in tables:
-                conn.execute(sa.text(f"DELETE FROM {t}"))
+        return
+    with db.engine.begin() as conn:
+        for t in tables:
+            conn.execute(sa.text(f"DELETE FROM {t}"))
 
 
 @pytest.fixture(autouse=True)

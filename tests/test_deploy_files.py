@@ -331,11 +331,17 @@ def test_compose_app_services_share_one_image_wired_to_the_bundled_databases():
     assert re.search(r"^\s+build:", app, re.M) and "dockerfile: Dockerfile" in app
     assert re.search(r"^\s+- path: \.env\s*$", app, re.M), "app services read .env"
     env = mapping(app)
-    assert with_defaults(env["DATABASE_URL"]) == "postgresql://jazyl:jazyl@postgres:5432/jazyl"
+    # web and worker connect as the app role; only migrate holds the owner's URL.
+    assert with_defaults(env["DATABASE_URL"]) == "postgresql://jazyl_app:jazyl_app@postgres:5432/jazyl"
+    assert "DATABASE_OWNER_URL" not in env
+    owner_url = mapping(service_section("migrate", "environment"))["DATABASE_OWNER_URL"]
+    assert with_defaults(owner_url) == "postgresql://jazyl:jazyl@postgres:5432/jazyl"
     assert env["REDIS_URL"] == "redis://redis:6379/0"
-    # The database credentials in the URL are the ones the postgres service is created with.
+    # The database credentials in the URLs are the ones the postgres service is created with.
     pg_env = mapping(service_section("postgres", "environment"))
     for var in ("POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"):
+        assert pg_env[var].startswith("${" + var) and "${" + var in owner_url
+    for var in ("APP_DB_USER", "APP_DB_PASSWORD", "POSTGRES_DB"):
         assert pg_env[var].startswith("${" + var) and "${" + var in env["DATABASE_URL"]
 
 
@@ -428,7 +434,9 @@ def test_compose_config_validates_with_docker_compose(tmp_path):
     assert services["worker"]["command"] == WORKER_COMMAND
     assert services["migrate"]["command"] == MIGRATE_COMMAND
     assert services["worker"]["deploy"]["replicas"] == 3
-    assert services["web"]["environment"]["DATABASE_URL"] == "postgresql://jazyl:pw@postgres:5432/jazyl"
+    assert services["web"]["environment"]["DATABASE_URL"] == "postgresql://jazyl_app:jazyl_app@postgres:5432/jazyl"
+    assert services["migrate"]["environment"]["DATABASE_OWNER_URL"] == "postgresql://jazyl:pw@postgres:5432/jazyl"
+    assert "DATABASE_OWNER_URL" not in services["web"]["environment"]
     assert services["worker"]["environment"]["REDIS_URL"] == "redis://redis:6379/0"
     assert services["nginx"]["environment"]["DOMAIN"] == "jazyl.test"
     assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"

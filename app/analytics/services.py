@@ -52,13 +52,16 @@ def roll_up_day(tenant_id: int, day: date) -> int:
 
 
 def roll_up(days: int = 2, today: date | None = None) -> int:
-    """Roll up the last ``days`` days up to today (UTC date +1 covers every zone's today)."""
+    """Roll up the last ``days`` days up to today (UTC date +1 covers every zone's today);
+    each tenant in its own scope and unit of work."""
     today = today or (utcnow() + timedelta(hours=14)).date()
     first = today - timedelta(days=days - 1)
-    with unscoped():
+    from app.core.periodic import each_tenant
+
+    with unscoped("daily roll-up: tenants with bookings"):
         tenant_ids = queries.tenant_ids_with_bookings(first, today)
-    rows = 0
-    for tenant_id in sorted(tenant_ids):
-        for i in range(days):
-            rows += roll_up_day(tenant_id, first + timedelta(days=i))
-    return rows
+
+    def one_tenant(tenant_id: int) -> int:
+        return sum(roll_up_day(tenant_id, first + timedelta(days=i)) for i in range(days))
+
+    return sum(each_tenant(tenant_ids, one_tenant, "daily roll-up").values())

@@ -3,9 +3,15 @@
 A job function is declared with ``@job("notifications")`` and takes ids and primitives
 only.  ``fn.delay(*args, tenant_id=..., locale=...)`` registers the enqueue as an
 after-commit hook, so the worker never sees a job for data that is not committed yet.
-In the worker the wrapper pushes an app context, enters the tenant scope and the
+In the worker the wrapper pushes an app context, enters the job's scope and the
 recipient's locale, commits once at the end (or rolls back), and removes the session,
-so every job gets a fresh session bound to one tenant.
+so every job gets a fresh session.
+
+A job names its scope explicitly: a tenant job gets ``tenant_id=`` at enqueue time; a
+platform job is declared ``@job(..., platform=True)`` and runs in :func:`unscoped` (logged
+with the job's name).  Enqueueing a tenant job without a tenant id raises
+:class:`~app.core.tenancy.TenantScopeError` at the call site, and the runner refuses a
+job that arrives without either, so nothing runs unscoped by default.
 """
 
 from __future__ import annotations
@@ -40,8 +46,16 @@ def get_queue(name: str = "default") -> Queue:
     return Queue(prefix + name, **kwargs)
 
 
-def _run(fn: Callable, args: tuple, kwargs: dict, tenant_id: int | None, locale: str | None) -> Any:
-    scope = tenancy.tenant_scope(tenant_id) if tenant_id is not None else tenancy.unscoped()
+def _scope_for(fn: Callable, tenant_id: int | None, platform: bool):
+    if tenant_id is not None:
+        return tenancy.tenant_scope(tenant_id)
+    if platform:
+        return tenancy.unscoped(f"job {fn.__module__}.{fn.__qualname__}")
+    raise tenancy.TenantScopeError(f"job {fn.__qualname__} needs tenant_id= (or is declared platform=True)")
+
+
+def _run(fn: Callable, args: tuple, kwargs: dict, tenant_id: int | None, locale: str | None, platform: bool) -> Any:
+    scope = _scope_for(fn, tenant_id, platform)
     token = declare_write_intent()
     with scope, in_locale(locale):
         try:
@@ -56,17 +70,24 @@ def _run(fn: Callable, args: tuple, kwargs: dict, tenant_id: int | None, locale:
             clear_write_intent(token)
 
 
-def job(queue: str = "default", *, retry: Retry | Callable[[], Retry] | None = None, timeout: int = 300) -> Callable:
+def job(
+    queue: str = "default",
+    *,
+    retry: Retry | Callable[[], Retry] | None = None,
+    timeout: int = 300,
+    platform: bool = False,
+) -> Callable:
     """Declare a background job on ``queue``; see the module docstring.
 
     ``retry`` may be a function returning the ``Retry``, called at enqueue time (so its
-    intervals can come from the app's configuration)."""
+    intervals can come from the app's configuration).  ``platform=True`` declares a
+    platform-wide job (it runs in the audited :func:`~app.core.tenancy.unscoped` path)."""
 
     def decorator(fn: Callable) -> Callable:
         @functools.wraps(fn)
         def runner(*args: Any, _tenant_id: int | None = None, _locale: str | None = None, **kwargs: Any):
             if has_app_context():
-                return _run(fn, args, kwargs, _tenant_id, _locale)
+                return _run(fn, args, kwargs, _tenant_id, _locale, platform)
             app = _worker_app
             if app is None:
                 from app import create_app
@@ -74,7 +95,7 @@ def job(queue: str = "default", *, retry: Retry | Callable[[], Retry] | None = N
                 app = create_app()
                 set_worker_app(app)
             with app.app_context():
-                return _run(fn, args, kwargs, _tenant_id, _locale)
+                return _run(fn, args, kwargs, _tenant_id, _locale, platform)
 
         def enqueue_now(
             *args: Any,
@@ -83,6 +104,7 @@ def job(queue: str = "default", *, retry: Retry | Callable[[], Retry] | None = N
             job_id: str | None = None,
             **kwargs: Any,
         ):
+            _check_scope(fn, tenant_id, platform)
             q = get_queue(queue)
             return q.enqueue(
                 runner,
@@ -98,15 +120,22 @@ def job(queue: str = "default", *, retry: Retry | Callable[[], Retry] | None = N
             )
 
         def delay(*args: Any, **kwargs: Any) -> None:
+            _check_scope(fn, kwargs.get("tenant_id"), platform)
             after_commit(_safe_enqueue, enqueue_now, args, kwargs)
 
         runner.enqueue_now = enqueue_now
         runner.delay = delay
         runner.queue_name = queue
+        runner.platform = platform
         runner.original = fn
         return runner
 
     return decorator
+
+
+def _check_scope(fn: Callable, tenant_id: int | None, platform: bool) -> None:
+    if tenant_id is None and not platform:
+        raise tenancy.TenantScopeError(f"job {fn.__qualname__} needs tenant_id= (or is declared platform=True)")
 
 
 def _safe_enqueue(enqueue_now: Callable, args: tuple, kwargs: dict) -> None:

@@ -17,19 +17,22 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 from flask import Flask, current_app
 from sqlalchemy import delete, or_
 
 from app.core.jobs import job
 from app.core.redis import get_redis
+from app.core.tenancy import tenant_scope, unscoped
 from app.core.types import utcnow
 from app.extensions import db
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -57,22 +60,47 @@ def _resolve(target: str) -> Callable:
 
 
 def run_task(name: str):
-    """Run one periodic task now, in the current (unscoped) job context."""
+    """Run one periodic task now.  The job runs in the platform scope; sweeps that touch
+    tenant-owned rows handle each tenant in its own scope and commit (see each task)."""
     return _resolve(TASKS_BY_NAME[name].target)()
 
 
-@job("default", timeout=600)
+@job("default", timeout=600, platform=True)
 def run_periodic(name: str):
     return run_task(name)
 
 
-@job("low", timeout=1800)
+@job("low", timeout=1800, platform=True)
 def run_periodic_low(name: str):
     return run_task(name)
 
 
+def each_tenant(tenant_ids: Iterable[int], work: Callable[[int], T], what: str) -> dict[int, T]:
+    """Run ``work(tenant_id)`` for each tenant in its own scope and unit of work.
+
+    Each tenant's changes are committed on their own; a tenant whose work fails is rolled
+    back and logged, the remaining tenants still run, and the first error is raised at the
+    end so the job is reported failed."""
+    results: dict[int, T] = {}
+    first_error: Exception | None = None
+    for tenant_id in sorted(set(tenant_ids)):
+        try:
+            with tenant_scope(tenant_id):
+                results[tenant_id] = work(tenant_id)
+                db.session.commit()
+        except Exception as exc:
+            db.session.rollback()
+            log.exception("%s failed for tenant %s", what, tenant_id)
+            first_error = first_error or exc
+    if first_error is not None:
+        raise first_error
+    return results
+
+
 def cleanup() -> dict:
-    """Delete expired client sessions, refresh tokens, idempotency keys, codes and old checks."""
+    """Delete expired client sessions, refresh tokens, idempotency keys, codes and old checks.
+
+    One statement per table across every tenant, so it runs in the (audited) platform scope."""
     from app.accounts.models import ClientSession, ClientVerification, RefreshToken
     from app.analytics.models import SystemCheck
     from app.bookings.models import IdempotencyKey
@@ -80,17 +108,18 @@ def cleanup() -> dict:
     now = utcnow()
     day_ago = now - timedelta(days=1)
     done = {}
-    for label, stmt in (
-        (
-            "client_sessions",
-            delete(ClientSession).where(or_(ClientSession.expires_at < now, ClientSession.revoked_at < day_ago)),
-        ),
-        ("refresh_tokens", delete(RefreshToken).where(RefreshToken.expires_at < now)),
-        ("idempotency_keys", delete(IdempotencyKey).where(IdempotencyKey.expires_at < now)),
-        ("client_verifications", delete(ClientVerification).where(ClientVerification.expires_at < day_ago)),
-        ("system_checks", delete(SystemCheck).where(SystemCheck.created_at < now - timedelta(days=30))),
-    ):
-        done[label] = db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount or 0
+    with unscoped("cleanup: expired rows of every tenant"):
+        for label, stmt in (
+            (
+                "client_sessions",
+                delete(ClientSession).where(or_(ClientSession.expires_at < now, ClientSession.revoked_at < day_ago)),
+            ),
+            ("refresh_tokens", delete(RefreshToken).where(RefreshToken.expires_at < now)),
+            ("idempotency_keys", delete(IdempotencyKey).where(IdempotencyKey.expires_at < now)),
+            ("client_verifications", delete(ClientVerification).where(ClientVerification.expires_at < day_ago)),
+            ("system_checks", delete(SystemCheck).where(SystemCheck.created_at < now - timedelta(days=30))),
+        ):
+            done[label] = db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount or 0
     return done
 
 

@@ -27,7 +27,7 @@ def _retry() -> Retry:
     return Retry(max=max(1, len(intervals)), interval=intervals or [60])
 
 
-@job("notifications", retry=_retry, timeout=120)
+@job("notifications", retry=_retry, timeout=120, platform=True)
 def send_notification(notification_id: int) -> str:
     """Deliver one outbox row (at most once; see :mod:`app.notifications.services`)."""
     with unscoped():  # the outbox is platform-level; rendering reads primitives only
@@ -54,6 +54,6 @@ def sweep_outbox() -> dict:
     return {"reclaimed": reclaimed, "enqueued": enqueued, "expired": expired}
 
 
-@job("notifications", timeout=300)
+@job("notifications", timeout=300, platform=True)
 def outbox_sweep_job() -> dict:
     return sweep_outbox()

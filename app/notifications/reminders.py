@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.bookings.models import BLOCKING_STATUSES, Booking
-from app.core.tenancy import tenant_scope, unscoped
+from app.core.tenancy import unscoped
 from app.core.types import utcnow
 from app.extensions import db
 from app.notifications import events
@@ -34,24 +34,31 @@ def _due(kind: str, now):
 
 
 def sweep_reminders() -> int:
-    """Queue the reminders that are due now; returns how many bookings were looked at."""
+    """Queue the reminders that are due now; returns how many bookings were looked at.
+
+    Which tenants have due bookings is one platform-scope query; each of those tenants is
+    then handled in its own scope and unit of work (:func:`app.core.periodic.each_tenant`)."""
+    from app.core.periodic import each_tenant
+
     now = utcnow()
-    seen = 0
-    with unscoped():
+    with unscoped("reminder sweep: tenants with due bookings"):
         tenant_ids = set()
         for kind in KINDS:
             tenant_ids.update(db.session.scalars(select(Booking.tenant_id).where(*_due(kind, now)).distinct()))
-    for tenant_id in sorted(tenant_ids):
-        with tenant_scope(tenant_id):
-            for kind, lead in KINDS.items():
-                bookings = db.session.scalars(select(Booking).where(*_due(kind, now)).order_by(Booking.id))
-                for booking in bookings:
-                    if booking.created_at and booking.created_at > booking.start_at - lead:
-                        continue  # made after this reminder's moment had passed
-                    seen += 1
-                    try:
-                        with db.session.begin_nested():
-                            events.booking_reminder(booking, kind)
-                    except IntegrityError:  # another sweep queued it a moment ago
-                        log.info("reminder %s for booking %s already queued", kind, booking.id)
+    return sum(each_tenant(tenant_ids, lambda _tid: _remind_tenant(now), "reminder sweep").values())
+
+
+def _remind_tenant(now) -> int:
+    seen = 0
+    for kind, lead in KINDS.items():
+        bookings = db.session.scalars(select(Booking).where(*_due(kind, now)).order_by(Booking.id))
+        for booking in bookings:
+            if booking.created_at and booking.created_at > booking.start_at - lead:
+                continue  # made after this reminder's moment had passed
+            seen += 1
+            try:
+                with db.session.begin_nested():
+                    events.booking_reminder(booking, kind)
+            except IntegrityError:  # another sweep queued it a moment ago
+                log.info("reminder %s for booking %s already queued", kind, booking.id)
     return seen

@@ -1,7 +1,8 @@
 """Periodic trial handling: the notice 3 days before the trial ends, the end, the suspension.
 
-Tenants are platform-level rows, so the sweep reads them directly; each change is audited
-with the system actor and the owner is emailed in the owner's language.  The admin's
+Tenants are platform-level rows, so the sweep finds them directly; each tenant is then
+handled in its own scope and unit of work (a failure rolls back that tenant only).  Each
+change is audited with the system actor and the owner is emailed in the owner's language.  The admin's
 ``extend_trial`` clears ``trial_notice_sent_at`` and reopens a site suspended for
 ``trial_expired``, so an extended trial goes through the same steps again.
 """
@@ -29,30 +30,40 @@ def _unpaid(now):
 
 
 def sweep_trials() -> dict:
+    """Notify, end and suspend trials; each tenant in its own scope and unit of work."""
+    from app.core.periodic import each_tenant
+
     now = utcnow()
     grace = timedelta(days=int(current_app.config.get("TRIAL_GRACE_DAYS", 3)))
     actor = Actor.system("trial expiry")
-    counts = {"notified": 0, "ended": 0, "suspended": 0}
     active = (Tenant.status == "active", Tenant.trial_ends_at.is_not(None), _unpaid(now))
 
-    for tenant in db.session.scalars(
-        select(Tenant).where(
+    ending = db.session.scalars(
+        select(Tenant.id).where(
             *active,
             Tenant.trial_ends_at > now,
             Tenant.trial_ends_at <= now + NOTICE_BEFORE,
             Tenant.trial_notice_sent_at.is_(None),
         )
-    ):
+    ).all()
+    ended = db.session.scalars(select(Tenant.id).where(*active, Tenant.trial_ends_at <= now)).all()
+
+    def notify(tenant_id: int) -> None:
+        tenant = db.session.get(Tenant, tenant_id)
         events.tenant_event("trial_ending", tenant)
         tenant.trial_notice_sent_at = now
-        counts["notified"] += 1
+        db.session.flush()
 
-    for tenant in db.session.scalars(select(Tenant).where(*active, Tenant.trial_ends_at <= now)):
+    def end(tenant_id: int) -> bool:
+        tenant = db.session.get(Tenant, tenant_id)
         # Once per trial end (the outbox key holds trial_ends_at); tells the grace period's end.
         events.tenant_event("trial_ended", tenant, suspend_at=(tenant.trial_ends_at + grace).isoformat())
-        counts["ended"] += 1
-        if tenant.trial_ends_at + grace <= now:
+        suspend = tenant.trial_ends_at + grace <= now
+        if suspend:
             services.suspend_tenant(actor, tenant, TRIAL_EXPIRED)
-            counts["suspended"] += 1
-    db.session.flush()
-    return counts
+        db.session.flush()
+        return suspend
+
+    notified = each_tenant(ending, notify, "trial notice")
+    finished = each_tenant(ended, end, "trial end")
+    return {"notified": len(notified), "ended": len(finished), "suspended": sum(finished.values())}

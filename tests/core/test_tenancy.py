@@ -93,7 +93,7 @@ def test_database_refuses_booking_pointing_at_another_tenants_master(two_tenants
         other_master = db.session.scalar(select(Master.id).where(Master.tenant_id == b.id))
     if db.engine.dialect.name == "sqlite":
         db.session.execute(sa.text("PRAGMA foreign_keys=ON"))
-    with pytest.raises(sa.exc.IntegrityError):
+    with tenant_scope(a.id), pytest.raises(sa.exc.IntegrityError):  # its own tenant: RLS lets the UPDATE see it
         db.session.execute(
             sa.text("UPDATE bookings SET master_id = :m WHERE id = :id"), {"m": other_master, "id": booking.id}
         )
