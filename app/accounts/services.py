@@ -331,8 +331,16 @@ def create_manager(tenant, actor, data: dict) -> User:
         language=language,
         phone=phone,
     )
-    db.session.add(user)
-    db.session.flush()
+    try:  # the check above misses an account created by a concurrent request; the constraint does not
+        with db.session.begin_nested():
+            db.session.add(user)
+            db.session.flush()
+    except IntegrityError as exc:
+        from app.core.integrity import violates_unique
+
+        if violates_unique(exc, "users", "email"):
+            raise EmailTaken() from None
+        raise
     record(
         actor,
         "user.create_manager",

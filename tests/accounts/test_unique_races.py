@@ -63,3 +63,23 @@ def test_client_created_meanwhile_is_found_not_duplicated(create_tenant, monkeyp
         assert again.id == first.id
         assert again.name == "B"
         assert db.session.scalar(select(func.count(Client.id))) == 1
+
+
+def test_manager_created_meanwhile_with_the_same_email_is_email_taken(blind_checks, create_tenant, create_user):
+    from app.accounts.services import create_manager
+    from app.audit.services import Actor
+    from app.tenants.models import Location
+
+    tenant = create_tenant("anna")
+    owner = create_user(tenant, role="owner", email="owner@anna.test")
+    create_user(tenant, role="master", email="taken@anna.test")
+    with tenant_scope(tenant.id):
+        location_id = db.session.scalar(select(Location.id))
+        with pytest.raises(EmailTaken):
+            create_manager(
+                tenant,
+                Actor.for_user(owner),
+                {"name": "M", "email": "taken@anna.test", "password": "password123", "location_id": location_id},
+            )
+    with unscoped():
+        assert db.session.scalar(select(func.count(User.id))) == 2
