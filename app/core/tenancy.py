@@ -21,8 +21,10 @@ leak between concurrent requests.  There are three states:
   registration, token look-ups and the periodic sweeps' discovery queries.  Each entry is
   logged on the ``app.core.tenancy.platform`` logger with its reason (or call site).
 
-Core statements on ``Table`` objects and ``text()`` are not rewritten: inside a tenant scope
-they live only in ``queries.py`` modules and take ``tenant_id`` as an argument.
+Core statements on ``Table`` objects are not rewritten inside a tenant scope: they live only
+in ``queries.py`` modules and take ``tenant_id`` as an argument.  ``text()`` is not parsed at
+all, in any scope; raw SQL likewise lives in ``queries.py`` with an explicit ``tenant_id``,
+and on PostgreSQL row-level security (below) filters both.
 
 On PostgreSQL the database checks the same thing a second time (row-level security, see
 ``migrations/versions/20261202_0800_row_level_security.py``).  Before the first statement
@@ -110,9 +112,9 @@ def tenant_tables() -> set[str]:
 # ---------------------------------------------------------------- entering and leaving scopes
 
 
-def _platform_entry(reason: str | None) -> None:
+def _platform_entry(reason: str | None, depth: int) -> None:
     if not reason:
-        frame = sys._getframe(3)
+        frame = sys._getframe(depth + 1)
         reason = f"{frame.f_code.co_filename.rsplit('/app/', 1)[-1]}:{frame.f_lineno}"
     platform_log.info("platform scope: %s", reason)
 
@@ -132,7 +134,7 @@ def tenant_scope(tenant_id: int) -> Iterator[None]:
 @contextmanager
 def unscoped(reason: str | None = None) -> Iterator[None]:
     """Platform-wide block: tenant-owned rows of every tenant, on purpose (and logged)."""
-    _platform_entry(reason)
+    _platform_entry(reason, 2)  # this generator <- contextmanager.__enter__ <- the caller
     token = _scope.set(_Scope(None, unscoped=True))
     try:
         yield
@@ -148,7 +150,7 @@ def enter_tenant(tenant_id: int) -> contextvars.Token:
 
 
 def enter_unscoped(reason: str | None = None) -> contextvars.Token:
-    _platform_entry(reason)
+    _platform_entry(reason, 1)
     return _scope.set(_Scope(None, unscoped=True))
 
 

@@ -43,10 +43,16 @@ def test_jobs_run_in_the_scope_they_name(caplog):
     platform_job.delay()  # no tenant needed, and none asked for
 
 
-def test_platform_path_is_logged_with_its_reason(caplog):
-    with caplog.at_level(logging.INFO, logger="app.core.tenancy.platform"), unscoped("test: audit me"):
-        pass
-    assert any("test: audit me" in r.getMessage() for r in caplog.records)
+def test_platform_path_is_logged_with_its_reason_or_call_site(caplog):
+    with caplog.at_level(logging.INFO, logger="app.core.tenancy.platform"):
+        with unscoped("test: audit me"):
+            pass
+        with unscoped():
+            pass
+        tenancy.leave(tenancy.enter_unscoped())
+    messages = [r.getMessage() for r in caplog.records]
+    assert "test: audit me" in messages[0]
+    assert all("test_tenancy_jobs.py:" in m for m in messages[1:]), messages
 
 
 @pytest.fixture

@@ -187,3 +187,19 @@ def test_object_expired_by_a_commit_reloads_in_its_own_tenant(tenants):
     with tenant_scope(b_id):
         assert master.name == "Anna"  # inside another tenant's scope: still only its own row
         assert {m.name for m in db.session.scalars(select(Master))} == {"Bella", "Bota"}
+
+
+def test_change_flushed_after_its_scope_ended_is_written_in_its_own_tenant(tenants):
+    a_id, b_id = tenants
+    with tenant_scope(a_id):
+        anna = db.session.scalars(select(Master)).one()
+    with tenant_scope(b_id):
+        bella = db.session.scalars(select(Master).where(Master.name == "Bella")).one()
+    anna.name = "Anna K"
+    db.session.commit()  # flushed with no scope: in Anna's tenant (on PostgreSQL, through RLS)
+    with unscoped("test"):
+        assert db.session.scalar(select(Master.name).where(Master.id == anna.id)) == "Anna K"
+    anna.name, bella.name = "x", "y"  # two tenants' rows in one flush with no scope
+    with pytest.raises(TenantScopeError):
+        db.session.flush()
+    db.session.rollback()
