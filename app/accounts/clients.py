@@ -18,15 +18,18 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
+from sqlalchemy.orm import Session
 
 from app.accounts.models import Client, ClientSession, ClientVerification
 from app.accounts.services import find_or_create_client
+from app.core.db import independent_write
 from app.core.errors import ValidationError
 from app.core.i18n import normalize
 from app.core.phones import normalize_phone
 from app.core.ratelimit import RateLimited
-from app.core.tenancy import unscoped
+from app.core.redis import get_redis
+from app.core.tenancy import tenant_scope, unscoped
 from app.core.types import utcnow
 from app.extensions import db
 
@@ -37,9 +40,7 @@ CLIENT_TOKEN_PREFIX = "ct_"  # noqa: S105 -- a public prefix, not a secret
 
 
 class WrongCode(ValidationError):
-    """A wrong code: the attempt counter must be stored even though the request fails."""
-
-    persist = True
+    """A wrong code (counted before it was checked: see :func:`_claim_attempt`)."""
 
 
 def _code_hmac(tenant_id: int, phone: str, code: str) -> str:
@@ -119,6 +120,37 @@ def start_client_verification(
     events.client_code(tenant, phone, code, lang)
 
 
+def _claim_attempt(ver: ClientVerification, now) -> bool:
+    """Count one guess at ``ver`` before it is checked; False when MAX_ATTEMPTS are counted.
+
+    The counter is a Redis ``INCR``: atomic, so parallel guesses each get their own number
+    and no more than MAX_ATTEMPTS are ever checked, and outside the request's transaction,
+    so a guess stays counted although its request fails and rolls back.  (A second database
+    connection cannot do this mid-request: on SQLite the request's transaction already holds
+    the only write lock.)  The key lives as long as the code.
+    """
+    prefix = current_app.config.get("RQ_QUEUE_PREFIX") or ""
+    key = f"{prefix}client-code-attempts:{ver.tenant_id}:{ver.id}"
+    pipe = get_redis().pipeline()  # MULTI ... EXEC
+    pipe.set(key, 0, ex=max(1, int((ver.expires_at - now).total_seconds()) + 60), nx=True)
+    pipe.incr(key)
+    return pipe.execute()[1] <= MAX_ATTEMPTS
+
+
+def _record_wrong_attempt(own: Session, tenant_id: int, verification_id: int, now) -> None:
+    attempts = ClientVerification.attempts + 1
+    with tenant_scope(tenant_id):
+        own.execute(
+            update(ClientVerification)
+            .where(ClientVerification.tenant_id == tenant_id, ClientVerification.id == verification_id)
+            .values(
+                attempts=attempts,
+                consumed_at=case((attempts >= MAX_ATTEMPTS, now), else_=ClientVerification.consumed_at),
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
 def complete_client_verification(
     tenant, phone: str, code: str, name: str | None = None, language: str | None = None
 ) -> tuple[Client, str]:
@@ -132,16 +164,28 @@ def complete_client_verification(
     now = utcnow()
     wrong = _l("The code is wrong or has expired. Ask for a new one.")
     ver = _open_verification(phone)
-    if ver is None or ver.expires_at <= now or ver.attempts >= MAX_ATTEMPTS:
+    if ver is None or ver.expires_at <= now or ver.attempts >= MAX_ATTEMPTS or not _claim_attempt(ver, now):
         raise ValidationError.field("code", wrong)
     candidate = _code_hmac(tenant.id, phone, str(code or "").strip())
     if not hmac.compare_digest(candidate, ver.code_hmac):
-        ver.attempts += 1
-        if ver.attempts >= MAX_ATTEMPTS:
-            ver.consumed_at = now
-        db.session.flush()
+        # The request answers 422 and its transaction rolls back, yet the wrong attempt
+        # must stay on the row (and the 5th one retires the code): a write of its own.
+        independent_write(_record_wrong_attempt, ver.tenant_id, ver.id, now)
         raise WrongCode({"code": [wrong]})
-    ver.consumed_at = now
+    # Spend the code with one conditional UPDATE: of two right guesses at once only one
+    # changes the row (PostgreSQL re-checks the condition once the first commits).
+    spent = db.session.execute(
+        update(ClientVerification)
+        .where(
+            ClientVerification.tenant_id == ver.tenant_id,
+            ClientVerification.id == ver.id,
+            ClientVerification.consumed_at.is_(None),
+        )
+        .values(consumed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if spent.rowcount != 1:
+        raise ValidationError.field("code", wrong)
     # A known client keeps their language unless they chose another one now.
     known = db.session.scalar(select(Client.id).where(Client.phone == phone)) is not None
     client = find_or_create_client(phone, name=name, language=normalize(language) or (None if known else ver.language))

@@ -22,8 +22,10 @@ from datetime import timedelta
 import jwt
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from app.accounts.models import RefreshToken, User
+from app.core.db import independent_write
 from app.core.errors import TokenExpired, TokenRevoked, Unauthorized
 from app.core.types import utcnow
 from app.extensions import db
@@ -32,9 +34,7 @@ ALGORITHM = "HS256"
 
 
 class RefreshReused(TokenRevoked):
-    """A spent refresh token came back: the family is revoked and that must be stored."""
-
-    persist = True
+    """A spent refresh token came back: the family is revoked (see :func:`_revoke_replayed`)."""
 
 
 def _hash(raw: str) -> str:
@@ -126,8 +126,8 @@ def user_for_access_token(token: str) -> tuple[User, dict]:
     return user, claims
 
 
-def revoke_family(family_id: str) -> None:
-    db.session.execute(
+def revoke_family(family_id: str, session: Session | None = None) -> None:
+    (session or db.session).execute(
         update(RefreshToken)
         .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
@@ -143,6 +143,13 @@ def revoke_user_tokens(user: User) -> None:
     )
 
 
+def _revoke_replayed(family_id: str) -> None:
+    revoke_family(family_id)  # for the rest of this transaction
+    # The request answers 401 and its transaction rolls back, yet the family must stay
+    # revoked: the revocation is also written in a transaction of its own (idempotent).
+    independent_write(lambda own: revoke_family(family_id, own))
+
+
 def rotate(raw: str) -> tuple[User, dict]:
     """Spend a refresh token for a new pair in the same family."""
     row = db.session.scalar(select(RefreshToken).where(RefreshToken.token_hash == _hash(raw or "")))
@@ -152,8 +159,7 @@ def rotate(raw: str) -> tuple[User, dict]:
     if row.revoked_at is not None or family_revoked(row.family_id):
         raise TokenRevoked()
     if row.superseded_at is not None:
-        revoke_family(row.family_id)
-        db.session.flush()
+        _revoke_replayed(row.family_id)
         raise RefreshReused()
     if row.expires_at <= now:
         raise TokenExpired()
@@ -169,8 +175,7 @@ def rotate(raw: str) -> tuple[User, dict]:
         .values(superseded_at=now)
     )
     if spent.rowcount != 1:
-        revoke_family(row.family_id)
-        db.session.flush()
+        _revoke_replayed(row.family_id)
         raise RefreshReused()
     return user, issue_tokens(user, family_id=row.family_id)
 

@@ -12,6 +12,9 @@ Hooks follow SAVEPOINTs (``db.session.begin_nested()``, or :func:`savepoint` aro
 service call a view recovers from): rolling a savepoint back drops only the hooks
 registered inside it (and inside savepoints nested in it); releasing one keeps its hooks
 for the outer commit.  Only the outermost commit runs hooks.
+
+The rare write that must stay although the work fails (a wrong SMS code, a replayed refresh
+token) is made by the service with :func:`independent_write`, in a transaction of its own.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from app.extensions import db
 
 log = logging.getLogger(__name__)
 _KEY = "after_commit_hooks"
+_INDEPENDENT = "independent_writes"
 
 
 def after_commit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
@@ -38,6 +42,20 @@ def after_commit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
     session = db.session()
     owner = session.get_nested_transaction() or session.get_transaction()
     session.info.setdefault(_KEY, []).append((owner, fn, args, kwargs))
+
+
+def independent_write(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Run ``fn(session, *args, **kwargs)`` in a short transaction of its own, whatever
+    becomes of the current one.
+
+    For the rare write that must stay although the request or job fails -- a replayed
+    refresh token revokes its family, and the request still answers 401.  ``fn`` gets a
+    new session (its own connection) and is committed on its own as soon as the current
+    transaction has ended, committed or rolled back; not at once, because on SQLite the
+    current transaction holds the database's only write lock until it ends, so a second
+    connection could not write before that.  A failure is logged, not raised.
+    """
+    db.session().info.setdefault(_INDEPENDENT, []).append((fn, args, kwargs))
 
 
 def savepoint() -> SessionTransaction:
@@ -104,6 +122,12 @@ def install(session_class: type[Session]) -> None:
         # closed without commit or rollback must not carry hooks into its next transaction.
         if transaction.parent is None:
             session.info.pop(_KEY, None)
+            for fn, args, kwargs in session.info.pop(_INDEPENDENT, []):
+                try:
+                    with db.session.session_factory() as own, own.begin():
+                        fn(own, *args, **kwargs)
+                except Exception:
+                    log.exception("independent write %r failed", fn)
 
 
 # ---------------------------------------------------------------- SQLite write serialization

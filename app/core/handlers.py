@@ -1,8 +1,12 @@
 """Error rendering: one error, three shapes (API JSON, htmx fragment, HTML page).
 
-Also the request boundary of the unit of work: commit once after a successful response,
-roll back otherwise.  A commit that fails (a constraint the database enforces) turns into
-the matching domain error instead of a 500.
+Also the request boundary of the unit of work, the one place a request's transaction ends:
+it commits only when the request raised no exception and answers below 400, and rolls back
+otherwise.  Any exception rolls back at once, before its error page is rendered (so that
+page reads a clean session); ``after_request`` then commits or rolls back.  A commit that
+fails (a constraint the database enforces) turns into the matching domain error instead of
+a 500.  Views never commit or roll back: one that recovers from a service error runs that
+call in :func:`app.core.db.savepoint`.
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ from werkzeug.exceptions import HTTPException
 
 from app.core import db as uow
 from app.core.errors import Conflict, DomainError, SlotUnavailable
-from app.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +81,29 @@ def render_error(status: int, code: str, message: str, details=None) -> Response
     return resp
 
 
+_FAILED = "uow_failed"
+
+
+def _abandon() -> None:
+    """The request raised: nothing it wrote is kept, whatever response it ends with."""
+    g.setdefault(_FAILED, True)
+    uow.rollback()
+
+
 def init_app(app: Flask) -> None:
+    handle_user_exception = app.handle_user_exception
+
+    def _handle_user_exception(exc: Exception):
+        # Every exception a before_request function or a view raises passes here, before
+        # its error handler renders a page -- including one that carries its own response
+        # (``abort(redirect(...))``), which no error handler sees.
+        _abandon()
+        return handle_user_exception(exc)
+
+    app.handle_user_exception = _handle_user_exception
+
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
-        db.session.rollback()
         resp = render_error(exc.status, exc.code, str(exc.message), exc.details)
         retry = getattr(exc, "retry_after", None)
         if retry:
@@ -90,7 +112,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
-        db.session.rollback()
         status = exc.code or 500
         code, message = HTTP_CODES.get(status, (exc.name.lower().replace(" ", "_"), exc.description))
         if status == 429:
@@ -107,7 +128,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DBAPIError)
     def _db(exc: DBAPIError):
-        db.session.rollback()
         domain = translate_db_error(exc)
         if domain is None:
             log.exception("database error")
@@ -117,7 +137,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
-        db.session.rollback()
         log.exception("unhandled error on %s %s", request.method, request.path)
         code, message = HTTP_CODES[500]
         return render_error(500, code, str(message))
@@ -129,18 +148,21 @@ def init_app(app: Flask) -> None:
 
     @app.teardown_request
     def _end_writer(exc):
+        if exc is not None or g.pop(_FAILED, False):  # no response was made, or after_request never ran
+            uow.rollback()
         token = g.pop("write_intent_token", None)
         if token is not None:
             uow.clear_write_intent(token)
 
     @app.after_request
-    def _commit(response: Response) -> Response:
-        if response.status_code >= 400:
-            db.session.rollback()
+    def _end_unit_of_work(response: Response) -> Response:
+        # Registered first, so it runs after every other after_request function.
+        if g.pop(_FAILED, False) or response.status_code >= 400:
+            uow.rollback()
             return response
         try:
-            db.session.commit()
+            uow.commit()
         except DBAPIError as exc:
-            db.session.rollback()
+            uow.rollback()
             return _db(exc)
         return response

@@ -7,8 +7,8 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 
+from app.core.db import savepoint
 from app.core.errors import DomainError, ValidationError
-from app.extensions import db
 
 # Conflicts that belong to one field of the form that caused them.
 FIELD_OF_CODE = {"email_taken": "email", "subdomain_taken": "subdomain"}
@@ -34,22 +34,24 @@ def submit(form: FlaskForm, action: Callable[[dict[str, Any]], Any]) -> tuple[bo
     """Validate ``form`` and hand its data to one service call.
 
     Returns ``(done, result, errors)``: ``done`` is true when the service succeeded; a domain
-    error is rolled back and shown on its field, or in ``errors`` when it has no field.
+    error is shown on its field, or in ``errors`` when it has no field.  The call runs in a
+    SAVEPOINT, so after an error the page is re-rendered from the data as it was before the
+    call (what the service flushed is undone); the request itself still ends at the boundary.
     """
     if not form.validate_on_submit():
         return False, None, []
     try:
-        return True, action(form_data(form)), []
+        with savepoint():
+            result = action(form_data(form))
     except ValidationError as exc:
-        db.session.rollback()
         return False, None, apply_errors(form, exc)
     except DomainError as exc:
-        db.session.rollback()
         field = getattr(form, FIELD_OF_CODE.get(exc.code, ""), None)
         if field is not None and hasattr(field, "errors"):
             field.errors = [str(exc.message)]
             return False, None, []
         return False, None, [str(exc.message)]
+    return True, result, []
 
 
 def form_status(form: FlaskForm, errors: list[str]) -> int:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "localhost:5000"
+SECRET_KEY = "accounts-race-test-secret-key-0123456789"  # the server's; tests that forge HMACs use it
 
 
 def free_port() -> int:
@@ -75,7 +76,7 @@ def gunicorn(app, app_config: dict, tmp_path: Path, workers: int = 4) -> Iterato
         "REDIS_URL": app.config["REDIS_URL"],
         "INSTANCE_PATH": app_config["INSTANCE_DIR"],
         "RQ_QUEUE_PREFIX": app_config["RQ_QUEUE_PREFIX"],
-        "SECRET_KEY": "accounts-race-test-secret-key-0123456789",
+        "SECRET_KEY": SECRET_KEY,
         "SERVER_NAME": HOST,
         "RATELIMIT_ENABLED": "false",
         "PROXY_FIX": "false",

@@ -105,7 +105,27 @@ def test_wrong_attempts_survive_the_failed_request(api, create_tenant, commit, s
     assert (status, data["error"]) == (422, "validation_error")
     with tenancy.tenant_scope(t.id):
         db.session.expire_all()
-        assert db.session.scalars(sa.select(ClientVerification)).one().attempts == 5
+        row = db.session.scalars(sa.select(ClientVerification)).one()
+        assert (row.attempts, row.consumed_at is not None) == (5, True)
+
+
+def test_wrong_codes_on_the_web_page_are_counted_although_the_page_fails(host_client, create_tenant, commit, sms):
+    """The page answers 422 and the request rolls back; the service stores the attempt on its own."""
+    t = create_tenant("anna")
+    commit()
+    page = host_client("anna")
+    assert page.post("/verify", data={"phone": "+77015550101", "next": "/my"}).status_code == 200
+    code = sms[-1]["code"]
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(5):
+        resp = page.post("/verify/code", data={"phone": "+77015550101", "code": wrong, "next": "/my"})
+        assert resp.status_code == 422
+    resp = page.post("/verify/code", data={"phone": "+77015550101", "code": code, "next": "/my"})
+    assert resp.status_code == 422
+    with tenancy.tenant_scope(t.id):
+        db.session.expire_all()
+        row = db.session.scalars(sa.select(ClientVerification)).one()
+        assert (row.attempts, row.consumed_at is not None) == (5, True)
 
 
 def test_no_enumeration_known_and_unknown_phones_answer_alike(api, create_tenant, create_client, commit, sms):

@@ -19,7 +19,6 @@ from app.api.v1 import bp
 from app.api.v1.schema import Schema, query_params
 from app.core import ratelimit
 from app.core.errors import DomainError
-from app.extensions import db
 
 # Error statuses every operation may answer, plus the ones added per auth/body.
 _COMMON_ERRORS = (404, 405, 429, 500)
@@ -77,23 +76,18 @@ def api(
         def view(**kwargs: Any):
             from app.api.v1.auth import require, resolve
 
-            try:
-                if auth is not None:
-                    kwargs["principal"] = require(auth)
-                else:
-                    try:  # an optional credential only sets the caller's language; a stale one is ignored
-                        resolve()
-                    except DomainError:
-                        g.principal = None
-                if query is not None:
-                    kwargs["query"] = query.load(request.args.to_dict(), query=True)
-                if body is not None:
-                    kwargs["body"] = body.load(_body(), partial=partial)
-                result = fn(**kwargs)
-            except DomainError as exc:
-                if getattr(exc, "persist", False):
-                    db.session.commit()
-                raise
+            if auth is not None:
+                kwargs["principal"] = require(auth)
+            else:
+                try:  # an optional credential only sets the caller's language; a stale one is ignored
+                    resolve()
+                except DomainError:
+                    g.principal = None
+            if query is not None:
+                kwargs["query"] = query.load(request.args.to_dict(), query=True)
+            if body is not None:
+                kwargs["body"] = body.load(_body(), partial=partial)
+            result = fn(**kwargs)
             if isinstance(result, tuple):
                 payload, code = result
             else:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.audit.models import AuditLog
 from app.audit.services import Actor
 from app.core import tenancy
+from app.core.db import savepoint
 from app.core.errors import DomainError, NotFound
 from app.extensions import db
 from app.tenants import services as tenant_services
@@ -70,9 +71,9 @@ def tenant_action(tenant_id: int, action: str):
     if action not in handlers:
         raise NotFound()
     try:
-        handlers[action]()
+        with savepoint():
+            handlers[action]()
     except DomainError as exc:
-        db.session.rollback()
         flash(str(exc.message) if not exc.details else " ".join(m for v in exc.details.values() for m in v), "error")
         return redirect(url_for("admin.index", status=tenant.status))
     flash(_("%(name)s: done.", name=tenant.name), "success")

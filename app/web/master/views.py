@@ -8,9 +8,9 @@ from flask_babel import lazy_gettext as _l
 
 from app.bookings.services import list_bookings_for
 from app.catalog import services as catalog_services
+from app.core.db import savepoint
 from app.core.errors import DomainError, NotFound
 from app.core.types import utcnow
-from app.extensions import db
 from app.web.dashboard import make_dashboard
 from app.web.owner.forms import PERMISSION_LABELS, PermissionRequestForm
 from app.web.owner.staff import register_booking_routes, show_phones
@@ -47,9 +47,11 @@ def permissions():
     form = PermissionRequestForm()
     if form.validate_on_submit():
         try:
-            catalog_services.request_permission(g.tenant, current_actor(), form.permission.data, form.reason.data or "")
+            with savepoint():
+                catalog_services.request_permission(
+                    g.tenant, current_actor(), form.permission.data, form.reason.data or ""
+                )
         except DomainError as exc:
-            db.session.rollback()
             form.permission.errors = [m for v in (exc.details or {}).values() for m in v] or [str(exc.message)]
         else:
             flash(_("Your request is sent to the owner."), "success")

@@ -21,6 +21,7 @@ from app.bookings.queries import future_active_bookings
 from app.catalog import services as catalog_services
 from app.catalog.models import Master, PermissionRequest, Service
 from app.catalog.queries import list_masters, list_services
+from app.core.db import savepoint
 from app.core.errors import DomainError, Forbidden, NotFound, SlotUnavailable, ValidationError
 from app.core.htmx import is_htmx, render_page_or_partial
 from app.core.types import utcnow
@@ -82,10 +83,11 @@ def visible_locations() -> list[Location]:
 
 
 def _fail(exc: DomainError, endpoint: str, **values):
-    """An htmx caller gets the error fragment (handlers); a plain form post a flash and a redirect."""
+    """An htmx caller gets the error fragment (handlers); a plain form post a flash and a redirect.
+
+    The failed call ran in a ``savepoint()``, so what it flushed is already undone."""
     if is_htmx():
         raise exc
-    db.session.rollback()
     flash(" ".join(m for v in (exc.details or {}).values() for m in v) or str(exc.message), "error")
     return redirect(area_url(endpoint, **values))
 
@@ -162,7 +164,8 @@ def booking_action(booking_id: int, action: str):
     actor = current_actor()
     booking = booking_services.get_booking_for(g.tenant, actor, booking_id)
     try:
-        booking = fn(g.tenant, actor, booking)
+        with savepoint():
+            booking = fn(g.tenant, actor, booking)
     except DomainError as exc:
         return _fail(exc, "index")
     if is_htmx():
@@ -215,21 +218,20 @@ def booking_new():
             form.slot.errors = [_("Choose a time from the list.")]
         else:
             try:
-                booking = booking_services.create_booking(
-                    g.tenant,
-                    current_actor(),
-                    service_id=service.id,
-                    master_id=slot[1],
-                    start=slot[0],
-                    client_data={"name": form.name.data or "", "phone": form.phone.data},
-                    notes=form.notes.data or "",
-                    source="staff",
-                )
+                with savepoint():
+                    booking = booking_services.create_booking(
+                        g.tenant,
+                        current_actor(),
+                        service_id=service.id,
+                        master_id=slot[1],
+                        start=slot[0],
+                        client_data={"name": form.name.data or "", "phone": form.phone.data},
+                        notes=form.notes.data or "",
+                        source="staff",
+                    )
             except SlotUnavailable as exc:
-                db.session.rollback()
                 taken = str(exc.message)
             except ValidationError as exc:
-                db.session.rollback()
                 details = dict(exc.details or {})
                 if "client" in details:
                     details["phone"] = details.pop("client")
@@ -289,9 +291,9 @@ def booking_reschedule(booking_id: int):
             form.slot.errors = [_("Choose a time from the list.")]
         else:
             try:
-                booking_services.update_booking(g.tenant, actor, booking, start=slot[0], master_id=slot[1])
+                with savepoint():
+                    booking_services.update_booking(g.tenant, actor, booking, start=slot[0], master_id=slot[1])
             except SlotUnavailable as exc:
-                db.session.rollback()
                 taken = str(exc.message)
             except DomainError as exc:
                 return _fail(exc, "booking_reschedule", booking_id=booking_id)
@@ -368,7 +370,8 @@ def service_edit(service_id: int | None = None):
 def service_deactivate(service_id: int):
     service = load_service(service_id)
     try:
-        catalog_services.deactivate_service(g.tenant, current_actor(), service)
+        with savepoint():
+            catalog_services.deactivate_service(g.tenant, current_actor(), service)
     except DomainError as exc:
         return _fail(exc, "services_list")
     flash(_("%(name)s is no longer offered.", name=service.name), "success")
@@ -418,7 +421,7 @@ def master_edit(master_id: int | None = None):
             area_url("master_schedule", master_id=saved.id) if master_id is None else area_url("masters_list")
         )
     if form.is_submitted() and master_id:
-        master = load_master(master_id)  # the rollback expired the edited object
+        master = load_master(master_id)  # the rolled-back savepoint expired the edited object
     return (
         render_template("owner/masters/form.html", form=form, master=master, errors=errors),
         form_status(form, errors),
@@ -428,7 +431,8 @@ def master_edit(master_id: int | None = None):
 def master_deactivate(master_id: int):
     master = load_master(master_id)
     try:
-        bookings = catalog_services.deactivate_master(g.tenant, current_actor(), master)
+        with savepoint():
+            bookings = catalog_services.deactivate_master(g.tenant, current_actor(), master)
     except DomainError as exc:
         return _fail(exc, "masters_list")
     return render_template(
@@ -489,9 +493,9 @@ def master_schedule(master_id: int):
     if request.method == "POST":
         weekly = _weekly_from_form()
         try:
-            schedule_services.set_weekly(g.tenant, current_actor(), master, weekly)
+            with savepoint():
+                schedule_services.set_weekly(g.tenant, current_actor(), master, weekly)
         except ValidationError as exc:
-            db.session.rollback()
             weekly_errors = exc.details or {}
         except DomainError as exc:
             return _fail(exc, "master_schedule", master_id=master_id)
@@ -512,16 +516,16 @@ def master_time_off_add(master_id: int):
     if form.validate_on_submit():
         zone = ZoneInfo(master.location.timezone)
         try:
-            schedule_services.add_time_off(
-                g.tenant,
-                current_actor(),
-                master,
-                form.start.data.replace(tzinfo=zone),
-                form.end.data.replace(tzinfo=zone),
-                form.reason.data or "",
-            )
+            with savepoint():
+                schedule_services.add_time_off(
+                    g.tenant,
+                    current_actor(),
+                    master,
+                    form.start.data.replace(tzinfo=zone),
+                    form.end.data.replace(tzinfo=zone),
+                    form.reason.data or "",
+                )
         except ValidationError as exc:
-            db.session.rollback()
             for k, v in (exc.details or {}).items():
                 getattr(form, k if hasattr(form, k) else "start").errors = list(v)
         except DomainError as exc:
@@ -536,7 +540,8 @@ def master_time_off_add(master_id: int):
 def master_time_off_delete(master_id: int, time_off_id: int):
     master = load_master(master_id)
     try:
-        schedule_services.delete_time_off(g.tenant, current_actor(), master, time_off_id)
+        with savepoint():
+            schedule_services.delete_time_off(g.tenant, current_actor(), master, time_off_id)
     except DomainError as exc:
         return _fail(exc, "master_schedule", master_id=master_id)
     flash(_("Time off removed."), "success")
@@ -552,9 +557,9 @@ def master_override_set(master_id: int):
             form.intervals.errors = [_("Write the hours like 10:00-14:00, 15:00-18:00.")]
         else:
             try:
-                schedule_services.set_override(g.tenant, current_actor(), master, form.date.data, intervals)
+                with savepoint():
+                    schedule_services.set_override(g.tenant, current_actor(), master, form.date.data, intervals)
             except ValidationError as exc:
-                db.session.rollback()
                 form.intervals.errors = [m for v in (exc.details or {}).values() for m in v]
             except DomainError as exc:
                 return _fail(exc, "master_schedule", master_id=master_id)
@@ -572,7 +577,8 @@ def master_override_delete(master_id: int, day: str):
     except ValueError:
         abort(404)
     try:
-        schedule_services.delete_override(g.tenant, current_actor(), master, the_day)
+        with savepoint():
+            schedule_services.delete_override(g.tenant, current_actor(), master, the_day)
     except DomainError as exc:
         return _fail(exc, "master_schedule", master_id=master_id)
     flash(_("The usual hours apply again on %(date)s.", date=day), "success")
@@ -595,7 +601,8 @@ def request_decide(request_id: int, decision: str):
         raise NotFound()
     req = db.session.scalar(select(PermissionRequest).where(PermissionRequest.id == request_id))
     try:
-        catalog_services.decide_permission_request(g.tenant, current_actor(), req, decision == "approve")
+        with savepoint():
+            catalog_services.decide_permission_request(g.tenant, current_actor(), req, decision == "approve")
     except DomainError as exc:
         return _fail(exc, "requests_list")
     flash(_("Approved.") if decision == "approve" else _("Denied."), "success")

@@ -23,13 +23,14 @@ from app.bookings.services import (
     update_booking,
 )
 from app.catalog.queries import list_masters, list_services
+from app.core.db import savepoint
 from app.core.errors import DomainError, NotFound, SlotUnavailable, ValidationError
 from app.core.hosts import require_active_tenant
 from app.core.htmx import is_htmx, render_page_or_partial
 from app.core.ratelimit import RateLimited
 from app.core.redirects import safe_next
 from app.core.types import utcnow
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.tenants.queries import list_locations
 from app.web.forms import apply_errors
 from app.web.public.forms import BookForm, CodeForm, PhoneForm, RescheduleForm
@@ -197,18 +198,18 @@ def book_create():
             )
         )
     try:
-        booking = create_booking(
-            g.tenant,
-            Actor.for_client(client),
-            service_id=form.service_id.data,
-            master_id=form.master_id.data,
-            start=form.start.data,
-            client=client,
-            notes=form.notes.data or "",
-            source="public",
-        )
+        with savepoint():
+            booking = create_booking(
+                g.tenant,
+                Actor.for_client(client),
+                service_id=form.service_id.data,
+                master_id=form.master_id.data,
+                start=form.start.data,
+                client=client,
+                notes=form.notes.data or "",
+                source="public",
+            )
     except SlotUnavailable as exc:
-        db.session.rollback()
         ctx = _confirm_context(form)
         sel = {k: ctx[k] for k in ("location", "service")} | {"master": None, "any_master": True}
         picker = _picker(sel, form.start.data.astimezone(ZoneInfo(ctx["tz"])).date().isoformat())
@@ -216,7 +217,6 @@ def book_create():
             "public/book/confirm.html", verify_form=PhoneForm(), taken=str(exc.message), **ctx | picker | {"form": form}
         ), 409
     except ValidationError as exc:
-        db.session.rollback()
         ctx = _confirm_context(form)
         errors = apply_errors(form, exc)
         return render_template("public/book/confirm.html", verify_form=PhoneForm(), errors=errors, **ctx), 422
@@ -249,13 +249,12 @@ def verify_start():
         return _render_verify("phone", form, 422)
     code_form = CodeForm(data={"phone": form.phone.data, "next": form.next.data})
     try:
-        start_client_verification(g.tenant, form.phone.data, str(get_locale() or "en"))
+        with savepoint():
+            start_client_verification(g.tenant, form.phone.data, str(get_locale() or "en"))
     except ValidationError as exc:
-        db.session.rollback()
         apply_errors(form, exc)
         return _render_verify("phone", form, 422)
     except RateLimited as exc:
-        db.session.rollback()
         code_form.code.errors = [str(exc.message)]
         return _render_verify("code", code_form, 429)
     return _render_verify("code", code_form)
@@ -268,18 +267,15 @@ def verify_complete():
     if not form.validate():
         return _render_verify("code", form, 422)
     try:
-        _client, token = complete_client_verification(
-            g.tenant,
-            form.phone.data,
-            form.code.data.strip(),
-            name=(form.name.data or "").strip() or None,
-            language=str(get_locale() or "en"),
-        )
+        with savepoint():  # a wrong code is counted by the service itself, outside this transaction
+            _client, token = complete_client_verification(
+                g.tenant,
+                form.phone.data,
+                form.code.data.strip(),
+                name=(form.name.data or "").strip() or None,
+                language=str(get_locale() or "en"),
+            )
     except ValidationError as exc:
-        if getattr(exc, "persist", False):
-            db.session.commit()  # the wrong attempt must count even though this request fails
-        else:
-            db.session.rollback()
         orphans = apply_errors(form, exc)
         form.code.errors = list(form.code.errors or []) + orphans
         return _render_verify("code", form, 422)
@@ -364,11 +360,11 @@ def booking_cancel(booking_id: int):
         return redirect_resp
     b = _load_booking(client, booking_id)
     try:
-        b = cancel_booking(g.tenant, Actor.for_client(client), b)
+        with savepoint():
+            b = cancel_booking(g.tenant, Actor.for_client(client), b)
     except DomainError as exc:
         if is_htmx():
             raise
-        db.session.rollback()
         flash(str(exc.message), "error")
         return redirect(url_for("public.my_bookings"))
     if is_htmx():
@@ -407,12 +403,11 @@ def booking_reschedule(booking_id: int):
             form.slot.errors = [_("Choose a time from the list.")]
         else:
             try:
-                update_booking(g.tenant, Actor.for_client(client), b, start=slot[0])
+                with savepoint():
+                    update_booking(g.tenant, Actor.for_client(client), b, start=slot[0])
             except SlotUnavailable as exc:
-                db.session.rollback()
                 error = str(exc.message)
             except DomainError as exc:
-                db.session.rollback()
                 flash(str(exc.message), "error")
                 return redirect(url_for("public.my_bookings"))
             else:
