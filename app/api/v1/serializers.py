@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from app.audit.services import Actor
 
 
 def instant(dt: datetime | None, tz: str | None = None) -> str | None:
+    """RFC 3339 ``date-time`` in the zone's offset; in UTC when that offset is not whole minutes
+    (local mean time before a zone's first standard offset, e.g. +05:07:48 in year 1) or out of range."""
     if dt is None:
         return None
-    return dt.astimezone(ZoneInfo(tz)).isoformat() if tz else dt.isoformat()
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    if tz:
+        try:
+            local = dt.astimezone(ZoneInfo(tz))
+        except (OverflowError, ValueError):
+            local = None
+        offset = local.utcoffset() if local is not None else None
+        if offset is not None and offset.total_seconds() % 60 == 0:
+            return local.isoformat()
+    try:
+        return dt.astimezone(UTC).isoformat()
+    except (OverflowError, ValueError):
+        return dt.isoformat()
 
 
 def user(u, master=None) -> dict:

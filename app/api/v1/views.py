@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from flask import current_app, g, jsonify, make_response, render_template_string, request
 
 from app.api.v1 import bp
-from app.api.v1 import schemas as s
+from app.api.v1 import models as s
 from app.api.v1 import serializers as ser
 from app.api.v1.auth import leave_scope
 from app.api.v1.registry import api, openapi_document
@@ -87,7 +87,7 @@ def public_business(subdomain: str):
     "GET",
     summary="Active services",
     tag="Public",
-    query=s.Schema("PublicServicesQuery", {**s.PAGE, **s.ServicesQuery.fields}),
+    query=s.PublicServicesQuery,
     response=s.ServiceList,
     errors=(403,),
 )
@@ -105,7 +105,7 @@ def public_services(subdomain: str, query: dict):
     "GET",
     summary="Active masters",
     tag="Public",
-    query=s.Schema("PublicMastersQuery", {**s.PAGE, **s.MastersQuery.fields}),
+    query=s.PublicMastersQuery,
     response=s.MasterList,
     errors=(403,),
 )
@@ -158,8 +158,8 @@ def public_availability(subdomain: str, query: dict):
     "POST",
     summary="Verify a client's phone (two steps)",
     tag="Public",
-    body=s.VerifyIn,
-    response=s.VerifyOut,
+    body=s.VerifyBody,
+    response=s.VerifyResult,
     errors=(403,),
     also=(202,),
     limits=(ratelimit.verify_phone, ratelimit.verify_ip),
@@ -198,7 +198,7 @@ def _idempotent(tenant, actor_key: str, fn):
     summary="Book as a verified client",
     tag="Public",
     auth="client",
-    body=s.PublicBookingIn,
+    body=s.PublicBookingBody,
     response=s.BookingResult,
     status=201,
     errors=(403, 409),
@@ -245,7 +245,7 @@ DOCS_PAGE = """<!doctype html>
 
 
 def _openapi_json():
-    base = request.host_url.rstrip("/") + "/api/v1"
+    base = request.host_url.rstrip("/")  # paths in the document start with /api/v1
     return jsonify(openapi_document(base))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g
 
 from app.accounts import services as accounts
-from app.api.v1 import schemas as s
+from app.api.v1 import models as s
 from app.api.v1 import serializers as ser
 from app.api.v1.registry import api
 from app.core import ratelimit
@@ -21,8 +21,8 @@ def _pair(user, pair: dict) -> dict:
     "POST",
     summary="Register a business",
     tag="Authentication",
-    body=s.RegisterIn,
-    response=s.RegisterOut,
+    body=s.RegisterBody,
+    response=s.Registered,
     status=201,
     errors=(409,),
     limits=(ratelimit.register_ip,),
@@ -41,7 +41,7 @@ def register(body: dict):
     "POST",
     summary="Log in (staff and super admins)",
     tag="Authentication",
-    body=s.LoginIn,
+    body=s.LoginBody,
     response=s.TokenPair,
     errors=(401,),
     limits=(ratelimit.login_ip, ratelimit.login_email),
@@ -62,7 +62,7 @@ def login(body: dict):
     "POST",
     summary="Rotate a refresh token",
     tag="Authentication",
-    body=s.RefreshIn,
+    body=s.RefreshBody,
     response=s.TokenPair,
     errors=(401,),
     description="The old refresh token is spent; presenting it again gives 401 token_revoked and revokes "
@@ -73,7 +73,7 @@ def refresh_token(body: dict):
     return _pair(user, pair)
 
 
-@api("/logout", "POST", summary="Log out", tag="Authentication", auth="any", body=s.LogoutIn, response=s.Ok)
+@api("/logout", "POST", summary="Log out", tag="Authentication", auth="any", body=s.LogoutBody, response=s.Ok)
 def logout(principal, body: dict):
     if principal.kind == "client":
         from app.accounts.clients import revoke_client_token
@@ -89,7 +89,7 @@ def logout(principal, body: dict):
     "POST",
     summary="Email a password reset link",
     tag="Authentication",
-    body=s.PasswordResetIn,
+    body=s.PasswordResetBody,
     response=s.Ok,
     status=202,
     limits=(ratelimit.register_ip, ratelimit.login_email),
@@ -106,7 +106,7 @@ def password_reset(body: dict):
     "POST",
     summary="Set a new password with a reset token",
     tag="Authentication",
-    body=s.PasswordResetConfirmIn,
+    body=s.PasswordResetConfirmBody,
     response=s.Ok,
     limits=(ratelimit.login_ip,),
 )
@@ -121,7 +121,7 @@ def password_reset_confirm(body: dict):
     summary="Change the password (ends every other login)",
     tag="Me",
     auth=("super_admin", "owner", "manager", "master"),
-    body=s.PasswordChangeIn,
+    body=s.PasswordChangeBody,
     response=s.Ok,
 )
 def change_password(principal, body: dict):

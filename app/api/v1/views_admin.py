@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.api.v1 import schemas as s
+from app.api.v1 import models as s
 from app.api.v1 import serializers as ser
 from app.api.v1.registry import api
 from app.core.errors import NotFound
@@ -42,7 +42,7 @@ def admin_tenants(principal, query: dict):
     summary="Approve (starts the trial)",
     tag="Admin",
     auth=ADMIN,
-    response=s.TenantAdminOut,
+    response=s.TenantAdminResult,
     errors=(409,),
 )
 def admin_approve(principal, tenant_id: int):
@@ -58,8 +58,8 @@ def admin_approve(principal, tenant_id: int):
     summary="Reject with a reason (owner is emailed)",
     tag="Admin",
     auth=ADMIN,
-    body=s.RejectIn,
-    response=s.TenantAdminOut,
+    body=s.RejectBody,
+    response=s.TenantAdminResult,
     errors=(409,),
 )
 def admin_reject(principal, tenant_id: int, body: dict):
@@ -75,8 +75,8 @@ def admin_reject(principal, tenant_id: int, body: dict):
     summary="Suspend an active business",
     tag="Admin",
     auth=ADMIN,
-    body=s.SuspendIn,
-    response=s.TenantAdminOut,
+    body=s.SuspendBody,
+    response=s.TenantAdminResult,
     errors=(409,),
 )
 def admin_suspend(principal, tenant_id: int, body: dict):
@@ -92,7 +92,7 @@ def admin_suspend(principal, tenant_id: int, body: dict):
     summary="Reactivate a suspended business",
     tag="Admin",
     auth=ADMIN,
-    response=s.TenantAdminOut,
+    response=s.TenantAdminResult,
     errors=(409,),
 )
 def admin_reactivate(principal, tenant_id: int):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import g
 
-from app.api.v1 import schemas as s
+from app.api.v1 import models as s
 from app.api.v1 import serializers as ser
 from app.api.v1.registry import api
 from app.bookings import services as bookings
@@ -56,7 +56,7 @@ def list_bookings(principal, query: dict):
     summary="Create a booking",
     tag="Bookings",
     auth=ANY,
-    body=s.BookingIn,
+    body=s.BookingBody,
     response=s.BookingResult,
     status=201,
     errors=(409,),
@@ -95,7 +95,7 @@ def create_booking(principal, body: dict):
     summary="Reschedule or edit a booking",
     tag="Bookings",
     auth=ANY,
-    body=s.BookingUpdateIn,
+    body=s.BookingUpdateBody,
     response=s.BookingResult,
     errors=(409,),
 )
@@ -120,7 +120,7 @@ def update_booking(principal, booking_id: int, body: dict):
     summary="Cancel a booking (kept for history)",
     tag="Bookings",
     auth=ANY,
-    body=s.CancelIn,
+    body=s.CancelBody,
     response=s.BookingResult,
     errors=(409,),
     description="Clients cannot cancel inside the business's cancellation window: 409 cancellation_window_passed.",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.api.v1 import schemas as s
+from app.api.v1 import models as s
 from app.api.v1 import serializers as ser
 from app.api.v1.registry import api
 from app.api.v1.views_bookings import tenant_of
@@ -36,7 +36,7 @@ def list_locations(principal, query: dict):
     summary="Add a location",
     tag="Locations",
     auth=OWNER,
-    body=s.LocationIn,
+    body=s.LocationBody,
     response=s.LocationResult,
     status=201,
 )
@@ -51,8 +51,8 @@ def create_location(principal, body: dict):
     summary="Update a location",
     tag="Locations",
     auth=OWNER,
-    body=s.LocationIn,
-    partial=True,
+    body=s.LocationBody,
+    partial_body=True,
     response=s.LocationResult,
 )
 def update_location(principal, location_id: int, body: dict):
@@ -79,7 +79,7 @@ def delete_location(principal, location_id: int):
     summary="Add a manager for one location",
     tag="Staff",
     auth=OWNER,
-    body=s.ManagerIn,
+    body=s.ManagerBody,
     response=s.UserResult,
     status=201,
     errors=(409,),
@@ -92,7 +92,7 @@ def create_manager(principal, body: dict):
     return {"user": ser.user(user)}, 201
 
 
-@api("/business", "GET", summary="Business settings", tag="Business", auth=OWNER, response=s.BusinessOut)
+@api("/business", "GET", summary="Business settings", tag="Business", auth=OWNER, response=s.Business)
 def get_business(principal):
     return ser.business(tenant_of(principal))
 
@@ -103,8 +103,8 @@ def get_business(principal):
     summary="Update business settings",
     tag="Business",
     auth=OWNER,
-    body=s.BusinessIn,
-    response=s.BusinessOut,
+    body=s.BusinessBody,
+    response=s.Business,
 )
 def put_business(principal, body: dict):
     return ser.business(tenants.update_settings(principal.actor, tenant_of(principal), body))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.api.v1 import schemas as s
+from app.api.v1 import models as s
 from app.api.v1 import serializers as ser
 from app.api.v1.registry import api
 from app.api.v1.views_bookings import tenant_of
@@ -57,7 +57,7 @@ def list_services(principal, query: dict):
     summary="Create a service",
     tag="Services",
     auth=MANAGERS,
-    body=s.ServiceIn,
+    body=s.ServiceBody,
     response=s.ServiceResult,
     status=201,
 )
@@ -72,8 +72,8 @@ def create_service(principal, body: dict):
     summary="Update a service",
     tag="Services",
     auth=MANAGERS,
-    body=s.ServiceIn,
-    partial=True,
+    body=s.ServiceBody,
+    partial_body=True,
     response=s.ServiceResult,
 )
 def update_service(principal, service_id: int, body: dict):
@@ -121,7 +121,7 @@ def list_masters(principal, query: dict):
     summary="Create a master",
     tag="Masters",
     auth=MANAGERS,
-    body=s.MasterIn,
+    body=s.MasterBody,
     response=s.MasterResult,
     status=201,
     errors=(409,),
@@ -138,8 +138,8 @@ def create_master(principal, body: dict):
     summary="Update a master",
     tag="Masters",
     auth=MANAGERS,
-    body=s.MasterIn,
-    partial=True,
+    body=s.MasterBody,
+    partial_body=True,
     response=s.MasterResult,
     errors=(409,),
 )
@@ -170,9 +170,7 @@ def _readable_master(principal, master_id: int) -> Master:
     return catalog.get_master_for(tenant_of(principal), principal.actor, master_id)
 
 
-@api(
-    "/master/<int:master_id>/schedule", "GET", summary="Weekly hours", tag="Masters", auth=STAFF, response=s.ScheduleOut
-)
+@api("/master/<int:master_id>/schedule", "GET", summary="Weekly hours", tag="Masters", auth=STAFF, response=s.Schedule)
 def get_schedule(principal, master_id: int):
     return {"weekly": scheduling.get_weekly(_readable_master(principal, master_id))}
 
@@ -183,8 +181,8 @@ def get_schedule(principal, master_id: int):
     summary="Replace weekly hours",
     tag="Masters",
     auth=STAFF,
-    body=s.ScheduleIn,
-    response=s.ScheduleOut,
+    body=s.ScheduleBody,
+    response=s.Schedule,
     description="Local wall-clock time of the master's location; gaps are breaks. A master needs the "
     "edit_own_schedule permission.",
 )
@@ -199,7 +197,7 @@ def put_schedule(principal, master_id: int, body: dict):
     summary="Time off of a master",
     tag="Masters",
     auth=STAFF,
-    query=s.Page,
+    query=s.PageQuery,
     response=s.TimeOffList,
 )
 def list_time_off(principal, master_id: int, query: dict):
@@ -216,7 +214,7 @@ def list_time_off(principal, master_id: int, query: dict):
     summary="Add time off",
     tag="Masters",
     auth=STAFF,
-    body=s.TimeOffIn,
+    body=s.TimeOffBody,
     response=s.TimeOffResult,
     status=201,
 )
@@ -268,7 +266,7 @@ def list_permission_requests(principal, query: dict):
     summary="Ask for a permission (master)",
     tag="Permission requests",
     auth=("master",),
-    body=s.PermissionRequestIn,
+    body=s.PermissionRequestBody,
     response=s.PermissionRequestResult,
     status=201,
     errors=(409,),
