@@ -106,7 +106,7 @@ def gunicorn(app, app_config: dict, tmp_path: Path, workers: int = 4) -> Iterato
         start_new_session=True,
     )
     try:
-        deadline = timer.monotonic() + 40
+        deadline = timer.monotonic() + 120  # a busy 2-core machine can take long to boot 4 workers
         while True:
             if proc.poll() is not None:
                 raise RuntimeError("gunicorn exited: " + log_path.read_text()[-3000:])
