@@ -16,6 +16,7 @@ rule and proves that form, API and service accept and reject the same boundary v
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -135,21 +136,31 @@ class Rule:
                 raise self._fail(REQUIRED)
             return None
         problem = self._fail(_l("Enter a price, for example 5000.00."))
-        if isinstance(value, bool | float):
-            value = str(value) if isinstance(value, float) else None
-        try:
-            number = Decimal(str(value).strip()) if value is not None else None
-        except (InvalidOperation, ValueError):
-            number = None
-        # adjusted(): the exponent of the leading digit; "1e400" would overflow quantize() below.
-        if number is None or not number.is_finite() or len(str(value)) > 40 or number.adjusted() > 30:
+        if isinstance(value, bool):
             raise problem
+        text = str(value).strip()
+        # The document's pattern (plain notation, bounded digits): API, forms and services agree with it,
+        # and "1e400" never reaches Decimal arithmetic.
+        if not re.fullmatch(self.decimal_pattern(), text):
+            raise problem
+        try:
+            number = Decimal(text)
+        except (InvalidOperation, ValueError):
+            raise problem from None
         if self.places is not None and number != number.quantize(Decimal(1).scaleb(-self.places)):
             raise problem
         if (self.ge is not None and number < self.ge) or (self.le is not None and number > self.le):
             raise problem
         number += 0  # "-0.00" is zero: stored and shown as 0.00
         return number.quantize(Decimal(1).scaleb(-self.places)) if self.places is not None else number
+
+    def decimal_pattern(self) -> str:
+        """Plain decimal notation: up to the maximum's digits, a point and up to ``places`` more
+        (``-0``/``-0.00`` is zero, taken as 0.00)."""
+        digits = len(str(int(self.le))) if self.le is not None else 20
+        frac = rf"(\.\d{{1,{self.places}}})?" if self.places else r"(\.\d{1,20})?"
+        zero = rf"(\.0{{1,{self.places}}})?" if self.places else r"(\.0{1,20})?"
+        return rf"^(\d{{1,{digits}}}{frac}|-0{zero})$"
 
     def accepts(self, value: Any) -> bool:
         try:
@@ -178,9 +189,7 @@ class Rule:
             if self.le is not None:
                 out["maximum"] = self.le
         if self.kind == "decimal":
-            digits = len(str(int(self.le))) if self.le is not None else 20
-            frac = rf"(\.\d{{1,{self.places}}})?" if self.places else r"(\.\d+)?"
-            out["pattern"] = rf"^\d{{1,{digits}}}{frac}$"
+            out["pattern"] = self.decimal_pattern()
         if self.pattern:
             out["pattern"] = self.pattern
         if self.format:
@@ -219,8 +228,11 @@ class FormRule:
     def __call__(self, form, field) -> None:
         from wtforms.validators import StopValidation
 
+        value = field.data
+        if self.rule.kind == "decimal" and field.raw_data:
+            value = field.raw_data[0]  # what was typed, as the API sees it (DecimalField drops zeros)
         try:
-            self.rule.clean(field.data)
+            self.rule.clean(value)
         except RuleError as exc:
             raise StopValidation(str(exc.message)) from None
 
