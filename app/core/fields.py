@@ -183,6 +183,8 @@ class Rule:
                 out["maxLength"] = self.max_length
             if self.choices is not None:
                 out["enum"] = list(self.choices)
+            elif self.required and self.kind == "text" and not self.pattern:
+                out["pattern"] = r"\S"  # not blank: surrounding spaces are trimmed
         if self.kind == "int":
             if self.ge is not None:
                 out["minimum"] = self.ge
