@@ -10,7 +10,7 @@ from flask import Flask, g, send_from_directory
 from flask_babel import gettext, lazy_gettext, ngettext
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.config import CONFIGS, INSTANCE_DIR
+from app.config import CONFIGS, INSTANCE_DIR, ConfigError
 from app.extensions import babel, csrf, db, htmx, limiter, login, migrate
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -31,6 +31,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.from_object(config_class)
     app.config.update(overrides)
     config_class.finalize(app.config)
+    _check_settings(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     if app.config.get("PROXY_FIX"):
@@ -123,3 +124,13 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=True)
     app.jinja_env.globals.update(LANGUAGE_NAMES=i18n.LANGUAGE_NAMES, _l=lazy_gettext)
     app.jinja_env.globals["current_tenant"] = lambda: g.get("tenant")
+
+
+def _check_settings(app: Flask) -> None:
+    """Refuse to start on a setting that would only fail later, inside a job."""
+    from app.notifications.services import parse_intervals
+
+    try:
+        parse_intervals(app.config.get("NOTIFY_RETRY_INTERVALS") or os.environ.get("NOTIFY_RETRY_INTERVALS"))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc

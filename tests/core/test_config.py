@@ -72,3 +72,9 @@ def test_development_defaults_are_embedded(tmp_path, monkeypatch):
     again: dict = {}
     config_module.DevelopmentConfig.finalize(again)
     assert again["SECRET_KEY"] == secret  # persisted, so sessions survive restarts
+
+
+def test_a_bad_retry_schedule_is_refused_at_start_up(monkeypatch):
+    monkeypatch.setenv("NOTIFY_RETRY_INTERVALS", "1m,soon")
+    with pytest.raises(ConfigError, match="NOTIFY_RETRY_INTERVALS: 'soon'"):
+        create_app("testing")
