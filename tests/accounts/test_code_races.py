@@ -20,7 +20,7 @@ from app.accounts.models import Client, ClientSession, ClientVerification
 from app.core.tenancy import tenant_scope
 from app.core.types import utcnow
 from app.extensions import db
-from tests.accounts.live import SECRET_KEY, burst, call, gunicorn
+from tests.live import SECRET_KEY, burst, call, gunicorn
 
 pytestmark = pytest.mark.slow
 

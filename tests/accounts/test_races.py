@@ -23,7 +23,7 @@ from app.accounts.models import Client, RefreshToken, User
 from app.core.tenancy import unscoped
 from app.extensions import db
 from app.tenants.models import Tenant
-from tests.accounts.live import burst, call, gunicorn
+from tests.live import burst, call, gunicorn
 
 pytestmark = pytest.mark.slow
 

@@ -27,11 +27,8 @@ import http.client
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time as timer
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
@@ -40,6 +37,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
+from tests import live
 
 pytestmark = pytest.mark.slow
 
@@ -84,12 +82,6 @@ from app import create_app
 # and no rate limits (a fuzzer is one very fast client).
 app = create_app("development", BCRYPT_ROUNDS=4, RATELIMIT_ENABLED=False)
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _call(port: int, method: str, path: str, body=None, token=None, host=HOST) -> tuple[int, dict | None]:
@@ -169,59 +161,20 @@ def _ids_of(tenant_id: int) -> dict[str, list]:
 @pytest.fixture
 def server(app, app_config, businesses, tmp_path):
     """``gunicorn`` with the project's gunicorn.conf.py (its request-line limits) on the suite's database."""
-    port = _free_port()
     (tmp_path / "fuzz_wsgi.py").write_text(FUZZ_WSGI)
-    env = {
-        **os.environ,
-        "APP_ENV": "development",
-        "DATABASE_URL": app_config["DATABASE_URL"],
-        "REDIS_URL": app.config["REDIS_URL"],
-        "INSTANCE_PATH": app_config["INSTANCE_DIR"],
-        "RQ_QUEUE_PREFIX": app_config["RQ_QUEUE_PREFIX"],
-        "SECRET_KEY": "fuzz-test-secret-key-0123456789abcdef",
-        "SERVER_NAME": HOST,
-        "PROXY_FIX": "false",
-        "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)]),
-        "LOG_LEVEL": "warning",
-        "GUNICORN_TIMEOUT": "150",
-    }
-    log_path = tmp_path / "gunicorn.log"
-    log = log_path.open("w")
-    workers = "1" if ON_SQLITE else "2"  # SQLite: one writer at a time anyway; no lock waits to blur the results
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            *("-c", str(ROOT / "gunicorn.conf.py"), "-b", f"127.0.0.1:{port}", "-w", workers),
-            *("--access-logfile", "/dev/null", "fuzz_wsgi:app"),
-        ],
-        cwd=ROOT,
+    env = {"RATELIMIT_ENABLED": "true", "LOG_LEVEL": "warning", "GUNICORN_TIMEOUT": "150"}
+    workers = 1 if ON_SQLITE else 2  # SQLite: one writer at a time anyway; no lock waits to blur the results
+    with live.gunicorn(
+        app,
+        app_config,
+        tmp_path,
+        workers,
+        config=ROOT / "gunicorn.conf.py",
+        target="fuzz_wsgi:app",
         env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        deadline = timer.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError("gunicorn exited: " + log_path.read_text()[-3000:])
-            try:
-                if _call(port, "GET", "/health")[0] in (200, 503):
-                    break
-            except OSError:
-                pass
-            if timer.monotonic() > deadline:
-                raise RuntimeError("gunicorn did not start: " + log_path.read_text()[-3000:])
-            timer.sleep(0.2)
-        yield port, log_path
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGQUIT)  # gunicorn's quick shutdown: nothing is left to finish
-            proc.wait(timeout=20)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
-        log.close()
+        pythonpath=(tmp_path,),
+    ) as port:
+        yield port, tmp_path / "gunicorn.log"
 
 
 def _login(port: int, email: str) -> str:

@@ -14,19 +14,9 @@ clock, so every slot is a few days ahead, inside working hours and past the mini
 
 from __future__ import annotations
 
-import http.client
 import itertools
-import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import threading
-import time as timer
 from datetime import datetime, time, timedelta
 from decimal import Decimal
-from pathlib import Path
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -36,11 +26,10 @@ from sqlalchemy import select
 from app.bookings.models import BLOCKING_STATUSES, Booking
 from app.core.tenancy import tenant_scope, unscoped
 from app.extensions import db
+from tests import live
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
-HOST = "localhost:5000"
 TZ = ZoneInfo("Asia/Almaty")
 CONTENDERS = 20
 ROUNDS = 3
@@ -61,110 +50,15 @@ BOOKING_KEYS = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _call(port: int, method: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
-    headers = {"Host": HOST, "Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        conn.request(method, path, body=json.dumps(body or {}), headers=headers)
-        resp = conn.getresponse()
-        return resp.status, json.loads(resp.read() or b"{}")
-    finally:
-        conn.close()
-
-
 @pytest.fixture
 def server(app, app_config, world, tmp_path):
     """``gunicorn wsgi:app`` (4 sync workers) on the test database, started after ``world`` is committed."""
-    port = _free_port()
-    conf = tmp_path / "gunicorn_test.conf.py"
-    conf.write_text("accesslog = None\nloglevel = 'warning'\n")
-    env = {
-        **os.environ,
-        "APP_ENV": "development",
-        "DATABASE_URL": app_config["DATABASE_URL"],
-        "REDIS_URL": app.config["REDIS_URL"],
-        "INSTANCE_PATH": app_config["INSTANCE_DIR"],
-        "RQ_QUEUE_PREFIX": app_config["RQ_QUEUE_PREFIX"],
-        "SECRET_KEY": "concurrency-test-secret-key-0123456789",
-        "SERVER_NAME": HOST,
-        "RATELIMIT_ENABLED": "false",
-        "PROXY_FIX": "false",
-        "PYTHONPATH": str(ROOT),
-    }
-    log_path = tmp_path / "gunicorn.log"
-    log = log_path.open("w")
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "-c",
-            str(conf),
-            "-w",
-            "4",
-            "-k",
-            "sync",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--timeout",
-            "60",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        deadline = timer.monotonic() + 40
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError("gunicorn exited: " + log_path.read_text()[-3000:])
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                conn.request("GET", "/health", headers={"Host": HOST})
-                if conn.getresponse().status in (200, 503):
-                    break
-            except OSError:
-                pass
-            if timer.monotonic() > deadline:
-                raise RuntimeError("gunicorn did not start: " + log_path.read_text()[-3000:])
-            timer.sleep(0.2)
+    with live.gunicorn(app, app_config, tmp_path) as port:
         yield port
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=15)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
-        log.close()
 
 
 def _burst(port: int, requests: list[tuple[str, dict]]) -> list[tuple[int, dict]]:
-    barrier = threading.Barrier(len(requests))
-    results: list = [None] * len(requests)
-
-    def run(i: int, token: str, body: dict) -> None:
-        barrier.wait()
-        try:
-            results[i] = _call(port, "POST", "/api/v1/booking", body, token)
-        except Exception as exc:
-            results[i] = (0, {"error": repr(exc)})
-
-    threads = [threading.Thread(target=run, args=(i, token, body)) for i, (token, body) in enumerate(requests)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    return results
+    return live.burst(port, [("POST", "/api/v1/booking", body, token) for token, body in requests])
 
 
 @pytest.fixture
@@ -193,7 +87,7 @@ def world(create_tenant, create_service, create_master, create_user):
 
 
 def _login(port: int, email: str) -> str:
-    status, body = _call(port, "POST", "/api/v1/login", {"email": email, "password": PASSWORD})
+    status, body = live.call(port, "POST", "/api/v1/login", {"email": email, "password": PASSWORD})
     assert status == 200, body
     return body["access_token"]
 
@@ -257,9 +151,9 @@ def test_exactly_one_wins_and_the_rest_get_slot_unavailable(server, world):
         day = datetime.combine(datetime.now(TZ).date() + timedelta(days=2 + rnd), time(0), TZ)
         # A booking in the slot of the "cancelled" case, made and cancelled through the API first.
         token, body = req("race", w["mid"], w["a"], _start(day, "17:00"))
-        status, old = _call(server, "POST", "/api/v1/booking", body, token)
+        status, old = live.call(server, "POST", "/api/v1/booking", body, token)
         assert status == 201, old
-        status, cancelled = _call(server, "DELETE", f"/api/v1/booking/{old['booking']['id']}", {}, token)
+        status, cancelled = live.call(server, "DELETE", f"/api/v1/booking/{old['booking']['id']}", {}, token)
         assert (status, cancelled["booking"]["status"]) == (200, "cancelled"), cancelled
 
         same = [(w["mid"], w["a"], req("race", w["mid"], w["a"], _start(day, "10:00"))) for _ in range(CONTENDERS)]
@@ -303,8 +197,8 @@ def test_exactly_one_wins_and_the_rest_get_slot_unavailable(server, world):
 
     db.session.rollback()
     with unscoped():
-        live = db.session.scalars(select(Booking.id).where(Booking.status.in_(BLOCKING_STATUSES))).all()
-    assert sorted(live) == sorted(winners)
+        blocking = db.session.scalars(select(Booking.id).where(Booking.status.in_(BLOCKING_STATUSES))).all()
+    assert sorted(blocking) == sorted(winners)
     assert len(winners) == ROUNDS * (2 + len(must))
     _assert_no_overlaps(w["t1"].id)
     _assert_no_overlaps(w["t2"].id)

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import re
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.audit.services import Actor
-from app.core.errors import Conflict
+from app.core.redirects import safe_next
 from app.notifications import services as notification_services
 from app.notifications.models import NOTIFICATION_STATUSES
 from app.notifications.queries import list_outbox, template_names
 from app.web.admin.views import bp
+from app.web.messages import resend_and_flash
 
 PER_PAGE = 50
 _CODE = re.compile(r"\b\d{4,8}\b")
@@ -65,14 +66,7 @@ def outbox():
 
 @bp.route("/outbox/<int:notification_id>/resend", methods=["POST"])
 def outbox_resend(notification_id: int):
-    try:
-        done = notification_services.resend(Actor.for_user(current_user), notification_id)
-    except Conflict as exc:
-        flash(str(exc.message), "error")
-    else:
-        if done:
-            flash(_("The message is queued to be sent again."), "success")
-        else:
-            flash(_("This message is not failed any more; nothing was sent again."), "info")
+    resend_and_flash(Actor.for_user(current_user), notification_id)
     back = request.form.get("back") or ""
-    return redirect(back if back.startswith("/outbox") else url_for("admin.outbox", status="failed"))
+    fallback = url_for("admin.outbox", status="failed")
+    return redirect(safe_next(back, fallback) if back.startswith("/outbox") else fallback)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, url_for
-from flask_babel import gettext as _
+from flask import g, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 
-from app.core.errors import Conflict
 from app.notifications import services as notification_services
 from app.notifications.queries import count_failed_for_tenant, failed_for_tenant
+from app.web.messages import resend_and_flash
 from app.web.owner.views import bp
 from app.web.staff_home import current_actor
 
@@ -48,13 +47,5 @@ def failed_messages():
 
 @bp.route("/messages/<int:notification_id>/resend", methods=["POST"])
 def failed_message_resend(notification_id: int):
-    try:
-        done = notification_services.resend(current_actor(), notification_id, tenant_id=g.tenant.id)
-    except Conflict as exc:
-        flash(str(exc.message), "error")
-    else:
-        if done:
-            flash(_("The message is queued to be sent again."), "success")
-        else:
-            flash(_("This message is not failed any more; nothing was sent again."), "info")
+    resend_and_flash(current_actor(), notification_id, tenant_id=g.tenant.id)
     return redirect(url_for("owner.failed_messages"))

@@ -1,7 +1,8 @@
-"""A real ``gunicorn wsgi:app`` on the suite's database, and helpers to race requests at it.
+"""A real gunicorn on the suite's database, and helpers to send (and race) requests at it.
 
-The same pattern as tests/bookings/test_concurrency.py: several sync worker processes, configured
-only through environment variables; requests released together by a barrier.
+Used by the race tests (bookings, accounts, SMS codes) and the API fuzz run: the production entry
+point under several worker processes, configured only through environment variables; requests
+released together by a barrier.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 HOST = "localhost:5000"
 SECRET_KEY = "accounts-race-test-secret-key-0123456789"  # the server's; tests that forge HMACs use it
 
@@ -30,15 +31,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def call(port: int, method: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
-    headers = {"Host": HOST, "Content-Type": "application/json"}
+def call(
+    port: int, method: str, path: str, body: dict | None = None, token: str | None = None, host: str = HOST
+) -> tuple[int, dict]:
+    """One request; a GET or HEAD without ``body`` sends none, anything else a JSON object."""
+    headers = {"Host": host}
+    payload = None
+    if body is not None or method not in ("GET", "HEAD"):
+        headers["Content-Type"] = "application/json"
+        payload = json.dumps(body or {})
     if token:
         headers["Authorization"] = f"Bearer {token}"
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
-        conn.request(method, path, body=json.dumps(body or {}), headers=headers)
+        conn.request(method, path, body=payload, headers=headers)
         resp = conn.getresponse()
-        return resp.status, json.loads(resp.read() or b"{}")
+        raw = resp.read()
+        try:
+            return resp.status, json.loads(raw) if raw else {}
+        except ValueError:  # not JSON (a server's own error page): show the start of it
+            return resp.status, {"raw": raw[:300].decode("utf-8", "replace")}
     finally:
         conn.close()
 
@@ -64,12 +76,27 @@ def burst(port: int, requests: list[tuple[str, str, dict, str | None]]) -> list[
 
 
 @contextmanager
-def gunicorn(app, app_config: dict, tmp_path: Path, workers: int = 4) -> Iterator[int]:
-    """Start gunicorn (call after the test's data is committed); yields its port."""
+def gunicorn(
+    app,
+    app_config: dict,
+    tmp_path: Path,
+    workers: int = 4,
+    *,
+    config: Path | None = None,
+    target: str = "wsgi:app",
+    env: dict[str, str] | None = None,
+    pythonpath: tuple[Path, ...] = (),
+) -> Iterator[int]:
+    """Start gunicorn (call after the test's data is committed); yields its port.
+
+    ``config`` is a gunicorn config file (default: quiet logs, sync workers); ``env`` adds or
+    overrides environment variables; the log is ``tmp_path / "gunicorn.log"``.
+    """
     port = free_port()
-    conf = tmp_path / "gunicorn_test.conf.py"
-    conf.write_text("accesslog = None\nloglevel = 'warning'\n")
-    env = {
+    if config is None:
+        config = tmp_path / "gunicorn_test.conf.py"
+        config.write_text("accesslog = None\nloglevel = 'warning'\nworker_class = 'sync'\ntimeout = 60\n")
+    environ = {
         **os.environ,
         "APP_ENV": "development",
         "DATABASE_URL": app_config["DATABASE_URL"],
@@ -80,27 +107,18 @@ def gunicorn(app, app_config: dict, tmp_path: Path, workers: int = 4) -> Iterato
         "SERVER_NAME": HOST,
         "RATELIMIT_ENABLED": "false",
         "PROXY_FIX": "false",
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": os.pathsep.join([*map(str, pythonpath), str(ROOT)]),
+        **(env or {}),
     }
     log_path = tmp_path / "gunicorn.log"
     log = log_path.open("w")
     proc = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
-            "-c",
-            str(conf),
-            "-w",
-            str(workers),
-            "-k",
-            "sync",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--timeout",
-            "60",
-            "wsgi:app",
+            *("-c", str(config), "-w", str(workers), "-b", f"127.0.0.1:{port}", target),
         ],
         cwd=ROOT,
-        env=env,
+        env=environ,
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -123,8 +141,8 @@ def gunicorn(app, app_config: dict, tmp_path: Path, workers: int = 4) -> Iterato
         yield port
     finally:
         try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=15)
+            os.killpg(proc.pid, signal.SIGQUIT)  # gunicorn's quick shutdown: the test has its answers
+            proc.wait(timeout=20)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=5)
