@@ -58,7 +58,7 @@ setting() {
 # --- Preflight: refuse to deploy a configuration the app would refuse (or should) ------
 if [[ ! -f $ENV_FILE ]]; then
     die "no $ENV_FILE here ($(pwd)). Create it from the template and fill it in:
-    cp .env.example .env    # then set SECRET_KEY, SERVER_NAME, POSTGRES_PASSWORD, SMTP_*, SMS_*"
+    cp .env.example .env    # then set SECRET_KEY, SERVER_NAME, POSTGRES_PASSWORD, APP_DB_PASSWORD, SMTP_*, SMS_*"
 fi
 
 secret_hint='generate one with: python3 -c "import secrets; print(secrets.token_urlsafe(48))"'
@@ -91,6 +91,13 @@ if [[ -n $pg_password && ! $pg_password =~ ^[A-Za-z0-9._~-]+$ ]]; then
 fi
 if [[ -z $pg_password || $pg_password == jazyl ]]; then
     warn "POSTGRES_PASSWORD is unset or the default; set a random one in $ENV_FILE before the first start"
+fi
+app_db_password=$(setting APP_DB_PASSWORD)
+if [[ -n $app_db_password && ! $app_db_password =~ ^[A-Za-z0-9._~-]+$ ]]; then
+    die "APP_DB_PASSWORD may contain only A-Z a-z 0-9 . _ ~ - (it is part of DATABASE_URL); e.g. openssl rand -hex 24"
+fi
+if [[ -z $app_db_password || $app_db_password == jazyl_app ]]; then
+    warn "APP_DB_PASSWORD (the app's database role) is unset or the default; set a random one in $ENV_FILE before the first start"
 fi
 
 cert_dir=$(setting TLS_CERT_DIR ./deploy/certs)

@@ -761,6 +761,33 @@ def test_deploy_builds_migrates_starts_and_checks_health_in_order(deploy_dir):
     assert "healthy" in result.stdout and '{"status": "ok"}' in result.stdout
 
 
+@pytest.mark.parametrize(
+    ("line", "outcome"),
+    [
+        ("APP_DB_PASSWORD=pa ss\n", "refused"),
+        ("", "warned"),
+        ("APP_DB_PASSWORD=jazyl_app\n", "warned"),
+        ("APP_DB_PASSWORD=0123456789abcdef\n", "quiet"),
+    ],
+)
+def test_deploy_checks_the_app_role_password(deploy_dir, line, outcome):
+    certs = deploy_dir / "deploy" / "certs"
+    certs.mkdir(parents=True)
+    (certs / "fullchain.pem").write_text("cert")
+    (certs / "privkey.pem").write_text("key")
+    (deploy_dir / ".env").write_text(
+        f'SECRET_KEY="{GOOD_SECRET}"\nSERVER_NAME=jazyl.test\nPOSTGRES_PASSWORD=0123456789abcdef\n' + line
+    )
+    result, calls = run_deploy(deploy_dir)
+    said = result.stdout + result.stderr
+    if outcome == "refused":
+        assert result.returncode != 0 and "APP_DB_PASSWORD may contain only" in said
+        assert not any(call.startswith("compose build") for call in calls)
+    else:
+        assert result.returncode == 0, said
+        assert ("APP_DB_PASSWORD (the app's database role) is unset or the default" in said) == (outcome == "warned")
+
+
 def test_deploy_health_probe_reports_the_app_status(health_server):
     port, seen, _ = health_server
     match = re.search(r"^probe='(.*?)'$", DEPLOY_SH.read_text(), re.M | re.S)
