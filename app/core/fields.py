@@ -201,6 +201,12 @@ class Rule:
             description = (description + " " if description else "") + f"At most {self.max_bytes} bytes in UTF-8."
         if self.kind == "decimal" and self.le is not None:
             description = (description + " " if description else "") + f"From {self.ge or 0} to {self.le}."
+        if self.kind == "text" and not self.required:
+            # An optional field left blank means "none" (it is trimmed to ""), so a blank value is
+            # as valid as one that meets the format, pattern or choices.
+            constrained = {k: out.pop(k) for k in ("format", "pattern", "enum") if k in out}
+            if constrained:
+                out["anyOf"] = [constrained, {"pattern": r"^\s*$"}]
         if description:
             out["description"] = description
         if self.examples:
