@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
 
 from app.accounts import rules as ar
 from app.core.i18n import LANGUAGE_NAMES
@@ -12,8 +11,8 @@ from app.tenants import rules as tr
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=ar.LOGIN_EMAIL.validators())
+    password = PasswordField(_l("Password"), validators=ar.CURRENT_PASSWORD.validators())
     remember = BooleanField(_l("Remember me"))
 
 
@@ -31,27 +30,7 @@ class RegisterBusinessForm(FlaskForm):
     address = StringField(_l("Address"), validators=tr.ADDRESS.validators())
     description = TextAreaField(_l("About the business"), validators=tr.DESCRIPTION.validators())
     language = SelectField(_l("Language"), choices=[SelectChoice(k, v) for k, v in LANGUAGE_NAMES.items()])
-    timezone = SelectField(
-        _l("Time zone"),
-        choices=[
-            SelectChoice(z)
-            for z in (
-                "Asia/Almaty",
-                "Asia/Aqtobe",
-                "Asia/Aqtau",
-                "Asia/Oral",
-                "Asia/Qyzylorda",
-                "Asia/Atyrau",
-                "Europe/Moscow",
-                "Europe/Samara",
-                "Asia/Yekaterinburg",
-                "Asia/Novosibirsk",
-                "Asia/Tashkent",
-                "Asia/Bishkek",
-                "UTC",
-            )
-        ],
-    )
+    timezone = SelectField(_l("Time zone"), choices=[SelectChoice(z) for z in tr.COMMON_TIMEZONES])
     currency = SelectField(
         _l("Currency"),
         choices=[
@@ -65,7 +44,7 @@ class RegisterBusinessForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("Email"), validators=ar.RESET_EMAIL.validators())
 
 
 class ResetPasswordForm(FlaskForm):

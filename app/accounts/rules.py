@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from app.core.errors import ValidationError
-from app.core.fields import RuleError, rule
+from app.core.fields import Rule, RuleError, rule
 from app.core.i18n import SUPPORTED
 
 
@@ -37,6 +37,12 @@ EMAIL = rule("account.email", required=True, max_length=254, format="email", che
 OPTIONAL_EMAIL = rule("account.optional_email", max_length=254, format="email", check=_email)
 #: bcrypt reads at most 72 bytes, so a longer password would be cut silently: refuse it.
 PASSWORD = rule("account.password", kind="secret", required=True, min_length=8, max_length=72, max_bytes=72)
+#: What a sign-in or a reset request may send: checked for size only (an unknown address is
+#: answered like a wrong password); not field rules of stored data, so not in ``RULES``.
+LOGIN_EMAIL = Rule("account.login_email", required=True, max_length=254)
+RESET_EMAIL = Rule("account.reset_email", required=True, max_length=254)
+#: The password a user types to prove who they are: old ones may predate the 72-byte rule.
+CURRENT_PASSWORD = Rule("account.current_password", kind="secret", required=True, max_length=200)
 PERSON_NAME = rule("account.person_name", required=True, max_length=200)
 CLIENT_NAME = rule("account.client_name", max_length=200)
 PHONE = rule(

@@ -51,6 +51,23 @@ SUBDOMAIN = rule(
     description="Lowercase letters, digits and hyphens; not a reserved word (www, admin, api, ...).",
 )
 DESCRIPTION = rule("tenant.description", max_length=2000)
+#: The zones the forms offer first (the business's markets); the API accepts any IANA zone.
+COMMON_TIMEZONES = (
+    "Asia/Almaty",
+    "Asia/Aqtobe",
+    "Asia/Aqtau",
+    "Asia/Oral",
+    "Asia/Qyzylorda",
+    "Asia/Atyrau",
+    "Europe/Moscow",
+    "Europe/Samara",
+    "Asia/Yekaterinburg",
+    "Asia/Novosibirsk",
+    "Asia/Tashkent",
+    "Asia/Bishkek",
+    "Europe/Berlin",
+    "UTC",
+)
 TIMEZONE = rule("tenant.timezone", max_length=64, check=_timezone, description="An IANA time zone, e.g. Asia/Almaty.")
 CURRENCY = rule("tenant.currency", max_length=3, check=_currency, description="ISO 4217, e.g. KZT.")
 MIN_NOTICE_MINUTES = rule("tenant.min_notice_minutes", kind="int", ge=0, le=60 * 24 * 14)

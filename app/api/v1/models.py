@@ -363,7 +363,7 @@ PhoneIn = ruled(ar.PHONE)
 Subdomain = ruled(tr.SUBDOMAIN)
 Token = ruled(Rule("account.token", required=True, max_length=500))
 #: Login and "current password" take what was once accepted: no minimum, bounded length.
-AnyPassword = ruled(Rule("account.current_password", kind="secret", required=True, max_length=200))
+AnyPassword = ruled(ar.CURRENT_PASSWORD)
 SubdomainRef = ruled(Rule("tenant.subdomain_ref", required=True, max_length=63))
 
 
@@ -382,7 +382,7 @@ class RegisterBody(Body):
 
 
 class LoginBody(Body):
-    email: ruled(Rule("account.login_email", required=True, max_length=254))
+    email: ruled(ar.LOGIN_EMAIL)
     password: AnyPassword
 
 
@@ -395,7 +395,7 @@ class LogoutBody(Body):
 
 
 class PasswordResetBody(Body):
-    email: ruled(Rule("account.reset_email", required=True, max_length=254))
+    email: ruled(ar.RESET_EMAIL)
 
 
 class PasswordResetConfirmBody(Body):

@@ -30,22 +30,6 @@ from app.scheduling import rules as sr
 from app.tenants import rules as tr
 
 TOO_LONG = _l("This is too long.")
-TIMEZONES = (
-    "Asia/Almaty",
-    "Asia/Aqtobe",
-    "Asia/Aqtau",
-    "Asia/Oral",
-    "Asia/Qyzylorda",
-    "Asia/Atyrau",
-    "Europe/Moscow",
-    "Europe/Samara",
-    "Asia/Yekaterinburg",
-    "Asia/Novosibirsk",
-    "Asia/Tashkent",
-    "Asia/Bishkek",
-    "Europe/Berlin",
-    "UTC",
-)
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -92,7 +76,7 @@ class LocationForm(FlaskForm):
     name = StringField(_l("Name"), validators=tr.LOCATION_NAME.validators())
     address = StringField(_l("Address"), validators=tr.ADDRESS.validators())
     phone = StringField(_l("Phone"), validators=ar.PHONE.validators())
-    timezone = SelectField(_l("Time zone"), choices=choices((z, z) for z in TIMEZONES))
+    timezone = SelectField(_l("Time zone"), choices=choices((z, z) for z in tr.COMMON_TIMEZONES))
     active = BooleanField(_l("Active"), default=True)
 
 
