@@ -42,3 +42,10 @@ def test_reserved_subdomain_is_refused(client):
     resp = client.post("/register", data={**FORM, "subdomain": "admin"})
     assert resp.status_code == 422
     assert b"This subdomain is reserved." in resp.data
+
+
+def test_form_fields_carry_no_none_attributes(client):
+    """An attribute the page did not set is left out, not rendered as the text "None"."""
+    page = client.get("/register").get_data(as_text=True)
+    assert 'name="business_name"' in page
+    assert '="None"' not in page
