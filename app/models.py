@@ -1,7 +1,7 @@
 """Import every model so metadata (and Alembic) sees the whole schema."""
 
-from app.accounts.models import Client, ClientSession, ClientVerification, RefreshToken, User, UserSession
-from app.analytics.models import DailyStat, SystemCheck
+from app.accounts.models import Client, ClientNote, ClientSession, ClientVerification, RefreshToken, User, UserSession
+from app.analytics.models import DailyServiceStat, DailyStat, SystemCheck
 from app.audit.models import AuditLog
 from app.bookings.models import Booking, IdempotencyKey
 from app.catalog.models import Master, MasterService, PermissionRequest, Service, ServiceLocation
@@ -13,8 +13,10 @@ __all__ = [
     "AuditLog",
     "Booking",
     "Client",
+    "ClientNote",
     "ClientSession",
     "ClientVerification",
+    "DailyServiceStat",
     "DailyStat",
     "IdempotencyKey",
     "Location",
