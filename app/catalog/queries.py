@@ -32,3 +32,52 @@ def list_masters(
 
 def get_master_for_user(user_id: int) -> Master | None:
     return db.session.scalar(select(Master).where(Master.user_id == user_id))
+
+
+# ---------------------------------------------------------------- what the public may book
+#
+# The booking site lists only what a client can actually book: a service at a location
+# when an active master working there performs it (and the location offers it), a
+# location when it has such a service, a master when they perform such a service.
+
+
+def _bookable_pairs(column):
+    """``column`` of every (service, location, master) where an active master can take an active service."""
+    from app.tenants.models import Location
+
+    return (
+        select(column)
+        .select_from(MasterService)
+        .join(Master, Master.id == MasterService.master_id)
+        .join(
+            ServiceLocation,
+            (ServiceLocation.service_id == MasterService.service_id)
+            & (ServiceLocation.location_id == Master.location_id),
+        )
+        .join(Service, Service.id == MasterService.service_id)
+        .join(Location, Location.id == Master.location_id)
+        .where(Master.active.is_(True), Service.active.is_(True), Location.active.is_(True))
+    )
+
+
+def list_bookable_services(*, location_id: int | None = None) -> list[Service]:
+    """Active services that an active master performs (at ``location_id`` when given)."""
+    ids = _bookable_pairs(MasterService.service_id)
+    if location_id is not None:
+        ids = ids.where(Master.location_id == location_id)
+    return list(db.session.scalars(select(Service).where(Service.id.in_(ids)).order_by(Service.name, Service.id)))
+
+
+def list_bookable_masters(*, location_id: int | None = None, service_id: int | None = None) -> list[Master]:
+    """Active masters who perform at least one bookable service (``service_id`` when given)."""
+    ids = _bookable_pairs(Master.id)
+    if location_id is not None:
+        ids = ids.where(Master.location_id == location_id)
+    if service_id is not None:
+        ids = ids.where(MasterService.service_id == service_id)
+    return list(db.session.scalars(select(Master).where(Master.id.in_(ids)).order_by(Master.name, Master.id)))
+
+
+def bookable_location_ids() -> set[int]:
+    """Ids of the active locations that have at least one bookable service."""
+    return set(db.session.scalars(_bookable_pairs(Master.location_id).distinct()))

@@ -61,3 +61,28 @@ def platform_statistics() -> dict:
         "bookings": {"total": bookings_total, "last_30_days": recent},
         "users": {"total": db.session.scalar(select(func.count(User.id))) or 0},
     }
+
+
+def tenant_overview(tenant: Tenant) -> dict:
+    """What the platform admin checks before approving: the owner and how far the set-up got.
+    Call inside an ``unscoped()`` block (the admin host)."""
+    from sqlalchemy import func
+
+    from app.accounts.models import User
+    from app.catalog.models import Master, Service
+
+    def count(model) -> int:
+        return int(db.session.scalar(select(func.count()).select_from(model).where(model.tenant_id == tenant.id)) or 0)
+
+    owner = db.session.scalar(
+        select(User).where(User.tenant_id == tenant.id, User.role == "owner").order_by(User.id).limit(1)
+    )
+    return {"owner": owner, "locations": count(Location), "services": count(Service), "masters": count(Master)}
+
+
+def list_bookable_locations() -> list[Location]:
+    """Active locations with at least one bookable service (see ``catalog.queries``)."""
+    from app.catalog.queries import bookable_location_ids
+
+    ids = bookable_location_ids()
+    return [loc for loc in list_locations() if loc.id in ids]

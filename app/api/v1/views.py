@@ -278,5 +278,6 @@ from app.api.v1 import (  # noqa: E402,F401
     views_admin,
     views_bookings,
     views_business,
+    views_calendar,
     views_catalog,
 )
