@@ -12,9 +12,20 @@ from app.notifications.models import NOTIFICATION_STATUSES, Notification
 
 
 def list_outbox(
-    search: str | None = None, status: str | None = None, template: str | None = None, limit: int = 50, offset: int = 0
+    search: str | None = None,
+    status: str | None = None,
+    template: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    *,
+    channel: str | None = None,
+    tenant_id: int | None = None,
 ) -> tuple[list[Notification], int]:
     stmt = select(Notification)
+    if channel in ("email", "sms"):
+        stmt = stmt.where(Notification.channel == channel)
+    if tenant_id is not None:
+        stmt = stmt.where(Notification.tenant_id == tenant_id)
     if status in NOTIFICATION_STATUSES:
         stmt = stmt.where(Notification.status == status)
     if template:
@@ -74,3 +85,13 @@ def outbox_counts(overdue_after: timedelta, failed_window: timedelta) -> dict[st
         "failed": count(Notification.status == "failed", recent),
         "expired": count(Notification.status == "expired", recent),
     }
+
+
+def backlog_by_channel() -> dict[str, int]:
+    """Messages not yet sent (queued or being sent), per channel: the outbox backlog."""
+    stmt = (
+        select(Notification.channel, func.count(Notification.id))
+        .where(Notification.status.in_(("queued", "sending")))
+        .group_by(Notification.channel)
+    )
+    return {channel: int(n) for channel, n in db.session.execute(stmt)}
