@@ -59,3 +59,10 @@ def init_app(app: Flask) -> None:
         money=money,
         current_locale=lambda: str(get_locale() or "en"),
     )
+    # A missing value renders as nothing, never as the word "None" on a page or in a message.
+    app.jinja_env.finalize = blank_none
+
+
+def blank_none(value):
+    """Jinja's ``finalize``: ``{{ x }}`` with ``x`` None prints nothing."""
+    return "" if value is None else value
