@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -24,6 +25,7 @@ from app.catalog.queries import list_masters, list_services
 from app.core.db import savepoint
 from app.core.errors import DomainError, Forbidden, NotFound, SlotUnavailable, ValidationError
 from app.core.htmx import is_htmx, render_page_or_partial
+from app.core.templating import local_date, local_time
 from app.core.types import utcnow
 from app.extensions import db
 from app.scheduling import services as schedule_services
@@ -244,7 +246,9 @@ def booking_new():
                     _(
                         "Booked: %(client)s, %(time)s.",
                         client=booking.client.name or booking.client.phone,
-                        time=booking.start_at.astimezone(ZoneInfo(booking.timezone)).strftime("%d.%m %H:%M"),
+                        time=local_date(booking.start_at, booking.timezone, "long")
+                        + ", "
+                        + local_time(booking.start_at, booking.timezone),
                     ),
                     "success",
                 )
@@ -359,7 +363,7 @@ def service_edit(service_id: int | None = None):
         ),
     )
     if done:
-        flash(_("Saved."), "success")
+        flash(_("The service is saved."), "success")
         return redirect(area_url("services_list"))
     return (
         render_template("owner/services/form.html", form=form, service=service, errors=errors),
@@ -416,7 +420,10 @@ def master_edit(master_id: int | None = None):
 
     done, saved, errors = submit(form, save)
     if done:
-        flash(_("Saved."), "success")
+        if master_id is None:
+            flash(_("%(name)s is added. Now set their working hours.", name=saved.name), "success")
+        else:
+            flash(_("%(name)s is saved.", name=saved.name), "success")
         return redirect(
             area_url("master_schedule", master_id=saved.id) if master_id is None else area_url("masters_list")
         )
@@ -564,7 +571,7 @@ def master_override_set(master_id: int):
             except DomainError as exc:
                 return _fail(exc, "master_schedule", master_id=master_id)
             else:
-                flash(_("Hours for %(date)s saved.", date=form.date.data.isoformat()), "success")
+                flash(_("Hours for %(date)s saved.", date=format_date(form.date.data, "long")), "success")
                 return redirect(area_url("master_schedule", master_id=master_id))
     master = load_master(master_id)
     return render_template("owner/masters/schedule.html", **schedule_context(master, override_form=form)), 422
@@ -581,7 +588,7 @@ def master_override_delete(master_id: int, day: str):
             schedule_services.delete_override(g.tenant, current_actor(), master, the_day)
     except DomainError as exc:
         return _fail(exc, "master_schedule", master_id=master_id)
-    flash(_("The usual hours apply again on %(date)s.", date=day), "success")
+    flash(_("The usual hours apply again on %(date)s.", date=format_date(the_day, "long")), "success")
     return redirect(area_url("master_schedule", master_id=master_id))
 
 
@@ -605,7 +612,12 @@ def request_decide(request_id: int, decision: str):
             catalog_services.decide_permission_request(g.tenant, current_actor(), req, decision == "approve")
     except DomainError as exc:
         return _fail(exc, "requests_list")
-    flash(_("Approved.") if decision == "approve" else _("Denied."), "success")
+    flash(
+        _("The request is approved: the master has this permission now.")
+        if decision == "approve"
+        else _("The request is denied."),
+        "success",
+    )
     return redirect(area_url("requests_list"))
 
 

@@ -52,7 +52,7 @@ def location_edit(location_id: int | None = None):
         ),
     )
     if done:
-        flash(_("Saved."), "success")
+        flash(_("The location is saved."), "success")
         return redirect(url_for("owner.locations_list"))
     return (
         render_template("owner/locations/form.html", form=form, location=location, errors=errors),
