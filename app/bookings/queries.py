@@ -119,3 +119,35 @@ def set_instants(tenant_id: int, booking_id: int, start_at: datetime, end_at: da
         .where(c.tenant_id == tenant_id, c.id == booking_id)
         .values(start_at=start_at, end_at=end_at, block_end_at=block_end_at, version=c.version + 1, updated_at=utcnow())
     )
+
+
+def overlapping_blocking(master_id: int, start: datetime, block_end: datetime, *, exclude_id: int) -> bool:
+    """Whether another blocking booking of the master overlaps ``[start, block_end)``."""
+    from app.bookings.models import BLOCKING_STATUSES
+
+    stmt = select(Booking.id).where(
+        Booking.master_id == master_id,
+        Booking.id != exclude_id,
+        Booking.status.in_(BLOCKING_STATUSES),
+        Booking.start_at < block_end,
+        Booking.block_end_at > start,
+    )
+    return db.session.scalar(stmt.limit(1)) is not None
+
+
+def client_history(
+    client_id: int, *, location_id: int | None = None, master_id: int | None = None, limit: int = 5
+) -> tuple[dict[str, int], list[Booking]]:
+    """A client's booking counts per status and latest bookings, optionally limited to a
+    location or a master (what a manager or a master may see)."""
+    stmt = select(Booking.status, func.count()).where(Booking.client_id == client_id)
+    recent = select(Booking).where(Booking.client_id == client_id)
+    if location_id is not None:
+        stmt = stmt.where(Booking.location_id == location_id)
+        recent = recent.where(Booking.location_id == location_id)
+    if master_id is not None:
+        stmt = stmt.where(Booking.master_id == master_id)
+        recent = recent.where(Booking.master_id == master_id)
+    counts = {status: int(n) for status, n in db.session.execute(stmt.group_by(Booking.status))}
+    items = db.session.scalars(recent.order_by(Booking.start_at.desc(), Booking.id.desc()).limit(limit))
+    return counts, list(items.unique())

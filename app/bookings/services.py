@@ -445,6 +445,61 @@ def mark_no_show(tenant: Tenant, actor: Actor, booking: Booking) -> Booking:
     return _finish(tenant, actor, booking, "no_show", "no_show")
 
 
+# How long after "Done" or "No-show" the mark can be taken back (a mis-tap on a phone).
+UNDO_WINDOW = timedelta(minutes=10)
+UNDOABLE_STATUSES = ("completed", "no_show")
+
+
+def undo_deadline(booking: Booking) -> datetime | None:
+    """Until when the booking's "Done"/"No-show" can be undone; None if it has no such mark.
+
+    The mark is the booking's last change (both are final statuses), so ``updated_at`` is
+    the moment it was made."""
+    if booking.status not in UNDOABLE_STATUSES or booking.updated_at is None:
+        return None
+    return booking.updated_at + UNDO_WINDOW
+
+
+def can_undo_outcome(booking: Booking, now: datetime | None = None) -> bool:
+    deadline = undo_deadline(booking)
+    return deadline is not None and (now or utcnow()) < deadline
+
+
+def undo_outcome(tenant: Tenant, actor: Actor, booking: Booking) -> Booking:
+    """Take back "Done" or "No-show" within :data:`UNDO_WINDOW`: the booking is confirmed again.
+
+    Staff only, in their scope (a master: own bookings; a manager: own location).  The time
+    becomes blocking again, so it is refused when another booking took it meanwhile."""
+    _check_scope(tenant, actor, booking)
+    _require_staff(actor)
+    if booking.status not in UNDOABLE_STATUSES:
+        raise InvalidTransition(_l("Only a booking marked done or no-show can be undone."))
+    if not can_undo_outcome(booking):
+        minutes = int(UNDO_WINDOW.total_seconds() // 60)
+        raise InvalidTransition(
+            _l("It is too late to undo: a mark can be undone within %(minutes)s minutes.", minutes=minutes)
+        )
+    bq.lock_master(tenant.id, booking.master_id)
+    sq.bump_master_versions(tenant.id, [booking.master_id])
+    if bq.overlapping_blocking(booking.master_id, booking.start_at, booking.block_end_at, exclude_id=booking.id):
+        raise SlotUnavailable(_l("This time has been booked again since; the mark cannot be undone."))
+    before = snapshot(booking, AUDIT_FIELDS)
+    expected = booking.status
+    if not _flush_guarded(lambda: bq.change_status(tenant.id, booking.id, expected, "confirmed")):
+        raise Conflict(_l("The booking was changed by someone else. Reload and try again."))
+    db.session.refresh(booking)
+    record(
+        actor,
+        "booking.undo_outcome",
+        "booking",
+        booking.id,
+        tenant_id=tenant.id,
+        before=before,
+        after=snapshot(booking, AUDIT_FIELDS),
+    )
+    return booking
+
+
 # ----------------------------------------------------------------------- reading
 
 

@@ -202,7 +202,7 @@ def test_service_crud_and_localized_errors(salon, login):
         },
     )
     assert resp.status_code == 302
-    assert c.post(f"/services/{svc.id}/deactivate").status_code == 302
+    assert c.post(f"/services/{svc.id}/deactivate", data={"confirmed": "1"}).status_code == 302
     db.session.expire_all()
     svc = db.session.get(Service, (svc.tenant_id, svc.id))
     assert svc.name == "Beard trim"
@@ -268,8 +268,8 @@ def test_time_off_and_override(salon, login):
     assert db.session.scalar(select(ScheduleOverride)).intervals == [["10:00", "14:00"]]
     resp = c.post(f"/masters/{mid}/overrides", data={"date": "2026-12-13", "intervals": "ten to two"})
     assert resp.status_code == 422
-    assert c.post(f"/masters/{mid}/time-off/{t.id}/delete").status_code == 302
-    assert c.post(f"/masters/{mid}/overrides/2026-12-12/delete").status_code == 302
+    assert c.post(f"/masters/{mid}/time-off/{t.id}/delete", data={"confirmed": "1"}).status_code == 302
+    assert c.post(f"/masters/{mid}/overrides/2026-12-12/delete", data={"confirmed": "1"}).status_code == 302
     assert db.session.scalar(select(TimeOff)) is None
     assert db.session.scalar(select(ScheduleOverride)) is None
 
@@ -278,7 +278,7 @@ def test_deactivated_master_lists_bookings_to_reassign(salon, login, create_book
     b = create_booking(salon.tenant, salon.master, salon.service, _start("2026-12-08T10:00:00+05:00"))
     commit()
     c = login("owner", "anna", "owner@example.com")
-    resp = c.post(f"/masters/{salon.master.id}/deactivate")
+    resp = c.post(f"/masters/{salon.master.id}/deactivate", data={"confirmed": "1"})
     assert resp.status_code == 200
     assert f"reassign-{b.id}" in resp.get_data(as_text=True)
     assert f"reassign-{b.id}" in c.get("/reassign").get_data(as_text=True)

@@ -7,7 +7,8 @@ found), so the views only load, validate, call one service and render.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import re
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -25,6 +26,7 @@ from app.catalog.queries import list_masters, list_services
 from app.core.db import savepoint
 from app.core.errors import DomainError, Forbidden, NotFound, SlotUnavailable, ValidationError
 from app.core.htmx import is_htmx, render_page_or_partial
+from app.core.redirects import is_safe_path, safe_next
 from app.core.templating import local_date, local_time
 from app.core.types import utcnow
 from app.extensions import db
@@ -45,12 +47,10 @@ from app.web.owner.forms import (
 from app.web.staff_home import (
     current_actor,
     current_master,
-    day_bookings,
     free_slots,
     local_today,
     parse_slot,
     picker_days,
-    requested_day,
 )
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -59,6 +59,7 @@ BOOKING_ACTIONS = {
     "complete": booking_services.complete_booking,
     "no-show": booking_services.mark_no_show,
     "cancel": booking_services.cancel_booking,
+    "undo": booking_services.undo_outcome,
 }
 
 
@@ -119,33 +120,10 @@ def load_master(master_id: int) -> Master:
 
 
 def day_context() -> dict:
-    tenant = g.tenant
-    locations = visible_locations()
-    location = next((x for x in locations if x.id == request.args.get("location_id", type=int)), None)
-    if location is None and len(locations) == 1:
-        location = locations[0]
-    tz = location.timezone if location else tenant.timezone
-    day = requested_day(tz)
-    master = current_master()
-    filters = {"location_id": location.id} if location and current_user.role == "owner" else {}
-    bookings = day_bookings(tenant, current_actor(), tz, day, **filters)
-    masters = [master] if master is not None else list_masters(location_id=location.id if location else None)
-    columns = [(m, [b for b in bookings if b.master_id == m.id]) for m in masters]
-    others = [b for b in bookings if b.master_id not in {m.id for m in masters}]
-    if others:  # bookings of masters deactivated since: still shown, for reassignment
-        columns.append((None, others))
-    return {
-        "day": day,
-        "tz": tz,
-        "bookings": bookings,
-        "columns": columns,
-        "location": location,
-        "locations": locations,
-        "show_phones": show_phones(),
-        "now": utcnow(),
-        "prev_day": day - timedelta(days=1),
-        "next_day": day + timedelta(days=1),
-    }
+    """The day grid's context (see :mod:`app.web.calendar`)."""
+    from app.web import calendar
+
+    return calendar.day_context()
 
 
 def show_phones() -> bool:
@@ -159,21 +137,53 @@ def index():
     return render_page_or_partial(f"{request.blueprint}/index.html", "components/_bookings_day.html", **day_context())
 
 
+def ask_first(message: str, back: str):
+    """A plain (no-JS) post of a destructive action answers with a page that asks first.
+
+    Scripted pages ask in the browser (``data-confirm`` on the button, ``hx-confirm``) and
+    send ``confirmed=1`` (htmx requests count as confirmed); this page re-posts the same
+    fields with ``confirmed=1``.  None when the action may go ahead."""
+    if is_htmx() or request.form.get("confirmed") == "1":
+        return None
+    fields = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "confirmed")]
+    return render_template("calendar/confirm.html", message=message, action=request.path, fields=fields, back=back)
+
+
+def _back(fallback: str) -> str:
+    return safe_next(request.form.get("next"), request.referrer or fallback)
+
+
+ACTION_DONE = {
+    "confirm": lambda b: _("Confirmed: %(client)s.", client=b.client.name or b.client.phone),
+    "complete": lambda b: _("Marked as done: %(client)s.", client=b.client.name or b.client.phone),
+    "no-show": lambda b: _("Marked as no-show: %(client)s.", client=b.client.name or b.client.phone),
+    "cancel": lambda b: _("Cancelled: %(client)s.", client=b.client.name or b.client.phone),
+    "undo": lambda b: _("Undone: %(client)s is booked again.", client=b.client.name or b.client.phone),
+}
+
+
 def booking_action(booking_id: int, action: str):
     fn = BOOKING_ACTIONS.get(action)
     if fn is None:
         raise NotFound()
     actor = current_actor()
     booking = booking_services.get_booking_for(g.tenant, actor, booking_id)
+    if action == "cancel":
+        asking = ask_first(_("Cancel this booking?"), _back(area_url("index")))
+        if asking is not None:
+            return asking
     try:
         with savepoint():
             booking = fn(g.tenant, actor, booking)
     except DomainError as exc:
-        return _fail(exc, "index")
+        if is_htmx():
+            raise
+        flash(" ".join(m for v in (exc.details or {}).values() for m in v) or str(exc.message), "error")
+        return redirect(_back(area_url("index")))
     if is_htmx():
         return render_template("components/_booking_item.html", b=booking, show_phones=show_phones(), now=utcnow())
-    flash(_("Done."), "success")
-    return redirect(request.referrer or area_url("index"))
+    flash(ACTION_DONE[action](booking), "success")
+    return redirect(_back(area_url("index")))
 
 
 def _staff_picker(
@@ -209,9 +219,16 @@ def booking_new():
     locations = visible_locations()
     location = _pick(locations, source.get("location_id", type=int)) or (locations[0] if len(locations) == 1 else None)
     services = list_services(location_id=location.id) if location else []
+    # From a calendar cell: the master (only the services they do) and the time to preselect.
+    wanted = _pick(list_masters(location_id=location.id), source.get("master_id", type=int)) if location else None
+    if wanted is not None:
+        services = [s for s in services if s.id in wanted.service_ids] or services
     service = _pick(services, source.get("service_id", type=int))
+    if service is None and len(services) == 1 and wanted is not None:
+        service = services[0]
     masters = list_masters(location_id=location.id, service_id=service.id) if service else []
     master = _pick(masters, source.get("master_id", type=int))
+    wanted_time = source.get("time", "") if re.fullmatch(r"\d{2}:\d{2}", source.get("time", "")) else ""
     form = StaffBookingForm()
     taken = None
     if form.validate_on_submit():
@@ -258,9 +275,15 @@ def booking_new():
         "service_id": service.id if service else None,
         "master_id": master.id if master else None,
     }
+    if wanted_time:
+        args["time"] = wanted_time
     picker = _staff_picker(
         service, master, location, source.get("date"), "booking_new", {k: v for k, v in args.items() if v is not None}
     )
+    if wanted_time and picker.get("slots"):
+        value = _slot_at(picker["slots"], picker["tz"], wanted_time, master.id if master else None)
+        if value and not form.slot.data:
+            picker["selected_slot"] = value
     status = 409 if taken else 422 if form.errors else 200
     return render_page_or_partial(
         "owner/bookings/new.html",
@@ -272,9 +295,20 @@ def booking_new():
         service=service,
         masters=masters,
         master=master,
+        wanted=wanted,
+        wanted_time=wanted_time,
         taken=taken,
         **picker,
     ), status
+
+
+def _slot_at(slots: list, tz: str, hhmm: str, master_id: int | None) -> str | None:
+    """The slot radio value starting at local ``hhmm`` (of ``master_id`` when given)."""
+    zone = ZoneInfo(tz)
+    for s in slots:
+        if s["start"].astimezone(zone).strftime("%H:%M") == hhmm and master_id in (None, s["master_id"]):
+            return f"{s['start'].isoformat()}|{s['master_id']}"
+    return None
 
 
 def booking_reschedule(booking_id: int):
@@ -303,9 +337,12 @@ def booking_reschedule(booking_id: int):
                 return _fail(exc, "booking_reschedule", booking_id=booking_id)
             else:
                 flash(_("The booking is moved."), "success")
-                return redirect(area_url("index", date=booking.local_start.date().isoformat()))
+                fallback = area_url("index", date=booking.local_start.date().isoformat())
+                return redirect(safe_next(request.args.get("next"), fallback))
         booking = booking_services.get_booking_for(g.tenant, actor, booking_id)
     picker_args = {"booking_id": booking.id, "master_id": master.id if master else "any"}
+    if is_safe_path(request.args.get("next")):
+        picker_args["next"] = request.args["next"]
     picker = _staff_picker(
         booking.service, master, booking.location, request.args.get("date"), "booking_reschedule", picker_args
     )
@@ -315,6 +352,7 @@ def booking_reschedule(booking_id: int):
         "components/_slot_picker.html",
         b=booking,
         form=form,
+        next_url=picker_args.get("next"),
         masters=masters,
         master=master,
         taken=taken,
@@ -373,6 +411,12 @@ def service_edit(service_id: int | None = None):
 
 def service_deactivate(service_id: int):
     service = load_service(service_id)
+    asking = ask_first(
+        _("Stop offering %(name)s? Clients will no longer be able to book it.", name=service.name),
+        area_url("services_list"),
+    )
+    if asking is not None:
+        return asking
     try:
         with savepoint():
             catalog_services.deactivate_service(g.tenant, current_actor(), service)
@@ -437,6 +481,12 @@ def master_edit(master_id: int | None = None):
 
 def master_deactivate(master_id: int):
     master = load_master(master_id)
+    asking = ask_first(
+        _("Deactivate %(name)s? Clients will no longer be able to book them.", name=master.name),
+        area_url("masters_list"),
+    )
+    if asking is not None:
+        return asking
     try:
         with savepoint():
             bookings = catalog_services.deactivate_master(g.tenant, current_actor(), master)
@@ -546,6 +596,9 @@ def master_time_off_add(master_id: int):
 
 def master_time_off_delete(master_id: int, time_off_id: int):
     master = load_master(master_id)
+    asking = ask_first(_("Remove this time off?"), area_url("master_schedule", master_id=master_id))
+    if asking is not None:
+        return asking
     try:
         with savepoint():
             schedule_services.delete_time_off(g.tenant, current_actor(), master, time_off_id)
@@ -583,6 +636,12 @@ def master_override_delete(master_id: int, day: str):
         the_day = date.fromisoformat(day)
     except ValueError:
         abort(404)
+    asking = ask_first(
+        _("Remove the special hours of %(date)s?", date=format_date(the_day, "long")),
+        area_url("master_schedule", master_id=master_id),
+    )
+    if asking is not None:
+        return asking
     try:
         with savepoint():
             schedule_services.delete_override(g.tenant, current_actor(), master, the_day)
@@ -625,8 +684,11 @@ def request_decide(request_id: int, decision: str):
 
 
 def register_booking_routes(bp: Blueprint) -> None:
-    """Day view, booking status actions and schedules: every dashboard."""
+    """Day and week calendar, booking panel, status actions and schedules: every dashboard."""
+    from app.web import calendar
+
     bp.add_url_rule("/", "index", index)
+    calendar.register(bp)
     bp.add_url_rule("/bookings/<int:booking_id>/<action>", "booking_action", booking_action, methods=["POST"])
     bp.add_url_rule(
         "/bookings/<int:booking_id>/reschedule", "booking_reschedule", booking_reschedule, methods=["GET", "POST"]

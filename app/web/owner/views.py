@@ -15,7 +15,7 @@ from app.tenants.queries import list_locations
 from app.web.dashboard import make_dashboard
 from app.web.forms import form_status, submit
 from app.web.owner.forms import LocationForm, SettingsForm
-from app.web.owner.staff import register_management_routes
+from app.web.owner.staff import ask_first, register_management_routes
 from app.web.staff_home import current_actor
 
 bp = make_dashboard("owner", ("owner",), _l("Owner"))
@@ -43,6 +43,13 @@ def location_edit(location_id: int | None = None):
     form = LocationForm(obj=location) if request.method == "GET" else LocationForm()
     if request.method == "GET" and location is None:
         form.timezone.data = g.tenant.timezone
+    if location is not None and location.active and form.is_submitted() and not form.active.data:
+        asking = ask_first(
+            _("Deactivate %(name)s? Its masters and services can no longer be booked there.", name=location.name),
+            url_for("owner.location_edit", location_id=location.id),
+        )
+        if asking is not None:
+            return asking
     done, _result, errors = submit(
         form,
         lambda data: (
