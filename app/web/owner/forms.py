@@ -54,7 +54,7 @@ class ServiceForm(FlaskForm):
 
 
 class MasterForm(FlaskForm):
-    name = StringField(_l("Name"), validators=cr.NAME.validators())
+    name = StringField(_l("Master's name"), validators=cr.NAME.validators())
     specialization = StringField(_l("Specialization"), validators=cr.SPECIALIZATION.validators())
     phone = StringField(_l("Phone"), validators=ar.PHONE.validators())
     email = EmailField(
