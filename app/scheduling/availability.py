@@ -23,10 +23,10 @@ in Python when both share a tzinfo; convert to UTC first if you need real durati
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from operator import itemgetter
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 __all__ = [
@@ -88,11 +88,12 @@ class MasterCalendar:
     busy: tuple[InstantInterval, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Slot:
+class Slot(NamedTuple):
     """A bookable start: ``start`` in the location's zone, ``end = start + duration``.
 
     ``end`` does not include the service buffer; the buffer only blocks later slots.
+    A named tuple (immutable, cheap to create: a month of a large business is tens of
+    thousands of slots).
     """
 
     start: datetime
@@ -260,14 +261,68 @@ def _params(
     )
 
 
-def _master_starts(
-    cal: MasterCalendar, day_from: date, days: int, p: _Params
-) -> Iterator[tuple[int, datetime, datetime]]:
-    """Yield (start_us, UTC start, local start) of every slot of one master in the range.
+def _midnight(day: date, tz: ZoneInfo) -> tuple[datetime, timedelta | None]:
+    """Local midnight of ``day`` (aware, fold 0) and its UTC offset, or ``None`` for the
+    offset when midnight itself lies in a gap or a repeated hour (the two folds differ)."""
+    m = datetime.combine(day, _MIDNIGHT, tzinfo=tz)
+    off = m.utcoffset()
+    return m, (off if m.replace(fold=1).utcoffset() == off else None)
 
-    A slot's date is the local date of its start. Intervals of the neighbouring dates are
-    visited as well, clipped to the range, so that zones whose transitions cross midnight
-    still produce exactly the slots whose start falls on the requested dates.
+
+def _tod_us(t: time) -> int:
+    return ((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000 + t.microsecond
+
+
+def _free_runs(ws: int, last: int, lo_clip: int, step: int, block: int, starts: list[int], ends: list[int]):
+    """Yield ``range``s of the grid ``ws + k * step`` within ``[max(ws, lo_clip), last]``
+    whose ``[s, s + block)`` touches no block: whole runs between blocks at once."""
+    s = ws if ws >= lo_clip else ws + _ceil_div(lo_clip - ws, step) * step
+    nb = len(starts)
+    i = bisect_right(ends, s)  # first block ending after s
+    while s <= last:
+        if i < nb and starts[i] < s + block:
+            # Jump straight to the first grid point at or after the block's end.
+            s = ws + _ceil_div(ends[i] - ws, step) * step
+            i = bisect_right(ends, s, i)
+            continue
+        # Free until the next block starts: s' + block <= starts[i].
+        stop = last if i >= nb else min(last, starts[i] - block)
+        run = range(s, stop + 1, step)
+        yield run
+        s = run[-1] + step
+
+
+def _collect(
+    cal: MasterCalendar,
+    day_from: date,
+    days: int,
+    p: _Params,
+    rank: int,
+    width: int,
+    keys: list[int],
+    memo: dict[int, tuple[datetime, datetime]],
+) -> None:
+    """Append the slots of one master to ``keys`` as ``start_us * width + rank`` and put the
+    local ``(start, end)`` of each start instant into ``memo``.
+
+    Integer keys sort by (instant, master rank) without building a tuple per slot, and a
+    run of free grid points is appended as one ``range``. ``memo`` is shared by the masters
+    of one zone, so masters with the same hours share one pair of datetimes per start.
+
+    A slot's date is the local date of its start. Days come in two kinds:
+
+    * A day whose UTC offset is the same at its midnight and at the next midnight has no
+      clock change (tzdata never has two transitions within two days of each other, which
+      a test checks for every installed zone), so every instant in it is local midnight
+      plus a fixed offset: working intervals are placed by adding their time of day to the
+      midnight instant, local starts are the midnight plus elapsed time (advanced by the
+      step, no zone lookup), and their local date is the day itself. Such days outside the
+      requested range are skipped outright.
+    * A day with a clock change (or a midnight in a gap or a repeated hour) takes the exact
+      path: boundaries by :func:`_local_to_us`, and every candidate converted to local time
+      to find its date; the neighbouring dates are visited as well, clipped to the range,
+      so that zones whose transitions cross midnight still produce exactly the slots whose
+      start falls on the requested dates.
     """
     if days <= 0:
         return
@@ -279,32 +334,55 @@ def _master_starts(
     lo_clip = max(_earliest_midnight_us(day_from, tz), p.earliest_us)
     hi_clip = _latest_midnight_us(end_date, tz)  # exclusive
     starts, ends = _blocks(cal)
-    nb = len(starts)
-    step, block, step_td = p.step_us, p.block_us, p.step
+    step, block, step_td, dur_td = p.step_us, p.block_us, p.step, p.duration
+    extend, append = keys.extend, keys.append
+    memo_get = memo.get
+    kstep = step * width
 
     d = day_from - _ONE_DAY
+    m_d, off_d = _midnight(d, tz)
     while d <= end_date:
-        for ws, we in _working_us(cal, d, tz):
-            last = min(we - block, hi_clip - 1)
-            if last < ws or last < lo_clip:
-                continue
-            s = ws if ws >= lo_clip else ws + _ceil_div(lo_clip - ws, step) * step
-            utc = None  # datetime of s, advanced by adding step_td (cheaper than _from_us)
-            while s <= last:
-                i = bisect_right(ends, s)  # first block ending after s
-                if i < nb and starts[i] < s + block:
-                    # Jump straight to the first grid point at or after the block's end.
-                    s = ws + _ceil_div(ends[i] - ws, step) * step
-                    utc = None
+        nxt = d + _ONE_DAY
+        m_n, off_n = _midnight(nxt, tz)
+        if off_d is not None and off_d == off_n:
+            # No clock change on d: constant offset from its midnight to the next.
+            if day_from <= d < end_date:
+                base = _to_us(m_d)
+                for t1, t2 in _hours_for(cal, d):
+                    a, b = _tod_us(t1), _tod_us(t2)
+                    if not a < b:
+                        continue  # invalid data (see _working_us): ignored
+                    ws = base + a
+                    last = min(base + b - block, hi_clip - 1)
+                    if last < ws or last < lo_clip:
+                        continue
+                    for run in _free_runs(ws, last, lo_clip, step, block, starts, ends):
+                        extend(range(run.start * width + rank, run[-1] * width + rank + 1, kstep))
+                        local = None
+                        for s in run:
+                            pair = memo_get(s)
+                            if pair is None:
+                                if local is None:
+                                    local = m_d + timedelta(microseconds=s - base)
+                                else:
+                                    local += step_td
+                                pair = memo[s] = (local, local + dur_td)
+                            else:
+                                local = pair[0]
+        else:
+            for ws, we in _working_us(cal, d, tz):
+                last = min(we - block, hi_clip - 1)
+                if last < ws or last < lo_clip:
                     continue
-                if utc is None:
-                    utc = _from_us(s)
-                local = utc.astimezone(tz)
-                if day_from <= local.date() < end_date:
-                    yield s, utc, local
-                s += step
-                utc += step_td
-        d += _ONE_DAY
+                for run in _free_runs(ws, last, lo_clip, step, block, starts, ends):
+                    for s in run:
+                        pair = memo_get(s)
+                        if pair is None:
+                            utc = _from_us(s)
+                            pair = memo[s] = (utc.astimezone(tz), (utc + dur_td).astimezone(tz))
+                        if day_from <= pair[0].date() < end_date:
+                            append(s * width + rank)
+        d, m_d, off_d = nxt, m_n, off_n
 
 
 # ------------------------------------------------------------------------------- API
@@ -343,19 +421,34 @@ def compute_slots(
     the master's zone. Sorted by (start instant, master_id), without duplicates.
     """
     p = _params(duration, buffer, step_minutes, now, min_notice, horizon_days)
-    found: list[tuple[int, int | str, datetime, datetime]] = []
-    for cal in calendars:
-        mid = cal.master_id
-        found.extend((s, mid, utc, local) for s, utc, local in _master_starts(cal, day_from, days, p))
-    found.sort(key=itemgetter(0, 1))
+    cals = list(calendars)
+    # Ranks follow master_id order, so integer keys sort by (instant, master_id); a master
+    # given twice keeps one rank, so its repeated slots collapse.
+    ids = sorted({c.master_id for c in cals})
+    rank_of = {mid: rank for rank, mid in enumerate(ids)}
+    width = max(len(ids), 1)
+    keys: list[int] = []
+    memos: dict[str, dict[int, tuple[datetime, datetime]]] = {}
+    by_rank: list = [None] * len(ids)
+    for cal in cals:
+        rank = rank_of[cal.master_id]
+        memo = memos.setdefault(cal.timezone, {})
+        if by_rank[rank] is None:
+            by_rank[rank] = (memo, cal.master_id)
+        _collect(cal, day_from, days, p, rank, width, keys, by_rank[rank][0])
+    keys.sort()  # each master's keys are already sorted: this is a merge
     out: list[Slot] = []
-    prev: tuple[int, int | str] | None = None
-    duration = p.duration
-    for s, mid, utc, local in found:
-        if prev == (s, mid):
+    append = out.append
+    new = tuple.__new__
+    prev = None
+    for key in keys:
+        if key == prev:  # overlapping intervals of one master (e.g. overrides) repeat starts
             continue
-        prev = (s, mid)
-        out.append(Slot(start=local, end=(utc + duration).astimezone(local.tzinfo), master_id=mid))
+        prev = key
+        s, rank = divmod(key, width)
+        memo, mid = by_rank[rank]
+        local, end = memo[s]
+        append(new(Slot, (local, end, mid)))
     return out
 
 
@@ -378,4 +471,6 @@ def is_bookable(
     p = _params(duration, buffer, step_minutes, now, min_notice, horizon_days)
     target = _to_us(start)
     day = start.astimezone(ZoneInfo(cal.timezone)).date()
-    return any(s == target for s, _, _ in _master_starts(cal, day, 1, p))
+    keys: list[int] = []
+    _collect(cal, day, 1, p, 0, 1, keys, {})
+    return target in keys
