@@ -70,3 +70,7 @@ SMS_CODE = rule(
     message=_l("Enter the 6-digit code from the SMS."),
     description="The 6-digit code from the SMS.",
 )
+#: A note the staff keep about a client (the client card's form and the service use it).
+CLIENT_NOTE = rule("account.client_note", required=True, max_length=1000)
+#: What the client list's search box accepts: a name or a phone in any spelling.
+CLIENT_SEARCH = Rule("account.client_search", max_length=100)
