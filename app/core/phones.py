@@ -20,3 +20,26 @@ def normalize_phone(raw: str | None, field: str = "phone", region: str = "KZ") -
     if not phonenumbers.is_valid_number(number):
         raise ValidationError.field(field, _l("Enter a valid phone number."))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(value: str | None) -> str:
+    """A stored (E.164) number as people read it: ``+77017778899`` -> ``+7 701 777 88 99``.
+
+    libphonenumber parses it; numbers of the +7 zone (Kazakhstan, Russia) are grouped
+    3-3-2-2 as they are written there (``+7 701 777 88 99``), others get libphonenumber's
+    INTERNATIONAL format (``+1 415-555-2671``).  Anything that does not parse is shown as
+    it is, never an error.
+    """
+    if not value:
+        return ""
+    text = str(value).strip()
+    try:
+        number = phonenumbers.parse(text, "KZ")
+    except phonenumbers.NumberParseException:
+        return text
+    if not phonenumbers.is_possible_number(number):
+        return text
+    national = str(number.national_number)
+    if number.country_code == 7 and len(national) == 10:
+        return f"+7 {national[:3]} {national[3:6]} {national[6:8]} {national[8:]}"
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -1,25 +1,24 @@
-"""Jinja helpers: local times, money, assets."""
+"""Jinja helpers: local times, "today"/"tomorrow", money, phone numbers, assets."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_skeleton
 from flask import Flask
 from flask_babel import format_currency, format_date, format_datetime, format_time, get_locale
+from flask_babel import gettext as _
 
-STATIC = Path(__file__).resolve().parent.parent / "static"
-_asset_versions: dict[str, str] = {}
+from app.core.assets import fingerprinted
+from app.core.phones import format_phone
 
 
 def asset(path: str) -> str:
-    """A same-host URL for a static file, with a version so caches refresh on change."""
-    if path not in _asset_versions:
-        f = STATIC / path
-        _asset_versions[path] = str(int(f.stat().st_mtime)) if f.exists() else "0"
-    return f"/static/{path}?v={_asset_versions[path]}"
+    """A same-host URL for a static file with its content hash in the name
+    (``/static/css/app.<hash>.css``, cached for a year: see ``app.core.assets``)."""
+    return fingerprinted(path)
 
 
 def local_dt(value: datetime | None, tz: str, fmt: str = "medium") -> str:
@@ -40,6 +39,57 @@ def local_date(value: datetime | None, tz: str, fmt: str = "full") -> str:
     return format_date(value.astimezone(ZoneInfo(tz)).date(), fmt)
 
 
+def day_word(value: datetime | None, tz: str, now: datetime | None = None) -> str:
+    """ "today" or "tomorrow" when ``value`` falls on that day in the zone ``tz`` as seen at
+    ``now`` (default: the app clock's now, i.e. when the text is rendered); else ""."""
+    if value is None:
+        return ""
+    from app.core.types import utcnow
+
+    zone = ZoneInfo(tz or "UTC")
+    today = (now or utcnow()).astimezone(zone).date()
+    day = value.astimezone(zone).date()
+    if day == today:
+        return _("today")
+    if day == today + timedelta(days=1):
+        return _("tomorrow")
+    return ""
+
+
+def relative_day(value: datetime | None, tz: str, skeleton: str = "MMMEd", now: datetime | None = None) -> str:
+    """ "today", "tomorrow", else the date by a CLDR skeleton ("Wed, Dec 9" / "ср, 9 дек.")."""
+    if value is None:
+        return ""
+    word = day_word(value, tz, now)
+    if word:
+        return word
+    local = value.astimezone(ZoneInfo(tz or "UTC"))
+    return format_skeleton(skeleton, local, locale=str(get_locale() or "en"))
+
+
+def when_short(value: datetime | None, tz: str, now: datetime | None = None) -> str:
+    """A visit's day and time for an SMS or a list: "today, 10:00", "Wed, Dec 9, 10:00"."""
+    if value is None:
+        return ""
+    return f"{relative_day(value, tz, now=now)}, {local_time(value, tz)}"
+
+
+def when_long(value: datetime | None, tz: str, now: datetime | None = None) -> str:
+    """The same for an email: "tomorrow, December 8, 2026, 10:00", else the full date."""
+    if value is None:
+        return ""
+    word = day_word(value, tz, now)
+    local = value.astimezone(ZoneInfo(tz or "UTC"))
+    if word:
+        return f"{word}, {format_date(local.date(), 'long')}, {local_time(value, tz)}"
+    return f"{format_date(local.date(), 'full')}, {local_time(value, tz)}"
+
+
+def phone(value: str | None) -> str:
+    """A phone number for display (``+7 701 777 88 99``); see :func:`app.core.phones.format_phone`."""
+    return format_phone(value)
+
+
 def money(amount: Decimal | str | None, currency: str) -> str:
     """Prices as people write them: "9 000 ₸", with kopecks/tiyn only when there are some."""
     if amount is None:
@@ -57,8 +107,14 @@ def init_app(app: Flask) -> None:
         local_time=local_time,
         local_date=local_date,
         money=money,
+        phone=phone,
+        day_word=day_word,
+        relative_day=relative_day,
+        when_short=when_short,
+        when_long=when_long,
         current_locale=lambda: str(get_locale() or "en"),
     )
+    app.jinja_env.filters["phone"] = phone
     # A missing value renders as nothing, never as the word "None" on a page or in a message.
     app.jinja_env.finalize = blank_none
 

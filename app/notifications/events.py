@@ -181,6 +181,8 @@ def booking_event(event: str, booking: Any, *, actor: Any = None, previous_start
         payload["cancelled_by"] = "client" if by_client else "business"
         key = f"{base}:cancelled"
         if by_client:
+            # The client is told too: a confirmation that the cancellation went through.
+            _to_client(booking, "booking_cancelled", payload, key, tenant_lang)
             _to_master(booking, "booking_cancelled", payload, key, tenant_lang)
         else:
             _to_client(booking, "booking_cancelled", payload, key, tenant_lang)

@@ -28,20 +28,21 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton
 from flask import current_app, render_template
-from flask_babel import format_date, format_time, get_locale
-from flask_babel import gettext as _
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 
 from app.audit import services as audit
 from app.audit.services import Actor
+from app.core import metrics
 from app.core.errors import Conflict, NotFound
 from app.core.i18n import in_locale
-from app.core.templating import money
+from app.core.phones import format_phone
+from app.core.templating import local_time, money, when_long, when_short
 from app.core.types import utcnow
 from app.extensions import db
+from app.notifications import calendar, links
 from app.notifications.models import Notification
 from app.notifications.providers import DeliveryError, Message, provider_for
 
@@ -154,19 +155,38 @@ def _local(iso: str | None, tz: str) -> datetime | None:
 
 
 def format_when(iso: str | None, tz: str) -> str:
-    """ "November 25, 2026, 10:00 AM" in the current locale, in the location's zone."""
-    local = _local(iso, tz)
-    if local is None:
-        return ""
-    return f"{format_date(local.date(), 'long')}, {format_time(local, 'short', rebase=False)}"
+    """ "tomorrow, December 8, 2026, 10:00" (or "Wednesday, December 9, 2026, 10:00") in the
+    current locale and the location's zone; "today"/"tomorrow" as of now, the moment the
+    message is rendered (by the worker, when it is sent), not when it was queued."""
+    return when_long(_local(iso, tz), tz)
 
 
 def format_when_short(iso: str | None, tz: str) -> str:
+    """ "today, 10:00" / "tomorrow, 10:00" / "Wed, Dec 9, 10:00" (see :func:`format_when`)."""
+    return when_short(_local(iso, tz), tz)
+
+
+def format_date_time(iso: str | None, tz: str) -> str:
+    """ "November 25, 2026, 10:00 AM": an absolute date (for "ends on %(date)s" sentences)."""
     local = _local(iso, tz)
     if local is None:
         return ""
-    day = format_skeleton("MMMd", local, locale=str(get_locale() or "en"))
-    return f"{day} {format_time(local, 'short', rebase=False)}"
+    return f"{format_date(local.date(), 'long')}, {local_time(local, tz)}"
+
+
+def _visit_links(row: Notification, p: dict) -> dict:
+    """The client's links in a booking message: manage the visit, add it to a calendar."""
+    if row.template not in BOOKING_TEMPLATES or p.get("to_master") or not row.tenant_id:
+        return {}
+    if not (p.get("subdomain") and p.get("booking_id") and p.get("start") and p.get("end")):
+        return {}
+    token = links.token_for_visit(row.tenant_id, int(p["booking_id"]), datetime.fromisoformat(p["end"]))
+    manage = links.manage_url(p["subdomain"], token)
+    out = {"manage_url": manage}
+    if row.template != "booking_cancelled":
+        out["ics_url"] = links.calendar_file_url(p["subdomain"], token)
+        out["google_url"] = calendar.google_calendar_url(p, manage)
+    return out
 
 
 def context_for(row: Notification) -> dict:
@@ -181,6 +201,8 @@ def context_for(row: Notification) -> dict:
         "master": p.get("master", ""),
         "location": p.get("location", ""),
         "address": p.get("address", ""),
+        "client_phone": format_phone(p.get("client_phone")),
+        "location_phone": format_phone(p.get("location_phone")),
         "channel": row.channel,
         "template": row.template,
     }
@@ -188,8 +210,8 @@ def context_for(row: Notification) -> dict:
     ctx["when_short"] = format_when_short(p.get("start"), tz)
     ctx["old_when"] = format_when(p.get("previous_start"), tz)
     ctx["old_when_short"] = format_when_short(p.get("previous_start"), tz)
-    ctx["trial_ends"] = format_when(p.get("trial_ends_at"), tz)
-    ctx["suspend_date"] = format_when(p.get("suspend_at"), tz)
+    ctx["trial_ends"] = format_date_time(p.get("trial_ends_at"), tz)
+    ctx["suspend_date"] = format_date_time(p.get("suspend_at"), tz)
     ctx["permission_label"] = str(PERMISSION_LABELS.get(p.get("permission"), p.get("permission") or ""))
     if p.get("price") is not None and p.get("currency"):
         ctx["price"] = money(Decimal(p["price"]), p["currency"])
@@ -198,32 +220,15 @@ def context_for(row: Notification) -> dict:
     if p.get("subdomain"):
         ctx["site_url"] = f"{scheme}://{p['subdomain']}.{server}/"
         ctx["owner_url"] = f"{scheme}://owner.{p['subdomain']}.{server}/"
+    ctx.update(_visit_links(row, p))
     return ctx
 
 
 def ics_for(row: Notification) -> bytes:
     """An iCalendar event for a booking message (METHOD:CANCEL when it was cancelled)."""
-    from icalendar import Calendar, Event
-
     p = row.payload or {}
-    cancelled = row.template == "booking_cancelled"
-    cal = Calendar()
-    cal.add("prodid", "-//Jazyl//Bookings//EN")
-    cal.add("version", "2.0")
-    cal.add("method", "CANCEL" if cancelled else "PUBLISH")
-    ev = Event()
-    server = (current_app.config.get("SERVER_NAME") or "localhost").split(":")[0]
-    ev.add("uid", f"booking-{p.get('booking_id')}@{server}")
-    ev.add("sequence", int(p.get("version") or 1))
-    ev.add("dtstamp", utcnow())
-    ev.add("dtstart", datetime.fromisoformat(p["start"]))
-    ev.add("dtend", datetime.fromisoformat(p["end"]))
-    ev.add("summary", f"{p.get('service', '')} — {p.get('business', '')}")
-    ev.add("location", ", ".join(x for x in (p.get("location"), p.get("address")) if x))
-    ev.add("description", _("Master: %(master)s", master=p.get("master", "")))
-    ev.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    cal.add_component(ev)
-    return cal.to_ical()
+    links_ = _visit_links(row, dict(p))
+    return calendar.ics_event(p, manage_url=links_.get("manage_url"), cancelled=row.template == "booking_cancelled")
 
 
 def render(row: Notification) -> Message:
@@ -358,11 +363,13 @@ def deliver(notification_id: int, *, commit) -> str:
     except DeliveryError as exc:
         status = mark_error(c, str(exc), attempts, template, payload)
         commit()
+        metrics.count_notification(row.channel, "failed")
         log.warning("notification %s attempt %s failed: %s (%s)", notification_id, attempts, exc, status)
         raise RetryLater(f"notification {notification_id}: {exc}") from exc
     if not mark_sent(c, message, provider_id, template, payload):
         log.warning("notification %s was reclaimed while sending", notification_id)
     else:
+        metrics.count_notification(row.channel, "sent")
         log.info(
             "notification %s sent: %s by %s in %s via %s",
             notification_id,

@@ -71,32 +71,40 @@ def test_rows_roll_back_with_the_caller(booking):
     assert rows() == []
 
 
-def test_render_in_recipient_language_and_local_time(booking):
+def test_render_in_recipient_language_and_local_time(booking, frozen_now):
+    frozen_now(START - timedelta(days=5))  # rendered well before the day: a date, not "tomorrow"
     tenant, b = booking()
     with tenancy.tenant_scope(tenant.id):
         events.booking_event("created", b)
     by = {(r.channel, r.template): r for r in rows()}
     sms = services.render(by[("sms", "booking_created")])
-    assert sms.text == f"Beauty Lab: Стрижка, 1 дек. 10:00. {tr('ru', 'Booking confirmed.')}"
+    assert sms.text.startswith(f"Beauty Lab: Стрижка, вт, 1 дек., 10:00. {tr('ru', 'Booking confirmed.')} ")
+    assert "http://beauty.localhost:5000/v/" in sms.text  # the short link to manage the visit
     mail = services.render(by[("email", "booking_created")])
     assert mail.subject == tr("ru", "Your booking at %(business)s", business="Beauty Lab")
-    assert tr("ru", "When: %(when)s", when="1 декабря 2026\u202fг., 10:00") in mail.text and "Стрижка" in mail.text
+    assert tr("ru", "When: %(when)s", when="вторник, 1 декабря 2026\u202fг., 10:00") in mail.text
+    assert "Стрижка" in mail.text
     assert mail.html and "<html" in mail.html and mail.attachments[0][0] == "booking.ics"
     ics = mail.attachments[0][2].decode()
     assert "DTSTART:20261201T050000Z" in ics and f"UID:booking-{b.id}@localhost" in ics
     master_mail = services.render(by[("email", "booking_new")])
-    assert tr("kk", "You have a new booking.") in master_mail.text and "Дана, +77015550101" in master_mail.text
-    assert tr("kk", "When: %(when)s", when="2026\u202fж. 1 желтоқсан, 10:00") in master_mail.text
+    assert tr("kk", "You have a new booking.") in master_mail.text and "Дана, +7 701 555 01 01" in master_mail.text
+    assert tr("kk", "When: %(when)s", when="2026\u202fж. 1 желтоқсан, сейсенбі, 10:00") in master_mail.text
+    assert "/v/" not in master_mail.text  # the client's manage link is the client's only
     assert "Айгерим" in master_mail.text
 
 
-def test_cancel_by_client_tells_the_master_only(booking):
+def test_cancel_by_client_tells_the_client_and_the_master(booking):
     tenant, b = booking()
     with tenancy.tenant_scope(tenant.id):
         b.status, b.cancelled_by = "cancelled", "client"
         events.booking_event("cancelled", b, actor=Actor.for_client(b.client))
-    assert [(r.recipient, r.template) for r in rows()] == [("aigerim@example.com", "booking_cancelled")]
-    msg = services.render(rows()[0])
+    assert [(r.recipient, r.template) for r in rows()] == [
+        ("+77015550101", "booking_cancelled"),  # the client's SMS: the cancellation went through
+        ("client@example.com", "booking_cancelled"),
+        ("aigerim@example.com", "booking_cancelled"),
+    ]
+    msg = services.render(rows()[2])
     assert "METHOD:CANCEL" in msg.attachments[0][2].decode()
 
 
@@ -183,7 +191,8 @@ def test_booking_services_write_outbox_rows_in_their_transaction(
         booking_services.cancel_booking(tenant, actor, b, reason="plans changed")
     got = [(r.template, r.recipient, r.language) for r in rows()]
     assert got[:2] == [("booking_created", client.phone, "kk"), ("booking_new", "m@svc.kz", "ru")]
-    assert got[2:] == [("booking_cancelled", "m@svc.kz", "ru")]  # the client cancelled: the master is told
+    # The client cancelled: the client gets an SMS that it went through, the master is told.
+    assert got[2:] == [("booking_cancelled", client.phone, "kk"), ("booking_cancelled", "m@svc.kz", "ru")]
 
 
 def test_permission_decision_is_mailed_to_the_master(create_tenant, create_master, create_user):

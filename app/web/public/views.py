@@ -327,13 +327,14 @@ def my_bookings():
     if redirect_resp:
         return redirect_resp
     actor, now = Actor.for_client(client), utcnow()
-    upcoming, _n = list_bookings_for(g.tenant, actor, start_from=now, limit=100)
+    ahead, _n = list_bookings_for(g.tenant, actor, start_from=now, limit=100)
     past, _n = list_bookings_for(g.tenant, actor, start_to=now, limit=200)
     return render_template(
         "public/my/index.html",
         tenant=g.tenant,
         client=client,
-        upcoming=upcoming,
+        upcoming=[b for b in ahead if b.status != "cancelled"],  # a cancelled visit is not "upcoming"
+        cancelled=[b for b in ahead if b.status == "cancelled"],
         past=list(reversed(past))[:20],
         now=now,
     )
@@ -344,12 +345,16 @@ def booking(booking_id: int):
     client, redirect_resp = _require_client()
     if redirect_resp:
         return redirect_resp
+    from app.web.public.manage import calendar_links
+
+    b = _load_booking(client, booking_id)
     return render_template(
         "public/my/booking.html",
         tenant=g.tenant,
-        b=_load_booking(client, booking_id),
+        b=b,
         created=request.args.get("created") == "1",
         now=utcnow(),
+        **calendar_links(b),
     )
 
 
@@ -370,6 +375,8 @@ def booking_cancel(booking_id: int):
     if is_htmx():
         return render_template("public/my/_booking.html", b=b, now=utcnow())
     flash(_("The booking is cancelled."), "success")
+    if request.form.get("back") == "visit":
+        return redirect(url_for("public.booking", booking_id=b.id))
     return redirect(url_for("public.my_bookings"))
 
 
