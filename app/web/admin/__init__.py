@@ -1,3 +1,4 @@
+from app.web.admin import analytics as _analytics  # noqa: F401  -- registers /analytics on bp
 from app.web.admin import outbox as _outbox  # noqa: F401  -- registers /outbox on bp
 from app.web.admin.views import bp
 
