@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
@@ -32,13 +31,21 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     config_class.finalize(app.config)
     _check_settings(app)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from app.core import logs
 
+    logs.init_app(app)  # first: every later line carries the request id
+    from app.core import errortracking
+
+    errortracking.init_app(app)
+
+    from app.web import metrics as web_metrics
+
+    web_metrics.install(app)  # inside ProxyFix: it sees the client's address, not the proxy's
     if app.config.get("PROXY_FIX"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)
 
+    from app.core import assets, cache, handlers, hardening, hosts, security, tenancy
     from app.core import db as uow
-    from app.core import handlers, hardening, hosts, security, tenancy
     from app.core import redis as redis_core
     from app.core.i18n import select_locale
 
@@ -53,6 +60,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         tenancy.configure_engine(db.engine)
     tenancy.install(session_class)
     uow.install(session_class)
+    cache.install(session_class)  # writes bump the cache versions after commit
     migrate.init_app(
         app, db, directory=str(Path(__file__).parent.parent / "migrations"), render_as_batch=True, compare_type=True
     )
@@ -73,6 +81,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     hardening.init_app(app)  # before the blueprints: it installs the bounded <int:> converter
     security.init_app(app)
     _register_static(app)
+    assets.init_app(app)  # fingerprinted names (/static/css/app.<hash>.css), cached for a year
     _register_blueprints(app)
     _register_template_helpers(app)
 

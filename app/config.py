@@ -118,6 +118,16 @@ class Config:
     WTF_CSRF_SSL_STRICT = False  # subdomain hosts make the referrer check misfire behind proxies
 
     PROXY_FIX = _bool("PROXY_FIX", False)
+    # Logs (app.core.logs): one JSON object per line, or readable text (the development default).
+    LOG_FORMAT = (os.environ.get("LOG_FORMAT") or "json").lower()
+    LOG_LEVEL = (os.environ.get("LOG_LEVEL") or "INFO").upper()
+    ACCESS_LOG = _bool("ACCESS_LOG", True)
+    # Metrics (app.core.metrics): /metrics answers these networks, or a caller with the token.
+    METRICS_ALLOW = [n.strip() for n in os.environ.get("METRICS_ALLOW", "127.0.0.1/32,::1/128").split(",") if n.strip()]
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+    # Error tracking (app.core.errortracking): unset, exceptions are only logged.
+    SENTRY_DSN = os.environ.get("SENTRY_DSN") or None
+    SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT") or None
     CORS_ORIGINS = [o.strip() for o in os.environ.get("CORS_ORIGINS", "").split(",") if o.strip()]
     HSTS = False
 
@@ -143,6 +153,7 @@ def normalize_db_url(url: str) -> str:
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     DEBUG = False
+    LOG_FORMAT = (os.environ.get("LOG_FORMAT") or "text").lower()
 
 
 class TestingConfig(Config):

@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.core import db as uow
+from app.core import errortracking
 from app.core.errors import Conflict, DomainError, SlotUnavailable
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,7 @@ def init_app(app: Flask) -> None:
         domain = translate_db_error(exc)
         if domain is None:
             log.exception("database error")
+            errortracking.capture(exc)
             code, message = HTTP_CODES[500]
             return render_error(500, code, str(message))
         return render_error(domain.status, domain.code, str(domain.message))
@@ -138,6 +140,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
+        errortracking.capture(exc)
         code, message = HTTP_CODES[500]
         return render_error(500, code, str(message))
 

@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from rq import Queue, Retry
 
-from app.core import tenancy
+from app.core import metrics, tenancy
 from app.core.db import after_commit, clear_write_intent, declare_write_intent
 from app.core.i18n import in_locale
+from app.core.logs import REQUEST_ID
 from app.core.redis import get_redis
 from app.extensions import db
 
@@ -70,6 +72,66 @@ def _run(fn: Callable, args: tuple, kwargs: dict, tenant_id: int | None, locale:
             clear_write_intent(token)
 
 
+def _attempt() -> tuple[str | None, int]:
+    """(RQ job id, attempt number) of the job this process runs; counted in the job's meta."""
+    from rq import get_current_job
+
+    current = get_current_job()
+    if current is None:
+        return None, 1
+    attempt = int(current.meta.get("attempt", 0)) + 1
+    current.meta["attempt"] = attempt
+    try:
+        current.save_meta()
+    except Exception:  # the count is informational; the job still runs
+        log.debug("could not save the attempt count of job %s", current.id)
+    return current.id, attempt
+
+
+def _run_logged(fn: Callable, queue: str, args: tuple, kwargs: dict, scope: tuple) -> Any:
+    """Run in the worker: the request id of the enqueuing request, one log line, the metrics."""
+    tenant_id, locale, platform, request_id = scope
+    job_id, attempt = _attempt()
+    rid_token = REQUEST_ID.set(request_id or (f"job-{job_id}" if job_id else None))
+    started, outcome = time.perf_counter(), "ok"
+    try:
+        return _run(fn, args, kwargs, tenant_id, locale, platform)
+    except Exception as exc:
+        outcome = "retry" if _will_retry() else "failed"
+        log.warning(
+            "job %s %s: %s",
+            fn.__qualname__,
+            outcome,
+            type(exc).__name__,
+            extra={"job_id": job_id, "queue": queue, "attempt": attempt, "outcome": outcome, "tenant_id": tenant_id},
+        )
+        raise
+    finally:
+        seconds = time.perf_counter() - started
+        metrics.count_job(queue, outcome, seconds)
+        if outcome == "ok":
+            log.info(
+                "job %s ok",
+                fn.__qualname__,
+                extra={
+                    "job_id": job_id,
+                    "queue": queue,
+                    "attempt": attempt,
+                    "outcome": outcome,
+                    "duration_ms": round(seconds * 1000, 2),
+                    "tenant_id": tenant_id,
+                },
+            )
+        REQUEST_ID.reset(rid_token)
+
+
+def _will_retry() -> bool:
+    from rq import get_current_job
+
+    current = get_current_job()
+    return bool(current is not None and (current.retries_left or 0) > 0)
+
+
 def job(
     queue: str = "default",
     *,
@@ -85,7 +147,13 @@ def job(
 
     def decorator(fn: Callable) -> Callable:
         @functools.wraps(fn)
-        def runner(*args: Any, _tenant_id: int | None = None, _locale: str | None = None, **kwargs: Any):
+        def runner(
+            *args: Any,
+            _tenant_id: int | None = None,
+            _locale: str | None = None,
+            _request_id: str | None = None,
+            **kwargs: Any,
+        ):
             if has_app_context():
                 return _run(fn, args, kwargs, _tenant_id, _locale, platform)
             app = _worker_app
@@ -95,7 +163,7 @@ def job(
                 app = create_app()
                 set_worker_app(app)
             with app.app_context():
-                return _run(fn, args, kwargs, _tenant_id, _locale, platform)
+                return _run_logged(fn, queue, args, kwargs, (_tenant_id, _locale, platform, _request_id))
 
         def enqueue_now(
             *args: Any,
@@ -111,6 +179,7 @@ def job(
                 *args,
                 _tenant_id=tenant_id,
                 _locale=locale,
+                _request_id=REQUEST_ID.get(),
                 **kwargs,
                 job_id=job_id,
                 retry=retry() if callable(retry) else retry,
