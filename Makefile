@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 COMPOSE ?= docker compose
 
 .PHONY: help run test test-pg test-sqlite install install-dev assets translations translations-update \
-        lint build start stop logs clean health backup-db migrate seed bench browser-deps fuzz
+        lint build start stop logs clean health backup-db migrate seed bench browser-deps fuzz screenshots
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-20s\033[0m %s\n", $$1, $$2}'
@@ -94,6 +94,9 @@ lint: $(VENV)/.dev ## ruff check and ruff format --check
 
 bench: $(VENV)/.dev ## Availability and booking benchmarks on PostgreSQL (see docs/performance.md)
 	$(BIN)/python bench/availability.py
+
+screenshots: $(VENV)/.dev assets translations ## PNGs of every staff and public page, en/ru/kk, desktop + phone, in screenshots/ (fresh demo, Chromium)
+	$(BIN)/python scripts/screenshots.py $(SCREENSHOTS_ARGS)
 
 health: ## Ask the running app for /health
 	@curl -fsS "http://localhost:$(PORT)/health" && echo

@@ -15,6 +15,8 @@ from flask_babel import lazy_gettext as _l
 FIELD_LABELS: dict[str, Any] = {
     "status": _l("Status"),
     "status_reason": _l("Reason"),
+    "subdomain": _l("Sub-domain"),
+    "owner_email": _l("Owner's email"),
     "reason": _l("Reason"),
     "trial_ends_at": _l("Trial ends"),
     "name": _l("Name"),
