@@ -4,8 +4,8 @@ Any Sentry-compatible service works (the DSN names it).  Web errors are reported
 catch-all error handler (:mod:`app.core.handlers` calls :func:`capture`, since an exception
 that an error handler renders never reaches Flask's own exception signal); worker errors by
 the SDK's RQ integration.  Every event carries the request id as a tag, so an event, the log
-lines and the jobs of one request can be matched.  No personal data is sent
-(``send_default_pii`` off, request bodies and cookies not attached).
+lines and the jobs of one request can be matched.  No personal data is sent (the SDK's
+default collection, request bodies and cookies removed, URLs and messages redacted).
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ def init_app(app: Flask) -> None:
     sentry_sdk.init(
         dsn=dsn,
         environment=app.config.get("SENTRY_ENVIRONMENT") or app.config.get("ENV_NAME"),
-        send_default_pii=False,
+        # Neither send_default_pii nor data_collection: the SDK's default sends no personal
+        # data and scrubs cookies, sessions and passwords with its event scrubber.
         max_request_body_size="never",
         traces_sample_rate=0.0,
         before_send=_before_send,
