@@ -1,4 +1,5 @@
 from app.web.owner import messages as _messages  # noqa: F401  -- registers /messages on bp
+from app.web.owner import share as _share  # noqa: F401  -- registers /share on bp
 from app.web.owner.analytics import register_analytics_routes
 from app.web.owner.clients import register_client_routes
 from app.web.owner.views import bp
