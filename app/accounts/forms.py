@@ -49,3 +49,9 @@ class ForgotPasswordForm(FlaskForm):
 
 class ResetPasswordForm(FlaskForm):
     password = PasswordField(_l("New password"), validators=ar.PASSWORD.validators())
+
+
+class WelcomeForm(FlaskForm):
+    """An invited member of staff chooses a first password."""
+
+    password = PasswordField(_l("Choose a password"), validators=ar.PASSWORD.validators())

@@ -238,6 +238,81 @@ def user_for_reset_token(token: str, max_age: int | None = None) -> User | None:
     return user
 
 
+# ---------------------------------------------------------------- invitations (first password)
+
+_INVITE_SALT = "staff-invitation"
+
+
+def _invite_serializer():
+    from flask import current_app
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_INVITE_SALT)
+
+
+def invitation_max_age() -> int:
+    """Seconds an invitation link works (``INVITATION_MAX_AGE``, 7 days by default)."""
+    from flask import current_app
+
+    return int(current_app.config.get("INVITATION_MAX_AGE", 3600 * 24 * 7))
+
+
+def make_invitation_token(user: User) -> str:
+    """Like a reset token (signed, dead once a password is set) but for the ``invitation``
+    purpose: a reset token is not an invitation and the other way round."""
+    return _invite_serializer().dumps({"uid": user.id, "pw": _password_fingerprint(user), "purpose": "invitation"})
+
+
+def invitation_url(user: User, token: str) -> str:
+    """The welcome page on the user's own dashboard host."""
+    return reset_url(user, token).replace("/reset/", "/welcome/", 1)
+
+
+def user_for_invitation_token(token: str) -> User | None:
+    from itsdangerous import BadSignature
+
+    try:
+        data = _invite_serializer().loads(token, max_age=invitation_max_age())
+    except BadSignature:  # includes SignatureExpired
+        return None
+    if not isinstance(data, dict) or data.get("purpose") != "invitation":
+        return None
+    try:
+        user = db.session.get(User, int(data.get("uid", 0)))
+    except (TypeError, ValueError):
+        return None
+    if user is None or not user.active or data.get("pw") != _password_fingerprint(user):
+        return None
+    return user
+
+
+def invite_staff(user: User, inviter=None) -> None:
+    """Email ``user`` (in their language) who invited them, to which business, and a link to
+    set a first password that also signs them in.  ``inviter`` is a User or an audit Actor."""
+    from app.notifications import events
+
+    inviter_name = ""
+    if inviter is not None:
+        inviter_user = inviter if isinstance(inviter, User) else None
+        if inviter_user is None and getattr(inviter, "kind", None) == "user" and getattr(inviter, "id", None):
+            inviter_user = db.session.get(User, inviter.id)
+        inviter_name = (inviter_user.name or inviter_user.email) if inviter_user else ""
+    events.staff_invitation(user, invitation_url(user, make_invitation_token(user)), inviter_name, invitation_max_age())
+
+
+def accept_invitation(token: str, new_password: str) -> User:
+    from flask_babel import lazy_gettext as _l
+
+    from app.core.errors import ValidationError
+
+    user = user_for_invitation_token(token)
+    if user is None:
+        raise ValidationError.field("token", _l("This invitation link has expired or has already been used."))
+    _set_password(user, new_password)
+    _audit_password(user, "user.invitation_accepted")
+    return user
+
+
 def _set_password(user: User, new_password: str) -> None:
     from app.accounts import tokens
     from app.core.auth import hash_password
@@ -286,7 +361,7 @@ def _audit_password(user: User, action: str) -> None:
 
 def create_manager(tenant, actor, data: dict) -> User:
     """An owner adds a manager for one location; without a password an invitation
-    (a password-reset link) is emailed instead."""
+    (a link to set one, see :func:`invite_staff`) is emailed instead."""
     from flask_babel import lazy_gettext as _l
 
     from app.accounts.rules import EMAIL, LANGUAGE, PERSON_NAME, PHONE
@@ -350,7 +425,5 @@ def create_manager(tenant, actor, data: dict) -> User:
         after=snapshot(user, ("email", "name", "role", "location_id")),
     )
     if not password:
-        from app.notifications import events
-
-        events.password_reset(user, reset_url(user, make_reset_token(user)))
+        invite_staff(user, actor)
     return user

@@ -296,6 +296,10 @@ def _clean_master(tenant: Tenant, actor: Actor, data: dict, partial: bool, maste
         clean["service_ids"] = sids or []
     if "active" in data:
         clean["active"] = bool(data["active"])
+    if data.get("language"):  # the master's login language (messages, invitation); empty: unchanged
+        from app.accounts.rules import LANGUAGE
+
+        clean["language"] = apply_rule(errors, "language", LANGUAGE, data.get("language"))
     if "permissions" in data:
         if actor.role not in ("owner", "manager", "system"):
             raise Forbidden()
@@ -323,7 +327,9 @@ def _email_taken(email: str, except_user_id: int | None) -> bool:
     return (db.session.scalar(stmt) or 0) > 0
 
 
-def _sync_login(tenant: Tenant, master: Master, email: str | None, password: str | None) -> bool:
+def _sync_login(
+    tenant: Tenant, master: Master, email: str | None, password: str | None, language: str | None = None
+) -> bool:
     """Give the master a login user (role master) for ``email``; True when an invitation is due."""
     if email is None:
         return False
@@ -337,7 +343,7 @@ def _sync_login(tenant: Tenant, master: Master, email: str | None, password: str
             role=ROLE_MASTER,
             tenant_id=tenant.id,
             location_id=master.location_id,
-            language=tenant.default_language or "en",
+            language=language or tenant.default_language or "en",
             password_hash=hash_password(password) if password else None,
             password_changed_at=utcnow() if password else None,
         )
@@ -346,17 +352,21 @@ def _sync_login(tenant: Tenant, master: Master, email: str | None, password: str
         master.user_id = user.id
         return password is None
     user.email = email
+    if language:
+        user.language = language
     if password:
         user.password_hash = hash_password(password)
         user.password_changed_at = utcnow()
     return False
 
 
-def _invite(tenant: Tenant, email: str) -> None:
-    """A master created without a password sets one through the password-reset email."""
-    from app.accounts.services import request_password_reset
+def _invite(tenant: Tenant, master: Master, actor: Actor) -> None:
+    """A master given a login without a password gets an invitation to set one."""
+    from app.accounts.services import invite_staff
 
-    request_password_reset(email, tenant_id=tenant.id, roles=(ROLE_MASTER,))
+    user = master.user
+    if user is not None and user.active and user.tenant_id == tenant.id and user.role == ROLE_MASTER:
+        invite_staff(user, actor)
 
 
 def _set_master_services(master: Master, ids: list[int]) -> None:
@@ -368,16 +378,17 @@ def create_master(tenant: Tenant, actor: Actor, data: dict) -> Master:
     clean = _clean_master(tenant, actor, data, partial=False, master=None)
     service_ids = clean.pop("service_ids", [])
     password = clean.pop("password", None)
+    language = clean.pop("language", None)
     email = clean.get("email")
     master = Master(permissions=clean.pop("permissions", []), active=clean.pop("active", True), **clean)
     db.session.add(master)
     db.session.flush()
     _set_master_services(master, service_ids)
-    invite = _sync_login(tenant, master, email, password)
+    invite = _sync_login(tenant, master, email, password, language)
     db.session.flush()
     record(actor, "master.create", "master", master.id, tenant_id=tenant.id, after=_master_snapshot(master))
     if invite:
-        _invite(tenant, email)
+        _invite(tenant, master, actor)
     return master
 
 
@@ -388,11 +399,12 @@ def update_master(tenant: Tenant, actor: Actor, master: Master, data: dict) -> M
     before = _master_snapshot(master)
     service_ids = clean.pop("service_ids", None)
     password = clean.pop("password", None)
+    language = clean.pop("language", None)
     invite = False
     if "email" in clean:
-        invite = _sync_login(tenant, master, clean["email"], password)
-    elif password and master.user is not None:
-        _sync_login(tenant, master, master.user.email, password)
+        invite = _sync_login(tenant, master, clean["email"], password, language)
+    elif (password or language) and master.user is not None:
+        _sync_login(tenant, master, master.user.email, password, language)
     for k, v in clean.items():
         setattr(master, k, v)
     if master.user is not None:
@@ -409,7 +421,7 @@ def update_master(tenant: Tenant, actor: Actor, master: Master, data: dict) -> M
         actor, "master.update", "master", master.id, tenant_id=tenant.id, before=before, after=_master_snapshot(master)
     )
     if invite:
-        _invite(tenant, master.email)
+        _invite(tenant, master, actor)
     return master
 
 
@@ -473,6 +485,9 @@ def request_permission(tenant: Tenant, actor: Actor, permission: str, reason: st
         tenant_id=tenant.id,
         after=snapshot(req, ("master_id", "permission", "reason", "status")),
     )
+    from app.notifications import events
+
+    events.permission_request_new(req)
     return req
 
 

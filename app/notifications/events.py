@@ -7,6 +7,8 @@ recipient and channel, enqueued after commit.  Interface (stable, used across pa
   ``created | confirmed | rescheduled | cancelled``
 - ``client_code(tenant, phone, code, language)``: the SMS verification code
 - ``password_reset(user, url)``
+- ``staff_invitation(user, url, inviter, max_age_seconds)``: a new master's or manager's invitation
+- ``permission_request_new(request)``: tells the owner a master asked for a permission
 - ``permission_request_decided(request)``
 - ``tenant_event(event, tenant, owner=None, **extra)`` with event in ``tenant_registered |
   tenant_approved | tenant_rejected | trial_ending | trial_ended``
@@ -232,6 +234,54 @@ def password_reset(user: Any, url: str) -> None:
         payload={"name": user.name, "url": url, "business": getattr(tenant, "name", "") or ""},
         dedupe_key=f"password_reset:{user.id}:{uuid.uuid4().hex}",
         tenant_id=user.tenant_id,
+    )
+
+
+def staff_invitation(user: Any, url: str, inviter: str, max_age_seconds: int) -> None:
+    """A new master or manager is invited: who invited them, to which business, a link to set a password."""
+    tenant = user.tenant
+    queue(
+        channel="email",
+        recipient=user.email,
+        template="master_invitation",
+        language=_lang(user.language, getattr(tenant, "default_language", None)),
+        payload={
+            "name": user.name,
+            "url": url,
+            "business": getattr(tenant, "name", "") or "",
+            "inviter": inviter or "",
+            "role": user.role,
+            "days": max(1, int(max_age_seconds) // 86400),
+        },
+        dedupe_key=f"invitation:{user.id}:{uuid.uuid4().hex}",
+        tenant_id=user.tenant_id,
+    )
+
+
+def permission_request_new(request: Any) -> None:
+    """The owner is told that a master asked for a permission (in the owner's language)."""
+    from app.tenants.models import Tenant
+
+    tenant = db.session.get(Tenant, request.tenant_id)
+    owner = tenant_owner(tenant) if tenant else None
+    if owner is None or not owner.active:
+        return
+    master = request.master
+    queue(
+        channel="email",
+        recipient=owner.email,
+        template="permission_request_new",
+        language=_lang(owner.language, tenant.default_language),
+        payload={
+            "name": owner.name,
+            "master": master.name if master else "",
+            "permission": request.permission,
+            "reason": request.reason or "",
+            "business": tenant.name,
+            "subdomain": tenant.subdomain,
+        },
+        dedupe_key=f"permission_request:{request.id}:new",
+        tenant_id=request.tenant_id,
     )
 
 

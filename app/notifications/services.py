@@ -71,6 +71,8 @@ SUBJECTS = {
     "trial_ended": _l("Your trial has ended"),
     "password_reset": _l("Reset your password"),
     "permission_request_decided": _l("Your permission request was answered"),
+    "master_invitation": _l("You are invited to %(business)s on Jazyl"),
+    "permission_request_new": _l("%(master)s asks for a permission"),
 }
 PERMISSION_LABELS = {
     "edit_own_schedule": _l("Edit own schedule"),

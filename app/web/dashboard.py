@@ -6,7 +6,7 @@ user in only with the host's role and, on a business host, only for that busines
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -20,7 +20,14 @@ from app.extensions import limiter
 
 def make_dashboard(name: str, roles: tuple[str, ...], title) -> Blueprint:
     bp = Blueprint(name, __name__)
-    public_endpoints = {f"{name}.login", f"{name}.logout", f"{name}.forgot_password", f"{name}.reset_password"}
+    public_endpoints = {
+        f"{name}.login",
+        f"{name}.logout",
+        f"{name}.forgot_password",
+        f"{name}.reset_password",
+        f"{name}.handoff",
+        f"{name}.welcome",
+    }
 
     @bp.before_request
     def _guard():
@@ -57,6 +64,63 @@ def make_dashboard(name: str, roles: tuple[str, ...], title) -> Blueprint:
                 return redirect(safe_next(request.args.get("next"), url_for(f"{name}.index")))
         status = 401 if form.is_submitted() and form.errors else 200
         return render_template("auth/login.html", form=form, area=name, title=title, tenant=tenant), status
+
+    @bp.route("/auth/handoff")
+    def handoff():
+        """Arrival from the main site's sign-in: spend the one-time token, open the session."""
+        from app.accounts import handoff as handoffs
+
+        tenant = g.get("tenant")
+        try:
+            arrival = handoffs.consume(request.args.get("token"), roles=roles, tenant_id=tenant.id if tenant else None)
+        except handoffs.HandoffRefused as exc:
+            page = render_template(
+                "auth/handoff_refused.html",
+                reason=exc.reason,
+                signin_url=url_for("main.login", _external=True),
+                area=name,
+                title=title,
+                tenant=tenant,
+            )
+            response = make_response(page, 400)
+            response.headers["Cache-Control"] = "no-store"
+            return response
+        if current_user.is_authenticated:
+            end_web_session(current_user)
+            logout_user()
+        if arrival.language:
+            session["lang"] = arrival.language
+        login_user(start_web_session(arrival.user), remember=arrival.remember)
+        return redirect(url_for(f"{name}.index"))
+
+    @bp.route("/welcome/<token>", methods=["GET", "POST"])
+    @limiter.limit("10 per minute", methods=["POST"])
+    def welcome(token: str):
+        """An invited member of staff sets a first password and is signed in."""
+        from app.accounts.forms import WelcomeForm
+        from app.accounts.services import accept_invitation, user_for_invitation_token
+        from app.core.errors import ValidationError
+
+        tenant = g.get("tenant")
+        user = user_for_invitation_token(token)
+        if user is None or user.role not in roles or (tenant is not None and user.tenant_id != tenant.id):
+            page = render_template("auth/welcome.html", form=None, area=name, title=title, tenant=tenant, invalid=True)
+            return page, 400
+        form = WelcomeForm()
+        if form.validate_on_submit():
+            try:
+                accept_invitation(token, form.password.data)
+            except ValidationError as exc:
+                form.password.errors = [m for msgs in (exc.details or {}).values() for m in msgs]
+            else:
+                if current_user.is_authenticated:
+                    logout_user()
+                login_user(start_web_session(user))
+                flash(_("Your password is set. Welcome!"), "success")
+                return redirect(url_for(f"{name}.index"))
+        status = 422 if form.is_submitted() and form.errors else 200
+        page = render_template("auth/welcome.html", form=form, area=name, title=title, tenant=tenant, user=user)
+        return page, status
 
     @bp.route("/logout", methods=["POST"])
     def logout():

@@ -169,8 +169,13 @@ def test_create_manager_with_invitation(api, owner, commit, reset_links, login):
     )
     assert status == 201
     assert data["user"]["location_id"] == locs["items"][0]["id"]
-    assert reset_links[-1]["email"] == "mira@anna.test"
-    assert reset_links[-1]["url"].startswith("http://manager.anna.localhost:5000/reset/")
+    # An invitation (see tests/accounts/test_invitation.py), not a password-reset email.
+    from app.notifications.models import Notification
+
+    invitation = db.session.scalar(sa.select(Notification).where(Notification.template == "master_invitation"))
+    assert invitation.recipient == "mira@anna.test"
+    assert invitation.payload["url"].startswith("http://manager.anna.localhost:5000/welcome/")
+    assert invitation.payload["role"] == "manager"
     status, data, _ = api.post("/manager", token=tok, json={"name": "X", "email": "x@anna.test", "location_id": 999999})
     assert (status, data["error"]) == (422, "validation_error")
     assert "location_id" in data["details"]

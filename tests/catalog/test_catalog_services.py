@@ -191,14 +191,14 @@ def test_other_tenants_objects_are_not_found(salon, create_tenant, create_servic
         assert db.session.get(User, salon.master.user_id) is not None  # users are platform-level
 
 
-def test_master_without_password_is_invited_by_reset_email(salon, monkeypatch):
+def test_master_without_password_is_invited_by_email(salon, monkeypatch):
     from app.notifications import events
 
     sent = []
-    monkeypatch.setattr(events, "password_reset", lambda user, url: sent.append((user.email, url)))
+    monkeypatch.setattr(events, "staff_invitation", lambda user, url, *_: sent.append((user.email, url)))
     m = cs.create_master(salon.tenant, salon.owner, {"name": "Invited", "email": "invited@example.com"})
     assert [e for e, _ in sent] == ["invited@example.com"]
-    assert "/reset/" in sent[0][1]
+    assert "/welcome/" in sent[0][1]
     assert m.user.password_hash is None
     cs.create_master(salon.tenant, salon.owner, {"name": "Has pw", "email": "pw@example.com", "password": "secret123"})
     assert len(sent) == 1

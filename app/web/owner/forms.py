@@ -67,6 +67,13 @@ class MasterForm(FlaskForm):
         validators=ar.PASSWORD.validators(required=False),
         description=_l("Leave empty to send an invitation by email."),
     )
+    language = SelectField(
+        _l("Language of the master's messages"),
+        choices=[SelectChoice("", _l("The business's language"))]
+        + [SelectChoice(k, v) for k, v in LANGUAGE_NAMES.items()],
+        default="",
+        description=_l("The invitation and booking messages to the master are in this language."),
+    )
     location_id = SelectField(_l("Location"), coerce=int)
     service_ids = MultiCheckboxField(_l("Services"), coerce=int)
     active = BooleanField(_l("Active"), default=True)
