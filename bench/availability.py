@@ -92,7 +92,7 @@ HOURS = ((dtime(9), dtime(13)), (dtime(14), dtime(20)))
 SLOT_HOURS = (9, 10, 11, 12, 14, 15, 16, 17, 18, 19)
 
 
-def seed(db, today: date) -> dict:
+def seed(db, today: date, n_locations: int = 3, per_location: int = 10, clients: int = 2000) -> dict:
     from app.accounts.models import Client, User
     from app.catalog.models import Master, MasterService, Service, ServiceLocation
     from app.core.auth import hash_password
@@ -113,7 +113,7 @@ def seed(db, today: date) -> dict:
     db.session.add(tenant)
     db.session.flush()
     with tenant_scope(tenant.id):
-        locations = [Location(name=f"Branch {i + 1}", timezone=TZ) for i in range(3)]
+        locations = [Location(name=f"Branch {i + 1}", timezone=TZ) for i in range(n_locations)]
         db.session.add_all(locations)
         db.session.flush()
         services = [
@@ -131,7 +131,10 @@ def seed(db, today: date) -> dict:
         for svc in services:
             for loc in locations:
                 db.session.add(ServiceLocation(service_id=svc.id, location_id=loc.id))
-        masters = [Master(name=f"Master {i + 1}", location_id=locations[i // 10].id) for i in range(30)]
+        masters = [
+            Master(name=f"Master {i + 1}", location_id=locations[i // per_location].id)
+            for i in range(len(locations) * per_location)
+        ]
         db.session.add_all(masters)
         db.session.flush()
         tid = tenant.id
@@ -158,7 +161,7 @@ def seed(db, today: date) -> dict:
                     "language": "ru",
                     "created_at": datetime.now(UTC),
                 }
-                for i in range(2000)
+                for i in range(clients)
             ],
         )
         client_ids = list(db.session.scalars(sa.select(Client.id).order_by(Client.id)))

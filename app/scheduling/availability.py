@@ -92,13 +92,15 @@ class Slot(NamedTuple):
     """A bookable start: ``start`` in the location's zone, ``end = start + duration``.
 
     ``end`` does not include the service buffer; the buffer only blocks later slots.
-    A named tuple (immutable, cheap to create: a month of a large business is tens of
-    thousands of slots).
+    ``epoch`` is the start as Unix time in whole seconds (``int(start.timestamp())``, which
+    is slow on zoned datetimes; slot starts are whole minutes). A named tuple: immutable,
+    cheap to create (a month of a large business is tens of thousands of slots).
     """
 
     start: datetime
     end: datetime
     master_id: int | str
+    epoch: int = 0
 
 
 # --------------------------------------------------------------------------- helpers
@@ -299,15 +301,15 @@ def _collect(
     p: _Params,
     rank: int,
     width: int,
-    keys: list[int],
-    memo: dict[int, tuple[datetime, datetime]],
+    found: dict[int, Slot],
+    memo: dict[int, tuple[datetime, datetime, int]],
 ) -> None:
-    """Append the slots of one master to ``keys`` as ``start_us * width + rank`` and put the
-    local ``(start, end)`` of each start instant into ``memo``.
+    """Put the slots of one master into ``found`` under the key ``start_us * width + rank``.
 
-    Integer keys sort by (instant, master rank) without building a tuple per slot, and a
-    run of free grid points is appended as one ``range``. ``memo`` is shared by the masters
-    of one zone, so masters with the same hours share one pair of datetimes per start.
+    Integer keys sort by (instant, master rank) and a repeated start of one master (e.g.
+    overlapping override intervals) lands on the same key. ``memo`` maps start instants
+    to their local ``(start, end, epoch)`` and is shared by the masters of one zone, so
+    masters with the same hours share one set of datetimes per start.
 
     A slot's date is the local date of its start. Days come in two kinds:
 
@@ -335,9 +337,9 @@ def _collect(
     hi_clip = _latest_midnight_us(end_date, tz)  # exclusive
     starts, ends = _blocks(cal)
     step, block, step_td, dur_td = p.step_us, p.block_us, p.step, p.duration
-    extend, append = keys.extend, keys.append
     memo_get = memo.get
-    kstep = step * width
+    mid = cal.master_id
+    new = tuple.__new__
 
     d = day_from - _ONE_DAY
     m_d, off_d = _midnight(d, tz)
@@ -357,18 +359,18 @@ def _collect(
                     if last < ws or last < lo_clip:
                         continue
                     for run in _free_runs(ws, last, lo_clip, step, block, starts, ends):
-                        extend(range(run.start * width + rank, run[-1] * width + rank + 1, kstep))
                         local = None
                         for s in run:
-                            pair = memo_get(s)
-                            if pair is None:
+                            info = memo_get(s)
+                            if info is None:
                                 if local is None:
                                     local = m_d + timedelta(microseconds=s - base)
                                 else:
                                     local += step_td
-                                pair = memo[s] = (local, local + dur_td)
+                                info = memo[s] = (local, local + dur_td, s // 1_000_000)
                             else:
-                                local = pair[0]
+                                local = info[0]
+                            found[s * width + rank] = new(Slot, (info[0], info[1], mid, info[2]))
         else:
             for ws, we in _working_us(cal, d, tz):
                 last = min(we - block, hi_clip - 1)
@@ -376,12 +378,12 @@ def _collect(
                     continue
                 for run in _free_runs(ws, last, lo_clip, step, block, starts, ends):
                     for s in run:
-                        pair = memo_get(s)
-                        if pair is None:
+                        info = memo_get(s)
+                        if info is None:
                             utc = _from_us(s)
-                            pair = memo[s] = (utc.astimezone(tz), (utc + dur_td).astimezone(tz))
-                        if day_from <= pair[0].date() < end_date:
-                            append(s * width + rank)
+                            info = memo[s] = (utc.astimezone(tz), (utc + dur_td).astimezone(tz), s // 1_000_000)
+                        if day_from <= info[0].date() < end_date:
+                            found[s * width + rank] = new(Slot, (info[0], info[1], mid, info[2]))
         d, m_d, off_d = nxt, m_n, off_n
 
 
@@ -427,29 +429,12 @@ def compute_slots(
     ids = sorted({c.master_id for c in cals})
     rank_of = {mid: rank for rank, mid in enumerate(ids)}
     width = max(len(ids), 1)
-    keys: list[int] = []
-    memos: dict[str, dict[int, tuple[datetime, datetime]]] = {}
-    by_rank: list = [None] * len(ids)
+    found: dict[int, Slot] = {}
+    memos: dict[str, dict[int, tuple[datetime, datetime, int]]] = {}
     for cal in cals:
-        rank = rank_of[cal.master_id]
         memo = memos.setdefault(cal.timezone, {})
-        if by_rank[rank] is None:
-            by_rank[rank] = (memo, cal.master_id)
-        _collect(cal, day_from, days, p, rank, width, keys, by_rank[rank][0])
-    keys.sort()  # each master's keys are already sorted: this is a merge
-    out: list[Slot] = []
-    append = out.append
-    new = tuple.__new__
-    prev = None
-    for key in keys:
-        if key == prev:  # overlapping intervals of one master (e.g. overrides) repeat starts
-            continue
-        prev = key
-        s, rank = divmod(key, width)
-        memo, mid = by_rank[rank]
-        local, end = memo[s]
-        append(new(Slot, (local, end, mid)))
-    return out
+        _collect(cal, day_from, days, p, rank_of[cal.master_id], width, found, memo)
+    return list(map(found.__getitem__, sorted(found)))
 
 
 def is_bookable(
@@ -471,6 +456,6 @@ def is_bookable(
     p = _params(duration, buffer, step_minutes, now, min_notice, horizon_days)
     target = _to_us(start)
     day = start.astimezone(ZoneInfo(cal.timezone)).date()
-    keys: list[int] = []
-    _collect(cal, day, 1, p, 0, 1, keys, {})
-    return target in keys
+    found: dict[int, Slot] = {}
+    _collect(cal, day, 1, p, 0, 1, found, {})
+    return target in found
