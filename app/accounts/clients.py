@@ -14,10 +14,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from redis.exceptions import RedisError
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
@@ -40,7 +43,48 @@ CLIENT_TOKEN_PREFIX = "ct_"  # noqa: S105 -- a public prefix, not a secret
 
 
 class WrongCode(ValidationError):
-    """A wrong code (counted before it was checked: see :func:`_claim_attempt`)."""
+    """A wrong code (counted before it was checked: see :func:`_claim_attempt`).
+
+    ``attempts_left`` is how many more guesses this code takes (0: it is now dead).
+    """
+
+    attempts_left: int = 0
+
+
+class CodeNotValid(ValidationError):
+    """There is no live code for this phone: never sent, expired, spent or out of tries."""
+
+
+def _no_longer_valid() -> str:
+    return _l("This code is no longer valid. Ask for a new one.")
+
+
+def _wrong_code(attempts_left: int) -> WrongCode:
+    if attempts_left > 0:
+        message = ngettext(
+            "The code is wrong. %(num)d try left.", "The code is wrong. %(num)d tries left.", attempts_left
+        )
+    else:
+        message = _l("The code is wrong, and this code is no longer valid. Ask for a new one.")
+    exc = WrongCode({"code": [message]})
+    exc.attempts_left = attempts_left
+    return exc
+
+
+@dataclass(frozen=True)
+class CodeState:
+    """What the verification page should say about a phone's code.
+
+    ``live``: an unexpired code with tries left is waiting; ``attempts_left`` of
+    MAX_ATTEMPTS; ``resend_at``: when a new code may be asked for (None: now), and
+    ``resend_in`` the whole seconds until then (0: now).
+    """
+
+    live: bool
+    attempts_left: int
+    resend_at: datetime | None
+    expires_at: datetime | None
+    resend_in: int = 0
 
 
 def _code_hmac(tenant_id: int, phone: str, code: str) -> str:
@@ -78,6 +122,34 @@ def _open_verification(phone: str) -> ClientVerification | None:
     )
 
 
+def _resend_at(last: ClientVerification | None, now) -> datetime | None:
+    """When a new code may be sent, given the newest open one (None: right now)."""
+    if last is None or last.sent_at + RESEND_COOLDOWN <= now:
+        return None
+    return last.sent_at + RESEND_COOLDOWN
+
+
+def code_state(phone: str) -> CodeState:
+    """The state of ``phone``'s newest code (inside the tenant's scope), for the page to explain.
+
+    The tries are counted as the code check counts them (the Redis counter when it is
+    reachable, else the row), so "N tries left" is what the next guess will meet.
+    """
+    phone = normalize_phone(phone)
+    now = utcnow()
+    ver = _open_verification(phone)
+    if ver is None:
+        return CodeState(live=False, attempts_left=0, resend_at=None, expires_at=None)
+    used = max(int(ver.attempts or 0), _counted_attempts(ver))
+    left = max(0, MAX_ATTEMPTS - used)
+    live = ver.expires_at > now and left > 0
+    resend_at = _resend_at(ver, now)
+    resend_in = -int((now - resend_at).total_seconds() // 1) if resend_at else 0
+    return CodeState(
+        live=live, attempts_left=left, resend_at=resend_at, expires_at=ver.expires_at, resend_in=max(resend_in, 0)
+    )
+
+
 def start_client_verification(
     tenant, phone: str, language: str | None = None, fallback_language: str | None = None
 ) -> None:
@@ -91,9 +163,10 @@ def start_client_verification(
     phone = normalize_phone(phone)
     now = utcnow()
     last = _open_verification(phone)
-    if last is not None and last.sent_at + RESEND_COOLDOWN > now:
+    resend_at = _resend_at(last, now)
+    if resend_at is not None:
         raise RateLimited(
-            int((last.sent_at + RESEND_COOLDOWN - now).total_seconds()) + 1,
+            int((resend_at - now).total_seconds()) + 1,
             _l("A code was sent a moment ago. Please wait a minute before asking again."),
         )
     db.session.execute(
@@ -120,8 +193,22 @@ def start_client_verification(
     events.client_code(tenant, phone, code, lang)
 
 
-def _claim_attempt(ver: ClientVerification, now) -> bool:
-    """Count one guess at ``ver`` before it is checked; False when MAX_ATTEMPTS are counted.
+def _attempts_key(ver: ClientVerification) -> str:
+    prefix = current_app.config.get("RQ_QUEUE_PREFIX") or ""
+    return f"{prefix}client-code-attempts:{ver.tenant_id}:{ver.id}"
+
+
+def _counted_attempts(ver: ClientVerification) -> int:
+    """Guesses counted in Redis for ``ver`` (0 when none or Redis does not answer)."""
+    try:
+        return int(get_redis().get(_attempts_key(ver)) or 0)
+    except (RedisError, OSError):  # only the explanation degrades; the check itself stays strict
+        return 0
+
+
+def _claim_attempt(ver: ClientVerification, now) -> int:
+    """Count one guess at ``ver`` before it is checked; its number (1-based): more than
+    MAX_ATTEMPTS means the guess must not be checked.
 
     The counter is a Redis ``INCR``: atomic, so parallel guesses each get their own number
     and no more than MAX_ATTEMPTS are ever checked, and outside the request's transaction,
@@ -129,12 +216,11 @@ def _claim_attempt(ver: ClientVerification, now) -> bool:
     connection cannot do this mid-request: on SQLite the request's transaction already holds
     the only write lock.)  The key lives as long as the code.
     """
-    prefix = current_app.config.get("RQ_QUEUE_PREFIX") or ""
-    key = f"{prefix}client-code-attempts:{ver.tenant_id}:{ver.id}"
+    key = _attempts_key(ver)
     pipe = get_redis().pipeline()  # MULTI ... EXEC
     pipe.set(key, 0, ex=max(1, int((ver.expires_at - now).total_seconds()) + 60), nx=True)
     pipe.incr(key)
-    return pipe.execute()[1] <= MAX_ATTEMPTS
+    return int(pipe.execute()[1])
 
 
 def _record_wrong_attempt(own: Session, tenant_id: int, verification_id: int, now) -> None:
@@ -154,7 +240,11 @@ def _record_wrong_attempt(own: Session, tenant_id: int, verification_id: int, no
 def complete_client_verification(
     tenant, phone: str, code: str, name: str | None = None, language: str | None = None
 ) -> tuple[Client, str]:
-    """Check the code; on success the client (found or created) and a new client token."""
+    """Check the code; on success the client (found or created) and a new client token.
+
+    A wrong code raises :class:`WrongCode` saying how many tries are left; a code that is
+    gone (never sent, expired, spent, out of tries) raises :class:`CodeNotValid`.
+    """
     from app.accounts.rules import CLIENT_NAME, SMS_CODE
     from app.core.fields import clean_or_raise
 
@@ -162,16 +252,18 @@ def complete_client_verification(
     name = clean_or_raise("name", CLIENT_NAME, name) or None
     code = clean_or_raise("code", SMS_CODE, code)
     now = utcnow()
-    wrong = _l("The code is wrong or has expired. Ask for a new one.")
     ver = _open_verification(phone)
-    if ver is None or ver.expires_at <= now or ver.attempts >= MAX_ATTEMPTS or not _claim_attempt(ver, now):
-        raise ValidationError.field("code", wrong)
+    if ver is None or ver.expires_at <= now or ver.attempts >= MAX_ATTEMPTS:
+        raise CodeNotValid({"code": [_no_longer_valid()]})
+    number = _claim_attempt(ver, now)
+    if number > MAX_ATTEMPTS:
+        raise CodeNotValid({"code": [_no_longer_valid()]})
     candidate = _code_hmac(tenant.id, phone, str(code or "").strip())
     if not hmac.compare_digest(candidate, ver.code_hmac):
         # The request answers 422 and its transaction rolls back, yet the wrong attempt
         # must stay on the row (and the 5th one retires the code): a write of its own.
         independent_write(_record_wrong_attempt, ver.tenant_id, ver.id, now)
-        raise WrongCode({"code": [wrong]})
+        raise _wrong_code(MAX_ATTEMPTS - max(number, int(ver.attempts or 0) + 1))
     # Spend the code with one conditional UPDATE: of two right guesses at once only one
     # changes the row (PostgreSQL re-checks the condition once the first commits).
     spent = db.session.execute(
@@ -185,7 +277,7 @@ def complete_client_verification(
         .execution_options(synchronize_session=False)
     )
     if spent.rowcount != 1:
-        raise ValidationError.field("code", wrong)
+        raise CodeNotValid({"code": [_no_longer_valid()]})
     # A known client keeps their language unless they chose another one now.
     known = db.session.scalar(select(Client.id).where(Client.phone == phone)) is not None
     client = find_or_create_client(phone, name=name, language=normalize(language) or (None if known else ver.language))

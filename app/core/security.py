@@ -11,12 +11,26 @@ CSP = (
 )
 
 
+# The booking widget's pages (``?embed=1`` on the public site) may be framed by any site;
+# every other page keeps ``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``.
+FRAMEABLE_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors *")
+
+
+def allow_framing(response: Response) -> Response:
+    """Let any site put this one response in an iframe (the embeddable booking widget)."""
+    response.headers["Content-Security-Policy"] = FRAMEABLE_CSP
+    response.headers.pop("X-Frame-Options", None)
+    response.allow_framing = True
+    return response
+
+
 def init_app(app: Flask) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
         h = response.headers
         h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("X-Frame-Options", "DENY")
+        if not getattr(response, "allow_framing", False):
+            h.setdefault("X-Frame-Options", "DENY")
         h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if not request.path.startswith("/api/docs"):

@@ -228,13 +228,14 @@ def test_client_cookie_is_http_only_and_lasts_30_days(salon, host_client, sms_co
     assert "Domain=" not in cookie
 
 
-def test_several_locations_start_with_a_location_choice(salon, host_client, create_service, commit):
+def test_several_locations_start_with_a_location_choice(salon, host_client, create_service, create_master, commit):
     from app.tenants.models import Location
 
     far = Location(tenant_id=salon.tenant.id, name="Dostyk", address="Dostyk 5", timezone="Asia/Almaty")
     db.session.add(far)
     db.session.flush()
-    create_service(salon.tenant, name="Far cut", locations=[far])
+    far_cut = create_service(salon.tenant, name="Far cut", locations=[far])
+    create_master(salon.tenant, name="Dana", services=[far_cut], location=far)  # only bookable places are public
     commit()
     c = host_client("anna")
     page = c.get("/book").get_data(as_text=True)

@@ -1,0 +1,442 @@
+"""The booking flow of the public site: one page whose steps swap in place.
+
+location -> service -> master -> day (month calendar) -> time -> phone -> confirm.
+
+Every step is a plain link or form, so the flow works without JavaScript. With htmx the
+same URLs answer with only the part of the page that changes (the ``HX-Target`` header
+says which: the whole flow, or just the calendar) and push the URL, so back, reload and a
+shared link show the same state. A history restore or a plain request gets the full page.
+
+``?embed=1`` renders the same flow in a minimal layout that other sites may put in an
+iframe (see :func:`app.core.security.allow_framing` and ``static/js/embed.js``); every
+link of an embedded page keeps ``embed=1``.  Choosing a time opens the confirmation in a
+new tab of the business's own site: phone verification and booking need the site's
+cookies, which browsers do not send to a page framed by another site.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import format_date, get_locale
+from flask_babel import gettext as _
+
+from app.accounts.clients import code_state, complete_client_verification, start_client_verification
+from app.audit.services import Actor
+from app.bookings.services import create_booking
+from app.catalog.queries import list_bookable_masters, list_bookable_services
+from app.core.db import savepoint
+from app.core.errors import NotFound, SlotUnavailable, ValidationError
+from app.core.htmx import is_htmx
+from app.core.phones import normalize_phone
+from app.core.ratelimit import RateLimited
+from app.core.redirects import safe_next
+from app.core.security import allow_framing
+from app.extensions import limiter
+from app.scheduling.calendar import booking_window, first_free_day, free_days, month_end, outside_window_message
+from app.tenants.queries import list_bookable_locations
+from app.web.forms import apply_errors
+from app.web.public.forms import BookForm, CodeForm, PhoneForm
+from app.web.public.views import CLIENT_COOKIE, _pick, bp, current_client
+from app.web.staff_home import free_slots, local_today
+
+PENDING_PHONE = "public_pending_phone"  # the phone whose code was sent, kept across reloads
+AVATAR_HUES = 12
+
+
+# ---------------------------------------------------------------- request plumbing
+
+
+@bp.before_request
+def _embed_flag():
+    g.embed = request.args.get("embed") == "1"
+
+
+@bp.url_defaults
+def _keep_embed(endpoint: str, values: dict) -> None:
+    if g.get("embed"):
+        values.setdefault("embed", 1)
+
+
+@bp.after_request
+def _public_headers(response):
+    # A URL answers with a partial for htmx and the page otherwise: caches must tell them apart.
+    response.vary.add("HX-Request")
+    if g.get("embed"):
+        allow_framing(response)
+    return response
+
+
+def _partial() -> str | None:
+    """The id of the element an htmx request swaps (None for a full page request)."""
+    if not is_htmx() or request.headers.get("HX-History-Restore-Request"):
+        return None
+    target = request.headers.get("HX-Target")
+    if not target:  # htmx names its target; a bare request for a day or month means the calendar
+        target = "slot-picker" if ("date" in request.args or "month" in request.args) else "flow"
+    return target
+
+
+@bp.app_template_filter("initials")
+def initials(name: str | None) -> str:
+    """Up to two initials for an avatar: "Aigerim Sadykova" -> "AS"."""
+    parts = [p for p in (name or "").replace("-", " ").split() if p[:1].isalnum()]
+    return "".join(p[0] for p in parts[:2]).upper() or "?"
+
+
+@bp.app_template_filter("avatar_hue")
+def avatar_hue(key) -> int:
+    """A stable colour index (0..11) for an avatar."""
+    return int(hashlib.sha1(str(key).encode(), usedforsecurity=False).hexdigest()[:4], 16) % AVATAR_HUES
+
+
+# ---------------------------------------------------------------- the steps
+
+
+def _selection(args) -> dict:
+    """Resolve the choices from the query; unknown, foreign or unbookable ids count as not chosen."""
+    locations = list_bookable_locations()
+    location = _pick(locations, args.get("location_id", type=int))
+    if location is None and len(locations) == 1:
+        location = locations[0]
+    services = list_bookable_services(location_id=location.id) if location else []
+    service = _pick(services, args.get("service_id", type=int))
+    masters = list_bookable_masters(location_id=location.id, service_id=service.id) if service else []
+    master_arg = args.get("master_id", "")
+    master = _pick(masters, int(master_arg)) if master_arg.isdigit() else None
+    any_master = master_arg == "any" and bool(masters)
+    return {
+        "locations": locations,
+        "location": location,
+        "services": services,
+        "service": service,
+        "service_arg": args.get("service_id", type=int),
+        "masters": masters,
+        "master": master,
+        "any_master": any_master,
+    }
+
+
+def _weeks(md) -> list[list[date | None]]:
+    """The month as weeks Monday..Sunday (None pads the first and last week)."""
+    cells: list[date | None] = [None] * md.month.weekday()
+    d = md.month
+    last = month_end(md.month)
+    while d <= last:
+        cells.append(d)
+        d = date.fromordinal(d.toordinal() + 1)
+    cells += [None] * (-len(cells) % 7)
+    return [cells[i : i + 7] for i in range(0, len(cells), 7)]
+
+
+def _calendar(sel: dict, args) -> dict:
+    """The month calendar and the chosen day's free times, in the location's time zone.
+
+    ``?date=`` inside the booking window shows that day; outside it the page says so and
+    opens the first day with a free time, as it does without a date. ``?month=`` shows a
+    month and its first free day.
+    """
+    tenant, location, service = g.tenant, sel["location"], sel["service"]
+    master_id = sel["master"].id if sel["master"] else None
+    common = {"service_id": service.id, "master_id": master_id, "location_id": location.id}
+    window_first, window_last = booking_window(tenant, location.timezone)
+    notice, day, md = None, None, None
+    date_arg, month_arg = args.get("date"), args.get("month")
+    if date_arg:
+        try:
+            asked = date.fromisoformat(date_arg)
+        except ValueError:
+            notice = _("That link has no valid date. Here is the first day with a free time.")
+        else:
+            if window_first <= asked <= window_last:
+                day = asked
+                md = free_days(tenant, month=asked, **common)
+            else:
+                notice = _(
+                    "%(date)s is outside the booking window: bookings are open from %(first)s to %(last)s.",
+                    date=format_date(asked, "long"),
+                    first=format_date(window_first, "long"),
+                    last=format_date(window_last, "long"),
+                )
+    elif month_arg:
+        try:
+            month = date.fromisoformat(f"{month_arg}-01")
+        except ValueError:
+            month = None
+        if month is not None:
+            md = free_days(tenant, month=month, **common)
+            if md.first is None:
+                notice, md = outside_window_message(md), None
+            else:
+                day = md.free[0] if md.free else md.first
+    if md is None:
+        day, md = first_free_day(tenant, **common)
+        if day is None:
+            day = md.first or window_first
+    tz, slots = free_slots(
+        tenant,
+        service_id=service.id,
+        day=day,
+        master_id=master_id,
+        location_id=location.id,
+        distinct_starts=sel["any_master"],
+    )
+    base = {
+        "location_id": location.id,
+        "service_id": service.id,
+        "master_id": sel["master"].id if sel["master"] else "any",
+    }
+    masters = {m.id: m for m in sel["masters"]}
+    return {
+        "md": md,
+        "weeks": _weeks(md),
+        "free": set(md.free),
+        "day": day,
+        "day_free": day in set(md.free),
+        "slots": slots,
+        "slot_masters": masters,
+        "tz": tz,
+        "today": local_today(location.timezone),
+        "notice": notice,
+        "calendar_args": base,
+        "nothing_free": not md.free and md.next_month is None and md.prev_month is None,
+    }
+
+
+def _render_flow(stage: str, status: int = 200, **ctx):
+    ctx.setdefault("tenant", g.tenant)
+    target = _partial()
+    if target == "slot-picker":
+        template = "public/book/_calendar.html"
+    elif target in ("flow", "verify-step") and stage != "verify":
+        template = "public/book/_flow.html"
+    else:
+        template = "public/book/index.html"
+    return render_template(template, stage=stage, **ctx), status
+
+
+def _opening_soon():
+    return render_template("public/opening_soon.html", tenant=g.tenant)
+
+
+@bp.route("/")
+def index():
+    locations = list_bookable_locations()
+    if not locations:
+        return _opening_soon()
+    services = list_bookable_services()
+    return render_template(
+        "public/index.html",
+        tenant=g.tenant,
+        locations=locations,
+        services=services,
+        masters=list_bookable_masters(),
+    )
+
+
+@bp.route("/embed")
+def embed():
+    """The widget's entry: the booking flow in the minimal, frameable layout."""
+    args = {k: v for k, v in request.args.items() if k in ("location_id", "service_id", "master_id", "date", "lang")}
+    return redirect(url_for("public.book", **args, embed=1))
+
+
+@bp.route("/book")
+def book():
+    sel = _selection(request.args)
+    if not sel["locations"]:
+        return _opening_soon()
+    cal = _calendar(sel, request.args) if sel["service"] and (sel["master"] or sel["any_master"]) else {}
+    return _render_flow("choose", **sel, **cal)
+
+
+# ---------------------------------------------------------------- confirm and book
+
+
+def _confirm_context(form: BookForm, args) -> dict:
+    sel = _selection(args)
+    master = _pick(sel["masters"], form.master_id.data)
+    if sel["service"] is None or master is None or form.start.data is None:
+        raise NotFound()
+    tz = sel["location"].timezone
+    return {
+        "tenant": g.tenant,
+        **sel,
+        "master": master,
+        "any_master": False,
+        "start": form.start.data,
+        "client": current_client(),
+        "tz": tz,
+        "start_day": form.start.data.astimezone(ZoneInfo(tz)).date(),
+    }
+
+
+def _verify_context(next_url: str) -> dict:
+    """The phone step, or the code step when a code sent to this browser is still live."""
+    phone = session.get(PENDING_PHONE)
+    if phone:
+        state = code_state(phone)
+        if state.live or state.resend_at:
+            return {
+                "verify_step": "code",
+                "verify_form": CodeForm(data={"phone": phone, "next": next_url}),
+                "code": state,
+            }
+    return {"verify_step": "phone", "verify_form": PhoneForm(data={"next": next_url})}
+
+
+@bp.route("/book/confirm")
+def confirm():
+    form = BookForm(formdata=request.args, meta={"csrf": False})
+    form.validate()
+    ctx = _confirm_context(form, request.args)
+    ctx["form"] = BookForm(
+        data={
+            "location_id": ctx["location"].id,
+            "service_id": ctx["service"].id,
+            "master_id": ctx["master"].id,
+            "start": ctx["start"],
+        }
+    )
+    if ctx["client"] is None:
+        ctx.update(_verify_context(request.full_path))
+    return _render_flow("confirm", **ctx)
+
+
+@bp.route("/book", methods=["POST"])
+def book_create():
+    form = BookForm()
+    client = current_client()
+    if not form.validate():
+        if not (form.start.data and form.master_id.data):
+            flash(_("Choose a time from the list."), "error")
+            return redirect(url_for("public.book"))
+        ctx = _confirm_context(form, request.form)
+        return _render_flow("confirm", 422, form=form, **ctx, **_verify_context(""))
+    if client is None:
+        return redirect(
+            url_for(
+                "public.confirm",
+                location_id=form.location_id.data,
+                service_id=form.service_id.data,
+                master_id=form.master_id.data,
+                start=form.start.data.isoformat(),
+            )
+        )
+    try:
+        with savepoint():
+            booking = create_booking(
+                g.tenant,
+                Actor.for_client(client),
+                service_id=form.service_id.data,
+                master_id=form.master_id.data,
+                start=form.start.data,
+                client=client,
+                notes=form.notes.data or "",
+                source="public",
+            )
+    except SlotUnavailable as exc:
+        ctx = _confirm_context(form, request.form)
+        sel = {**ctx, "master": None, "any_master": True}
+        cal = _calendar(sel, {"date": ctx["start_day"].isoformat()})
+        return _render_flow("confirm", 409, taken=str(exc.message), **(ctx | cal | {"form": form}))
+    except ValidationError as exc:
+        ctx = _confirm_context(form, request.form)
+        errors = apply_errors(form, exc)
+        return _render_flow("confirm", 422, errors=errors, **(ctx | {"form": form}))
+    session.pop(PENDING_PHONE, None)
+    return redirect(url_for("public.booking", booking_id=booking.id, created=1))
+
+
+# ---------------------------------------------------------------- phone verification
+
+
+def _render_verify(step: str, form, status: int = 200, state=None):
+    """The verification step: alone on /verify, or inside the booking page's flow."""
+    ctx = {"tenant": g.tenant, "verify_step": step, "verify_form": form, "code": state}
+    if step == "code" and state is None and form.phone.data:
+        try:
+            ctx["code"] = code_state(form.phone.data)
+        except ValidationError:
+            ctx["code"] = None
+    template = "public/verify/_verify.html" if _partial() else "public/verify/index.html"
+    return render_template(template, **ctx), status
+
+
+@bp.route("/verify", methods=["GET"])
+def verify():
+    if request.args.get("change") == "1":
+        session.pop(PENDING_PHONE, None)
+        return _render_verify("phone", PhoneForm(data={"next": request.args.get("next", "")}))
+    ctx = _verify_context(request.args.get("next", ""))
+    return _render_verify(ctx["verify_step"], ctx["verify_form"], state=ctx.get("code"))
+
+
+@bp.route("/verify", methods=["POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def verify_start():
+    form = PhoneForm()
+    if not form.validate():
+        return _render_verify("phone", form, 422)
+    code_form = CodeForm(data={"phone": form.phone.data, "next": form.next.data})
+    try:
+        with savepoint():
+            start_client_verification(g.tenant, form.phone.data, str(get_locale() or "en"))
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return _render_verify("phone", form, 422)
+    except RateLimited as exc:
+        code_form.code.errors = [str(exc.message)]
+        session[PENDING_PHONE] = normalize_phone(form.phone.data)
+        return _render_verify("code", code_form, 429)
+    session[PENDING_PHONE] = normalize_phone(form.phone.data)
+    return _render_verify("code", code_form)
+
+
+def _verify_next(form) -> str:
+    return safe_next(form.next.data, url_for("public.my_bookings"))
+
+
+@bp.route("/verify/code", methods=["POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+def verify_complete():
+    form = CodeForm()
+    if not form.validate():
+        return _render_verify("code", form, 422)
+    try:
+        with savepoint():  # a wrong code is counted by the service itself, outside this transaction
+            _client, token = complete_client_verification(
+                g.tenant,
+                form.phone.data,
+                form.code.data.strip(),
+                name=(form.name.data or "").strip() or None,
+                language=str(get_locale() or "en"),
+            )
+    except ValidationError as exc:
+        orphans = apply_errors(form, exc)
+        form.code.errors = list(form.code.errors or []) + orphans
+        return _render_verify("code", form, 422)
+    session.pop(PENDING_PHONE, None)
+    target = _verify_next(form)
+    if is_htmx():
+        resp = current_app.response_class("", status=204)
+        if target.startswith(("/book", "/book?")) and _partial() == "verify-step":
+            # Back to the booking page's next step, swapped in place like every other step.
+            resp.headers["HX-Location"] = json.dumps({"path": target, "target": "#flow", "swap": "outerHTML"})
+        else:
+            resp.headers["HX-Redirect"] = target
+    else:
+        resp = redirect(target)
+    resp.set_cookie(
+        CLIENT_COOKIE,
+        token,
+        max_age=int(current_app.config["CLIENT_SESSION_TTL"].total_seconds()),
+        httponly=True,
+        samesite="Lax",
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+    )
+    return resp
