@@ -81,3 +81,48 @@ def list_bookable_masters(*, location_id: int | None = None, service_id: int | N
 def bookable_location_ids() -> set[int]:
     """Ids of the active locations that have at least one bookable service."""
     return set(db.session.scalars(_bookable_pairs(Master.location_id).distinct()))
+
+
+# ---------------------------------------------------------------- cached public reads
+#
+# What the public API and booking site list, from Redis under the tenant's site version
+# (``app.core.cache``; any change of services, masters, locations or who performs what
+# where bumps it after commit).  Read-only records with the same attribute names as the
+# models (plus ``location_ids`` / ``service_ids``); the database answers when Redis is down.
+# Call inside the tenant's scope.
+
+
+def _scoped_tenant_id() -> int:
+    from app.core.tenancy import TenantScopeError, current_tenant_id
+
+    tid = current_tenant_id()
+    if tid is None:
+        raise TenantScopeError("cached catalogue reads need a tenant scope")
+    return tid
+
+
+def cached_services(*, location_id: int | None = None, bookable: bool = False) -> list:
+    """Active (or only bookable) services, like :func:`list_services` / :func:`list_bookable_services`."""
+    from app.core import cache
+
+    def load() -> list[dict]:
+        rows = list_bookable_services(location_id=location_id) if bookable else list_services(location_id=location_id)
+        return [cache.columns_to_json(s, location_ids=s.location_ids) for s in rows]
+
+    params = f"{'b' if bookable else 'a'}:{location_id or '-'}"
+    return cache.records(cache.remember(_scoped_tenant_id(), "services", params, load))
+
+
+def cached_masters(*, location_id: int | None = None, service_id: int | None = None, bookable: bool = False) -> list:
+    """Active (or only bookable) masters, like :func:`list_masters` / :func:`list_bookable_masters`."""
+    from app.core import cache
+
+    def load() -> list[dict]:
+        if bookable:
+            rows = list_bookable_masters(location_id=location_id, service_id=service_id)
+        else:
+            rows = list_masters(location_id=location_id, service_id=service_id)
+        return [cache.columns_to_json(m, service_ids=m.service_ids) for m in rows]
+
+    params = f"{'b' if bookable else 'a'}:{location_id or '-'}:{service_id or '-'}"
+    return cache.records(cache.remember(_scoped_tenant_id(), "masters", params, load))

@@ -12,22 +12,42 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
+from collections.abc import Callable
+from datetime import date, datetime, time
+from decimal import Decimal
+from time import monotonic
 from typing import Any
 
 import redis
+from flask import g, has_request_context
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import make_transient_to_detached
 
 log = logging.getLogger(__name__)
 
 _ERRORS = (redis.RedisError, OSError, ValueError, TypeError)
 
 
+_PAUSE = 5.0  # seconds without Redis after a connection failure (no 2 s connect timeout per call)
+
+
 def _client() -> redis.Redis | None:
     try:
         from app.core.redis import get_redis
 
-        return get_redis()
+        r = get_redis()
     except (RuntimeError, KeyError):  # no app context, or Redis not configured
         return None
+    if getattr(r, "__dict__", {}).get("_jz_down_until", 0.0) > monotonic():
+        return None
+    return r
+
+
+def _failed(r: redis.Redis | None, exc: BaseException) -> None:
+    """After a connection failure, leave this client alone for a few seconds."""
+    if isinstance(exc, redis.ConnectionError | redis.TimeoutError | OSError) and hasattr(r, "__dict__"):
+        r.__dict__["_jz_down_until"] = monotonic() + _PAUSE
 
 
 def get_json(key: str) -> Any | None:
@@ -38,7 +58,8 @@ def get_json(key: str) -> Any | None:
     try:
         raw = r.get(key)
         return None if raw is None else json.loads(raw)
-    except _ERRORS:
+    except _ERRORS as exc:
+        _failed(r, exc)
         log.warning("cache read failed for %s", key, exc_info=True)
         return None
 
@@ -50,7 +71,8 @@ def set_json(key: str, value: Any, ttl: int) -> bool:
     try:
         r.set(key, json.dumps(value, separators=(",", ":")), ex=int(ttl))
         return True
-    except _ERRORS:
+    except _ERRORS as exc:
+        _failed(r, exc)
         log.warning("cache write failed for %s", key, exc_info=True)
         return False
 
@@ -61,5 +83,351 @@ def delete(*keys: str) -> None:
         return
     try:
         r.delete(*keys)
-    except _ERRORS:
+    except _ERRORS as exc:
+        _failed(r, exc)
         log.warning("cache delete failed", exc_info=True)
+
+
+# ---------------------------------------------------------------- what is cached, for how long
+#
+# The one table of lifetimes (seconds).  Entries are also invalidated at once by their
+# versioned keys; the lifetime only bounds how long an entry nobody reads again stays.
+TTL = {
+    "availability": 300,  # computed slots (the "now" bucket is part of the key as well)
+    "schedules": 1800,  # which masters take a service, with their zone and the service's length
+    "services": 3600,
+    "masters": 3600,
+    "locations": 3600,
+    "business": 3600,
+    "tenant": 3600,  # the tenant row a host or subdomain resolves to
+    "subdomain": 86400,  # subdomain -> tenant id (checked against the versioned tenant entry)
+}
+VERSION_TTL = 7 * 86400  # a version that expires is simply replaced by a fresh one: every entry misses
+
+# How long a browser or CDN may keep a public API answer (``Cache-Control: public, max-age``).
+HTTP_MAX_AGE = {"availability": 30, "masters": 120, "services": 300, "business": 300}
+
+
+# ---------------------------------------------------------------- versions
+#
+# Two kinds, both opaque random tokens in Redis (never counters, so a version key that was
+# evicted or expired can never come back with a value some old entry was stored under):
+#
+# * the tenant's *site version* ``jz:ver:site:{tenant}``: the tenant row and its catalogue
+#   (locations, services, masters and who performs what where);
+# * the *schedule versions* ``jz:ver:sched:{tenant}`` (a hash, one field per master): hours,
+#   date overrides, time off and bookings.
+#
+# Writes bump them AFTER COMMIT (``app.core.db.after_commit``): a reader that saw the old
+# version may still store what it read before the commit, under the old version, which
+# nobody reads again; a reader that sees the new version reads committed data.  Every ORM
+# flush that touches one of the models below is bumped automatically (:func:`install`);
+# Core statements that change them call :func:`bump_site` / :func:`bump_schedules`.
+# If Redis is down when a version is read, the caller skips the cache and reads the database.
+
+_SITE = "jz:ver:site:{}"
+_SCHED = "jz:ver:sched:{}"
+_MEMO = "_jz_cache_versions"
+
+
+def _token() -> str:
+    return secrets.token_hex(8)
+
+
+def _memo() -> dict | None:
+    """Per-request memo of the versions read (a request reads each one at most once)."""
+    if not has_request_context():
+        return None
+    memo = g.get(_MEMO)
+    if memo is None:
+        memo = {}
+        setattr(g, _MEMO, memo)
+    return memo
+
+
+def forget_memo() -> None:
+    if has_request_context():
+        g.pop(_MEMO, None)
+        g.pop("_jz_tenant_by_sub", None)
+
+
+_WRITING = "jz_cache_writing"  # session.info: tenants this transaction wrote (bumps pending)
+
+
+def _writing(tenant_id: int) -> bool:
+    """Whether the current transaction changed this tenant's cached data and has not committed:
+    its own reads must see its writes, so they skip the cache (the versions bump only after
+    commit)."""
+    try:
+        from app.extensions import db
+
+        return int(tenant_id) in db.session().info.get(_WRITING, ())
+    except RuntimeError:  # no app context
+        return False
+
+
+def site_version(tenant_id: int) -> str | None:
+    """The tenant's current site version, or ``None`` when Redis does not answer (or this
+    transaction changed the tenant's data and has not committed yet)."""
+    if _writing(tenant_id):
+        return None
+    memo = _memo()
+    if memo is not None and ("site", tenant_id) in memo:
+        return memo[("site", tenant_id)]
+    r = _client()
+    if r is None:
+        return None
+    key = _SITE.format(int(tenant_id))
+    try:
+        raw = r.get(key)
+        if raw is None:
+            pipe = r.pipeline(transaction=False)
+            pipe.set(key, _token(), nx=True, ex=VERSION_TTL)
+            pipe.get(key)
+            raw = pipe.execute()[1]
+        value = raw.decode() if raw is not None else None
+    except _ERRORS as exc:
+        _failed(r, exc)
+        log.warning("cache version read failed", exc_info=True)
+        return None
+    if memo is not None and value is not None:
+        memo[("site", tenant_id)] = value
+    return value
+
+
+def schedule_versions(tenant_id: int, master_ids: list[int]) -> list[str] | None:
+    """The schedule version of each master (same order), or ``None`` when Redis does not answer."""
+    if not master_ids:
+        return []
+    if _writing(tenant_id):
+        return None
+    r = _client()
+    if r is None:
+        return None
+    key = _SCHED.format(int(tenant_id))
+    fields = [str(int(m)) for m in master_ids]
+    try:
+        values = r.hmget(key, fields)
+        if any(v is None for v in values):
+            pipe = r.pipeline(transaction=False)
+            for f, v in zip(fields, values, strict=True):
+                if v is None:
+                    pipe.hsetnx(key, f, _token())
+            pipe.expire(key, VERSION_TTL)
+            pipe.hmget(key, fields)
+            values = pipe.execute()[-1]
+        if any(v is None for v in values):
+            return None
+        return [v.decode() for v in values]
+    except _ERRORS as exc:
+        _failed(r, exc)
+        log.warning("cache version read failed", exc_info=True)
+        return None
+
+
+def _apply_bumps(sites: frozenset, schedules: frozenset) -> None:
+    forget_memo()
+    r = _client()
+    if r is None:
+        return
+    try:
+        pipe = r.pipeline(transaction=False)
+        for tid in sites:
+            pipe.set(_SITE.format(tid), _token(), ex=VERSION_TTL)
+        by_tenant: dict[int, list[int]] = {}
+        for tid, mid in schedules:
+            by_tenant.setdefault(tid, []).append(mid)
+        for tid, mids in by_tenant.items():
+            key = _SCHED.format(tid)
+            pipe.hset(key, mapping={str(m): _token() for m in mids})
+            pipe.expire(key, VERSION_TTL)
+        pipe.execute()
+    except _ERRORS as exc:
+        _failed(r, exc)
+        # The write is committed; entries under the old versions may be served until their
+        # TTL ends.  Bookings themselves are always checked against the database.
+        log.error("cache version bump failed (sites %s, schedules %s)", sorted(sites), sorted(schedules), exc_info=True)
+
+
+def bump(*, sites=(), schedules=()) -> None:
+    """Bump site versions (tenant ids) and schedule versions ((tenant id, master id)) once
+    the current transaction commits; nothing happens if it rolls back."""
+    sites = frozenset(int(t) for t in sites if t is not None)
+    schedules = frozenset((int(t), int(m)) for t, m in schedules if t is not None and m is not None)
+    if not sites and not schedules:
+        return
+    from app.core.db import after_commit
+    from app.extensions import db
+
+    db.session().info.setdefault(_WRITING, set()).update(sites | {t for t, _m in schedules})
+    forget_memo()
+    after_commit(_apply_bumps, sites, schedules)
+
+
+def bump_site(tenant_id: int) -> None:
+    bump(sites=[tenant_id])
+
+
+def bump_schedules(tenant_id: int, master_ids) -> None:
+    bump(schedules=[(tenant_id, m) for m in master_ids])
+
+
+# ---------------------------------------------------------------- automatic bumps on flush
+
+# Models whose rows change a tenant's public catalogue (site version) and a master's
+# availability (schedule version).  Filled by :func:`install` (imports the models lazily).
+_SITE_MODELS: tuple = ()
+_SCHEDULE_MODELS: tuple = ()
+_installed: set = set()
+
+
+def _models() -> None:
+    global _SITE_MODELS, _SCHEDULE_MODELS
+    from app.bookings.models import Booking
+    from app.catalog.models import Master, MasterService, Service, ServiceLocation
+    from app.scheduling.models import ScheduleOverride, TimeOff, WorkingHours
+    from app.tenants.models import Location, Tenant
+
+    _SITE_MODELS = (Tenant, Location, Service, Master, MasterService, ServiceLocation)
+    _SCHEDULE_MODELS = (Booking, WorkingHours, ScheduleOverride, TimeOff)
+
+
+def _changed(session) -> list:
+    dirty = [o for o in session.dirty if session.is_modified(o, include_collections=False)]
+    return [*session.new, *dirty, *session.deleted]
+
+
+def _master_ids(obj) -> set:
+    ids = {obj.__dict__.get("master_id")}
+    hist = inspect(obj).attrs.master_id.history  # a booking moved to another master: both
+    ids.update(hist.deleted or ())
+    ids.discard(None)
+    return ids
+
+
+def collect(session) -> tuple[set, set]:
+    """(tenant ids, (tenant id, master id) pairs) whose versions the pending flush changes."""
+    from app.tenants.models import Tenant
+
+    sites: set = set()
+    schedules: set = set()
+    for obj in _changed(session):
+        if isinstance(obj, _SCHEDULE_MODELS):
+            tid = obj.__dict__.get("tenant_id")
+            schedules.update((tid, m) for m in _master_ids(obj))
+        elif isinstance(obj, _SITE_MODELS):
+            sites.add(obj.__dict__.get("id") if isinstance(obj, Tenant) else obj.__dict__.get("tenant_id"))
+    return sites, schedules
+
+
+def install(session_class) -> None:
+    """Bump the versions of whatever each flush of this session class changed (after commit)."""
+    if session_class in _installed:
+        return
+    _installed.add(session_class)
+    _models()
+
+    @event.listens_for(session_class, "after_transaction_end")
+    def _end(session, transaction) -> None:
+        if transaction.parent is None:  # committed (bumps ran) or rolled back (nothing changed)
+            session.info.pop(_WRITING, None)
+
+    @event.listens_for(session_class, "after_flush")
+    def _after_flush(session, flush_context) -> None:
+        # After the SQL ran (new rows have their ids) the new/dirty/deleted lists and the
+        # attribute history still describe what this flush wrote.
+        sites, schedules = collect(session)
+        bump(sites=sites, schedules=schedules)
+
+
+# ---------------------------------------------------------------- entries under the site version
+
+
+def remember(tenant_id: int, kind: str, params: str, compute: Callable[[], Any]) -> Any:
+    """``compute()`` (a JSON value), cached under the tenant's site version for ``TTL[kind]``.
+
+    The version is read *before* ``compute`` reads the database (see the versions above).
+    Without Redis, ``compute()`` every time.
+    """
+    version = site_version(tenant_id)
+    if version is None:
+        return compute()
+    key = f"jz:{kind}:{int(tenant_id)}:{version}:{params}"
+    hit = get_json(key)
+    if hit is not None:
+        return hit
+    value = compute()
+    set_json(key, value, TTL[kind])
+    return value
+
+
+# ---------------------------------------------------------------- rows as JSON
+
+
+def _enc(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, date):
+        return {"$d": value.isoformat()}
+    if isinstance(value, time):
+        return {"$t": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"$dec": str(value)}
+    return value
+
+
+def _dec(value: Any) -> Any:
+    if isinstance(value, dict) and len(value) == 1:
+        ((tag, raw),) = value.items()
+        if tag == "$dt":
+            return datetime.fromisoformat(raw)
+        if tag == "$d":
+            return date.fromisoformat(raw)
+        if tag == "$t":
+            return time.fromisoformat(raw)
+        if tag == "$dec":
+            return Decimal(raw)
+    return value
+
+
+def columns_to_json(obj, **extra: Any) -> dict:
+    """Every column of a loaded ORM object (plus ``extra``) as JSON-safe data."""
+    out = {a.key: _enc(getattr(obj, a.key)) for a in inspect(type(obj)).column_attrs}
+    out.update({k: _enc(v) for k, v in extra.items()})
+    return out
+
+
+class Record:
+    """A read-only stand-in for a cached row: its columns (and extras) as attributes."""
+
+    def __init__(self, data: dict):
+        self.__dict__.update({k: _dec(v) for k, v in data.items()})
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cached {type(self).__name__} is read-only")
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.__dict__ == self.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<Record id={self.__dict__.get('id')!r}>"
+
+
+def records(data: list[dict]) -> list[Record]:
+    return [Record(d) for d in data]
+
+
+def attach(cls, data: dict):
+    """A persistent ORM object rebuilt from :func:`columns_to_json` data without any SQL.
+
+    It joins the session as if just loaded (``merge(load=False)``): reading it costs
+    nothing, changing it is flushed as an UPDATE like any loaded object, and an object of
+    that identity already in the session is returned instead.
+    """
+    from app.extensions import db
+
+    obj = cls(**{k: _dec(v) for k, v in data.items()})
+    make_transient_to_detached(obj)
+    return db.session.merge(obj, load=False)

@@ -19,11 +19,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import JSON, Date, Integer, Time, and_, bindparam, cast, literal, null, select, union_all, update
 
 from app.bookings.models import BLOCKING_STATUSES, Booking
 from app.catalog.models import Master, MasterService, Service, ServiceLocation
+from app.core import cache as kv
 from app.core.types import UTCDateTime
 from app.extensions import db
 from app.scheduling.models import ScheduleOverride, TimeOff, WorkingHours
@@ -268,6 +270,7 @@ def bump_master_versions(tenant_id: int, master_ids: Iterable[int]) -> None:
     """
     ids = sorted({int(m) for m in master_ids})
     if ids:
+        kv.bump_schedules(tenant_id, ids)  # and the Redis versions, after commit
         db.session.execute(
             update(Master.__table__)
             .where(_M.tenant_id == tenant_id, _M.id.in_(ids))
@@ -276,4 +279,55 @@ def bump_master_versions(tenant_id: int, master_ids: Iterable[int]) -> None:
 
 
 def bump_tenant_version(tenant_id: int) -> None:
+    kv.bump_site(tenant_id)  # and the Redis site version, after commit
     db.session.execute(update(Tenant.__table__).where(_T.id == tenant_id).values(cache_version=_T.cache_version + 1))
+
+
+# ---------------------------------------------------------------- cached look-ups (no SQL on a hit)
+
+
+class MasterRow(NamedTuple):
+    """One row of :func:`bookable_masters`; from the cache, ``schedule_version`` is the
+    master's schedule version token in Redis instead of the column."""
+
+    id: int
+    schedule_version: int | str
+    location_id: int
+    timezone: str
+    duration_minutes: int
+    buffer_minutes: int
+
+
+def cached_bookable_masters(
+    tenant_id: int, service_id: int, *, master_id: int | None = None, location_id: int | None = None
+) -> tuple[list[MasterRow], bool] | None:
+    """``(rows, service_exists)`` from Redis, or ``None`` when Redis does not answer.
+
+    Which masters take the service (and their zone, the service's length) is cached under
+    the tenant's site version; each master's version comes from the schedule versions that
+    every schedule and booking write bumps after commit (``app.core.cache``).  So a warm
+    availability request builds its cache key without touching the database.
+    """
+    if kv.site_version(tenant_id) is None:
+        return None
+
+    def load() -> dict:
+        rows = bookable_masters(tenant_id, service_id, master_id=master_id, location_id=location_id)
+        exists = bool(rows)
+        if not rows:
+            svc = service_row(tenant_id, service_id)
+            exists = svc is not None and bool(svc.active)
+        return {
+            "rows": [[r.id, r.location_id, r.timezone, r.duration_minutes, r.buffer_minutes] for r in rows],
+            "service": exists,
+        }
+
+    params = f"{int(service_id)}:{master_id or '-'}:{location_id or '-'}"
+    entry = kv.remember(tenant_id, "schedules", params, load)
+    ids = [r[0] for r in entry["rows"]]
+    versions = kv.schedule_versions(tenant_id, ids)
+    if versions is None:
+        return None
+    pairs = zip(entry["rows"], versions, strict=True)
+    rows = [MasterRow(m, v, loc, tz, dur, buf) for (m, loc, tz, dur, buf), v in pairs]
+    return rows, bool(entry["service"])

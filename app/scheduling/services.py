@@ -1,10 +1,12 @@
 """Schedules (weekly hours, date overrides, time off) and availability.
 
-Every write here bumps the master's ``schedule_version`` in the same transaction; the
-availability cache key contains those versions (and the tenant's ``cache_version``, the
-service's duration/buffer and the tenant's slot settings), so a cached answer can never
-outlive the data it was computed from -- a just-taken slot is never offered again, and a
-Redis outage only costs speed.
+Every write here bumps the master's ``schedule_version`` in the same transaction (its row
+lock serializes writers of one master) and, after commit, the master's schedule version in
+Redis (``app.core.cache``).  The availability cache key contains those Redis versions (and
+the tenant's ``cache_version``, the service's duration/buffer and the tenant's slot
+settings), so a warm request builds its key without SQL and a cached answer does not
+outlive the data it was computed from; when Redis is down the database versions are read
+and nothing is cached, so an outage only costs speed.
 
 Availability loads everything for the requested masters and dates in a fixed number of
 queries (service, masters, hours, overrides, time off, bookings) and hands it to the pure
@@ -379,11 +381,17 @@ def get_availability(
         service_id = int(service_id)
     except (TypeError, ValueError):
         raise NotFound() from None
-    rows = q.bookable_masters(tenant.id, service_id, master_id=master_id, location_id=location_id)
-    if not rows:
-        svc = q.service_row(tenant.id, service_id)
-        if svc is None or not svc.active:
+    known = q.cached_bookable_masters(tenant.id, service_id, master_id=master_id, location_id=location_id)
+    if known is not None:  # from Redis: no SQL until the slots themselves miss
+        rows, service_exists = known
+        if not service_exists:
             raise NotFound()
+    else:
+        rows = q.bookable_masters(tenant.id, service_id, master_id=master_id, location_id=location_id)
+        if not rows:
+            svc = q.service_row(tenant.id, service_id)
+            if svc is None or not svc.active:
+                raise NotFound()
     zones = {r.timezone for r in rows}
     tz_name = zones.pop() if len(zones) == 1 else tenant.timezone
     result: dict[str, Any] = {"timezone": tz_name, "service_id": service_id, "slots": []}

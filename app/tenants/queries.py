@@ -7,7 +7,63 @@ from app.tenants.models import Location, Tenant
 
 
 def get_tenant_by_subdomain(subdomain: str) -> Tenant | None:
-    return db.session.scalar(select(Tenant).where(Tenant.subdomain == subdomain.lower()))
+    """The tenant of a subdomain, from Redis when possible (no SQL), else from the database.
+
+    Redis keeps ``subdomain -> tenant id`` and ``tenant id -> (site version, row)``.  The row
+    counts only while its site version is the tenant's current one: every change of the
+    tenant row (status, settings, subdomain, deletion) bumps that version after commit
+    (``app.core.cache``), so a suspended tenant is closed at once and a renamed subdomain no
+    longer resolves.  The row found is returned as a persistent object of the session, so
+    callers see exactly what the database path gives them.
+    """
+    sub = subdomain.lower()
+    memo = _tenant_memo()
+    if memo is not None and sub in memo:
+        return memo[sub]
+    tenant = _cached_tenant(sub)
+    if memo is not None:
+        memo[sub] = tenant
+    return tenant
+
+
+def _tenant_from_db(sub: str, *, fresh: bool = False) -> Tenant | None:
+    stmt = select(Tenant).where(Tenant.subdomain == sub)
+    if fresh:  # re-read the columns even if the row is in the session already
+        stmt = stmt.execution_options(populate_existing=True)
+    return db.session.scalar(stmt)
+
+
+def _tenant_memo() -> dict | None:
+    from flask import g, has_request_context
+
+    if not has_request_context():
+        return None
+    return g.setdefault("_jz_tenant_by_sub", {})
+
+
+def _cached_tenant(sub: str) -> Tenant | None:
+    from app.core import cache
+
+    sub_key = f"jz:sub:{sub}"
+    tenant_id = cache.get_json(sub_key)
+    if not isinstance(tenant_id, int):
+        tenant = _tenant_from_db(sub)
+        if tenant is None or not cache.set_json(sub_key, tenant.id, cache.TTL["subdomain"]):
+            return tenant
+        tenant_id = tenant.id  # the row is stored below, read again after its version (once, cold)
+    version = cache.site_version(tenant_id)  # read before the database (see app.core.cache)
+    if version is None:
+        return _tenant_from_db(sub)
+    row_key = f"jz:tenant:{tenant_id}"
+    entry = cache.get_json(row_key)
+    if isinstance(entry, dict) and entry.get("v") == version and entry["row"].get("subdomain") == sub:
+        return cache.attach(Tenant, entry["row"])
+    tenant = _tenant_from_db(sub, fresh=True)
+    if tenant is None or tenant.id != tenant_id:  # the subdomain moved to another tenant or is gone
+        cache.delete(sub_key)
+        return tenant
+    cache.set_json(row_key, {"v": version, "row": cache.columns_to_json(tenant)}, cache.TTL["tenant"])
+    return tenant
 
 
 def get_tenant(tenant_id: int) -> Tenant | None:
@@ -86,3 +142,16 @@ def list_bookable_locations() -> list[Location]:
 
     ids = bookable_location_ids()
     return [loc for loc in list_locations() if loc.id in ids]
+
+
+def cached_locations(*, bookable: bool = False) -> list:
+    """Active (or only bookable) locations as read-only records, from Redis under the tenant's
+    site version (see ``app.catalog.queries.cached_services``).  Call inside the tenant's scope."""
+    from app.catalog.queries import _scoped_tenant_id
+    from app.core import cache
+
+    def load() -> list[dict]:
+        rows = list_bookable_locations() if bookable else list_locations()
+        return [cache.columns_to_json(loc) for loc in rows]
+
+    return cache.records(cache.remember(_scoped_tenant_id(), "locations", "b" if bookable else "a", load))

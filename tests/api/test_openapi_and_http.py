@@ -56,8 +56,11 @@ def test_docs_page_uses_local_assets_and_no_inline_script(client):
     resp = client.get("/api/docs")
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
-    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in html
-    assert "/static/js/api-docs.js" in html
+    # Fingerprinted names (app/core/assets.py): /static/js/api-docs.<hash>.js
+    bundle = re.search(r"/static/vendor/swagger-ui/swagger-ui-bundle\.[0-9a-f]{12}\.js", html)
+    assert bundle is not None
+    assert re.search(r"/static/js/api-docs\.[0-9a-f]{12}\.js", html)
+    assert client.get(bundle.group(0)).status_code == 200
     assert re.search(r"<script>[^<]", html) is None
     csp = resp.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp

@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
-from flask import g, jsonify, request
+from flask import Response, g, jsonify, request
 from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, Field, create_model
 from pydantic import ValidationError as PydanticError
 from pydantic.json_schema import models_json_schema
 
 from app.api.v1 import bp
+from app.api.v1 import caching as http_caching
 from app.bookings.rules import IDEMPOTENCY_KEY as IDEMPOTENCY_KEY_RULE
 from app.core import ratelimit
 from app.core.errors import BadRequest, DomainError, ValidationError
@@ -181,6 +182,8 @@ def api(
             if body_model is not None:
                 kwargs["body"] = load(body_model, read_json_body())
             result = fn(**kwargs)
+            if isinstance(result, Response):  # already a response (app.api.v1.caching: 304, ETag)
+                return result
             if isinstance(result, tuple):
                 payload, code = result
             else:
@@ -386,6 +389,7 @@ def openapi_document(server_url: str | None = None) -> dict:
             }
         if op.auth is not None:
             operation["security"] = [{"bearer": []}]
+        http_caching.document(operation, op.endpoint)  # ETag, Cache-Control, 304
         item[op.method.lower()] = operation
     components = {
         "schemas": {"Error": ERROR_SCHEMA, **dict(sorted(schemas.items()))},

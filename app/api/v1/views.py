@@ -14,6 +14,7 @@ from app.api.v1 import bp
 from app.api.v1 import models as s
 from app.api.v1 import serializers as ser
 from app.api.v1.auth import leave_scope
+from app.api.v1.caching import http_cache
 from app.api.v1.registry import api, openapi_document
 from app.core import ratelimit, tenancy
 from app.core.errors import NotFound
@@ -66,8 +67,9 @@ def paginate(items: list, query: dict) -> tuple[list, int]:
     response=s.PublicBusiness,
     errors=(403,),
 )
+@http_cache("business")
 def public_business(subdomain: str):
-    from app.tenants.queries import list_locations
+    from app.tenants.queries import cached_locations
 
     tenant = public_tenant(subdomain)
     with scope(tenant):
@@ -78,7 +80,7 @@ def public_business(subdomain: str):
             "description": tenant.description or "",
             "currency": tenant.currency,
             "languages": list(tenant.languages or []),
-            "locations": [ser.location(loc) for loc in list_locations()],
+            "locations": [ser.location(loc) for loc in cached_locations()],
         }
 
 
@@ -91,12 +93,13 @@ def public_business(subdomain: str):
     response=s.ServiceList,
     errors=(403,),
 )
+@http_cache("services")
 def public_services(subdomain: str, query: dict):
-    from app.catalog.queries import list_services
+    from app.catalog.queries import cached_services
 
     tenant = public_tenant(subdomain)
     with scope(tenant):
-        items, total = paginate(list_services(location_id=query.get("location_id")), query)
+        items, total = paginate(cached_services(location_id=query.get("location_id")), query)
         return ser.page([ser.service(x) for x in items], total)
 
 
@@ -109,13 +112,14 @@ def public_services(subdomain: str, query: dict):
     response=s.MasterList,
     errors=(403,),
 )
+@http_cache("masters")
 def public_masters(subdomain: str, query: dict):
-    from app.catalog.queries import list_masters
+    from app.catalog.queries import cached_masters
 
     tenant = public_tenant(subdomain)
     with scope(tenant):
         items, total = paginate(
-            list_masters(location_id=query.get("location_id"), service_id=query.get("service_id")), query
+            cached_masters(location_id=query.get("location_id"), service_id=query.get("service_id")), query
         )
         return ser.page([ser.master(x) for x in items], total)
 
@@ -130,6 +134,7 @@ def public_masters(subdomain: str, query: dict):
     errors=(403,),
     description="Slots for `days` consecutive local dates from `date`, sorted by start then master.",
 )
+@http_cache("availability")
 def public_availability(subdomain: str, query: dict):
     from app.scheduling.services import get_availability
 

@@ -1,0 +1,139 @@
+"""HTTP caching of the public read endpoints: ``ETag``, ``304 Not Modified``, ``Cache-Control``.
+
+``@http_cache(kind)`` under ``@api(...)`` does it for one endpoint.  The ETag is a digest
+of what the answer is computed from, read from Redis without SQL (``app.core.cache``):
+
+* the tenant's site version (its row and catalogue: locations, services, masters);
+* the endpoint, its path and its query string;
+* for ``availability`` also the schedule versions of the masters the answer covers and the
+  current minute (slots drop out as time passes; they all start on whole minutes, so the
+  answer cannot change within one).
+
+The same digest keys the answer body in Redis, so a warm request -- with or without
+``If-None-Match`` -- runs no SQL and does not call the view at all.  Only ``200`` answers
+are cached.  When Redis does not answer there is no ETag and the view runs as usual.
+``Cache-Control: public, max-age`` comes from ``app.core.cache.HTTP_MAX_AGE``; the bodies
+are not localized (business data and numbers), so there is no ``Vary: Accept-Language``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import current_app, jsonify, request
+
+from app.core import cache
+
+# endpoint name -> kind: the OpenAPI document adds the headers and the 304 to these.
+CACHED: dict[str, str] = {}
+
+
+def _seed(kind: str, tenant, kwargs: dict) -> list[str] | None:
+    version = cache.site_version(tenant.id)
+    if version is None:
+        return None
+    args = sorted(request.args.items(multi=True))
+    parts = [kind, request.endpoint or "", str(tenant.id), version, request.path, repr(args)]
+    if kind == "availability":
+        from app.core import tenancy
+        from app.core.types import utcnow
+        from app.scheduling.queries import cached_bookable_masters
+
+        query = kwargs.get("query") or {}
+        with tenancy.tenant_scope(tenant.id):
+            known = cached_bookable_masters(
+                tenant.id, query["service_id"], master_id=query.get("master_id"), location_id=query.get("location_id")
+            )
+        if known is None:
+            return None
+        rows, exists = known
+        parts += [f"{r.id}:{r.schedule_version}" for r in rows]
+        parts += [str(exists), utcnow().strftime("%Y-%m-%dT%H:%M")]
+    return parts
+
+
+def etag_matches(header: str | None, tag: str) -> bool:
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    candidates = {c.strip().removeprefix("W/") for c in header.split(",")}
+    return f'"{tag}"' in candidates
+
+
+def _headers(resp, kind: str, tag: str | None):
+    resp.headers["Cache-Control"] = f"public, max-age={cache.HTTP_MAX_AGE[kind]}"
+    if tag:
+        resp.headers["ETag"] = f'"{tag}"'
+    return resp
+
+
+def http_cache(kind: str) -> Callable:
+    """ETag/304/Cache-Control (and a server-side copy of the body) for a public GET endpoint.
+
+    Put it *under* ``@api(...)``; the view takes ``subdomain`` and returns its payload.
+    """
+    if kind not in cache.HTTP_MAX_AGE:
+        raise ValueError(f"no HTTP lifetime for {kind!r} in app.core.cache.HTTP_MAX_AGE")
+
+    def decorator(fn: Callable) -> Callable:
+        CACHED[fn.__name__] = kind
+
+        @wraps(fn)
+        def view(**kwargs: Any):
+            from app.api.v1.views import public_tenant
+
+            tenant = public_tenant(kwargs["subdomain"])  # 404/403 exactly as the view would
+            seed = _seed(kind, tenant, kwargs)
+            tag = hashlib.sha256("\x1f".join(seed).encode()).hexdigest()[:32] if seed else None
+            if tag and etag_matches(request.headers.get("If-None-Match"), tag):
+                return _headers(current_app.response_class(status=304), kind, tag)
+            body_key = f"jz:http:{tag}"
+            payload = cache.get_json(body_key) if tag else None
+            if payload is None:
+                result = fn(**kwargs)
+                payload, status = result if isinstance(result, tuple) else (result, 200)
+                if status != 200:
+                    return payload, status
+                if tag:
+                    cache.set_json(body_key, payload, cache.TTL.get(kind, 300))
+            return _headers(jsonify(payload), kind, tag)
+
+        return view
+
+    return decorator
+
+
+def document(operation: dict, endpoint: str) -> None:
+    """Add the caching headers and the 304 answer to an operation of the OpenAPI document."""
+    kind = CACHED.get(endpoint)
+    if kind is None:
+        return
+    ok = operation["responses"].get("200")
+    etag = {
+        "description": "Opaque version of this answer; send it back in If-None-Match.",
+        "schema": {"type": "string"},
+    }
+    control = {
+        "description": f"public, max-age={cache.HTTP_MAX_AGE[kind]}: how long a browser or CDN may reuse the answer.",
+        "schema": {"type": "string"},
+    }
+    if ok is not None:
+        ok = operation["responses"]["200"] = {**ok, "headers": {**ok.get("headers", {}), "ETag": etag}}
+        ok["headers"]["Cache-Control"] = control
+    operation["responses"]["304"] = {
+        "description": "Not modified: the If-None-Match ETag is still current (empty body).",
+        "headers": {"ETag": etag, "Cache-Control": control},
+    }
+    operation.setdefault("parameters", []).append(
+        {
+            "name": "If-None-Match",
+            "in": "header",
+            "required": False,
+            "description": "The ETag of an earlier answer: 304 with an empty body while it is current.",
+            "schema": {"type": "string"},
+        }
+    )
