@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -25,6 +25,86 @@ register_management_routes(bp)
 @bp.context_processor
 def _title():
     return {"area_title": _("Owner")}
+
+
+@bp.context_processor
+def _onboarding():
+    return {"onboarding": onboarding, "pending_requests_count": pending_requests_count}
+
+
+def pending_requests_count() -> int:
+    """Masters' permission requests waiting for the owner (the badge in the navigation)."""
+    from sqlalchemy import func
+
+    from app.catalog.models import PermissionRequest
+
+    return db.session.scalar(select(func.count(PermissionRequest.id)).where(PermissionRequest.status == "pending")) or 0
+
+
+def onboarding() -> dict:
+    """Where a new business stands on the way to its first booking (the home page's checklist).
+
+    The site is bookable when an active master with working hours performs an active service
+    at an active location that offers it; until then the checklist is shown.
+    """
+    from sqlalchemy import exists, func
+
+    from app.bookings.models import Booking
+    from app.catalog.models import Master, Service
+    from app.catalog.queries import list_bookable_masters
+    from app.scheduling.models import WorkingHours
+
+    has_service = db.session.scalar(select(func.count(Service.id)).where(Service.active.is_(True))) > 0
+    masters = list(db.session.scalars(select(Master).where(Master.active.is_(True)).order_by(Master.id)))
+    with_hours = set(
+        db.session.scalars(
+            select(WorkingHours.master_id).where(WorkingHours.master_id.in_([m.id for m in masters] or [0])).distinct()
+        )
+    )
+    bookable = any(m.id in with_hours for m in list_bookable_masters())
+    first_master = masters[0] if masters else None
+    steps = [
+        {
+            "key": "service",
+            "done": has_service,
+            "label": _("Add your first service"),
+            "url": url_for("owner.service_new"),
+        },
+        {
+            "key": "master",
+            "done": bool(masters),
+            "label": _("Add your first master"),
+            "url": url_for("owner.master_new"),
+        },
+        {
+            "key": "hours",
+            "done": bool(with_hours),
+            "label": _("Set working hours"),
+            "url": url_for("owner.master_schedule", master_id=first_master.id)
+            if first_master
+            else url_for("owner.masters_list"),
+        },
+        {
+            "key": "share",
+            "done": bookable and db.session.scalar(select(exists().where(Booking.id.is_not(None)))),
+            "label": _("Share your booking link"),
+            "url": _share_url(),
+        },
+    ]
+    return {
+        "steps": steps,
+        "bookable": bookable,
+        # Everything is there but no master performs a service at a location that offers it.
+        "needs_link": has_service and bool(with_hours) and not bookable,
+        "show": not bookable,
+    }
+
+
+def _share_url() -> str:
+    if "owner.share" in current_app.view_functions:
+        return url_for("owner.share")
+    scheme = current_app.config.get("PREFERRED_URL_SCHEME", "http")
+    return f"{scheme}://{g.tenant.subdomain}.{current_app.config['SERVER_NAME']}/"
 
 
 @bp.route("/locations")
