@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 COMPOSE ?= docker compose
 
 .PHONY: help run test test-pg test-sqlite install install-dev assets translations translations-update \
-        lint build start stop logs clean health backup-db migrate seed bench browser-deps fuzz screenshots
+        lint build start stop logs clean health backup-db restore-db backup-db-compose migrate seed bench browser-deps fuzz screenshots
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-20s\033[0m %s\n", $$1, $$2}'
@@ -113,10 +113,17 @@ stop: ## docker compose down
 logs: ## Follow the compose logs
 	$(COMPOSE) logs -f --tail=200
 
-backup-db: ## Dump the compose PostgreSQL database into backups/
+backup-db: $(VENV)/.runtime ## Back up the database (DATABASE_URL, else SQLite in instance/) into backups/
+	$(BIN)/flask --app wsgi backup-db
+
+restore-db: $(VENV)/.runtime ## Restore a backup into the database (asks first): make restore-db FILE=backups/...
+	@test -n "$(FILE)" || { echo "usage: make restore-db FILE=backups/jazyl-<time>.dump" >&2; exit 2; }
+	$(BIN)/flask --app wsgi restore-db "$(FILE)"
+
+backup-db-compose: ## Dump the compose stack's PostgreSQL database into backups/ (pg_dump in its container)
 	@mkdir -p backups
-	$(COMPOSE) exec -T postgres sh -c 'pg_dump -U "$${POSTGRES_USER:-jazyl}" "$${POSTGRES_DB:-jazyl}"' \
-	  | gzip > backups/jazyl-$$(date +%Y%m%d-%H%M%S).sql.gz
+	$(COMPOSE) exec -T postgres sh -c 'pg_dump -U "$${POSTGRES_USER:-jazyl}" --format=custom "$${POSTGRES_DB:-jazyl}"' \
+	  > backups/jazyl-$$(date +%Y%m%d-%H%M%S).dump
 	@ls -1t backups | head -1
 
 clean: ## Remove the virtualenv, node_modules, built assets and the embedded database

@@ -40,6 +40,8 @@ from app.bookings import queries as bq
 from app.bookings import rules
 from app.bookings.models import BLOCKING_STATUSES, BOOKING_STATUSES, Booking, IdempotencyKey
 from app.catalog.models import Master, Service
+from app.core import metrics
+from app.core.db import after_commit
 from app.core.errors import (
     CancellationWindowPassed,
     Conflict,
@@ -288,6 +290,7 @@ def create_booking(
     _flush_guarded(lambda: db.session.add(booking))
     record(actor, "booking.create", "booking", booking.id, tenant_id=tenant.id, after=snapshot(booking, AUDIT_FIELDS))
     _event("created", booking, actor)
+    after_commit(metrics.count_booking)
     return booking
 
 
