@@ -202,3 +202,14 @@ def test_master_sees_own_column_and_cannot_open_others(salon, login, create_mast
     assert c.get(f"/bookings/{theirs.id}").status_code == 404
     assert c.post(f"/bookings/{theirs.id}/no-show", headers={"HX-Request": "true"}).status_code == 404
     assert c.post(f"/bookings/{theirs.id}/undo", headers={"HX-Request": "true"}).status_code == 404
+
+
+def test_htmx_done_offers_undo_in_place(salon, login, create_booking, frozen_now, commit):
+    b = create_booking(salon.tenant, salon.master, salon.service, _start("2026-12-07T09:00:00+05:00"))
+    commit()
+    frozen_now(datetime.fromisoformat("2026-12-07T04:30:00+00:00"))
+    c = login("master", "anna", "aigerim@example.com")
+    frag = c.post(f"/bookings/{b.id}/no-show", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "badge-no_show" in frag and 'data-action="undo"' in frag
+    frag = c.post(f"/bookings/{b.id}/undo", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "badge-confirmed" in frag and 'data-action="undo"' not in frag

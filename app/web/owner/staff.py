@@ -181,7 +181,13 @@ def booking_action(booking_id: int, action: str):
         flash(" ".join(m for v in (exc.details or {}).values() for m in v) or str(exc.message), "error")
         return redirect(_back(area_url("index")))
     if is_htmx():
-        return render_template("components/_booking_item.html", b=booking, show_phones=show_phones(), now=utcnow())
+        return render_template(
+            "components/_booking_item.html",
+            b=booking,
+            show_phones=show_phones(),
+            now=utcnow(),
+            undo_ok=booking_services.can_undo_outcome(booking),
+        )
     flash(ACTION_DONE[action](booking), "success")
     return redirect(_back(area_url("index")))
 
