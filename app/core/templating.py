@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton
+from babel.languages import get_official_languages
+from babel.numbers import format_decimal, get_currency_symbol
 from flask import Flask
-from flask_babel import format_currency, format_date, format_datetime, format_time, get_locale
+from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_babel import gettext as _
 
 from app.core.assets import fingerprinted
@@ -90,14 +94,39 @@ def phone(value: str | None) -> str:
     return format_phone(value)
 
 
+@functools.cache
+def currency_symbol(currency: str, locale: str) -> str:
+    """The symbol people of ``locale`` write for ``currency``.
+
+    Where the language has none of its own (CLDR's Russian and English give the tenge as
+    "KZT"), the one written in the currency's home country is used ("₸" from ru_KZ or kk_KZ),
+    so a price reads the same in every language of the business.
+    """
+    symbol = get_currency_symbol(currency, locale=locale)
+    if symbol != currency or len(currency) != 3:
+        return symbol
+    territory = currency[:2].upper()  # ISO 4217: the first two letters are the country
+    lang = locale.split("_")[0]
+    for candidate in (f"{lang}_{territory}", *(f"{o}_{territory}" for o in get_official_languages(territory))):
+        try:
+            home = get_currency_symbol(currency, locale=Locale.parse(candidate))
+        except (UnknownLocaleError, ValueError):
+            continue
+        if home != currency:
+            return home
+    return symbol
+
+
 def money(amount: Decimal | str | None, currency: str) -> str:
-    """Prices as people write them: "9 000 ₸", with kopecks/tiyn only when there are some."""
+    """Prices as people write them: "9 000 ₸" (ru, kk), "9,000 ₸" (en), with kopecks/tiyn only
+    when there are some ("9 000,50 ₸").  Digits and separators follow the page's locale; the
+    symbol follows :func:`currency_symbol`.  The one formatter for pages, emails and SMS."""
     if amount is None:
         return ""
     value = Decimal(amount)
-    if value == value.to_integral_value():
-        return format_currency(value, currency, format="#,##0\xa0¤", currency_digits=False)
-    return format_currency(value, currency)
+    locale = str(get_locale() or "en")
+    pattern = "#,##0" if value == value.to_integral_value() else "#,##0.00"
+    return f"{format_decimal(value, pattern, locale=locale)}\xa0{currency_symbol(currency, locale)}"
 
 
 def init_app(app: Flask) -> None:
