@@ -7,7 +7,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from app.accounts.models import Client, User
+from sqlalchemy import select
+
+from app.accounts.models import Client, ClientNote, User
+from app.analytics.services import roll_up_range
 from app.bookings.models import Booking
 from app.catalog.models import Master, MasterService, Service, ServiceLocation
 from app.core.auth import hash_password
@@ -57,6 +60,31 @@ CLIENT_NAMES = [
     "Арман",
     "Гульнара",
     "Дмитрий",
+    "Алия Сейтова",
+    "Виктория Ли",
+    "Әсел Жумабаева",
+    "Ержан Тулеуов",
+    "Камила Исаева",
+    "Светлана Ким",
+    "Жандос Ахметов",
+    "Мадина Оспанова",
+    "Анна Петрова",
+    "Дариға Нұрланқызы",
+    "Ильяс Каримов",
+    "Томирис Абенова",
+]
+
+#: Days of past visits the demo has (a month and a bit, so 4 whole weeks show in analytics).
+HISTORY_DAYS = 35
+
+NOTES = [
+    # client index, author, days ago, text
+    (0, "owner", 20, "Аллергия на аммиачные красители — только безаммиачные."),
+    (0, "manager", 6, "Предпочитает утро, до 12:00. Кофе без сахара."),
+    (1, "manager", 12, "Любит короткие стрижки, всегда к Айгерим."),
+    (2, "owner", 25, "Постоянный клиент с 2023 года, скидка 10% на окрашивание."),
+    (4, "manager", 3, "Бывает, не приходит: подтверждать запись звонком накануне."),
+    (6, "owner", 9, "Sensitive skin: patch test before any colouring."),
 ]
 
 
@@ -67,6 +95,7 @@ def _at(day: date, hhmm: str, tz: str) -> datetime:
 
 def seed(subdomain: str = "demo") -> str:
     rng = random.Random(42)
+    password_hash = hash_password(DEMO_PASSWORD)  # one bcrypt run for every demo login (same password)
     now = utcnow()
     tenant = Tenant(
         name="Demo Beauty Studio",
@@ -104,7 +133,7 @@ def seed(subdomain: str = "demo") -> str:
                     name="Gaukhar Saparova",
                     role="owner",
                     tenant_id=tenant.id,
-                    password_hash=hash_password(DEMO_PASSWORD),
+                    password_hash=password_hash,
                     language="ru",
                 ),
                 User(
@@ -113,7 +142,7 @@ def seed(subdomain: str = "demo") -> str:
                     role="manager",
                     tenant_id=tenant.id,
                     location_id=locations[0].id,
-                    password_hash=hash_password(DEMO_PASSWORD),
+                    password_hash=password_hash,
                     language="ru",
                 ),
             ]
@@ -142,7 +171,7 @@ def seed(subdomain: str = "demo") -> str:
                 role="master",
                 tenant_id=tenant.id,
                 location_id=locations[loc_i].id,
-                password_hash=hash_password(DEMO_PASSWORD),
+                password_hash=password_hash,
                 language="kk" if login in ("aigerim", "yerlan") else "ru",
             )
             db.session.add(user)
@@ -167,7 +196,7 @@ def seed(subdomain: str = "demo") -> str:
             masters.append((m, [services[i] for i in svc_is]))
         db.session.flush()
 
-        today = datetime.now(ZoneInfo("Asia/Almaty")).date()
+        today = now.astimezone(ZoneInfo("Asia/Almaty")).date()
         vacation = today + timedelta(days=10)
         db.session.add(
             TimeOff(
@@ -187,40 +216,55 @@ def seed(subdomain: str = "demo") -> str:
         )
 
         clients = [
-            Client(phone=f"+7701{5550000 + i:07d}", name=n, language=rng.choice(["ru", "kk", "en"]))
+            Client(
+                phone=f"+7701{5550000 + i:07d}",
+                name=n,
+                language=rng.choice(["ru", "ru", "kk", "kk", "en"]),
+                email=f"client{i + 1}@mail.example" if i % 3 == 0 else None,
+                created_at=now - timedelta(days=rng.randint(35, 400)),
+            )
             for i, n in enumerate(CLIENT_NAMES)
         ]
         db.session.add_all(clients)
         db.session.flush()
+        # Regulars come back every week or two; the rest now and then.
+        weights = [6 if i < 8 else 2 if i < 20 else 1 for i in range(len(clients))]
 
         count = 0
         for m, offered in masters:
             tz = m.location.timezone
-            for offset in range(-30, 15):
+            for offset in range(-HISTORY_DAYS, 15):
                 day = today + timedelta(days=offset)
                 if day.weekday() == 6 or (offset > 0 and rng.random() < 0.3):
                     continue
-                for start in ("10:00", "12:00", "15:00", "17:00"):
-                    if rng.random() < 0.45:
-                        continue
-                    svc = rng.choice([s for s in offered if s.duration_minutes <= 90] or offered)
+                starts = ("10:00", "12:00") if day.weekday() == 5 else ("10:00", "12:00", "15:00", "17:00")
+                free_from = None
+                for start in starts:
                     start_at = _at(day, start, tz)
+                    if free_from is not None and start_at < free_from:
+                        continue  # the previous visit (a long colouring) is still going on
+                    if rng.random() < (0.4 if offset < 0 else 0.45):
+                        continue
+                    long_ok = start in ("10:00", "15:00") and day.weekday() < 5
+                    svc = rng.choice([s for s in offered if s.duration_minutes <= 90 or long_ok] or offered)
                     end_at = start_at + timedelta(minutes=svc.duration_minutes)
                     block_end = end_at + timedelta(minutes=svc.buffer_minutes)
-                    if day.weekday() == 5 and start in ("15:00", "17:00"):
-                        continue
+                    free_from = block_end
                     if start_at.astimezone(UTC) < now:
-                        status = rng.choices(["completed", "no_show", "cancelled"], [85, 5, 10])[0]
+                        status = rng.choices(["completed", "no_show", "cancelled"], [82, 6, 12])[0]
                     elif start_at.astimezone(UTC) < now + timedelta(hours=2):
                         continue
                     else:
                         status = rng.choices(["confirmed", "cancelled"], [92, 8])[0]
+                    created = min(now, start_at.astimezone(UTC)) - timedelta(
+                        days=rng.randint(1, 10), hours=rng.randint(0, 9)
+                    )
                     db.session.add(
                         Booking(
                             location_id=m.location_id,
                             master_id=m.id,
                             service_id=svc.id,
-                            client_id=rng.choice(clients).id,
+                            client_id=rng.choices(clients, weights)[0].id,
                             status=status,
                             start_at=start_at,
                             end_at=end_at,
@@ -231,11 +275,33 @@ def seed(subdomain: str = "demo") -> str:
                             buffer_minutes=svc.buffer_minutes,
                             price=svc.price,
                             currency=svc.currency,
-                            source="staff",
-                            created_at=min(now, start_at.astimezone(UTC)) - timedelta(days=2),
-                            cancelled_by="client" if status == "cancelled" else None,
+                            source=rng.choice(["public", "public", "staff"]),
+                            created_at=created,
+                            cancelled_by=rng.choice(["client", "client", "staff"]) if status == "cancelled" else None,
                         )
                     )
                     count += 1
         db.session.flush()
-    return f"2 locations, {len(services)} services, {len(masters)} masters, {len(clients)} clients, {count} bookings"
+
+        owner, manager = (
+            db.session.scalar(select(User).where(User.tenant_id == tenant.id, User.role == role))
+            for role in ("owner", "manager")
+        )
+        for client_i, author, days_ago, text in NOTES:
+            db.session.add(
+                ClientNote(
+                    client_id=clients[client_i].id,
+                    text=text,
+                    author_user_id=(owner if author == "owner" else manager).id,
+                    author_name=(owner if author == "owner" else manager).name,
+                    created_at=now - timedelta(days=days_ago, hours=rng.randint(0, 8)),
+                )
+            )
+        db.session.flush()
+
+    # The analytics pages read the daily roll-up: fill it for the month of history and today.
+    roll_up_range(tenant.id, today - timedelta(days=HISTORY_DAYS + 1), today)
+    return (
+        f"2 locations, {len(services)} services, {len(masters)} masters, {len(clients)} clients, "
+        f"{count} bookings, {len(NOTES)} client notes"
+    )

@@ -13,7 +13,8 @@ from markupsafe import Markup, escape
 
 WIDTH = 640
 HEIGHT = 240
-LEFT, RIGHT, TOP, BOTTOM = 64, 12, 12, 28
+RIGHT, TOP, BOTTOM = 12, 12, 28
+CHAR_WIDTH = 7  # about one character of the 12 px axis font
 
 
 def _nice_max(value: float) -> float:
@@ -42,7 +43,9 @@ def bar_chart(
     draws no bar.  ``fmt`` writes the axis and hover values."""
     values = [v for _, vals, _ in series for v in vals if v is not None]
     top = max_value if max_value is not None else _nice_max(max(values, default=0))
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    ticks = [(frac, fmt(top * frac)) for frac in (0, 0.5, 1)]
+    left = 12 + CHAR_WIDTH * max(len(text) for _f, text in ticks)  # room for the longest axis label
+    plot_w, plot_h = WIDTH - left - RIGHT, HEIGHT - TOP - BOTTOM
     n = max(1, len(labels))
     group = plot_w / n
     bar = group * 0.8 / max(1, len(series))
@@ -50,15 +53,13 @@ def bar_chart(
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" preserveAspectRatio="xMidYMid meet" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
     ]
-    for frac in (0, 0.5, 1):
+    for frac, text in ticks:
         y = TOP + plot_h * (1 - frac)
-        parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
-        parts.append(
-            f'<text class="axis" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{escape(fmt(top * frac))}</text>'
-        )
+        parts.append(f'<line class="grid" x1="{left}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
+        parts.append(f'<text class="axis" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{escape(text)}</text>')
     step = 1 if n <= 8 else 2
     for i, label in enumerate(labels):
-        x0 = LEFT + group * i + group * 0.1
+        x0 = left + group * i + group * 0.1
         for j, (name, vals, css) in enumerate(series):
             v = vals[i] if i < len(vals) else None
             if v is None:
@@ -70,7 +71,7 @@ def bar_chart(
                 f'height="{h:.1f}"><title>{escape(label)} · {escape(name)}: {escape(fmt(v))}</title></rect>'
             )
         if i % step == 0:
-            cx = LEFT + group * (i + 0.5)
+            cx = left + group * (i + 0.5)
             parts.append(
                 f'<text class="axis" x="{cx:.1f}" y="{HEIGHT - 8}" text-anchor="middle">{escape(label)}</text>'
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.analytics.models import DailyServiceStat, DailyStat
 from app.analytics.services import business_report, period_weeks, roll_up_day, roll_up_range, week_starts
@@ -142,3 +142,32 @@ def test_period_is_one_of_the_offered():
     assert period_weeks("5") == 4
     assert period_weeks("x; drop table") == 4
     assert period_weeks(None) == 4
+
+
+def test_demo_seed_has_a_rolled_up_month_with_regulars_and_notes(frozen_now):
+    from collections import Counter
+
+    from app.accounts.models import ClientNote
+    from app.bookings.models import Booking
+    from app.demo import seed
+    from app.tenants.models import Tenant
+
+    frozen_now(datetime(2026, 12, 7, 9, 0, tzinfo=UTC))
+    seed("demo")
+    db.session.commit()
+    with tenancy.unscoped():
+        tenant = db.session.scalar(select(Tenant).where(Tenant.subdomain == "demo"))
+    with tenancy.tenant_scope(tenant.id):
+        past = list(
+            db.session.scalars(select(Booking).where(Booking.start_at < datetime(2026, 12, 7, 9, 0, tzinfo=UTC)))
+        )
+        assert {"completed", "no_show", "cancelled"} <= {b.status for b in past}
+        assert min(b.local_start.date() for b in past) <= date(2026, 11, 7)  # a month back
+        assert len({b.master_id for b in past}) == 5 and len({b.service_id for b in past}) == 6
+        visits = Counter(b.client_id for b in past if b.status == "completed")
+        assert sum(1 for n in visits.values() if n >= 3) >= 8  # regulars
+        assert db.session.scalar(select(func.count(ClientNote.id))) >= 3
+        report = business_report(tenant, 4, date(2026, 12, 7))
+    assert all(week.bookings > 0 for week in report.weekly)
+    assert report.total.revenue > 0 and report.total.utilization and 0 < report.total.utilization < 1
+    assert report.total.no_shows > 0 and report.total.cancellations > 0

@@ -175,7 +175,7 @@ def test_csv_export_is_streamed_escaped_and_formula_safe(app, salon, people, cre
     text = resp.get_data(as_text=True)
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    assert rows[0][:2] == ["Name", "Phone"]
+    assert rows[0][:2] == ["Client", "Phone"]
     by_name = {r[0]: r for r in rows[1:]}
     assert '\'=HYPERLINK("http://evil","x")' in by_name
     assert "'@SUM(A1)" in by_name

@@ -37,7 +37,7 @@ def analytics():
             labels,
             [
                 (_("Bookings"), [t.bookings for t in report.bookings], "s1"),
-                (_("Done"), [t.completed for t in report.bookings], "s2"),
+                (_("Visits done"), [t.completed for t in report.bookings], "s2"),
             ],
         ),
         "notifications": charts.bar_chart(

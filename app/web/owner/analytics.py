@@ -48,7 +48,7 @@ def build_charts(report) -> dict:
             labels,
             [
                 (_("Bookings"), [t.bookings for t in report.weekly], "s1"),
-                (_("Done"), [t.completed for t in report.weekly], "s2"),
+                (_("Visits done"), [t.completed for t in report.weekly], "s2"),
             ],
         ),
         "revenue": charts.bar_chart(

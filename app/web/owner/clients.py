@@ -71,7 +71,7 @@ def clients_list():
 def clients_export():
     q, _error = _search()
     header = [
-        _("Name"),
+        _("Client"),
         _("Phone"),
         _("Email"),
         _("Language"),
