@@ -185,6 +185,16 @@ def _started(sender: Flask, **_) -> None:
     request.environ.update({_RID: rid, _STARTED: time.perf_counter(), _TOKEN: REQUEST_ID.set(rid)})
 
 
+def _tenant_label(tenant) -> str | None:
+    """The request's tenant subdomain, from the host or the path when they name it: after the
+    request's commit the tenant row is expired, and reading ``tenant.subdomain`` costs a SELECT
+    (a cached request otherwise runs none, tests/core/test_cache_hits.py)."""
+    known = g.get("tenant_subdomain") or (request.view_args or {}).get("subdomain")
+    if known or tenant is None:
+        return known
+    return tenant.__dict__.get("subdomain") or getattr(tenant, "subdomain", None)
+
+
 def _finished(sender: Flask, response: Response, **_) -> None:
     rid = request.environ.get(_RID)
     if rid is None:
@@ -204,7 +214,7 @@ def _finished(sender: Flask, response: Response, **_) -> None:
                 "path": request.path,
                 "status": response.status_code,
                 "duration_ms": round(duration * 1000, 2),
-                "tenant": getattr(tenant, "subdomain", None),
+                "tenant": _tenant_label(tenant),
                 "user": _user_id(),
             },
         )

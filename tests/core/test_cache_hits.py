@@ -12,6 +12,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import redis
+from flask import current_app
 from sqlalchemy import select
 
 from app.audit.services import Actor
@@ -273,7 +274,14 @@ def test_core_version_bumps_reach_redis_after_commit(shop):
     before = cache.schedule_versions(shop.tenant.id, [shop.master.id])
     with tenancy.tenant_scope(shop.tenant.id):
         sq.bump_master_versions(shop.tenant.id, [shop.master.id])
-    assert cache.schedule_versions(shop.tenant.id, [shop.master.id]) == before  # not before the commit
+    # Not before the commit; until then this transaction's own reads skip the cache.
+    assert cache.schedule_versions(shop.tenant.id, [shop.master.id]) is None
+    assert (
+        redis.Redis.from_url(current_app.config["REDIS_URL"])
+        .hget(f"jz:ver:sched:{shop.tenant.id}", str(shop.master.id))
+        .decode()
+        == before[0]
+    )
     db.session.commit()
     assert cache.schedule_versions(shop.tenant.id, [shop.master.id]) != before
 
