@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask_babel import format_datetime
+from flask_babel import format_datetime, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -67,28 +67,32 @@ FIELD_LABELS: dict[str, Any] = {
     "sun": _l("Sunday"),
 }
 
-#: Status and role values that appear in snapshots -> their label.
-VALUE_LABELS: dict[str, Any] = {
-    "pending": _l("Pending"),
-    "active": _l("Active"),
-    "rejected": _l("Rejected"),
-    "suspended": _l("Suspended"),
-    "confirmed": _l("Confirmed"),
-    "cancelled": _l("Cancelled"),
-    "completed": _l("Done"),
-    "no_show": _l("No-show"),
-    "queued": _l("Queued"),
-    "sending": _l("Sending"),
-    "sent": _l("Sent"),
-    "failed": _l("Failed"),
-    "expired": _l("Expired"),
-    "approved": _l("Approved"),
-    "denied": _l("Denied"),
-    "owner": _l("Owner"),
-    "manager": _l("Manager"),
-    "master": _l("Master"),
-    "trial_expired": _l("The trial has ended"),
-}
+
+def value_labels() -> dict[str, str]:
+    """Status and role values that appear in snapshots -> their label (a business's status is
+    one business: "Активна", not the tab's "Активные")."""
+    return {
+        "pending": pgettext("status", "Pending"),
+        "active": pgettext("status", "Active"),
+        "rejected": pgettext("status", "Rejected"),
+        "suspended": pgettext("status", "Suspended"),
+        "confirmed": _("Confirmed"),
+        "cancelled": _("Cancelled"),
+        "completed": _("Completed"),
+        "no_show": _("No-show"),
+        "queued": _("Queued"),
+        "sending": _("Sending"),
+        "sent": _("Sent"),
+        "failed": _("Failed"),
+        "expired": _("Expired"),
+        "approved": _("Approved"),
+        "denied": _("Denied"),
+        "owner": _("Owner"),
+        "manager": _("Manager"),
+        "master": _("Master"),
+        "trial_expired": _("The trial has ended"),
+    }
+
 
 #: Audit actions -> a label; unknown actions are shown as recorded.
 ACTION_LABELS: dict[str, Any] = {
@@ -166,10 +170,7 @@ def show(value: Any) -> str:
     if value is False:
         return _("No")
     if isinstance(value, str):
-        label = VALUE_LABELS.get(value)
-        if label is not None:
-            return str(label)
-        return _utc_text(value) or value
+        return value_labels().get(value) or _utc_text(value) or value
     if isinstance(value, list):
         return ", ".join(show(v) for v in value)
     if isinstance(value, dict):
