@@ -128,3 +128,25 @@ def test_master_on_a_phone_sees_the_day_and_marks_a_no_show(
     page.wait_for_selector(f'#booking-{booking.id}[data-status="no_show"]')
     assert _status(booking.id) == "no_show"
     assert page.locator(f"#undo-{booking.id}").is_visible()
+
+
+def test_deactivating_a_service_asks_in_the_browser_first(salon, live_server, browser):
+    from app.catalog.models import Service
+
+    url = f"http://owner.anna.{live_server}"
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    _login(page, url, "owner@example.com")
+    page.goto(f"{url}/services")
+    questions: list[str] = []
+
+    def answer(dialog):
+        questions.append(dialog.message)
+        dialog.dismiss() if len(questions) == 1 else dialog.accept()
+
+    page.on("dialog", answer)
+    page.click("td.actions button")  # "No": nothing happens
+    page.click("td.actions button")  # "Yes": deactivated, without a second question on a page
+    page.wait_for_selector(".flash-success")
+    assert "Haircut" in questions[0]
+    db.session.rollback()
+    assert db.session.scalar(select(Service.active).where(Service.id == salon.service.id)) is False
