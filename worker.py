@@ -94,19 +94,19 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:  # pragma: no cover
         pass
 
-    import redis
     from rq import Queue, Worker
 
     from app import create_app
     from app.core.jobs import QUEUES, set_worker_app
     from app.core.periodic import PeriodicLoop
+    from app.core.redis import connect
 
     overrides = {"RQ_QUEUE_PREFIX": args.prefix} if args.prefix is not None else {}
     app = create_app(**overrides)
     set_worker_app(app)
     prefix = app.config.get("RQ_QUEUE_PREFIX") or ""
     # A connection of its own without a read timeout: the worker blocks on BLPOP for minutes.
-    connection = redis.Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=5, health_check_interval=30)
+    connection = connect(app.config, socket_timeout=None, connect_timeout=5)
     queues = [Queue(prefix + name, connection=connection) for name in QUEUES]
     worker = Worker(queues, connection=connection)
     loop = None

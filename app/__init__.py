@@ -50,7 +50,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from app.core.i18n import select_locale
 
     redis_core.init_app(app)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", redis_core.limiter_storage_uri(app.config["REDIS_URL"]))
+    app.config.setdefault("RATELIMIT_STORAGE_URI", redis_core.limiter_storage_uri(app.config["REDIS_URL"], app.config))
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "jazyl-rl")
 
     db.init_app(app)

