@@ -231,6 +231,7 @@ def seed(subdomain: str = "demo") -> str:
         weights = [6 if i < 8 else 2 if i < 20 else 1 for i in range(len(clients))]
 
         count = 0
+        taken: set[tuple[int, datetime]] = set()
         for m, offered in masters:
             tz = m.location.timezone
             for offset in range(-HISTORY_DAYS, 15):
@@ -256,6 +257,10 @@ def seed(subdomain: str = "demo") -> str:
                         continue
                     else:
                         status = rng.choices(["confirmed", "cancelled"], [92, 8])[0]
+                    client_id = rng.choices(clients, weights)[0].id
+                    while (client_id, start_at) in taken:  # never two visits of one client at one time
+                        client_id = rng.choice(clients).id
+                    taken.add((client_id, start_at))
                     created = min(now, start_at.astimezone(UTC)) - timedelta(
                         days=rng.randint(1, 10), hours=rng.randint(0, 9)
                     )
@@ -264,7 +269,7 @@ def seed(subdomain: str = "demo") -> str:
                             location_id=m.location_id,
                             master_id=m.id,
                             service_id=svc.id,
-                            client_id=rng.choices(clients, weights)[0].id,
+                            client_id=client_id,
                             status=status,
                             start_at=start_at,
                             end_at=end_at,
