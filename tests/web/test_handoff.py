@@ -211,3 +211,18 @@ def test_main_site_login_keeps_the_login_rate_limits(app_config, create_tenant, 
     finally:
         limiter.enabled = False
         limiter.initialized = False
+
+
+def test_forgot_password_on_the_main_site_sends_the_link_for_the_users_own_dashboard(client, salon):
+    from app.notifications.models import Notification
+
+    page = client.get("/login")
+    assert b'href="/forgot"' in page.data
+    resp = client.post("/forgot", data={"email": "manager@example.com"})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/login")
+    unknown = client.post("/forgot", data={"email": "nobody@example.com"})
+    assert unknown.status_code == 302
+    db.session.rollback()
+    rows = list(db.session.scalars(sa.select(Notification).where(Notification.template == "password_reset")))
+    assert [r.recipient for r in rows] == ["manager@example.com"]
+    assert rows[0].payload["url"].startswith("http://manager.anna.localhost:5000/reset/")

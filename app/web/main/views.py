@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from redis import RedisError
 
 from app.accounts import handoff
@@ -128,3 +129,21 @@ def login():
             return _handoff_page(user, remember=bool(form.remember.data))
     status = 401 if form.is_submitted() and form.errors else 200
     return render_template("main/login.html", form=form), status
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per minute", methods=["POST"])
+def forgot_password():
+    """A reset link for any staff account, sent to the address; it opens the user's own
+    dashboard host.  The same answer whether or not the account exists."""
+    from flask import flash
+
+    from app.accounts.forms import ForgotPasswordForm
+    from app.accounts.services import request_password_reset
+
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        request_password_reset(form.email.data)
+        flash(_("If the address belongs to an account, we have sent a link to set a new password."), "info")
+        return redirect(url_for("main.login"))
+    return render_template("auth/forgot.html", form=form, title="Jazyl", tenant=None, area="main")
