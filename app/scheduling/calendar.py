@@ -116,11 +116,10 @@ def free_days(
         service_id = int(service_id)
     except (TypeError, ValueError):
         raise NotFound() from None
-    rows = q.bookable_masters(tenant.id, service_id, master_id=master_id, location_id=location_id)
-    if not rows:
-        svc = q.service_row(tenant.id, service_id)
-        if svc is None or not svc.active:
-            raise NotFound()
+    # From Redis when it answers (app.core.cache): a warm month runs no SQL.
+    rows, service_exists = q.masters_for_service(tenant.id, service_id, master_id=master_id, location_id=location_id)
+    if not service_exists:
+        raise NotFound()
     zones = {r.timezone for r in rows}
     tz_name = zones.pop() if len(zones) == 1 else tenant.timezone
     window_first, window_last = booking_window(tenant, tz_name)

@@ -331,3 +331,19 @@ def cached_bookable_masters(
     pairs = zip(entry["rows"], versions, strict=True)
     rows = [MasterRow(m, v, loc, tz, dur, buf) for (m, loc, tz, dur, buf), v in pairs]
     return rows, bool(entry["service"])
+
+
+def masters_for_service(
+    tenant_id: int, service_id: int, *, master_id: int | None = None, location_id: int | None = None
+) -> tuple[list, bool]:
+    """``(rows, service_exists)`` for availability and free days: from Redis when it answers
+    (:func:`cached_bookable_masters`, no SQL), else :func:`bookable_masters` and, when nobody
+    takes the service, :func:`service_row` (rows then carry the ``schedule_version`` column)."""
+    known = cached_bookable_masters(tenant_id, service_id, master_id=master_id, location_id=location_id)
+    if known is not None:
+        return known
+    rows = bookable_masters(tenant_id, service_id, master_id=master_id, location_id=location_id)
+    if rows:
+        return rows, True
+    svc = service_row(tenant_id, service_id)
+    return rows, svc is not None and bool(svc.active)

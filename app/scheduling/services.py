@@ -381,17 +381,10 @@ def get_availability(
         service_id = int(service_id)
     except (TypeError, ValueError):
         raise NotFound() from None
-    known = q.cached_bookable_masters(tenant.id, service_id, master_id=master_id, location_id=location_id)
-    if known is not None:  # from Redis: no SQL until the slots themselves miss
-        rows, service_exists = known
-        if not service_exists:
-            raise NotFound()
-    else:
-        rows = q.bookable_masters(tenant.id, service_id, master_id=master_id, location_id=location_id)
-        if not rows:
-            svc = q.service_row(tenant.id, service_id)
-            if svc is None or not svc.active:
-                raise NotFound()
+    # From Redis when it answers: no SQL until the slots themselves miss.
+    rows, service_exists = q.masters_for_service(tenant.id, service_id, master_id=master_id, location_id=location_id)
+    if not service_exists:
+        raise NotFound()
     zones = {r.timezone for r in rows}
     tz_name = zones.pop() if len(zones) == 1 else tenant.timezone
     result: dict[str, Any] = {"timezone": tz_name, "service_id": service_id, "slots": []}

@@ -53,6 +53,7 @@ def _reads(shop) -> list[str]:
         f"{API}/anna/masters?service_id={sid}",
         f"{API}/anna/availability?service_id={sid}&date=2026-12-07&master_id={mid}",  # one master-day
         f"{API}/anna/availability?service_id={sid}&date=2026-12-07&location_id={lid}&days=7",  # location-week
+        f"{API}/anna/availability/days?service_id={sid}&month=2026-12",  # free days of a month
     ]
 
 
@@ -107,6 +108,28 @@ def test_the_cached_lists_themselves_are_answered_without_sql(shop, client, coun
         _get(client, f"{API}/anna/availability?service_id={sid}&date=2026-12-08&master_id={mid}")
     reads = [s for s in q.statements if s.lstrip().upper().startswith(("SELECT", "EXECUTE", "WITH"))]
     assert len(reads) == 1, q.statements
+
+
+def test_warm_public_booking_pages_run_no_sql(shop, host_client, count_queries):
+    """The booking site for an anonymous visitor: the tenant (host), the bookable locations,
+    services and masters, the month's free days and the day's free times all come from Redis.
+    0 statements: nothing on these pages needs the database once the cache is warm.  (A
+    signed-in client adds the look-up of their session token, which is not cached.)"""
+    c = host_client("anna")
+    sid, mid = shop.service.id, shop.master.id
+    pages = [
+        "/",
+        "/book",
+        f"/book?service_id={sid}&master_id=any",
+        f"/book?service_id={sid}&master_id={mid}&date=2026-12-08",
+    ]
+    for url in pages:
+        assert c.get(url).status_code == 200
+        with count_queries() as q:
+            resp = c.get(url)
+        assert resp.status_code == 200
+        assert q.count == 0, (url, q.statements)
+    assert "2026-12-07T09:00:00+05:00" in c.get(f"/book?service_id={sid}&master_id=any").get_data(as_text=True)
 
 
 def test_cold_requests_do_read_the_database(shop, client, count_queries):

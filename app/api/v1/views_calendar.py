@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.api.v1 import models as s
+from app.api.v1.caching import http_cache
 from app.api.v1.registry import api
 from app.api.v1.types import Date, checked
 from app.api.v1.views import public_tenant, scope
@@ -52,6 +53,7 @@ class FreeDays(s.Out):
         "horizon); a month wholly outside it answers `422 validation_error` on `month`."
     ),
 )
+@http_cache("availability")
 def public_free_days(subdomain: str, query: dict):
     tenant = public_tenant(subdomain)
     with scope(tenant):

@@ -28,7 +28,7 @@ from flask_babel import gettext as _
 from app.accounts.clients import code_state, complete_client_verification, start_client_verification
 from app.audit.services import Actor
 from app.bookings.services import create_booking
-from app.catalog.queries import list_bookable_masters, list_bookable_services
+from app.catalog.queries import cached_masters, cached_services
 from app.core.db import savepoint
 from app.core.errors import NotFound, SlotUnavailable, ValidationError
 from app.core.htmx import is_htmx
@@ -38,7 +38,7 @@ from app.core.redirects import safe_next
 from app.core.security import allow_framing
 from app.extensions import limiter
 from app.scheduling.calendar import booking_window, first_free_day, free_days, month_end, outside_window_message
-from app.tenants.queries import list_bookable_locations
+from app.tenants.queries import cached_locations
 from app.web.forms import apply_errors
 from app.web.public.forms import BookForm, CodeForm, PhoneForm
 from app.web.public.views import CLIENT_COOKIE, _pick, bp, current_client
@@ -99,13 +99,13 @@ def avatar_hue(key) -> int:
 
 def _selection(args) -> dict:
     """Resolve the choices from the query; unknown, foreign or unbookable ids count as not chosen."""
-    locations = list_bookable_locations()
+    locations = cached_locations(bookable=True)
     location = _pick(locations, args.get("location_id", type=int))
     if location is None and len(locations) == 1:
         location = locations[0]
-    services = list_bookable_services(location_id=location.id) if location else []
+    services = cached_services(bookable=True, location_id=location.id) if location else []
     service = _pick(services, args.get("service_id", type=int))
-    masters = list_bookable_masters(location_id=location.id, service_id=service.id) if service else []
+    masters = cached_masters(bookable=True, location_id=location.id, service_id=service.id) if service else []
     master_arg = args.get("master_id", "")
     master = _pick(masters, int(master_arg)) if master_arg.isdigit() else None
     any_master = master_arg == "any" and bool(masters)
@@ -225,16 +225,16 @@ def _opening_soon():
 
 @bp.route("/")
 def index():
-    locations = list_bookable_locations()
+    locations = cached_locations(bookable=True)
     if not locations:
         return _opening_soon()
-    services = list_bookable_services()
+    services = cached_services(bookable=True)
     return render_template(
         "public/index.html",
         tenant=g.tenant,
         locations=locations,
         services=services,
-        masters=list_bookable_masters(),
+        masters=cached_masters(bookable=True),
     )
 
 
