@@ -1,11 +1,12 @@
-"""A small JSON cache on Redis that never takes the site down.
+"""A small JSON cache on Redis that never takes the site down, and its invalidation.
 
 Values are JSON under a key the caller builds; invalidation is by *versioned keys*: the
-key contains version numbers that every write affecting the answer bumps (in the same
-database transaction, see ``app.scheduling.services``), so a stale entry is simply never
-read again and expires on its TTL.  Every Redis failure (server down, timeout, bad data)
-is logged and treated as a miss or a no-op: the caller computes the answer from the
-database instead of failing the request.
+key contains version tokens (below) that every write affecting the answer bumps after its
+transaction commits, so a stale entry is simply never read again and expires on its TTL.
+Every Redis failure (server down, timeout, bad data) is logged and treated as a miss or a
+no-op: the caller computes the answer from the database instead of failing the request.
+The lifetimes of everything cached live in :data:`TTL` (and :data:`HTTP_MAX_AGE` for
+browsers and CDNs).
 """
 
 from __future__ import annotations
