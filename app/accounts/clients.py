@@ -143,7 +143,8 @@ def code_state(phone: str) -> CodeState:
     used = max(int(ver.attempts or 0), _counted_attempts(ver))
     left = max(0, MAX_ATTEMPTS - used)
     live = ver.expires_at > now and left > 0
-    resend_at = _resend_at(ver, now)
+    # The guess that used up the tries also retired the code, so a new one may be sent at once.
+    resend_at = _resend_at(ver, now) if left > 0 else None
     resend_in = -int((now - resend_at).total_seconds() // 1) if resend_at else 0
     return CodeState(
         live=live, attempts_left=left, resend_at=resend_at, expires_at=ver.expires_at, resend_in=max(resend_in, 0)

@@ -88,6 +88,12 @@ def initials(name: str | None) -> str:
     return "".join(p[0] for p in parts[:2]).upper() or "?"
 
 
+@bp.app_template_filter("upper_first")
+def upper_first(text: str) -> str:
+    """"январь 2027" -> "Январь 2027" (unlike ``capitalize``, the rest is left alone)."""
+    return text[:1].upper() + text[1:]
+
+
 @bp.app_template_filter("avatar_hue")
 def avatar_hue(key) -> int:
     """A stable colour index (0..11) for an avatar."""
