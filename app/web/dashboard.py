@@ -10,10 +10,11 @@ from flask import Blueprint, flash, g, make_response, redirect, render_template,
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from app.accounts import impersonation
 from app.accounts.forms import LoginForm
 from app.accounts.services import authenticate, end_web_session, start_web_session
 from app.core import ratelimit
-from app.core.errors import InvalidCredentials
+from app.core.errors import Forbidden, InvalidCredentials
 from app.core.redirects import safe_next
 from app.extensions import limiter
 
@@ -28,6 +29,7 @@ def make_dashboard(name: str, roles: tuple[str, ...], title) -> Blueprint:
         f"{name}.handoff",
         f"{name}.welcome",
     }
+    support_endpoints = {f"{name}.logout", f"{name}.support_allow", f"{name}.support_end"}
 
     @bp.before_request
     def _guard():
@@ -44,6 +46,11 @@ def make_dashboard(name: str, roles: tuple[str, ...], title) -> Blueprint:
                 logout_user()
             return redirect(url_for(f"{name}.login", next=request.full_path.rstrip("?")))
         g.actor_language = current_user.language
+        if impersonation.active():
+            g.support_label = impersonation.label()
+            writes = request.method not in ("GET", "HEAD", "OPTIONS")
+            if writes and impersonation.read_only() and request.endpoint not in support_endpoints:
+                raise Forbidden(_("This support session is read-only. Choose “Allow changes” in the banner first."))
         return None
 
     @bp.route("/login", methods=["GET", "POST"])
@@ -91,7 +98,26 @@ def make_dashboard(name: str, roles: tuple[str, ...], title) -> Blueprint:
         if arrival.language:
             session["lang"] = arrival.language
         login_user(start_web_session(arrival.user), remember=arrival.remember)
+        impersonation.begin_session(arrival)
         return redirect(url_for(f"{name}.index"))
+
+    @bp.route("/auth/support/allow", methods=["POST"])
+    def support_allow():
+        """The admin in a support session allows changes (audited)."""
+        impersonation.allow_changes(current_user)
+        flash(_("Changes are allowed for this support session."), "info")
+        return redirect(safe_next(request.referrer, url_for(f"{name}.index")))
+
+    @bp.route("/auth/support/end", methods=["POST"])
+    def support_end():
+        """End the support session: audited, signed out here, back to the admin panel."""
+        tenant_id = current_user.tenant_id
+        impersonation.end(current_user)
+        end_web_session(current_user)
+        logout_user()
+        target = url_for("admin.tenant_detail", tenant_id=tenant_id, _external=True)
+        # A page that navigates, not a redirect: the form's CSP (form-action 'self') forbids another host.
+        return render_template("main/handoff.html", target=target, signed_in=True)
 
     @bp.route("/welcome/<token>", methods=["GET", "POST"])
     @limiter.limit("10 per minute", methods=["POST"])
@@ -106,6 +132,7 @@ def make_dashboard(name: str, roles: tuple[str, ...], title) -> Blueprint:
         if user is None or user.role not in roles or (tenant is not None and user.tenant_id != tenant.id):
             page = render_template("auth/welcome.html", form=None, area=name, title=title, tenant=tenant, invalid=True)
             return page, 400
+        g.actor_language = user.language  # the page speaks the invitee's language, like the email
         form = WelcomeForm()
         if form.validate_on_submit():
             try:

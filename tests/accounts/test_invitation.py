@@ -149,3 +149,11 @@ def test_adding_an_email_to_an_existing_master_invites_them(owner_client, salon)
     assert resp.status_code == 302, resp.data[:500]
     [row] = _invitations()
     assert row.recipient == "bota@example.com" and row.language == "ru"
+
+
+def test_welcome_page_speaks_the_invitees_language(app, owner_client, salon):
+    _add_master(owner_client, salon, language="kk")
+    [row] = _invitations()
+    path = "/welcome/" + row.payload["url"].rsplit("/welcome/", 1)[1]
+    page = app.test_client().get(path, headers={"Host": "master.anna.localhost:5000", "Accept-Language": "en"})
+    assert page.status_code == 200 and b'<html lang="kk">' in page.data
