@@ -124,6 +124,13 @@ BINDINGS = [
         "manager.name",
     ),
     Binding(ar.CLIENT_NAME, ("app.web.public.forms:CodeForm", "name"), (m.ClientBody, "name"), "client.name"),
+    Binding(
+        ar.CLIENT_NOTE,
+        ("app.web.owner.clients:ClientNoteForm", "text"),
+        None,
+        "client.note",
+        why_not="staff notes about clients are kept on the dashboard pages only",
+    ),
     Binding(ar.PHONE, ("app.web.owner.forms:LocationForm", "phone"), (m.LocationBody, "phone"), "location.phone"),
     Binding(ar.REQUIRED_PHONE, ("app.web.public.forms:PhoneForm", "phone"), (m.ClientBody, "phone"), "client.phone"),
     Binding(
@@ -294,6 +301,7 @@ def _fields(fn) -> set[str]:
 
 
 def _service_accepts(salon, name: str, value: Any) -> bool:  # noqa: F811 -- the fixture's value
+    from app.accounts import client_notes
     from app.accounts import services as accounts
     from app.audit.services import Actor
     from app.bookings import services as bookings
@@ -351,6 +359,10 @@ def _service_accepts(salon, name: str, value: Any) -> bool:  # noqa: F811 -- the
             "client",
         ),
         "verify.code": (lambda: _verify(t, value), "code"),
+        "client.note": (
+            lambda: client_notes.add_client_note(owner, salon.client, value, author_name="Owner"),
+            "text",
+        ),
         "booking.notes": (
             lambda: bookings.create_booking(
                 t,
