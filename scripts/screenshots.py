@@ -145,8 +145,11 @@ PAGES: list[dict] = [
 
 
 def ask_for_code(page) -> None:
-    """On the confirm step: type a phone number and ask for the code (the code step shows)."""
-    phone = page.locator("input[name=phone]").first
+    """On the confirm step: type a phone number and ask for the code (the code step shows).
+    A code asked for earlier in this browser is still live: the page is on the code step already."""
+    phone = page.locator("input[name=phone]:visible").first
+    if not phone.count():
+        return
     phone.fill("+7 701 555 09 09")
     phone.locator("xpath=ancestor::form").locator("button[type=submit]").first.click()
     page.wait_for_load_state("networkidle")
@@ -354,7 +357,8 @@ def shoot(args, port: int, values: dict, out: Path) -> list[str]:
                                     try:
                                         ACTIONS[spec["action"]](page)
                                     except Exception as exc:
-                                        problems.append(f"{lang} {vp_name} {name}: action failed: {exc}")
+                                        first = str(exc).splitlines()[0]
+                                        problems.append(f"{lang} {vp_name} {name}: action failed: {first}")
                                 target = out / lang / vp_name / f"{name}.png"
                                 target.parent.mkdir(parents=True, exist_ok=True)
                                 page.screenshot(path=str(target), full_page=True)
