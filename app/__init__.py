@@ -133,6 +133,20 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=True)
     app.jinja_env.globals.update(LANGUAGE_NAMES=i18n.LANGUAGE_NAMES, _l=lazy_gettext)
     app.jinja_env.globals["current_tenant"] = lambda: g.get("tenant")
+    app.jinja_env.globals["support_session"] = _support_session
+
+
+def _support_session():
+    """The platform admin's support session on this dashboard, or None (the banner reads it)."""
+    from types import SimpleNamespace
+
+    from flask import has_request_context
+
+    from app.accounts import impersonation
+
+    if not has_request_context() or not impersonation.active():
+        return None
+    return SimpleNamespace(label=impersonation.label(), read_only=impersonation.read_only())
 
 
 def _check_settings(app: Flask) -> None:

@@ -15,10 +15,12 @@ def init_app(app: Flask) -> None:
     from app.bookings.commands import register as register_booking_commands
     from app.core.backup_commands import register as register_backup_commands
     from app.notifications.commands import register as register_notification_commands
+    from app.tenants.commands import register as register_tenant_commands
 
     register_booking_commands(app)
     register_notification_commands(app)
     register_backup_commands(app)
+    register_tenant_commands(app)
 
     @app.cli.command("create-admin")
     @click.option("--email", prompt=True, help="Super admin's email.")

@@ -52,6 +52,7 @@ class Handoff:
     user: User
     remember: bool
     language: str | None
+    impersonator_id: int | None = None  # a platform admin signing in as this user to help
 
 
 def ttl() -> int:
@@ -85,8 +86,13 @@ def dashboard_url(user: User, path: str = "/") -> str:
     return f"{scheme}://{dashboard_host(user)}{path}"
 
 
-def issue(user: User, *, remember: bool = False, language: str | None = None) -> str:
+def issue(
+    user: User, *, remember: bool = False, language: str | None = None, impersonator: User | None = None
+) -> str:
     """A one-time token that signs ``user`` in on their dashboard host from this browser.
+
+    With ``impersonator`` (a platform admin) the session it opens is marked as the admin's
+    support session (:mod:`app.accounts.impersonation`).
 
     Raises ``redis.RedisError`` when Redis cannot be reached (the caller falls back to the
     dashboard's own sign-in page).
@@ -100,6 +106,7 @@ def issue(user: User, *, remember: bool = False, language: str | None = None) ->
         "browser": _browser(),
         "remember": bool(remember),
         "lang": language or None,
+        "imp": impersonator.id if impersonator is not None else None,
     }
     get_redis().set(_key(nonce), json.dumps(record), ex=ttl())
     return _serializer().dumps(nonce)
@@ -136,4 +143,10 @@ def consume(token: str | None, *, roles: tuple[str, ...], tenant_id: int | None)
         or user.get_id().split(":")[1] != record.get("stamp")
     ):
         raise HandoffRefused(WRONG_PLACE)
-    return Handoff(user=user, remember=bool(record.get("remember")), language=record.get("lang"))
+    imp = record.get("imp")
+    return Handoff(
+        user=user,
+        remember=bool(record.get("remember")),
+        language=record.get("lang"),
+        impersonator_id=int(imp) if imp is not None else None,
+    )

@@ -7,6 +7,8 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from flask import g, has_app_context
+
 from app.audit.models import AuditLog
 from app.extensions import db
 
@@ -75,11 +77,15 @@ def record(
     before: dict | None = None,
     after: dict | None = None,
 ) -> AuditLog:
+    label = actor.label or ""
+    support = g.get("support_label") if has_app_context() else None
+    if support and actor.kind == "user":
+        label = f"{label} (support: {support})"  # a platform admin acting in a support session
     entry = AuditLog(
         tenant_id=tenant_id,
         actor_type=actor.kind,
         actor_id=actor.id,
-        actor_label=actor.label or "",
+        actor_label=label[:254],
         action=action,
         object_type=obj_type,
         object_id=obj_id,

@@ -24,6 +24,7 @@ import redis
 from flask import g, has_request_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 log = logging.getLogger(__name__)
 
@@ -429,6 +430,55 @@ def attach(cls, data: dict):
     """
     from app.extensions import db
 
-    obj = cls(**{k: _dec(v) for k, v in data.items()})
+    values = {k: _dec(v) for k, v in data.items()}
+    mapper = inspect(cls)
+    key = mapper.identity_key_from_primary_key([values[c.key] for c in mapper.primary_key])
+    existing = db.session.identity_map.get(key)
+    if existing is not None:
+        # As a query would: the object the session holds, its loaded (perhaps changed)
+        # attributes left alone, the expired ones filled in.
+        loaded = inspect(existing).dict
+        for name, value in values.items():
+            if name not in loaded:
+                set_committed_value(existing, name, value)
+        return existing
+    obj = cls(**values)
     make_transient_to_detached(obj)
     return db.session.merge(obj, load=False)
+
+
+# ---------------------------------------------------------------- clearing
+#
+# An operator's tool (admin panel, ``flask cache-clear``): new version tokens make every
+# entry of a tenant unreachable at once, and the entries themselves are deleted too, so
+# memory is freed now rather than at their TTL.  Rate-limit windows, sign-in handoffs,
+# client sessions and queued jobs live under other prefixes and are not touched.
+
+_CLEAR_ALL = ("jz:*", "avail:*", "freedays:*")
+
+
+def _clear_patterns(tenant_id: int) -> tuple[str, ...]:
+    t = int(tenant_id)
+    return (f"jz:ver:*:{t}", f"jz:*:{t}:*", f"avail:{t}:*", f"freedays:avail:{t}:*")
+
+
+def clear(tenant_id: int | None = None) -> int:
+    """Drop one tenant's cached answers (or every tenant's); returns the number of keys
+    deleted.  Raises ``redis.RedisError`` when Redis cannot be reached, so the caller can
+    say the cache was not cleared."""
+    r = _client()
+    if r is None:
+        raise redis.ConnectionError("Redis is not reachable")
+    patterns = _CLEAR_ALL if tenant_id is None else _clear_patterns(tenant_id)
+    deleted = 0
+    for pattern in patterns:
+        batch = []
+        for key in r.scan_iter(match=pattern, count=500):
+            batch.append(key)
+            if len(batch) >= 500:
+                deleted += r.delete(*batch)
+                batch = []
+        if batch:
+            deleted += r.delete(*batch)
+    forget_memo()
+    return deleted

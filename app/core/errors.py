@@ -116,3 +116,11 @@ class ValidationError(DomainError):
     @classmethod
     def field(cls, name: str, message: Any) -> ValidationError:
         return cls({name: [message]})
+
+
+class ServiceUnavailable(DomainError):
+    """A part the platform depends on (Redis, a provider) does not answer right now."""
+
+    status = 503
+    code = "service_unavailable"
+    default_message = _l("The service is temporarily unavailable.")

@@ -319,3 +319,26 @@ def _notify(event: str, tenant: Tenant, owner: User | None = None, **extra: Any)
     from app.notifications import events
 
     events.tenant_event(event, tenant, owner=owner, **extra)
+
+
+def clear_caches(actor: Actor, tenant: Tenant | None = None) -> int:
+    """Drop the cached answers of one business (or of every business), audited; returns the
+    number of cache entries removed.  Raises ``ServiceUnavailable`` when Redis is down."""
+    import redis
+
+    from app.core import cache
+    from app.core.errors import ServiceUnavailable
+
+    try:
+        removed = cache.clear(tenant.id if tenant is not None else None)
+    except redis.RedisError:
+        raise ServiceUnavailable(_l("The cache could not be reached, so nothing was cleared. Try again.")) from None
+    record(
+        actor,
+        "cache.clear",
+        "tenant" if tenant is not None else "platform",
+        tenant.id if tenant is not None else None,
+        tenant_id=tenant.id if tenant is not None else None,
+        after={"scope": tenant.subdomain if tenant is not None else "all", "removed": removed},
+    )
+    return removed
