@@ -13,6 +13,11 @@ from flask_babel import lazy_gettext as _l
 
 #: Field names used in the snapshots (app/*/services.py) -> their label.
 FIELD_LABELS: dict[str, Any] = {
+    "owner": _l("Owner"),
+    "read_only": _l("Read-only"),
+    "support": _l("Support by"),
+    "scope": _l("Which businesses"),
+    "removed": _l("Entries removed"),
     "status": _l("Status"),
     "status_reason": _l("Reason"),
     "subdomain": _l("Sub-domain"),
@@ -123,6 +128,10 @@ ACTION_LABELS: dict[str, Any] = {
     "booking.update": _l("Booking changed"),
     "booking.rederive_times": _l("Booking times recalculated"),
     "notification.resend": _l("Message sent again"),
+    "admin.impersonation.start": _l("Support session started"),
+    "admin.impersonation.allow_changes": _l("Support session allowed to make changes"),
+    "admin.impersonation.end": _l("Support session ended"),
+    "cache.clear": _l("Cache cleared"),
     "user.create_manager": _l("Manager added"),
     "user.password_change": _l("Password changed"),
     "user.password_reset": _l("Password reset"),
