@@ -219,6 +219,20 @@ def test_pending_and_unknown_tenants_answer_as_without_the_cache(shop, client, c
         assert client.get(f"{API}/nobody").status_code == 404
 
 
+def test_a_cached_tenant_never_reverts_what_the_session_holds(shop, count_queries):
+    from app.tenants.queries import get_tenant_by_subdomain
+
+    tenant = get_tenant_by_subdomain("anna")
+    get_tenant_by_subdomain("anna")  # cached now
+    tenant.name = "Not flushed yet"
+    assert get_tenant_by_subdomain("anna") is tenant
+    assert tenant.name == "Not flushed yet"
+    db.session.rollback()
+    with count_queries() as q:  # the expired row is filled in from the cache, like a query would
+        assert get_tenant_by_subdomain("anna").name == "Anna Beauty"
+    assert q.count == 0, q.statements
+
+
 def test_a_renamed_subdomain_stops_resolving_at_once(shop, client):
     assert _get(client, f"{API}/anna").get_json()["subdomain"] == "anna"
     db.session.merge(shop.tenant).subdomain = "anna2"
