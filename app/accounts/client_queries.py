@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-import phonenumbers
 from sqlalchemy import func, or_, select
 
 from app.accounts.models import Client, ClientNote
 from app.bookings.models import BLOCKING_STATUSES, Booking
+from app.core.phones import format_phone
 from app.extensions import db
 
 PER_PAGE = 25
@@ -28,13 +28,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def display_phone(phone: str | None) -> str:
-    """E.164 as people read it: ``+7 701 555 0000``."""
-    if not phone:
-        return ""
-    try:
-        return phonenumbers.format_number(phonenumbers.parse(phone, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    except phonenumbers.NumberParseException:
-        return phone
+    """E.164 as people read it: ``+7 701 555 00 00`` (:func:`app.core.phones.format_phone`)."""
+    return format_phone(phone)
 
 
 def _search_filter(q: str):

@@ -59,7 +59,7 @@ def test_list_shows_counts_and_formatted_phone(people, login):
     page = login("owner", "anna", "owner@example.com").get("/clients").get_data(as_text=True)
     row = page[page.index(f'id="client-{dana.id}"') :]
     row = row[: row.index("</tr>")]
-    assert "+7 701 555 0101" in row
+    assert "+7 701 555 01 01" in row
     assert '<td data-label="Visits">2</td>' in row
     assert '<td data-label="No-shows">1</td>' in row
 
