@@ -80,6 +80,10 @@ def build_charts(report) -> dict:
         out[f"{key}_revenue"] = charts.hbar_chart(
             _("Revenue"), names, [float(t.revenue) for _n, t in rows], short_money, css="s2"
         )
+        if key != "service":  # working time belongs to masters, so no utilization per service
+            out[f"{key}_utilization"] = charts.hbar_chart(
+                _("Utilization"), names, [t.utilization for _n, t in rows], rate, css="s3", max_value=1.0
+            )
     return out
 
 
