@@ -150,3 +150,29 @@ def test_deactivating_a_service_asks_in_the_browser_first(salon, live_server, br
     assert "Haircut" in questions[0]
     db.session.rollback()
     assert db.session.scalar(select(Service.active).where(Service.id == salon.service.id)) is False
+
+
+def test_owner_drags_a_booking_to_another_day_in_the_week_view(
+    salon, live_server, browser, create_booking, create_client, commit
+):
+    client = create_client(salon.tenant, name="Dana", phone="+77015550505")
+    booking = create_booking(
+        salon.tenant, salon.master, salon.service, datetime(2026, 12, 7, 5, 0, tzinfo=UTC), client=client
+    )
+    commit()
+    url = f"http://owner.anna.{live_server}"
+    # Tall enough that source and target are both in view (a scroll mid-drag would start it elsewhere).
+    page = browser.new_context(viewport={"width": 1280, "height": 1500}).new_page()
+    _login(page, url, "owner@example.com")
+    page.goto(f"{url}/week?date=2026-12-07&master_id={salon.master.id}")
+    target = page.locator('.cal-col[data-day="2026-12-08"] .cal-cell.work[data-time="12:00"]')
+    assert target.count() == 1
+    page.drag_and_drop(f"#booking-{booking.id}", '.cal-col[data-day="2026-12-08"] .cal-cell.work[data-time="12:00"]')
+    page.wait_for_selector("form.staff-slots")
+    checked = page.locator('#slot-picker input[name="slot"]:checked')
+    assert checked.get_attribute("value").startswith("2026-12-08T12:00:00+05:00|")
+    page.click("form.staff-slots button[type=submit]")
+    page.wait_for_selector(f'.cal-week .cal-col[data-day="2026-12-08"] #booking-{booking.id}')
+    db.session.rollback()
+    db.session.refresh(booking)
+    assert booking.start_at == datetime(2026, 12, 8, 7, 0, tzinfo=UTC)

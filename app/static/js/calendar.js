@@ -33,3 +33,29 @@ document.addEventListener("submit", function (event) {
     htmx.ajax("GET", window.location.pathname + window.location.search, { target: "#day-bookings", swap: "outerHTML" });
   }, 300000);
 })();
+// Drag a booking onto a working cell: the "Move" page opens with that day, time and master
+// ticked, and one click there moves it (the server checks the time is free).
+document.addEventListener("dragstart", function (event) {
+  var block = event.target.closest && event.target.closest(".cal-booking[data-move]");
+  if (!block) { return; }
+  event.dataTransfer.setData("text/plain", block.getAttribute("data-move"));
+  event.dataTransfer.effectAllowed = "move";
+  document.body.classList.add("cal-dragging");
+});
+document.addEventListener("dragend", function () { document.body.classList.remove("cal-dragging"); });
+document.addEventListener("dragover", function (event) {
+  if (event.target.closest && event.target.closest(".cal-col .cal-cell.work")) { event.preventDefault(); }
+});
+document.addEventListener("drop", function (event) {
+  var cell = event.target.closest && event.target.closest(".cal-col .cal-cell.work");
+  var target = event.dataTransfer && event.dataTransfer.getData("text/plain");
+  if (!cell || !target || target.charAt(0) !== "/") { return; }
+  event.preventDefault();
+  var column = cell.closest(".cal-col");
+  var url = new URL(target, window.location.href);
+  url.searchParams.set("date", column.getAttribute("data-day"));
+  url.searchParams.set("time", cell.getAttribute("data-time"));
+  if (column.getAttribute("data-master")) { url.searchParams.set("master_id", column.getAttribute("data-master")); }
+  url.searchParams.set("next", window.location.pathname + window.location.search);
+  window.location.href = url.pathname + url.search;
+});

@@ -352,6 +352,12 @@ def booking_reschedule(booking_id: int):
     picker = _staff_picker(
         booking.service, master, booking.location, request.args.get("date"), "booking_reschedule", picker_args
     )
+    # Dropped on a calendar cell: that time is ticked, the staff member confirms with one click.
+    wanted_time = request.args.get("time", "")
+    if re.fullmatch(r"\d{2}:\d{2}", wanted_time) and picker.get("slots") and not form.slot.data:
+        value = _slot_at(picker["slots"], picker["tz"], wanted_time, master.id if master else None)
+        if value:
+            picker["selected_slot"] = value
     status = 409 if taken else 422 if form.errors else 200
     return render_page_or_partial(
         "owner/bookings/reschedule.html",
