@@ -104,8 +104,9 @@ class ContextFilter(logging.Filter):
         if not hasattr(record, "request_id"):
             record.request_id = REQUEST_ID.get()
         if has_request_context() and not hasattr(record, "tenant"):
+            # Never a lazy load from a log line: the row may be expired, or the transaction failed.
             tenant = g.get("tenant")
-            record.tenant = getattr(tenant, "subdomain", None)
+            record.tenant = g.get("tenant_subdomain") or (tenant.__dict__.get("subdomain") if tenant else None)
         try:
             message = record.getMessage()
         except Exception:  # a bad format string must not lose the event
@@ -133,7 +134,7 @@ class _StdoutHandler(logging.StreamHandler):
     def stream(self, value) -> None:
         pass
 
-    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 -- logging's name
+    def handleError(self, record: logging.LogRecord) -> None:
         if sys.stdout is None or getattr(sys.stdout, "closed", False):
             return  # interpreter shutdown: nowhere left to write
         super().handleError(record)
