@@ -7,11 +7,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from icalendar import Calendar
+from sqlalchemy import select
 
 from app.core import tenancy
-from app.notifications import calendar
+from app.extensions import db
+from app.notifications import calendar, events, services
 from app.notifications.events import booking_payload
 from app.notifications.links import token_for_visit
+from app.notifications.models import Notification
 
 START = datetime(2026, 12, 8, 5, 0, tzinfo=UTC)  # 10:00 in Almaty
 
@@ -78,3 +81,21 @@ def test_google_calendar_link(salon, visit):
     assert q["text"] == "Haircut; wash, style — Anna Beauty"
     assert "Abay avenue 150" in q["location"]
     assert "http://anna.localhost:5000/v/x" in q["details"]
+
+
+def test_confirmation_email_offers_add_to_calendar_and_the_manage_link(host_client, salon, visit, commit):
+    with tenancy.tenant_scope(salon.tenant.id):
+        visit.client.email = "dana@example.com"
+        events.booking_event("created", visit)
+    commit()
+    row = db.session.scalar(
+        select(Notification).where(Notification.channel == "email", Notification.recipient == "dana@example.com")
+    )
+    mail = services.render(row)
+    for part in (mail.text, mail.html):
+        assert "calendar.google.com/calendar/render?action=TEMPLATE" in part
+        assert "/visit.ics" in part and "http://anna.localhost:5000/v/" in part
+    assert mail.attachments[0][0] == "booking.ics"
+    ics_url = next(w for w in mail.text.split() if w.endswith("/visit.ics"))
+    resp = host_client("anna").get(urlsplit(ics_url).path)
+    assert resp.status_code == 200 and b"DTSTART:20261208T050000Z" in resp.data
