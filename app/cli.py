@@ -12,6 +12,7 @@ from app.extensions import db
 
 
 def init_app(app: Flask) -> None:
+    from app.analytics.commands import register as register_analytics_commands
     from app.bookings.commands import register as register_booking_commands
     from app.core.backup_commands import register as register_backup_commands
     from app.notifications.commands import register as register_notification_commands
@@ -21,6 +22,7 @@ def init_app(app: Flask) -> None:
     register_notification_commands(app)
     register_backup_commands(app)
     register_tenant_commands(app)
+    register_analytics_commands(app)
 
     @app.cli.command("create-admin")
     @click.option("--email", prompt=True, help="Super admin's email.")

@@ -171,3 +171,18 @@ def test_demo_seed_has_a_rolled_up_month_with_regulars_and_notes(frozen_now):
     assert all(week.bookings > 0 for week in report.weekly)
     assert report.total.revenue > 0 and report.total.utilization and 0 < report.total.utilization < 1
     assert report.total.no_shows > 0 and report.total.cancellations > 0
+
+
+def test_rollup_command_fills_history(app, create_tenant, create_service, create_master, create_booking, frozen_now):
+    frozen_now(datetime(2026, 12, 7, 3, 0, tzinfo=UTC))
+    tenant = create_tenant("backfill")
+    svc = create_service(tenant)
+    m = create_master(tenant, services=[svc])
+    create_booking(tenant, m, svc, _at(9, day=date(2026, 11, 10)), status="completed")
+    tid = tenant.id
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["analytics-rollup", "--days", "30"])
+    assert result.exit_code == 0, result.output
+    stats = _stats(tid, date(2026, 11, 10))
+    assert stats[(0, 0)].completed == 1 and stats[(0, 0)].booked_minutes == 60
+    assert app.test_cli_runner().invoke(args=["analytics-rollup", "--days", "0"]).exit_code != 0
