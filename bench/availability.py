@@ -1,3 +1,4 @@
+# ruff: noqa: E402 -- the path fix below must run before the imports
 """Availability and booking benchmark on PostgreSQL (see docs/performance.md).
 
     .venv/bin/python bench/availability.py [--quick]
@@ -19,6 +20,15 @@ Redis: ``BENCH_REDIS_URL`` or the embedded server.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# Run as ``python bench/<script>.py``, Python puts bench/ first on the path, where
+# bench/http.py would shadow the standard library's http package: use the root instead.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+sys.path.insert(0, str(ROOT))
+
 import argparse
 import http.client
 import json
@@ -28,20 +38,15 @@ import signal
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import sqlalchemy as sa  # noqa: E402
+import sqlalchemy as sa
 
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/jazyl_bench")
 TZ = "Asia/Almaty"

@@ -1,3 +1,4 @@
+# ruff: noqa: E402 -- the path fix below must run before the imports
 """Slot generation micro-benchmark: uncached availability in the service layer.
 
     .venv/bin/python bench/slots.py            # SQLite + embedded Redis (the default setup)
@@ -21,20 +22,23 @@ so the target verdict uses CPU time. No assertions: the test suite guards correc
 
 from __future__ import annotations
 
-import argparse
-import logging
-import os
 import sys
-import tempfile
-import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# Run as ``python bench/<script>.py``, Python puts bench/ first on the path, where
+# bench/http.py would shadow the standard library's http package: use the root instead.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-import availability as base  # noqa: E402  (bench/availability.py: seeding helpers)
+import argparse
+import logging
+import os
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+
+from bench import availability as base  # bench/availability.py: seeding helpers
 
 
 def stats(name: str, samples: list[tuple[float, float]], target: float | None, extra: str = "") -> dict:

@@ -245,6 +245,66 @@ def _resolve_client(tenant: Tenant, actor: Actor, client: Client | None, client_
     return find_or_create_client(phone, name=name, language=data.get("language"))
 
 
+def _load_for_create(tenant: Tenant, actor: Actor, service_id: Any, master_id: Any) -> tuple[Service, Master, str]:
+    """The service, the master and the master's location zone for a new booking.
+
+    One statement when everything is in order: both rows plus the zone of the master's
+    location if the master performs the (active) service there (the rule of
+    ``scheduling.queries.bookable_masters``). Anything else takes the step-by-step path,
+    which raises the same errors in the same order as always (service, master, role,
+    placement).
+    """
+    from app.catalog.models import MasterService, ServiceLocation
+    from app.tenants.models import Location
+
+    try:
+        sid, mid = int(service_id), int(master_id)
+    except (TypeError, ValueError):
+        sid = mid = None
+    if sid is not None and mid is not None:
+        zone = (
+            select(Location.timezone)
+            .where(
+                Location.tenant_id == Master.tenant_id,
+                Location.id == Master.location_id,
+                Location.active.is_(True),
+                select(MasterService.master_id)
+                .where(
+                    MasterService.tenant_id == Master.tenant_id,
+                    MasterService.master_id == Master.id,
+                    MasterService.service_id == Service.id,
+                )
+                .exists(),
+                select(ServiceLocation.service_id)
+                .where(
+                    ServiceLocation.tenant_id == Master.tenant_id,
+                    ServiceLocation.service_id == Service.id,
+                    ServiceLocation.location_id == Master.location_id,
+                )
+                .exists(),
+            )
+            .correlate(Master, Service)
+            .scalar_subquery()
+        )
+        row = db.session.execute(
+            select(Service, Master, zone)
+            .where(Service.id == sid, Master.id == mid, Master.tenant_id == Service.tenant_id)
+            .options(lazyload(Service.locations), lazyload(Master.services))
+        ).first()
+        if row is not None:
+            service, master, tz = row
+            placed = service.active and master.active and tz is not None
+            if placed and not (actor.role == "manager" and master.location_id != actor.location_id):
+                if actor.role == "master" and master.id != actor.master_id:
+                    raise Forbidden(_l("You can only book your own appointments."))
+                return service, master, tz
+    service = _load_service(service_id)
+    master = _load_master(actor, master_id)
+    if actor.role == "master" and master.id != actor.master_id:
+        raise Forbidden(_l("You can only book your own appointments."))
+    return service, master, _placement(tenant, master, service)
+
+
 def create_booking(
     tenant: Tenant,
     actor: Actor,
@@ -262,11 +322,7 @@ def create_booking(
         raise TenantNotActive()
     start = _aware(start)
     notes = _notes(notes)
-    service = _load_service(service_id)
-    master = _load_master(actor, master_id)
-    if actor.role == "master" and master.id != actor.master_id:
-        raise Forbidden(_l("You can only book your own appointments."))
-    tz = _placement(tenant, master, service)
+    service, master, tz = _load_for_create(tenant, actor, service_id, master_id)
     booked_for = _resolve_client(tenant, actor, client, client_data)
 
     _reserve(tenant, [master.id])

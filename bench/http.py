@@ -1,0 +1,476 @@
+# ruff: noqa: E402 -- the path fix below must run before the imports
+"""Side-by-side HTTP benchmark: Jazyl's public endpoints against a bare Flask "hello".
+
+    make bench-http                      # or: .venv/bin/python bench/http.py
+    .venv/bin/python bench/http.py --duration 8 --connections 16
+    WEB_CONCURRENCY=3 GUNICORN_THREADS=4 .venv/bin/python bench/http.py   # other server settings
+
+What it does, all on 127.0.0.1 and bounded in time (about 2-3 minutes by default):
+
+1. Recreates a private PostgreSQL database (``BENCH_DATABASE_URL``, default
+   postgresql://postgres@127.0.0.1:5432/jazyl_bench_http) and starts a private
+   ``redis-server`` (``--redis-port``, default 6389; nothing is saved to disk); migrates and
+   seeds the benchmark business of bench/availability.py (3 locations x 10 masters,
+   20 services, Asia/Almaty, 30 days of history and two weeks of upcoming bookings).
+2. Starts two gunicorns with the production settings file (``gunicorn.conf.py``: worker
+   model and counts from its defaults or the usual environment variables), each bound to
+   its own free port on 127.0.0.1: ``bench/hello_app.py`` (the baseline) and ``wsgi:app``
+   (``APP_ENV=production``). The app's per-IP API limits are raised far above the load
+   (the limiter still runs, so its Redis round trip is measured); nothing else changes.
+3. Drives each endpoint with wrk (Debian's ``wrk`` package; ``make bench-http`` installs
+   it when apt-get is allowed) from a separate process for ``--duration`` seconds with
+   ``--connections`` connections, after a short warm-up, and prints requests/s,
+   p50/p95/p99 and the ratio to the hello app measured in the same run.
+4. Booking creation: the owner logs in once, wrk posts distinct free slots (every tenth
+   body repeats an earlier slot on purpose, so races and ``409 slot_unavailable`` are
+   exercised), and afterwards the database is asked for overlapping blocking bookings of
+   one master: the run reports bookings/s (201s per second) and the number of doubles,
+   which must be 0. The same booking run is then repeated on the embedded default
+   (SQLite + embedded Redis, ``APP_ENV=development``) unless ``--no-embedded``.
+
+The table is printed as Markdown too (paste it into docs/performance.md) and saved as JSON
+in the run's temporary directory. The load average before and after is printed: other
+work on the machine lowers every figure, the ratios much less.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# Run as ``python bench/<script>.py``, Python puts bench/ first on the path, where
+# bench/http.py would shadow the standard library's http package: use the root instead.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+sys.path.insert(0, str(ROOT))
+
+import argparse
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
+
+BENCH = ROOT / "bench"
+
+from bench import availability as base  # bench/availability.py: seeding helpers
+
+SUB = "bench"
+DOMAIN = "localhost"
+TENANT_HOST = f"{SUB}.{DOMAIN}"
+SECRET = "benchmark-secret-key-0123456789-abcdefghij-xyz"
+TARGETS = {  # ratio to the hello app (issue 13)
+    "availability, master-day, cached": 0.50,
+    "availability, location-week, cached": 0.50,
+    "services list, cached": 0.50,
+    "business information, cached": 0.50,
+    "public booking page (HTML)": 0.25,
+    "availability, master-day, uncached": 0.20,
+}
+BOOKINGS_PER_S_TARGET = 150
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(port: int, path: str, host: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", path, headers={"Host": host, "X-Forwarded-Proto": "https"})
+            status = conn.getresponse().status
+            conn.close()
+            if status < 500:
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit(f"server on port {port} did not answer {path} within {timeout:.0f} s")
+        time.sleep(0.3)
+
+
+def request(port: int, method: str, path: str, host: str, body: dict | None = None, headers: dict | None = None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    hdrs = {"Host": host, "X-Forwarded-Proto": "https", **(headers or {})}
+    data = None
+    if body is not None:
+        data = json.dumps(body)
+        hdrs["Content-Type"] = "application/json"
+    conn.request(method, path, body=data, headers=hdrs)
+    resp = conn.getresponse()
+    payload = resp.read()
+    conn.close()
+    return resp.status, payload
+
+
+class Server:
+    """One gunicorn with the production settings file, on 127.0.0.1:<free port>."""
+
+    def __init__(self, app: str, env: dict, log: Path):
+        self.port = free_port()
+        self.log = log.open("wb")
+        cmd = [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--config",
+            str(ROOT / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            app,
+        ]
+        self.proc = subprocess.Popen(
+            cmd, cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)}, stdout=self.log, stderr=self.log
+        )
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=35)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def run_wrk(
+    port: int,
+    path: str,
+    host: str,
+    duration: float,
+    connections: int,
+    threads: int,
+    extra_env: dict | None = None,
+    headers: dict | None = None,
+) -> dict:
+    cmd = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(1, round(duration))}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(BENCH / "wrk_report.lua"),
+        "-H",
+        f"Host: {host}",
+        "-H",
+        "X-Forwarded-Proto: https",
+    ]
+    for k, v in (headers or {}).items():
+        cmd += ["-H", f"{k}: {v}"]
+    cmd.append(f"http://127.0.0.1:{port}{path}")
+    env = {**os.environ, "BENCH_THREADS": str(threads), **(extra_env or {})}
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=duration + 60, check=False)
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
+    if line is None:
+        raise SystemExit(f"wrk gave no summary:\n{out.stdout}\n{out.stderr}")
+    data = json.loads(line[len("BENCH_JSON ") :])
+    seconds = data["duration_us"] / 1e6
+    data["rps"] = data["requests"] / seconds if seconds else 0.0
+    data["seconds"] = seconds
+    return data
+
+
+def seed_database(db_url: str, redis_url: str | None, instance: str) -> tuple[dict, object]:
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.core.tenancy import tenant_scope
+    from app.extensions import db
+
+    app = create_app("testing", DATABASE_URL=db_url, REDIS_URL=redis_url, INSTANCE_DIR=instance)
+    today = datetime.now(base.ZONE).date()
+    with app.app_context():
+        upgrade()
+        app.extensions["redis"].flushdb()
+        world = base.seed(db, today, clients=500)
+        with tenant_scope(world["tenant_id"]):
+            history = base.booking_rows(world, today - timedelta(days=30), 30, (6, 9), ["completed"] * 9 + ["no_show"])
+            upcoming = base.booking_rows(world, today + timedelta(days=1), 14, (2, 5), ["confirmed"])
+            base.bulk_insert(db, history + upcoming)
+        db.session.remove()
+        db.engine.dispose()
+    return world, app
+
+
+def booking_bodies(world: dict, count: int, repeat_every: int = 10) -> list[str]:
+    """Distinct free 60-minute slots on days 20..60 (nothing is seeded there); every
+    ``repeat_every``-th body repeats an earlier slot, so some requests must lose."""
+    today = datetime.now(base.ZONE).date()
+    svc = next(s for s in world["services"] if s[1] == 60 and s[2] == 0)
+    slots = []
+    for d in range(20, 61):
+        day = today + timedelta(days=d)
+        if day.weekday() == 6:
+            continue
+        for m_id, _ in world["masters"]:
+            for h in base.SLOT_HOURS:
+                slots.append((m_id, datetime.combine(day, dtime(h), base.ZONE).isoformat()))
+    base.rng.shuffle(slots)
+    bodies = []
+    for i in range(min(count, len(slots))):
+        if repeat_every and i % repeat_every == repeat_every - 1 and i > repeat_every:
+            m_id, start = slots[base.rng.randrange(i - repeat_every)]  # an earlier body's slot
+        else:
+            m_id, start = slots[i]
+        client = {"name": f"Bench client {i}", "phone": f"+7705{i:07d}"}
+        bodies.append(json.dumps({"service_id": svc[0], "master_id": m_id, "start": start, "client": client}))
+    return bodies
+
+
+def doubles(db_url: str) -> tuple[int, int]:
+    """(bookings created by the run, overlapping pairs of blocking bookings of one master)."""
+    import sqlalchemy as sa
+
+    from app.bookings.models import BLOCKING_STATUSES
+    from app.config import normalize_db_url
+
+    engine = sa.create_engine(normalize_db_url(db_url))
+    statuses = ", ".join(f"'{s}'" for s in BLOCKING_STATUSES)
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT set_config('app.platform', 'on', false)"))
+        created = conn.execute(sa.text("SELECT count(*) FROM bookings WHERE source IN ('staff', 'api')")).scalar()
+        pairs = conn.execute(
+            sa.text(
+                f"""SELECT count(*) FROM bookings a JOIN bookings b
+                  ON a.tenant_id = b.tenant_id AND a.master_id = b.master_id AND a.id < b.id
+                 WHERE a.status IN ({statuses}) AND b.status IN ({statuses})
+                   AND a.start_at < b.block_end_at AND b.start_at < a.block_end_at"""
+            )
+        ).scalar()
+    engine.dispose()
+    return int(created), int(pairs)
+
+
+def owner_token(port: int) -> str:
+    status, payload = request(
+        port, "POST", "/api/v1/login", DOMAIN, {"email": base.OWNER_EMAIL, "password": base.OWNER_PASSWORD}
+    )
+    if status != 200:
+        raise SystemExit(f"login failed: {status} {payload[:300]!r}")
+    return json.loads(payload)["access_token"]
+
+
+def fmt_row(name: str, r: dict, hello_rps: float | None, target: str) -> str:
+    ratio = f"{r['rps'] / hello_rps:.0%}" if hello_rps else ""
+    return (
+        f"| {name} | {r['rps']:.0f} | {r['p50_us'] / 1000:.1f} | {r['p95_us'] / 1000:.1f} | "
+        f"{r['p99_us'] / 1000:.1f} | {ratio} | {target} |"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=6, help="seconds per endpoint (default 6)")
+    parser.add_argument("--connections", type=int, default=16, help="concurrent connections (default 16)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
+    parser.add_argument("--redis-port", type=int, default=int(os.environ.get("BENCH_REDIS_PORT", "6389")))
+    parser.add_argument("--no-embedded", action="store_true", help="skip the booking run on SQLite + embedded Redis")
+    parser.add_argument(
+        "--only", help='comma-separated substrings of endpoint names to run besides hello ("creation": bookings)'
+    )
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk (make bench-http does this when allowed)")
+
+    t_start = time.monotonic()
+    load_start = os.getloadavg()
+    instance = tempfile.mkdtemp(prefix="jazyl-bench-http-")
+    print(f"Run directory: {instance}")
+    redis_proc = subprocess.Popen(
+        ["redis-server", "--port", str(args.redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    servers: list[Server] = []
+    try:
+        redis_url = f"redis://127.0.0.1:{args.redis_port}/0"
+        db_url = base.recreate_database(
+            os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/jazyl_bench_http")
+        )
+        world, _ = seed_database(db_url, redis_url, instance)
+        print(f"Seeded on PostgreSQL in {time.monotonic() - t_start:.0f} s")
+
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("DATABASE_", "REDIS_", "APP_ENV", "SERVER_NAME", "FLASK_"))
+        }
+        env.update(
+            {
+                "LOG_LEVEL": "warning",
+                "SECRET_KEY": SECRET,
+                "SERVER_NAME": DOMAIN,
+                "INSTANCE_PATH": instance,
+                "RATELIMIT_DEFAULT": "1000000 per minute",
+                "RATELIMIT_STAFF": "1000000 per minute",
+            }
+        )
+        hello = Server("bench.hello_app:app", env, Path(instance) / "hello.log")
+        app_env = {**env, "APP_ENV": "production", "DATABASE_URL": db_url, "REDIS_URL": redis_url}
+        jazyl = Server("wsgi:app", app_env, Path(instance) / "jazyl.log")
+        servers += [hello, jazyl]
+        wait_http(hello.port, "/", "127.0.0.1")
+        wait_http(jazyl.port, "/health", DOMAIN)
+
+        svc_id = next(s[0] for s in world["services"] if s[1] == 60)
+        master = world["masters"][0][0]
+        loc = world["locations"][0]
+        day = datetime.now(base.ZONE).date() + timedelta(days=3)
+        api = f"/api/v1/public/business/{SUB}"
+        uncached = Path(instance) / "uncached_paths.txt"
+        combos = [
+            f"{api}/availability?service_id={s[0]}&date={datetime.now(base.ZONE).date() + timedelta(days=d)}"
+            f"&master_id={m}"
+            for d in range(1, 60)
+            for m, _ in world["masters"]
+            for s in world["services"]
+        ]
+        base.rng.shuffle(combos)
+        uncached.write_text("\n".join(combos) + "\n")
+        endpoints = [
+            (
+                "availability, master-day, cached",
+                f"{api}/availability?service_id={svc_id}&date={day}&master_id={master}",
+            ),
+            (
+                "availability, location-week, cached",
+                f"{api}/availability?service_id={svc_id}&date={day}&days=7&location_id={loc}",
+            ),
+            ("services list, cached", f"{api}/services"),
+            ("business information, cached", api),
+            ("public booking page (HTML)", f"/book?service_id={svc_id}&master_id={master}&date={day}"),
+            ("availability, master-day, uncached", "uncached"),
+        ]
+        if args.only:
+            wanted = [w.strip() for w in args.only.split(",") if w.strip()]
+            endpoints = [e for e in endpoints if any(w in e[0] for w in wanted)]
+
+        print(f"Load average before the runs: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        results: dict[str, dict] = {}
+        warm = max(1.0, args.duration / 4)
+        run_wrk(hello.port, "/", "127.0.0.1", warm, args.connections, args.threads)
+        results["hello"] = run_wrk(hello.port, "/", "127.0.0.1", args.duration, args.connections, args.threads)
+        print(f"  {'hello (bare Flask)':<40} {results['hello']['rps']:8.0f} req/s")
+        for name, path in endpoints:
+            host = DOMAIN if path.startswith("/api/") or path == "uncached" else TENANT_HOST
+            extra = {"BENCH_PATHS": str(uncached)} if path == "uncached" else None
+            url = f"{api}/services" if path == "uncached" else path  # wrk needs a URL; the script picks paths
+            if path != "uncached":
+                status, payload = request(jazyl.port, "GET", path, host)
+                if status != 200:
+                    raise SystemExit(f"{name}: {path} answered {status}: {payload[:300]!r}")
+                run_wrk(jazyl.port, url, host, warm, args.connections, args.threads)
+            r = run_wrk(jazyl.port, url, host, args.duration, args.connections, args.threads, extra)
+            bad = {k: v for k, v in r["statuses"].items() if k != "200"}
+            if bad or r["errors"] or r["timeouts"]:
+                print(f"  WARNING {name}: statuses {r['statuses']}, errors {r['errors']}, timeouts {r['timeouts']}")
+            results[name] = r
+            print(
+                f"  {name:<40} {r['rps']:8.0f} req/s  p50 {r['p50_us'] / 1000:6.1f}  p95 {r['p95_us'] / 1000:6.1f}  "
+                f"p99 {r['p99_us'] / 1000:6.1f} ms  {r['rps'] / results['hello']['rps']:5.0%} of hello"
+            )
+
+        booking: dict[str, dict] = {}
+        if not args.only or "creation" in args.only:
+            booking["PostgreSQL + Redis"] = run_booking(jazyl.port, world, db_url, instance, args, "pg")
+        for s in servers:
+            s.stop()
+        servers.clear()
+        if not args.no_embedded and (not args.only or "creation" in args.only):
+            booking["SQLite + embedded Redis"] = embedded_booking(env, instance, args)
+        load_end = os.getloadavg()
+    finally:
+        for s in servers:
+            s.stop()
+        redis_proc.terminate()
+        redis_proc.wait(timeout=10)
+
+    hello_rps = results["hello"]["rps"]
+    workers = os.environ.get("WEB_CONCURRENCY") or "default"
+    threads = os.environ.get("GUNICORN_THREADS") or "default"
+    lines = [
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs; load average "
+        f"{load_start[0]:.2f} before, {load_end[0]:.2f} after (1-minute); gunicorn.conf.py with "
+        f"WEB_CONCURRENCY={workers}, GUNICORN_THREADS={threads}; wrk {args.threads} threads, "
+        f"{args.connections} connections, {args.duration:g} s per endpoint.",
+        "",
+        "| endpoint | req/s | p50 ms | p95 ms | p99 ms | ratio to hello | target |",
+        "|---|---|---|---|---|---|---|",
+        fmt_row("bare Flask hello (baseline)", results["hello"], None, ""),
+    ]
+    for name, _ in endpoints:
+        target = TARGETS.get(name)
+        lines.append(fmt_row(name, results[name], hello_rps, f">= {target:.0%}" if target else ""))
+    for backend, b in booking.items():
+        lines.append(
+            f"| booking creation, {backend} | {b['bookings_per_s']:.0f} bookings/s ({b['rps']:.0f} req/s) | "
+            f"{b['p50_us'] / 1000:.1f} | {b['p95_us'] / 1000:.1f} | {b['p99_us'] / 1000:.1f} | "
+            f"{b['rps'] / hello_rps:.0%} | >= {BOOKINGS_PER_S_TARGET}/s, {b['doubles']} doubles "
+            f"({b['statuses']}) |"
+        )
+    print("\n" + "\n".join(lines))
+    out = Path(instance) / "results.json"
+    out.write_text(json.dumps({"results": results, "booking": booking, "table": lines}, indent=2))
+    print(f"\nResults: {out}  (whole run {time.monotonic() - t_start:.0f} s)")
+
+
+def run_booking(port: int, world: dict, db_url: str, instance: str, args, tag: str) -> dict:
+    token = owner_token(port)
+    bodies = booking_bodies(world, 6000)
+    path = Path(instance) / f"bookings_{tag}.txt"
+    path.write_text("\n".join(bodies) + "\n")
+    before, _ = doubles(db_url)
+    r = run_wrk(
+        port,
+        "/api/v1/booking",
+        DOMAIN,
+        args.duration,
+        args.connections,
+        args.threads,
+        {"BENCH_BODIES": str(path)},
+        {"Authorization": f"Bearer {token}"},
+    )
+    after, pairs = doubles(db_url)
+    created = after - before
+    r["created"] = created
+    r["bookings_per_s"] = r["statuses"].get("201", 0) / r["seconds"]
+    r["doubles"] = pairs
+    print(
+        f"  booking creation ({tag}): {r['bookings_per_s']:.0f} bookings/s, {r['rps']:.0f} req/s, "
+        f"statuses {r['statuses']}, {created} rows created, {pairs} doubles, "
+        f"p50 {r['p50_us'] / 1000:.1f} p95 {r['p95_us'] / 1000:.1f} ms"
+    )
+    if created != r["statuses"].get("201", 0):
+        print(f"  WARNING: {created} rows but {r['statuses'].get('201', 0)} answers 201")
+    return r
+
+
+def embedded_booking(env: dict, instance: str, args) -> dict:
+    """The booking run on the embedded default: SQLite file + the app's embedded Redis."""
+    emb = Path(instance) / "embedded"
+    emb.mkdir()
+    db_url = f"sqlite:///{emb}/jazyl.db"
+    world, _ = seed_database(db_url, None, str(emb))
+    app_env = {**env, "APP_ENV": "development", "DATABASE_URL": db_url, "INSTANCE_PATH": str(emb)}
+    server = Server("wsgi:app", app_env, emb / "jazyl.log")
+    try:
+        wait_http(server.port, "/health", DOMAIN)
+        return run_booking(server.port, world, db_url, str(emb), args, "sqlite")
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+# ruff: noqa: E402 -- the path fix below must run before the imports
+"""Profile booking creation (``POST /api/v1/booking``) in one process with pyinstrument.
+
+    .venv/bin/python bench/profile_booking.py [--count 300] [--sqlite] [--html out.html]
+
+Seeds the benchmark business (bench/availability.py) on PostgreSQL (``BENCH_DATABASE_URL``,
+default postgresql://postgres@127.0.0.1:5432/jazyl_bench_profile, dropped and recreated) or
+on SQLite, logs in as the owner and posts ``--count`` bookings for distinct free slots
+through the Flask test client (the whole request: token check, validation, client lookup,
+lock, version bump, availability check, insert, audit, outbox, commit), then prints the
+statements per booking and pyinstrument's call tree.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# Run as ``python bench/<script>.py``, Python puts bench/ first on the path, where
+# bench/http.py would shadow the standard library's http package: use the root instead.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+sys.path.insert(0, str(ROOT))
+
+import argparse
+import logging
+import os
+import tempfile
+import time
+from datetime import datetime, timedelta
+from datetime import time as dtime
+
+from bench import availability as base
+
+HOST = "localhost:5000"
+
+
+def booking_jobs(world: dict, today, count: int) -> list[dict]:
+    """Distinct free 60-minute slots on days 20..60 (nothing is seeded there)."""
+    svc = next(s for s in world["services"] if s[1] == 60 and s[2] == 0)
+    jobs = []
+    for d in range(20, 61):
+        day = today + timedelta(days=d)
+        if day.weekday() == 6:
+            continue
+        for m_id, _ in world["masters"]:
+            for h in base.SLOT_HOURS:
+                start = datetime.combine(day, dtime(h), base.ZONE).isoformat()
+                jobs.append({"service_id": svc[0], "master_id": m_id, "start": start})
+    base.rng.shuffle(jobs)
+    jobs = jobs[:count]
+    for i, job in enumerate(jobs):
+        job["client"] = {"name": f"Bench client {i}", "phone": f"+7705{i:07d}"}
+    return jobs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=300)
+    parser.add_argument("--sqlite", action="store_true")
+    parser.add_argument("--html", help="also write pyinstrument's HTML report here")
+    args = parser.parse_args()
+
+    from pyinstrument import Profiler
+
+    instance = tempfile.mkdtemp(prefix="jazyl-bench-prof-")
+    if args.sqlite:
+        db_url = f"sqlite:///{instance}/bench.db"
+    else:
+        db_url = base.recreate_database(
+            os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/jazyl_bench_profile")
+        )
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.extensions import db
+
+    app = create_app(
+        "testing",
+        DATABASE_URL=db_url,
+        REDIS_URL=os.environ.get("BENCH_REDIS_URL") or None,
+        INSTANCE_DIR=instance,
+        RATELIMIT_ENABLED=False,
+    )
+    logging.getLogger().setLevel(logging.WARNING)
+    today = datetime.now(base.ZONE).date()
+    with app.app_context():
+        upgrade()
+        app.extensions["redis"].flushdb()
+        world = base.seed(db, today, clients=200)
+    client = app.test_client()
+    r = client.post(
+        "/api/v1/login", json={"email": base.OWNER_EMAIL, "password": base.OWNER_PASSWORD}, headers={"Host": HOST}
+    )
+    headers = {"Host": HOST, "Authorization": f"Bearer {r.get_json()['access_token']}"}
+    jobs = booking_jobs(world, today, args.count + 20)
+    for job in jobs[:20]:  # warm-up
+        assert client.post("/api/v1/booking", json=job, headers=headers).status_code == 201
+
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(conn, cursor, statement, *a):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    client.post("/api/v1/booking", json=jobs[20], headers=headers)
+    sa.event.remove(engine, "before_cursor_execute", count)
+    print(f"Statements for one booking ({len(statements)}):")
+    for s in statements:
+        print("   ", " ".join(s.split())[:140])
+
+    profiler = Profiler(interval=0.0005)
+    t0, c0 = time.perf_counter(), time.process_time()
+    profiler.start()
+    codes: dict[int, int] = {}
+    for job in jobs[21:]:
+        code = client.post("/api/v1/booking", json=job, headers=headers).status_code
+        codes[code] = codes.get(code, 0) + 1
+    profiler.stop()
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    n = len(jobs) - 21
+    print(
+        f"\n{n} bookings {codes}: {wall / n * 1000:.2f} ms wall, {cpu / n * 1000:.2f} ms CPU per booking "
+        f"(under the profiler); load average {os.getloadavg()[0]:.2f}"
+    )
+    print(profiler.output_text(unicode=False, color=False, show_all=False))
+    if args.html:
+        Path(args.html).write_text(profiler.output_html())
+
+
+if __name__ == "__main__":
+    main()

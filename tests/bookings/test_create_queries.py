@@ -1,0 +1,100 @@
+"""Statements per booking created through ``POST /api/v1/booking``: the design, not timings.
+
+Booking creation is a chain of round trips (token, service/master/placement, client,
+lock and version bump, availability check, insert under a savepoint, audit, outbox); each
+one costs a round trip to the database and Python time on every booking, so the number
+is pinned here and a change that adds one has to come with a reason.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+
+NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+HOST = {"Host": "localhost:5000"}
+
+
+@pytest.fixture
+def booking_api(app, create_tenant, create_user, create_service, create_master, create_client, commit, frozen_now):
+    frozen_now(NOW)
+    t = create_tenant("anna")
+    svc = create_service(t)
+    create_user(t, role="owner", email="owner@anna.test")
+    m = create_master(t, services=[svc])
+    create_client(t, phone="+77015550101", name="Ann")
+    ids = {"service_id": svc.id, "master_id": m.id}
+    commit()
+    client = app.test_client()
+    r = client.post("/api/v1/login", json={"email": "owner@anna.test", "password": "password123"}, headers=HOST)
+    headers = {**HOST, "Authorization": f"Bearer {r.get_json()['access_token']}"}
+
+    def book(start: str, phone: str) -> tuple[int, list[str]]:
+        """Post one booking; the statements sent before the request's commit."""
+        seen: list[str] = []
+        done = []
+
+        def before(conn, cursor, statement, *args):
+            if not done:
+                seen.append(" ".join(statement.split()))
+
+        def committed(conn):
+            done.append(True)
+
+        sa.event.listen(db.engine, "before_cursor_execute", before)
+        sa.event.listen(db.engine, "commit", committed)
+        try:
+            resp = client.post(
+                "/api/v1/booking",
+                headers=headers,
+                json={**ids, "start": start, "client": {"name": "Ann", "phone": phone}},
+            )
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", before)
+            sa.event.remove(db.engine, "commit", committed)
+        assert resp.status_code == 201, resp.get_json()
+        # BEGIN opens the transaction (implicit on PostgreSQL); PREPARE happens once per
+        # database connection for the availability queries, not per booking.
+        return resp.status_code, [s for s in seen if s.split(" ", 1)[0].upper() not in ("BEGIN", "PREPARE")]
+
+    return book
+
+
+def _tables(statements: list[str], verb: str) -> list[str]:
+    out = []
+    for s in statements:
+        if s.upper().startswith(verb):
+            m = re.search(r"\b(?:FROM|INTO|UPDATE)\s+(\w+)", s, re.IGNORECASE)
+            out.append(m.group(1) if m else s[:40])
+    return out
+
+
+def test_booking_for_a_known_client_takes_a_fixed_short_chain_of_statements(booking_api):
+    pg = db.engine.dialect.name == "postgresql"
+    _, statements = booking_api("2026-12-02T09:00:00+05:00", "+77015550101")
+    # token + user: one statement (the revoked-family check rides along as a column)
+    assert sum(s.upper().startswith("SELECT USERS.") for s in statements) == 1
+    assert not any("FROM refresh_tokens WHERE" in s and s.startswith("SELECT refresh_tokens") for s in statements)
+    # service, master and placement: one statement
+    services = [s for s in statements if s.startswith("SELECT services.")]
+    assert len(services) == 1
+    assert "masters" in services[0]
+    assert "locations.timezone" in services[0]
+    assert _tables(statements, "INSERT") == ["bookings", "audit_log", "notifications"]
+    assert _tables(statements, "UPDATE") == ["masters"]  # the version bump (a row lock on PostgreSQL)
+    # token/user, service/master/zone, client, [advisory lock], bump, availability, savepoint,
+    # insert, release, audit, outbox dedupe check, outbox insert
+    assert len(statements) == (12 if pg else 11), statements
+
+
+def test_booking_for_a_new_client_adds_only_the_client_insert(booking_api):
+    pg = db.engine.dialect.name == "postgresql"
+    _, statements = booking_api("2026-12-02T10:00:00+05:00", "+77015550999")
+    assert _tables(statements, "INSERT") == ["clients", "bookings", "audit_log", "notifications"]
+    # the client insert runs under its own savepoint (a concurrent insert of the same phone wins)
+    assert len(statements) == (15 if pg else 14), statements
