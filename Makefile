@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 COMPOSE ?= docker compose
 
 .PHONY: help run test test-pg test-sqlite install install-dev assets translations translations-update \
-        lint build start stop logs clean health backup-db restore-db backup-db-compose migrate seed bench browser-deps fuzz screenshots
+        lint build start stop logs clean health backup-db restore-db backup-db-compose migrate seed bench bench-slots bench-http browser-deps fuzz screenshots
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-20s\033[0m %s\n", $$1, $$2}'
@@ -94,6 +94,14 @@ lint: $(VENV)/.dev ## ruff check and ruff format --check
 
 bench: $(VENV)/.dev ## Availability and booking benchmarks on PostgreSQL (see docs/performance.md)
 	$(BIN)/python bench/availability.py
+
+bench-slots: $(VENV)/.dev ## Uncached slot generation in the service layer (SQLite; BENCH_ARGS=--pg for PostgreSQL)
+	$(BIN)/python bench/slots.py $(BENCH_ARGS)
+
+bench-http: $(VENV)/.dev ## wrk against a bare Flask app and this app, same gunicorn settings, PostgreSQL + Redis
+	@command -v wrk >/dev/null || { command -v apt-get >/dev/null && apt-get install -y -qq wrk >/dev/null; } || \
+	  { echo "bench-http needs wrk (Debian package wrk)" >&2; exit 1; }
+	$(BIN)/python bench/http.py $(BENCH_ARGS)
 
 screenshots: $(VENV)/.dev assets translations ## PNGs of every staff and public page, en/ru/kk, desktop + phone, in screenshots/ (fresh demo, Chromium)
 	$(BIN)/python scripts/screenshots.py $(SCREENSHOTS_ARGS)
