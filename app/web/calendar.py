@@ -169,6 +169,15 @@ def working_minutes(masters: list[Master], tz: str, first_day: date, days: int) 
     return out
 
 
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def _day(tz: str) -> date:
+    """The requested day; today for a date the calendar cannot sensibly show (year 1 or 9999)."""
+    day = requested_day(tz)
+    return day if EARLIEST <= day <= LATEST else local_today(tz)
+
+
 def _scope(location_arg: int | None) -> tuple[Location | None, list[Location]]:
     locations = staff.visible_locations()
     location = next((x for x in locations if x.id == location_arg), None)
@@ -250,7 +259,7 @@ def day_context() -> dict:
     location, locations = _scope(request.args.get("location_id", type=int))
     tz = location.timezone if location else g.tenant.timezone
     zone = ZoneInfo(tz)
-    day = requested_day(tz)
+    day = _day(tz)
     actor = current_actor()
     masters = _masters(location)
     start, end = day_bounds(day, tz)
@@ -305,7 +314,7 @@ def week_context() -> dict:
     location, locations = _scope(request.args.get("location_id", type=int))
     tz = location.timezone if location else g.tenant.timezone
     zone = ZoneInfo(tz)
-    day = requested_day(tz)
+    day = _day(tz)
     monday = day - timedelta(days=day.weekday())
     days = [monday + timedelta(days=i) for i in range(7)]
     actor = current_actor()

@@ -213,3 +213,11 @@ def test_htmx_done_offers_undo_in_place(salon, login, create_booking, frozen_now
     assert "badge-no_show" in frag and 'data-action="undo"' in frag
     frag = c.post(f"/bookings/{b.id}/undo", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "badge-confirmed" in frag and 'data-action="undo"' not in frag
+
+
+def test_odd_dates_fall_back_to_today(salon, login):
+    c = login("owner", "anna", "owner@example.com")
+    for path in ("/?date=9999-12-31", "/week?date=0001-01-01", "/?date=yesterday", "/week?date=2026-02-30&master_id=x"):
+        resp = c.get(path)
+        assert resp.status_code == 200, path
+    assert "December 7, 2026" in c.get("/?date=9999-12-31").get_data(as_text=True)
