@@ -197,6 +197,35 @@ def site_version(tenant_id: int) -> str | None:
     return value
 
 
+def site_version_with(tenant_id: int, key: str) -> tuple[str | None, Any]:
+    """The tenant's site version and the JSON value at ``key``, in one round trip
+    (``(None, None)`` when Redis does not answer or this transaction wrote the tenant)."""
+    if _writing(tenant_id):
+        return None, None
+    r = _client()
+    if r is None:
+        return None, None
+    try:
+        pipe = r.pipeline(transaction=False)
+        pipe.get(_SITE.format(int(tenant_id)))
+        pipe.get(key)
+        raw_version, raw = pipe.execute()
+    except _ERRORS as exc:
+        _failed(r, exc)
+        log.warning("cache read failed for %s", key, exc_info=True)
+        return None, None
+    if raw_version is None:  # no version yet: nothing stored before it counts
+        return site_version(tenant_id), None
+    version = raw_version.decode()
+    memo = _memo()
+    if memo is not None:
+        memo[("site", tenant_id)] = version
+    try:
+        return version, (json.loads(raw) if raw is not None else None)
+    except ValueError:
+        return version, None
+
+
 def schedule_versions(tenant_id: int, master_ids: list[int]) -> list[str] | None:
     """The schedule version of each master (same order), or ``None`` when Redis does not answer."""
     if not master_ids:

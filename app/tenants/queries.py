@@ -51,11 +51,10 @@ def _cached_tenant(sub: str) -> Tenant | None:
         if tenant is None or not cache.set_json(sub_key, tenant.id, cache.TTL["subdomain"]):
             return tenant
         tenant_id = tenant.id  # the row is stored below, read again after its version (once, cold)
-    version = cache.site_version(tenant_id)  # read before the database (see app.core.cache)
+    row_key = f"jz:tenant:{tenant_id}"
+    version, entry = cache.site_version_with(tenant_id, row_key)  # the version before the database
     if version is None:
         return _tenant_from_db(sub)
-    row_key = f"jz:tenant:{tenant_id}"
-    entry = cache.get_json(row_key)
     if isinstance(entry, dict) and entry.get("v") == version and entry["row"].get("subdomain") == sub:
         return cache.attach(Tenant, entry["row"])
     tenant = _tenant_from_db(sub, fresh=True)
