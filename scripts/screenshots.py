@@ -48,6 +48,8 @@ ROLES = {
     "manager": ("manager.demo.", "manager@demo.example", DEMO_PASSWORD),
     "master": ("master.demo.", "aigerim@demo.example", DEMO_PASSWORD),
     "admin": ("admin.", *ADMIN),
+    # The business registered by lookups(), still waiting for approval: its owner's checklist.
+    "newowner": ("owner.nova-nails.", "dana@nova-nails.example", "nova12345"),
 }
 
 # ------------------------------------------------------------------------------------------
@@ -57,6 +59,7 @@ PAGES: list[dict] = [
     {"role": "main", "name": "home", "path": "/"},
     {"role": "main", "name": "register", "path": "/register"},
     {"role": "main", "name": "login", "path": "/login"},
+    {"role": "main", "name": "forgot", "path": "/forgot"},
     # Public booking site and the booking flow, up to the code step
     {"role": "public", "name": "site", "path": "/"},
     {"role": "public", "name": "book-1-location", "path": "/book"},
@@ -85,10 +88,13 @@ PAGES: list[dict] = [
     },
     {"role": "public", "name": "verify", "path": "/verify"},
     {"role": "public", "name": "my", "path": "/my"},
+    {"role": "public", "name": "manage-link", "path": "/v/{manage_token}"},
     # Owner
     {"role": "owner", "name": "login", "path": "/login", "anonymous": True},
     {"role": "owner", "name": "calendar-day", "path": "/?date={today}"},
     {"role": "owner", "name": "calendar-week", "path": "/week?date={today}"},
+    {"role": "owner", "name": "calendar-week-master", "path": "/week?date={today}&master_id={master_id}"},
+    {"role": "owner", "name": "calendar-day-location", "path": "/?date={today}&location_id={other_location_id}"},
     {"role": "owner", "name": "booking-panel", "path": "/bookings/{booking_id}"},
     {"role": "owner", "name": "booking-new", "path": "/bookings/new"},
     {
@@ -98,8 +104,10 @@ PAGES: list[dict] = [
     },
     {"role": "owner", "name": "booking-move", "path": "/bookings/{booking_id}/reschedule"},
     {"role": "owner", "name": "clients", "path": "/clients"},
+    {"role": "owner", "name": "clients-search", "path": "/clients?q=870"},
     {"role": "owner", "name": "client-card", "path": "/clients/{client_id}"},
     {"role": "owner", "name": "analytics", "path": "/analytics"},
+    {"role": "owner", "name": "analytics-12-weeks", "path": "/analytics?weeks=12"},
     {"role": "owner", "name": "share", "path": "/share"},
     {"role": "owner", "name": "masters", "path": "/masters"},
     {"role": "owner", "name": "master-new", "path": "/masters/new"},
@@ -140,6 +148,8 @@ PAGES: list[dict] = [
     {"role": "admin", "name": "outbox-opened", "path": "/outbox?status=failed", "action": "open_first_message"},
     {"role": "admin", "name": "audit", "path": "/audit"},
     {"role": "admin", "name": "analytics", "path": "/analytics"},
+    # A new business's owner: the onboarding checklist
+    {"role": "newowner", "name": "home-checklist", "path": "/"},
 ]
 # ------------------------------------------------------------------------------------------
 
@@ -257,6 +267,15 @@ def lookups() -> dict[str, str]:
         )
         if booking is not None:
             values["booking_id"] = str(booking.id)
+            try:
+                from app.notifications import links
+
+                values["manage_token"] = links.token_for_visit(tenant_id, booking.id, booking.end_at)
+            except (ImportError, AttributeError) as exc:
+                print(f"  (no manage link: {exc})")
+        other = db.session.scalar(select(Location.id).where(Location.id != location.id).order_by(Location.id))
+        if other is not None:
+            values["other_location_id"] = str(other)
         client = db.session.scalar(select(Client).order_by(Client.id))
         if client is not None:
             values["client_id"] = str(client.id)
@@ -316,7 +335,12 @@ def shoot(args, port: int, values: dict, out: Path) -> list[str]:
 
     problems: list[str] = []
     domain = f"localhost:{port}"
-    wanted = [p for p in PAGES if not args.role or p["role"] in args.role]
+    wanted = [
+        p
+        for p in PAGES
+        if (not args.role or p["role"] in args.role)
+        and (not args.page or any(f in f"{p['role']}-{p['name']}" for f in args.page))
+    ]
     count = 0
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -377,6 +401,7 @@ def main() -> int:
     parser.add_argument("--lang", action="append", choices=LANGS, help="only this language (repeatable)")
     parser.add_argument("--viewport", action="append", choices=list(VIEWPORTS), help="only this viewport")
     parser.add_argument("--role", action="append", choices=list(ROLES), help="only this role's pages")
+    parser.add_argument("--page", action="append", help="only pages whose <role>-<name> contains this")
     args = parser.parse_args()
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} is missing: `make browser-deps` installs Debian's Chromium.", file=sys.stderr)
