@@ -46,6 +46,7 @@ _B = Booking.__table__.c
 _T = Tenant.__table__.c
 
 KIND_HOURS, KIND_OVERRIDE, KIND_TIME_OFF, KIND_BUSY = 0, 1, 2, 3
+_MAX_ID = 2**31 - 1  # ids are INTEGER columns
 
 
 def service_row(tenant_id: int, service_id: int):
@@ -97,6 +98,8 @@ def bookable_masters(
 ) -> list:
     """Rows (id, schedule_version, location_id, timezone, duration_minutes, buffer_minutes) of
     the masters who can take the (active) service."""
+    if any(i is not None and not 0 < int(i) <= _MAX_ID for i in (service_id, master_id, location_id)):
+        return []  # ids are 32-bit columns: a larger one names nothing (and would not fit the statement)
     if not include_inactive and _is_postgres():
         return _execute_prepared(
             "jazyl_avail_masters_v1", _PG_MASTERS, _PG_MASTERS_TYPES, (tenant_id, service_id, master_id, location_id)

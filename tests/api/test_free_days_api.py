@@ -65,3 +65,14 @@ def test_pending_business_is_not_public(api, shop, create_tenant, create_service
     commit()
     status, data, _ = api.get(f"/public/business/later/availability/days?service_id={svc.id}&month=2030-03")
     assert status == 403 and data["error"] == "tenant_not_active"
+
+
+def test_ids_beyond_the_columns(api, shop):
+    _t, service, _m = shop
+    big = 2**63 - 1
+    status, data, _ = api.get(f"/public/business/cal/availability/days?service_id={big}&month=2030-03")
+    assert status == 404 and data["error"] == "not_found"
+    # Like availability: a master or location that does not exist has no free days.
+    for q in (f"master_id={big}", f"location_id={big}"):
+        status, data, _ = api.get(f"/public/business/cal/availability/days?service_id={service.id}&{q}&month=2030-03")
+        assert status == 200 and data["days"] == [], q
