@@ -231,3 +231,27 @@ def test_the_widget_on_another_site(salon, live_server, browser):
         context.close()
         server.shutdown()
         server.server_close()
+
+
+def test_the_core_path_works_without_javascript(salon, live_server, browser, sms_codes):
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(f"http://anna.{live_server}/")
+        page.click(f"#service-{salon.service.id}")
+        page.click(f"#master-{salon.master.id}")
+        page.click("#day-2026-12-08")
+        page.wait_for_selector('#day-2026-12-08[aria-current="date"]')
+        page.click('#slot-picker a.slot[data-start="2026-12-08T12:00:00+05:00"]')
+        page.wait_for_selector("#booking-summary")
+        _send_code(page)
+        page.fill("#code", sms_codes["+77015550101"])
+        page.click("#code-submit")
+        page.wait_for_selector("#confirm-form")
+        page.click("#confirm-form button[type=submit]")
+        page.wait_for_url("**/my/**")
+    finally:
+        context.close()
+    db.session.rollback()
+    booking = db.session.scalar(select(Booking))
+    assert booking.start_at == datetime.combine(date(2026, 12, 8), time(12), ALMATY)
