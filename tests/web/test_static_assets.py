@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 
@@ -70,8 +71,6 @@ def test_a_changed_file_gets_a_new_name(app, tmp_path, monkeypatch):
     first = assets.fingerprinted("x.css")
     monkeypatch.setattr(app, "debug", True)  # in production a deploy restarts the process
     (tmp_path / "x.css").write_text("b{color:red}")
-    import os
-
     os.utime(tmp_path / "x.css", ns=(1, 1))  # another mtime, whatever the clock's resolution
     second = assets.fingerprinted("x.css")
     assert first != second
