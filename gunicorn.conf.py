@@ -3,8 +3,9 @@
 Everything is read from the environment so that one image serves every deployment:
 
 ``PORT``                 port to listen on, on all interfaces (default 8000)
-``WEB_CONCURRENCY``      worker processes (default 2 x CPUs + 1, at most 8)
-``GUNICORN_THREADS``     threads per worker (default 1: plain sync workers)
+``GUNICORN_WORKER_CLASS`` ``gthread`` (default) or ``sync``
+``WEB_CONCURRENCY``      worker processes (default CPUs + 1, at least 2, at most 8)
+``GUNICORN_THREADS``     threads per worker (default 4 with gthread; sync workers have 1)
 ``GUNICORN_TIMEOUT``     seconds a request may run before its worker is restarted (default 30)
 ``GUNICORN_MAX_REQUESTS`` recycle a worker after this many requests (default 1000, 0 = never)
 ``FORWARDED_ALLOW_IPS``  proxies whose X-Forwarded-Proto gunicorn trusts (default loopback
@@ -14,6 +15,13 @@ Everything is read from the environment so that one image serves every deploymen
 
 Every public top-level value below is a gunicorn setting (the tests check that, so a
 typo cannot be silently ignored by gunicorn's config loader).
+
+Why gthread, CPUs + 1 processes x 4 threads: every Jazyl request waits on the network a
+few times (Redis for versions, cache and rate limits; PostgreSQL), and a sync worker sits
+idle through each wait while a threaded one serves another request; the processes still
+use every core for the Python work. Measured with ``make bench-http`` (bench/http.py
+``--servers sync:5,gthread:2x4,gthread:3x4,gthread:5x2``): docs/performance.md. The
+Dockerfile and docker-compose.yml repeat these defaults (a test keeps them in step).
 """
 
 import os
@@ -40,14 +48,29 @@ def _cpu_count() -> int:
         return os.cpu_count() or 1
 
 
+_DEFAULT_WORKER_CLASS = "gthread"
+_DEFAULT_THREADS = 4
+_WORKER_CLASSES = ("gthread", "sync")
+
+
 def _default_workers(cpus: int | None = None) -> int:
     cpus = _cpu_count() if cpus is None else cpus
-    return min(2 * cpus + 1, 8)
+    return max(2, min(cpus + 1, 8))
+
+
+def _worker_class() -> str:
+    raw = os.environ.get("GUNICORN_WORKER_CLASS", "").strip() or _DEFAULT_WORKER_CLASS
+    if raw not in _WORKER_CLASSES:
+        raise SystemExit(f"gunicorn.conf.py: GUNICORN_WORKER_CLASS must be one of {_WORKER_CLASSES}, got {raw!r}")
+    return raw
 
 
 bind = f"0.0.0.0:{_env_int('PORT', 8000, minimum=1)}"
+worker_class = _worker_class()
 workers = _env_int("WEB_CONCURRENCY", _default_workers(), minimum=1)
-threads = _env_int("GUNICORN_THREADS", 1, minimum=1)
+# A sync worker serves one request at a time (gunicorn would silently switch it to gthread
+# if given more threads), so its thread count is 1 whatever GUNICORN_THREADS says.
+threads = _env_int("GUNICORN_THREADS", _DEFAULT_THREADS, minimum=1) if worker_class == "gthread" else 1
 
 timeout = _env_int("GUNICORN_TIMEOUT", 30, minimum=1)
 graceful_timeout = 30

@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import shutil
@@ -203,27 +204,33 @@ def seed_database(db_url: str, redis_url: str | None, instance: str) -> tuple[di
     return world, app
 
 
+_SLOT_ORDER: list = []
+_CLIENT_NUMBERS = itertools.count()  # a new client per body across runs: the same path every run
+
+
 def booking_bodies(world: dict, count: int, repeat_every: int = 10) -> list[str]:
-    """Distinct free 60-minute slots on days 20..60 (nothing is seeded there); every
-    ``repeat_every``-th body repeats an earlier slot, so some requests must lose."""
+    """Free 60-minute slots on days 20..60 (nothing is seeded there), each run of the process
+    taking slots no earlier run took; every ``repeat_every``-th body repeats an earlier slot
+    of the same run, so some requests must lose the race (409)."""
     today = datetime.now(base.ZONE).date()
     svc = next(s for s in world["services"] if s[1] == 60 and s[2] == 0)
-    slots = []
-    for d in range(20, 61):
-        day = today + timedelta(days=d)
-        if day.weekday() == 6:
-            continue
-        for m_id, _ in world["masters"]:
-            for h in base.SLOT_HOURS:
-                slots.append((m_id, datetime.combine(day, dtime(h), base.ZONE).isoformat()))
-    base.rng.shuffle(slots)
+    if not _SLOT_ORDER:
+        for d in range(20, 61):
+            day = today + timedelta(days=d)
+            if day.weekday() == 6:
+                continue
+            for m_id, _ in world["masters"]:
+                for h in base.SLOT_HOURS:
+                    _SLOT_ORDER.append((m_id, datetime.combine(day, dtime(h), base.ZONE).isoformat()))
+        base.rng.shuffle(_SLOT_ORDER)
+    slots = _SLOT_ORDER[:count]
+    del _SLOT_ORDER[:count]
     bodies = []
-    for i in range(min(count, len(slots))):
+    for i, (m_id, start) in enumerate(slots):
         if repeat_every and i % repeat_every == repeat_every - 1 and i > repeat_every:
             m_id, start = slots[base.rng.randrange(i - repeat_every)]  # an earlier body's slot
-        else:
-            m_id, start = slots[i]
-        client = {"name": f"Bench client {i}", "phone": f"+7705{i:07d}"}
+        n = next(_CLIENT_NUMBERS)
+        client = {"name": f"Bench client {n}", "phone": f"+7705{n:07d}"}
         bodies.append(json.dumps({"service_id": svc[0], "master_id": m_id, "start": start, "client": client}))
     return bodies
 
@@ -270,69 +277,42 @@ def fmt_row(name: str, r: dict, hello_rps: float | None, target: str) -> str:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=float, default=6, help="seconds per endpoint (default 6)")
-    parser.add_argument("--connections", type=int, default=16, help="concurrent connections (default 16)")
-    parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
-    parser.add_argument("--redis-port", type=int, default=int(os.environ.get("BENCH_REDIS_PORT", "6389")))
-    parser.add_argument("--no-embedded", action="store_true", help="skip the booking run on SQLite + embedded Redis")
-    parser.add_argument(
-        "--only", help='comma-separated substrings of endpoint names to run besides hello ("creation": bookings)'
-    )
-    args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed: apt-get install wrk (make bench-http does this when allowed)")
+def parse_servers(spec: str | None) -> list[tuple[str, dict]]:
+    """``sync:5,gthread:2x4`` -> [(label, environment for gunicorn.conf.py)]; None: its defaults."""
+    if not spec:
+        names = ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_WORKER_CLASS")
+        keep = {k: os.environ[k] for k in names if k in os.environ}
+        label = ", ".join(f"{k}={v}" for k, v in keep.items()) or "gunicorn.conf.py defaults"
+        return [(label, keep)]
+    out = []
+    for item in spec.split(","):
+        kind, _, counts = item.strip().partition(":")
+        workers, _, threads = counts.partition("x")
+        if kind not in ("sync", "gthread") or not workers.isdigit() or (threads and not threads.isdigit()):
+            raise SystemExit(f"--servers: expected e.g. sync:5 or gthread:2x4, got {item!r}")
+        threads = threads or "1"
+        env = {"GUNICORN_WORKER_CLASS": kind, "WEB_CONCURRENCY": workers, "GUNICORN_THREADS": threads}
+        out.append((f"{kind} {workers} workers x {threads} threads", env))
+    return out
 
-    t_start = time.monotonic()
-    load_start = os.getloadavg()
-    instance = tempfile.mkdtemp(prefix="jazyl-bench-http-")
-    print(f"Run directory: {instance}")
-    redis_proc = subprocess.Popen(
-        ["redis-server", "--port", str(args.redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    servers: list[Server] = []
+
+def measure(label: str, env: dict, app_env: dict, world: dict, db_url: str, instance: str, args) -> dict:
+    """Start the hello app and Jazyl with one server setting, drive every endpoint, stop them."""
+    tag = "".join(c if c.isalnum() else "_" for c in label)
+    hello = Server("bench.hello_app:app", env, Path(instance) / f"hello_{tag}.log")
+    jazyl = Server("wsgi:app", app_env, Path(instance) / f"jazyl_{tag}.log")
     try:
-        redis_url = f"redis://127.0.0.1:{args.redis_port}/0"
-        db_url = base.recreate_database(
-            os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/jazyl_bench_http")
-        )
-        world, _ = seed_database(db_url, redis_url, instance)
-        print(f"Seeded on PostgreSQL in {time.monotonic() - t_start:.0f} s")
-
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("DATABASE_", "REDIS_", "APP_ENV", "SERVER_NAME", "FLASK_"))
-        }
-        env.update(
-            {
-                "LOG_LEVEL": "warning",
-                "SECRET_KEY": SECRET,
-                "SERVER_NAME": DOMAIN,
-                "INSTANCE_PATH": instance,
-                "RATELIMIT_DEFAULT": "1000000 per minute",
-                "RATELIMIT_STAFF": "1000000 per minute",
-            }
-        )
-        hello = Server("bench.hello_app:app", env, Path(instance) / "hello.log")
-        app_env = {**env, "APP_ENV": "production", "DATABASE_URL": db_url, "REDIS_URL": redis_url}
-        jazyl = Server("wsgi:app", app_env, Path(instance) / "jazyl.log")
-        servers += [hello, jazyl]
         wait_http(hello.port, "/", "127.0.0.1")
         wait_http(jazyl.port, "/health", DOMAIN)
-
         svc_id = next(s[0] for s in world["services"] if s[1] == 60)
         master = world["masters"][0][0]
         loc = world["locations"][0]
-        day = datetime.now(base.ZONE).date() + timedelta(days=3)
+        today = datetime.now(base.ZONE).date()
+        day = today + timedelta(days=3)
         api = f"/api/v1/public/business/{SUB}"
-        uncached = Path(instance) / "uncached_paths.txt"
+        uncached = Path(instance) / f"uncached_{tag}.txt"
         combos = [
-            f"{api}/availability?service_id={s[0]}&date={datetime.now(base.ZONE).date() + timedelta(days=d)}"
-            f"&master_id={m}"
+            f"{api}/availability?service_id={s[0]}&date={today + timedelta(days=d)}&master_id={m}"
             for d in range(1, 60)
             for m, _ in world["masters"]
             for s in world["services"]
@@ -357,7 +337,7 @@ def main() -> None:
             wanted = [w.strip() for w in args.only.split(",") if w.strip()]
             endpoints = [e for e in endpoints if any(w in e[0] for w in wanted)]
 
-        print(f"Load average before the runs: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print(f"\n== {label}; load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
         results: dict[str, dict] = {}
         warm = max(1.0, args.duration / 4)
         run_wrk(hello.port, "/", "127.0.0.1", warm, args.connections, args.threads)
@@ -371,7 +351,7 @@ def main() -> None:
                 status, payload = request(jazyl.port, "GET", path, host)
                 if status != 200:
                     raise SystemExit(f"{name}: {path} answered {status}: {payload[:300]!r}")
-                run_wrk(jazyl.port, url, host, warm, args.connections, args.threads)
+            run_wrk(jazyl.port, url, host, warm, args.connections, args.threads, extra)
             r = run_wrk(jazyl.port, url, host, args.duration, args.connections, args.threads, extra)
             bad = {k: v for k, v in r["statuses"].items() if k != "200"}
             if bad or r["errors"] or r["timeouts"]:
@@ -381,54 +361,124 @@ def main() -> None:
                 f"  {name:<40} {r['rps']:8.0f} req/s  p50 {r['p50_us'] / 1000:6.1f}  p95 {r['p95_us'] / 1000:6.1f}  "
                 f"p99 {r['p99_us'] / 1000:6.1f} ms  {r['rps'] / results['hello']['rps']:5.0%} of hello"
             )
-
-        booking: dict[str, dict] = {}
+        booking = {}
         if not args.only or "creation" in args.only:
             booking["PostgreSQL + Redis"] = run_booking(jazyl.port, world, db_url, instance, args, "pg")
-        for s in servers:
-            s.stop()
-        servers.clear()
-        if not args.no_embedded and (not args.only or "creation" in args.only):
-            booking["SQLite + embedded Redis"] = embedded_booking(env, instance, args)
-        load_end = os.getloadavg()
+        return {"label": label, "endpoints": [e[0] for e in endpoints], "results": results, "booking": booking}
     finally:
-        for s in servers:
-            s.stop()
-        redis_proc.terminate()
-        redis_proc.wait(timeout=10)
+        hello.stop()
+        jazyl.stop()
 
-    hello_rps = results["hello"]["rps"]
-    workers = os.environ.get("WEB_CONCURRENCY") or "default"
-    threads = os.environ.get("GUNICORN_THREADS") or "default"
+
+def table(run: dict, args, load: tuple[float, float]) -> list[str]:
+    results, hello_rps = run["results"], run["results"]["hello"]["rps"]
     lines = [
-        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs; load average "
-        f"{load_start[0]:.2f} before, {load_end[0]:.2f} after (1-minute); gunicorn.conf.py with "
-        f"WEB_CONCURRENCY={workers}, GUNICORN_THREADS={threads}; wrk {args.threads} threads, "
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, load average {load[0]:.2f} before "
+        f"and {load[1]:.2f} after (1-minute); gunicorn.conf.py with {run['label']}; wrk {args.threads} threads, "
         f"{args.connections} connections, {args.duration:g} s per endpoint.",
         "",
         "| endpoint | req/s | p50 ms | p95 ms | p99 ms | ratio to hello | target |",
         "|---|---|---|---|---|---|---|",
         fmt_row("bare Flask hello (baseline)", results["hello"], None, ""),
     ]
-    for name, _ in endpoints:
+    for name in run["endpoints"]:
         target = TARGETS.get(name)
         lines.append(fmt_row(name, results[name], hello_rps, f">= {target:.0%}" if target else ""))
-    for backend, b in booking.items():
+    for backend, b in run["booking"].items():
         lines.append(
             f"| booking creation, {backend} | {b['bookings_per_s']:.0f} bookings/s ({b['rps']:.0f} req/s) | "
             f"{b['p50_us'] / 1000:.1f} | {b['p95_us'] / 1000:.1f} | {b['p99_us'] / 1000:.1f} | "
-            f"{b['rps'] / hello_rps:.0%} | >= {BOOKINGS_PER_S_TARGET}/s, {b['doubles']} doubles "
-            f"({b['statuses']}) |"
+            f"{b['rps'] / hello_rps:.0%} | >= {BOOKINGS_PER_S_TARGET}/s; {b['doubles']} doubles; "
+            f"answers {b['statuses']} |"
         )
-    print("\n" + "\n".join(lines))
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=6, help="seconds per endpoint (default 6)")
+    parser.add_argument("--connections", type=int, default=16, help="concurrent connections (default 16)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
+    parser.add_argument("--redis-port", type=int, default=int(os.environ.get("BENCH_REDIS_PORT", "6389")))
+    parser.add_argument("--no-embedded", action="store_true", help="skip the booking run on SQLite + embedded Redis")
+    parser.add_argument(
+        "--only", help='comma-separated substrings of endpoint names to run besides hello ("creation": bookings)'
+    )
+    parser.add_argument(
+        "--servers",
+        help="compare gunicorn settings, e.g. sync:5,gthread:2x4 (worker class:workers[xthreads]); "
+        "default: gunicorn.conf.py as configured by the environment",
+    )
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk (make bench-http does this when allowed)")
+    settings = parse_servers(args.servers)
+
+    t_start = time.monotonic()
+    load_start = os.getloadavg()[0]
+    instance = tempfile.mkdtemp(prefix="jazyl-bench-http-")
+    print(f"Run directory: {instance}")
+    redis_proc = subprocess.Popen(
+        ["redis-server", "--port", str(args.redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    runs = []
+    embedded = None
+    try:
+        redis_url = f"redis://127.0.0.1:{args.redis_port}/0"
+        db_url = base.recreate_database(
+            os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/jazyl_bench_http")
+        )
+        world, _ = seed_database(db_url, redis_url, instance)
+        print(f"Seeded on PostgreSQL in {time.monotonic() - t_start:.0f} s")
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("DATABASE_", "REDIS_", "APP_ENV", "SERVER_NAME", "FLASK_", "GUNICORN_", "WEB_CONC"))
+        }
+        env.update(
+            {
+                "LOG_LEVEL": "warning",
+                "SECRET_KEY": SECRET,
+                "SERVER_NAME": DOMAIN,
+                "INSTANCE_PATH": instance,
+                "RATELIMIT_DEFAULT": "1000000 per minute",
+                "RATELIMIT_STAFF": "1000000 per minute",
+            }
+        )
+        for label, server_env in settings:
+            run_env = {**env, **server_env}
+            app_env = {**run_env, "APP_ENV": "production", "DATABASE_URL": db_url, "REDIS_URL": redis_url}
+            runs.append(measure(label, run_env, app_env, world, db_url, instance, args))
+        if not args.no_embedded and (not args.only or "creation" in args.only):
+            embedded = embedded_booking({**env, **settings[0][1]}, instance, args)
+            runs[0]["booking"]["SQLite + embedded Redis"] = embedded
+    finally:
+        redis_proc.terminate()
+        redis_proc.wait(timeout=10)
+    load = (load_start, os.getloadavg()[0])
+
+    for run in runs:
+        print("\n" + "\n".join(table(run, args, load)))
+    if len(runs) > 1:
+        names = ["hello", *runs[0]["endpoints"]]
+        print("\nServer settings compared (requests/s; bookings/s on PostgreSQL):\n")
+        print("| setting | " + " | ".join(names) + " | bookings/s |")
+        print("|---|" + "---|" * (len(names) + 1))
+        for run in runs:
+            cells = [f"{run['results'][n]['rps']:.0f}" for n in names]
+            b = run["booking"].get("PostgreSQL + Redis")
+            cells.append(f"{b['bookings_per_s']:.0f}" if b else "")
+            print(f"| {run['label']} | " + " | ".join(cells) + " |")
     out = Path(instance) / "results.json"
-    out.write_text(json.dumps({"results": results, "booking": booking, "table": lines}, indent=2))
+    out.write_text(json.dumps({"runs": runs, "tables": [table(r, args, load) for r in runs]}, indent=2))
     print(f"\nResults: {out}  (whole run {time.monotonic() - t_start:.0f} s)")
 
 
 def run_booking(port: int, world: dict, db_url: str, instance: str, args, tag: str) -> dict:
     token = owner_token(port)
-    bodies = booking_bodies(world, 6000)
+    bodies = booking_bodies(world, max(300, round(args.duration * 300)))
     path = Path(instance) / f"bookings_{tag}.txt"
     path.write_text("\n".join(bodies) + "\n")
     before, _ = doubles(db_url)
@@ -452,8 +502,10 @@ def run_booking(port: int, world: dict, db_url: str, instance: str, args, tag: s
         f"statuses {r['statuses']}, {created} rows created, {pairs} doubles, "
         f"p50 {r['p50_us'] / 1000:.1f} p95 {r['p95_us'] / 1000:.1f} ms"
     )
-    if created != r["statuses"].get("201", 0):
+    if created < r["statuses"].get("201", 0):
         print(f"  WARNING: {created} rows but {r['statuses'].get('201', 0)} answers 201")
+    elif created > r["statuses"].get("201", 0):  # requests still in flight when wrk stopped counting
+        print(f"  ({created - r['statuses'].get('201', 0)} bookings completed after wrk stopped counting)")
     return r
 
 

@@ -607,6 +607,7 @@ def load_gunicorn_conf(monkeypatch, **env: str) -> dict:
         "PORT",
         "WEB_CONCURRENCY",
         "FORWARDED_ALLOW_IPS",
+        "GUNICORN_WORKER_CLASS",
         "GUNICORN_THREADS",
         "GUNICORN_TIMEOUT",
         "GUNICORN_MAX_REQUESTS",
@@ -622,7 +623,10 @@ def test_gunicorn_defaults(monkeypatch):
     conf = load_gunicorn_conf(monkeypatch)
     assert conf["bind"] == "0.0.0.0:8000"
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    assert conf["workers"] == min(2 * cpus + 1, 8)
+    # threaded workers, CPUs + 1 processes x 4 threads (measured: docs/performance.md)
+    assert conf["worker_class"] == "gthread"
+    assert conf["workers"] == max(2, min(cpus + 1, 8))
+    assert conf["threads"] == 4
     assert conf["forwarded_allow_ips"] == "127.0.0.1,::1"
     assert conf["accesslog"] == "-"
     assert conf["graceful_timeout"] == 30
@@ -638,6 +642,30 @@ def test_gunicorn_reads_port_concurrency_and_trusted_proxies_from_env(monkeypatc
 def test_gunicorn_refuses_a_malformed_worker_count(monkeypatch):
     with pytest.raises(SystemExit, match="WEB_CONCURRENCY"):
         load_gunicorn_conf(monkeypatch, WEB_CONCURRENCY="many")
+
+
+def test_gunicorn_worker_class_from_env(monkeypatch):
+    conf = load_gunicorn_conf(monkeypatch, GUNICORN_WORKER_CLASS="sync", GUNICORN_THREADS="4")
+    assert conf["worker_class"] == "sync"
+    assert conf["threads"] == 1  # more would make gunicorn switch to gthread behind our back
+    conf = load_gunicorn_conf(monkeypatch, GUNICORN_WORKER_CLASS="gthread", GUNICORN_THREADS="8")
+    assert (conf["worker_class"], conf["threads"]) == ("gthread", 8)
+    with pytest.raises(SystemExit, match="GUNICORN_WORKER_CLASS"):
+        load_gunicorn_conf(monkeypatch, GUNICORN_WORKER_CLASS="gevent")
+
+
+def test_server_model_defaults_agree_in_conf_dockerfile_compose_and_env_example(monkeypatch):
+    """gunicorn.conf.py, the image, compose and .env.example name the same worker model."""
+    conf = load_gunicorn_conf(monkeypatch)
+    expected = {"GUNICORN_WORKER_CLASS": conf["worker_class"], "GUNICORN_THREADS": str(conf["threads"])}
+    env_lines = [args for kw, args in dockerfile_stages()[1] if kw == "ENV"]
+    image = dict(re.findall(r"([A-Z][A-Z0-9_]*)=(\S+)", " ".join(env_lines)))
+    assert {k: image.get(k) for k in expected} == expected
+    web = {k: with_defaults(v) for k, v in mapping(service_section("web", "environment")).items()}
+    assert {k: web.get(k) for k in expected} == expected
+    example = dict(re.findall(r"^([A-Z][A-Z0-9_]*)=(.*)$", (ROOT / ".env.example").read_text(), re.M))
+    assert {k: example.get(k) for k in expected} == expected
+    assert example.get("WEB_CONCURRENCY") == "", "empty: the CPU-based default of gunicorn.conf.py"
 
 
 def test_gunicorn_conf_names_are_all_real_settings(monkeypatch):
