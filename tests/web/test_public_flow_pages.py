@@ -224,6 +224,9 @@ def test_only_the_embed_page_may_be_framed(salon, host_client):
     assert 'class="embedded"' in html and 'class="container topbar"' not in html
     # Links keep the widget's layout; a chosen time opens the site itself in a new tab.
     assert re.search(r'href="/book\?[^"]*embed=1', html)
+    assert 'lang="ru"' in c.get(resp.headers["Location"]).get_data(as_text=True)
+    html_ru = c.get(_book_url(salon, embed=1, lang="ru")).get_data(as_text=True)
+    assert re.search(r'href="/book\?[^"]*embed=1[^"]*lang=ru|href="/book\?[^"]*lang=ru[^"]*embed=1', html_ru)
     slot = re.search(r'<a role="button" class="outline slot"[^>]*>', html).group(0)
     assert 'target="_blank"' in slot and "embed=1" not in slot
     with tenancy.tenant_scope(salon.tenant.id):

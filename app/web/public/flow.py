@@ -60,6 +60,9 @@ def _embed_flag():
 def _keep_embed(endpoint: str, values: dict) -> None:
     if g.get("embed"):
         values.setdefault("embed", 1)
+        # The framed page may not keep a language cookie (a third-party context): carry ?lang=.
+        if request.args.get("lang"):
+            values.setdefault("lang", request.args["lang"])
 
 
 @bp.after_request
@@ -90,7 +93,7 @@ def initials(name: str | None) -> str:
 
 @bp.app_template_filter("upper_first")
 def upper_first(text: str) -> str:
-    """"январь 2027" -> "Январь 2027" (unlike ``capitalize``, the rest is left alone)."""
+    """ "январь 2027" -> "Январь 2027" (unlike ``capitalize``, the rest is left alone)."""
     return text[:1].upper() + text[1:]
 
 
