@@ -56,7 +56,6 @@ class ScrapeCollector:
 
             with tenancy.unscoped("metrics scrape"):
                 backlog = backlog_by_channel()
-            db.session.rollback()
             gauge = GaugeMetricFamily(
                 "jazyl_outbox_backlog", "Notifications queued or being sent, per channel", labels=["channel"]
             )
@@ -64,10 +63,9 @@ class ScrapeCollector:
                 gauge.add_metric([channel], backlog.get(channel, 0))
             yield gauge
         except Exception as exc:
-            db.session.rollback()
             log.warning("metrics: outbox numbers unavailable (%s)", exc)
         finally:
-            db.session.remove()
+            db.session.remove()  # the scrape only reads; removing the session ends its transaction
 
 
 def allowed(app: Flask, environ: dict) -> bool:

@@ -58,7 +58,7 @@ def _payload() -> dict:
 
 def test_every_email_template_is_covered():
     assert set(EMAILS) == set(SUBJECTS)
-    assert len(EMAILS) == 13
+    assert len(EMAILS) == 15  # 13 + the staff invitation and the new permission request (issue 11)
 
 
 @pytest.mark.parametrize("template", EMAILS)
