@@ -100,7 +100,8 @@ PAGES: list[dict] = [
     {
         "role": "owner",
         "name": "booking-new-time",
-        "path": "/bookings/new?service_id={service_id}&master_id={master_id}&date={tomorrow}",
+        "path": "/bookings/new?location_id={location_id}&service_id={service_id}&master_id={master_id}"
+        "&date={tomorrow}&time=11:00",
     },
     {"role": "owner", "name": "booking-move", "path": "/bookings/{booking_id}/reschedule"},
     {"role": "owner", "name": "clients", "path": "/clients"},
