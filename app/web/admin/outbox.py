@@ -38,7 +38,7 @@ TEMPLATE_LABELS = {
     "password_reset": _l("Password reset"),
     "master_invitation": _l("Invitation to a master"),
     "permission_request_decided": _l("Permission request answered"),
-    "permission_requested": _l("Permission requested (to the owner)"),
+    "permission_request_new": _l("Permission requested (to the owner)"),
 }
 
 
