@@ -159,8 +159,11 @@ def test_creating_and_updating_a_service_through_the_api_shows_at_once(shop, cli
     body = {"name": "Beard trim", "duration_minutes": 30, "price": "2000", "location_ids": [shop.location_id]}
     created = client.post("/api/v1/service", json=body, headers=auth)
     assert created.status_code == 201, created.data
-    assert _names(client) == ["Beard trim", "Haircut"]
+    assert _names(client) == ["Haircut"]  # nobody performs it yet: not bookable, not public
     sid = created.get_json()["service"]["id"]
+    master = {"service_ids": [shop.service.id, sid]}
+    assert client.put(f"/api/v1/master/{shop.master.id}", json=master, headers=auth).status_code == 200
+    assert _names(client) == ["Beard trim", "Haircut"]
     assert client.put(f"/api/v1/service/{sid}", json={"name": "Beard shave"}, headers=auth).status_code == 200
     assert _names(client) == ["Beard shave", "Haircut"]
 

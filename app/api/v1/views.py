@@ -80,14 +80,14 @@ def public_business(subdomain: str):
             "description": tenant.description or "",
             "currency": tenant.currency,
             "languages": list(tenant.languages or []),
-            "locations": [ser.location(loc) for loc in cached_locations()],
+            "locations": [ser.location(loc) for loc in cached_locations(bookable=True)],
         }
 
 
 @api(
     "/public/business/<subdomain>/services",
     "GET",
-    summary="Active services",
+    summary="Bookable services (active, performed by an active master where offered)",
     tag="Public",
     query=s.PublicServicesQuery,
     response=s.ServiceList,
@@ -99,14 +99,14 @@ def public_services(subdomain: str, query: dict):
 
     tenant = public_tenant(subdomain)
     with scope(tenant):
-        items, total = paginate(cached_services(location_id=query.get("location_id")), query)
+        items, total = paginate(cached_services(location_id=query.get("location_id"), bookable=True), query)
         return ser.page([ser.service(x) for x in items], total)
 
 
 @api(
     "/public/business/<subdomain>/masters",
     "GET",
-    summary="Active masters",
+    summary="Bookable masters (active, performing at least one bookable service)",
     tag="Public",
     query=s.PublicMastersQuery,
     response=s.MasterList,
@@ -119,7 +119,8 @@ def public_masters(subdomain: str, query: dict):
     tenant = public_tenant(subdomain)
     with scope(tenant):
         items, total = paginate(
-            cached_masters(location_id=query.get("location_id"), service_id=query.get("service_id")), query
+            cached_masters(location_id=query.get("location_id"), service_id=query.get("service_id"), bookable=True),
+            query,
         )
         return ser.page([ser.master(x) for x in items], total)
 
