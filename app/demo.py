@@ -282,6 +282,11 @@ def seed(subdomain: str = "demo") -> str:
                             currency=svc.currency,
                             source=rng.choice(["public", "public", "staff"]),
                             created_at=created,
+                            # Marked a little after the visit, and not within the undo window of now.
+                            updated_at=max(
+                                created,
+                                min(end_at.astimezone(UTC) + timedelta(minutes=10), now - timedelta(minutes=15)),
+                            ),
                             cancelled_by=rng.choice(["client", "client", "staff"]) if status == "cancelled" else None,
                         )
                     )
