@@ -98,9 +98,9 @@ def test_opens_on_the_first_free_day_and_the_back_button_works(salon, live_serve
     page = phone_page
     page.goto(f"http://anna.{live_server}/")
     page.click(f"#service-{salon.service.id}")  # the whole card is the link
-    page.wait_for_selector("#master-any")
-    page.click(f"#master-{salon.master.id}")
+    # One master performs it: the master step chooses itself and the calendar follows.
     page.wait_for_selector('#day-2026-12-09[aria-current="date"]')
+    assert salon.master.name in page.inner_text("#flow")
     assert "full" in page.get_attribute("#day-2026-12-07", "class")
     assert page.get_attribute("#day-2026-12-07", "aria-label").endswith(": no free time")
     assert "free" in page.get_attribute("#day-2026-12-09", "class")
@@ -222,8 +222,7 @@ def test_the_widget_on_another_site(salon, live_server, browser):
         # The page reports its height and the iframe grows to it (no inner scroll bar).
         page.wait_for_function("document.querySelector('iframe').getBoundingClientRect().height > 320")
         assert frame.locator("body.embedded").count() == 1
-        frame.click("#master-any")
-        frame.wait_for_selector("#slot-picker a.slot")
+        frame.wait_for_selector("#slot-picker a.slot")  # one master: straight to the times
         assert frame.get_attribute("#slot-picker a.slot >> nth=0", "target") == "_blank"
         SCREENS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENS / "public_widget_1024.png"), full_page=True)
@@ -238,8 +237,7 @@ def test_the_core_path_works_without_javascript(salon, live_server, browser, sms
     page = context.new_page()
     try:
         page.goto(f"http://anna.{live_server}/")
-        page.click(f"#service-{salon.service.id}")
-        page.click(f"#master-{salon.master.id}")
+        page.click(f"#service-{salon.service.id}")  # one master: the master step chooses itself
         page.click("#day-2026-12-08")
         page.wait_for_selector('#day-2026-12-08[aria-current="date"]')
         page.click('#slot-picker a.slot[data-start="2026-12-08T12:00:00+05:00"]')

@@ -117,7 +117,9 @@ def _selection(args) -> dict:
     masters = cached_masters(bookable=True, location_id=location.id, service_id=service.id) if service else []
     master_arg = args.get("master_id", "")
     master = _pick(masters, int(master_arg)) if master_arg.isdigit() else None
-    any_master = master_arg == "any" and bool(masters)
+    if master is None and len(masters) == 1:
+        master = masters[0]  # only one master performs it here: nothing to choose
+    any_master = master is None and master_arg == "any" and bool(masters)
     return {
         "locations": locations,
         "location": location,
