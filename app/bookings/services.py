@@ -123,10 +123,12 @@ def _flush_guarded(fn: Callable[[], Any] | None = None) -> Any:
         raise
 
 
-def _event(event: str, booking: Booking, actor: Actor, previous_start: datetime | None = None) -> None:
+def _event(
+    event: str, booking: Booking, actor: Actor, previous_start: datetime | None = None, known_new: bool = False
+) -> None:
     from app.notifications import events
 
-    events.booking_event(event, booking, actor=actor, previous_start=previous_start)
+    events.booking_event(event, booking, actor=actor, previous_start=previous_start, known_new=known_new)
 
 
 def _can_see(actor: Actor, booking: Booking) -> bool:
@@ -345,7 +347,7 @@ def create_booking(
     )
     _flush_guarded(lambda: db.session.add(booking))
     record(actor, "booking.create", "booking", booking.id, tenant_id=tenant.id, after=snapshot(booking, AUDIT_FIELDS))
-    _event("created", booking, actor)
+    _event("created", booking, actor, known_new=True)  # inserted just now: no outbox row names it yet
     after_commit(metrics.count_booking)
     return booking
 

@@ -57,13 +57,19 @@ def queue(
     dedupe_key: str,
     tenant_id: int | None = None,
     booking_id: int | None = None,
+    known_new: bool = False,
 ) -> Notification | None:
-    """Add one outbox row (unless its dedupe key exists) and send it after commit."""
+    """Add one outbox row (unless its dedupe key exists) and send it after commit.
+
+    ``known_new``: the caller knows no row can have this key yet (it names a booking created
+    in this transaction), so the look-up is skipped; the unique index still guards the key.
+    """
     if not recipient:
         return None
-    exists = db.session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key))
-    if exists:
-        return None
+    if not known_new:
+        exists = db.session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key))
+        if exists:
+            return None
     row = Notification(
         tenant_id=tenant_id,
         booking_id=booking_id,
@@ -124,7 +130,9 @@ def _master_contacts(booking: Any, tenant_lang: str | None) -> tuple[str | None,
     return email, phone, _lang(user.language if user else None, tenant_lang)
 
 
-def _to_client(booking: Any, template: str, payload: dict, key: str, lang_default: str | None) -> None:
+def _to_client(
+    booking: Any, template: str, payload: dict, key: str, lang_default: str | None, known_new: bool = False
+) -> None:
     client = booking.client
     if client is None:
         return
@@ -135,13 +143,16 @@ def _to_client(booking: Any, template: str, payload: dict, key: str, lang_defaul
         "payload": {**payload, "name": client.name or ""},
         "tenant_id": booking.tenant_id,
         "booking_id": booking.id,
+        "known_new": known_new,
     }
     queue(channel="sms", recipient=client.phone, dedupe_key=f"{key}:client:sms", **common)
     if client.email:
         queue(channel="email", recipient=client.email, dedupe_key=f"{key}:client:email", **common)
 
 
-def _to_master(booking: Any, template: str, payload: dict, key: str, lang_default: str | None) -> None:
+def _to_master(
+    booking: Any, template: str, payload: dict, key: str, lang_default: str | None, known_new: bool = False
+) -> None:
     email, phone, lang = _master_contacts(booking, lang_default)
     name = booking.master.name if booking.master else ""
     common = {
@@ -150,6 +161,7 @@ def _to_master(booking: Any, template: str, payload: dict, key: str, lang_defaul
         "payload": {**payload, "name": name, "to_master": True},
         "tenant_id": booking.tenant_id,
         "booking_id": booking.id,
+        "known_new": known_new,
     }
     if email:
         queue(channel="email", recipient=email, dedupe_key=f"{key}:master:email", **common)
@@ -157,8 +169,14 @@ def _to_master(booking: Any, template: str, payload: dict, key: str, lang_defaul
         queue(channel="sms", recipient=phone, dedupe_key=f"{key}:master:sms", **common)
 
 
-def booking_event(event: str, booking: Any, *, actor: Any = None, previous_start: Any = None) -> None:
-    """Tell the client and/or the master about a booking change."""
+def booking_event(
+    event: str, booking: Any, *, actor: Any = None, previous_start: Any = None, known_new: bool = False
+) -> None:
+    """Tell the client and/or the master about a booking change (the same event twice queues once).
+
+    ``known_new`` (``created`` only): the booking was inserted in this transaction, so no
+    outbox row can name it yet and the dedupe look-ups are skipped (create_booking).
+    """
     from app.tenants.models import Tenant
 
     if event not in BOOKING_EVENTS:
@@ -168,8 +186,8 @@ def booking_event(event: str, booking: Any, *, actor: Any = None, previous_start
     payload = booking_payload(booking)
     base = f"booking:{booking.id}"
     if event == "created":
-        _to_client(booking, "booking_created", payload, f"{base}:created", tenant_lang)
-        _to_master(booking, "booking_new", payload, f"{base}:created", tenant_lang)
+        _to_client(booking, "booking_created", payload, f"{base}:created", tenant_lang, known_new)
+        _to_master(booking, "booking_new", payload, f"{base}:created", tenant_lang, known_new)
     elif event == "confirmed":
         _to_client(booking, "booking_confirmed", payload, f"{base}:confirmed", tenant_lang)
     elif event == "rescheduled":

@@ -88,8 +88,9 @@ def test_booking_for_a_known_client_takes_a_fixed_short_chain_of_statements(book
     assert _tables(statements, "INSERT") == ["bookings", "audit_log", "notifications"]
     assert _tables(statements, "UPDATE") == ["masters"]  # the version bump (a row lock on PostgreSQL)
     # token/user, service/master/zone, client, [advisory lock], bump, availability, savepoint,
-    # insert, release, audit, outbox dedupe check, outbox insert
-    assert len(statements) == (12 if pg else 11), statements
+    # insert, release, audit, outbox insert (no dedupe look-up: the booking is new)
+    assert not any(s.startswith("SELECT notifications.") for s in statements)
+    assert len(statements) == (11 if pg else 10), statements
 
 
 def test_booking_for_a_new_client_adds_only_the_client_insert(booking_api):
@@ -97,4 +98,4 @@ def test_booking_for_a_new_client_adds_only_the_client_insert(booking_api):
     _, statements = booking_api("2026-12-02T10:00:00+05:00", "+77015550999")
     assert _tables(statements, "INSERT") == ["clients", "bookings", "audit_log", "notifications"]
     # the client insert runs under its own savepoint (a concurrent insert of the same phone wins)
-    assert len(statements) == (15 if pg else 14), statements
+    assert len(statements) == (14 if pg else 13), statements
