@@ -654,6 +654,18 @@ def test_gunicorn_worker_class_from_env(monkeypatch):
         load_gunicorn_conf(monkeypatch, GUNICORN_WORKER_CLASS="gevent")
 
 
+def test_gunicorn_workers_freeze_the_loaded_app_for_the_garbage_collector(monkeypatch):
+    import gc
+
+    conf = load_gunicorn_conf(monkeypatch)
+    before = gc.get_freeze_count()
+    try:
+        conf["post_worker_init"](None)
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()
+
+
 def test_server_model_defaults_agree_in_conf_dockerfile_compose_and_env_example(monkeypatch):
     """gunicorn.conf.py, the image, compose and .env.example name the same worker model."""
     conf = load_gunicorn_conf(monkeypatch)

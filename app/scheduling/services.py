@@ -410,7 +410,8 @@ def get_availability(
             now=datetime.fromtimestamp(bucket, UTC),
             **rules,
         )
-        cache.set_json(key, [[int(s.start.timestamp()), s.master_id] for s in slots], CACHE_TTL)
+        # Slot.epoch is int(start.timestamp()), computed once per distinct start (timestamp() is slow).
+        cache.set_json(key, [[s.epoch, s.master_id] for s in slots], CACHE_TTL)
         # Slots are sorted by instant and computed from the bucket's start, so only a short
         # prefix can lie before ``earliest``.
         skip = 0
