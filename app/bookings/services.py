@@ -123,12 +123,10 @@ def _flush_guarded(fn: Callable[[], Any] | None = None) -> Any:
         raise
 
 
-def _event(
-    event: str, booking: Booking, actor: Actor, previous_start: datetime | None = None, known_new: bool = False
-) -> None:
+def _event(event: str, booking: Booking, actor: Actor, previous_start: datetime | None = None) -> None:
     from app.notifications import events
 
-    events.booking_event(event, booking, actor=actor, previous_start=previous_start, known_new=known_new)
+    events.booking_event(event, booking, actor=actor, previous_start=previous_start)
 
 
 def _can_see(actor: Actor, booking: Booking) -> bool:
@@ -347,7 +345,10 @@ def create_booking(
     )
     _flush_guarded(lambda: db.session.add(booking))
     record(actor, "booking.create", "booking", booking.id, tenant_id=tenant.id, after=snapshot(booking, AUDIT_FIELDS))
-    _event("created", booking, actor, known_new=True)  # inserted just now: no outbox row names it yet
+    from app.notifications.events import just_inserted
+
+    with just_inserted():  # no outbox row can name the booking inserted just now
+        _event("created", booking, actor)
     after_commit(metrics.count_booking)
     return booking
 

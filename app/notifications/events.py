@@ -21,6 +21,9 @@ primitives only; the text is rendered when the row is sent.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -169,14 +172,22 @@ def _to_master(
         queue(channel="sms", recipient=phone, dedupe_key=f"{key}:master:sms", **common)
 
 
-def booking_event(
-    event: str, booking: Any, *, actor: Any = None, previous_start: Any = None, known_new: bool = False
-) -> None:
-    """Tell the client and/or the master about a booking change (the same event twice queues once).
+_just_inserted: ContextVar[bool] = ContextVar("jazyl_booking_just_inserted", default=False)
 
-    ``known_new`` (``created`` only): the booking was inserted in this transaction, so no
-    outbox row can name it yet and the dedupe look-ups are skipped (create_booking).
-    """
+
+@contextmanager
+def just_inserted() -> Iterator[None]:
+    """Around ``booking_event("created", ...)`` for a booking inserted in this transaction:
+    no outbox row can name it yet, so the dedupe look-ups are skipped (create_booking)."""
+    token = _just_inserted.set(True)
+    try:
+        yield
+    finally:
+        _just_inserted.reset(token)
+
+
+def booking_event(event: str, booking: Any, *, actor: Any = None, previous_start: Any = None) -> None:
+    """Tell the client and/or the master about a booking change (the same event twice queues once)."""
     from app.tenants.models import Tenant
 
     if event not in BOOKING_EVENTS:
@@ -186,6 +197,7 @@ def booking_event(
     payload = booking_payload(booking)
     base = f"booking:{booking.id}"
     if event == "created":
+        known_new = _just_inserted.get()
         _to_client(booking, "booking_created", payload, f"{base}:created", tenant_lang, known_new)
         _to_master(booking, "booking_new", payload, f"{base}:created", tenant_lang, known_new)
     elif event == "confirmed":
