@@ -233,10 +233,14 @@ def booking_rows(
 
 def bulk_insert(db, rows: list[dict]) -> None:
     from app.bookings.models import Booking
+    from app.core.tenancy import tenant_scope
 
-    for i in range(0, len(rows), 5000):
-        db.session.execute(sa.insert(Booking.__table__), rows[i : i + 5000])
-    db.session.commit()
+    if not rows:
+        return
+    with tenant_scope(rows[0]["tenant_id"]):  # the tenancy guard refuses unscoped writes
+        for i in range(0, len(rows), 5000):
+            db.session.execute(sa.insert(Booking.__table__), rows[i : i + 5000])
+        db.session.commit()
     db.session.execute(sa.text("ANALYZE bookings"))
     db.session.commit()
 
