@@ -59,14 +59,38 @@ def connect(config, *, socket_timeout: float | None = 5, connect_timeout: float 
 
     url = urlparse(config.get("REDIS_URL") or "redis://")
     db = int((url.path or "/0").strip("/") or 0)
-    sentinel = Sentinel(found, socket_timeout=connect_timeout, socket_connect_timeout=connect_timeout)
+    sentinel = Sentinel(found, sentinel_kwargs=_SENTINEL_KWARGS)
     return sentinel.master_for(
         config.get("REDIS_SENTINEL_MASTER") or "jazyl",
         db=db,
         password=url.password or None,
-        retry_on_timeout=True,
+        **failover_options(),
         **options,
     )
+
+
+# Asking a sentinel is quick, but a loaded machine can be slow to answer.
+_SENTINEL_KWARGS = {"socket_timeout": 2, "socket_connect_timeout": 2}
+
+
+def failover_options() -> dict:
+    """Connection options that ride out a promotion: a command that meets the dead primary is
+    retried on a fresh connection, which asks the sentinels for the new one."""
+    from redis.backoff import ExponentialBackoff
+    from redis.retry import Retry
+
+    return {
+        "retry": Retry(ExponentialBackoff(cap=1.0, base=0.05), 5),
+        "retry_on_error": [redis.ConnectionError, redis.TimeoutError, redis.ReadOnlyError],
+    }
+
+
+def limiter_storage_options(config) -> dict:
+    """The rate limiter's storage options: with sentinels, the same failover behaviour as the
+    app's client, and every read from the primary (a replica's counts can lag behind)."""
+    if not sentinels(config):
+        return {}
+    return {"use_replicas": False, "sentinel_kwargs": dict(_SENTINEL_KWARGS), "socket_timeout": 5, **failover_options()}
 
 
 def init_app(app: Flask) -> None:

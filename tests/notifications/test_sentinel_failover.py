@@ -127,7 +127,7 @@ def test_bookings_limits_and_queued_notifications_survive_a_failover(
         REDIS_SENTINELS=redis_set.sentinel_setting,
         REDIS_SENTINEL_MASTER=SERVICE,
         RATELIMIT_ENABLED=True,
-        RATELIMIT_LOGIN_EMAIL="5 per minute",
+        RATELIMIT_LOGIN_EMAIL="5 per day",  # a fixed window: a minute's could end mid-test
         SMS_PROVIDER="http",
     )
     client = app.test_client()
@@ -158,7 +158,13 @@ def test_bookings_limits_and_queued_notifications_survive_a_failover(
     assert [login("wrong-password") for _ in range(2)] == [401, 401]  # with the two good ones: 4 of 5 spent
     primary = redis.Redis(port=redis_set.primary)
     assert primary.llen(f"rq:queue:{prefix}notifications") >= 3  # queued, no worker yet
-    assert primary.wait(1, 5000) == 1  # the replica has every write so far
+    replica = redis.Redis(port=redis_set.replica)
+    offset = primary.info("replication")["master_repl_offset"]
+    wait_for(  # the replica has every write so far (WAIT would only cover this connection's writes)
+        lambda: replica.info("replication").get("slave_repl_offset", -1) >= offset,
+        timeout=30,
+        message="the replica in step with the primary",
+    )
 
     redis_set.kill_primary()
     wait_for(lambda: redis_set.master_port() == redis_set.replica, timeout=60, message="the replica promoted")
