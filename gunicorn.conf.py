@@ -11,7 +11,11 @@ Everything is read from the environment so that one image serves every deploymen
 ``FORWARDED_ALLOW_IPS``  proxies whose X-Forwarded-Proto gunicorn trusts (default loopback
                          only; docker-compose sets ``*`` because the web container is
                          reachable from the internal network only, i.e. through nginx)
-``LOG_LEVEL``            gunicorn's error-log level (default info)
+``LOG_LEVEL``            gunicorn's error-log level (default info; the app's level too)
+``GUNICORN_ACCESS_LOG``  ``true`` adds gunicorn's own text access log (default off: the app
+                         logs one JSON access line per request)
+``PROMETHEUS_MULTIPROC_DIR`` where the workers keep their metrics (default: a fresh temporary
+                         directory per start; docs/operations.md)
 
 Every public top-level value below is a gunicorn setting (the tests check that, so a
 typo cannot be silently ignored by gunicorn's config loader).
@@ -94,9 +98,10 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 # X-Forwarded-Proto (and friends) are honoured only from these addresses.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "").strip() or "127.0.0.1,::1"
 
-# Logs go to the container's stdout/stderr; the access log shows the client address
-# that nginx forwarded and nginx's request id next to gunicorn's own view.
-accesslog = "-"
+# Logs go to the container's stdout/stderr. The app writes its own access line per request
+# (JSON with the request id, tenant, user and duration: app/core/logs.py), so gunicorn's
+# text access log is off unless GUNICORN_ACCESS_LOG=true asks for it as well.
+accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "").strip().lower() == "true" else None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 access_log_format = (
@@ -113,3 +118,25 @@ def post_worker_init(worker) -> None:
     the whole heap. Halved an uncached 50-master month in bench/slots.py."""
     gc.collect()
     gc.freeze()
+
+
+def on_starting(server) -> None:
+    """Prometheus multiprocess mode: every worker writes its numbers under one directory, which
+    /metrics sums (app/core/metrics.py). Set before any worker imports prometheus_client."""
+    import glob
+    import tempfile
+
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+    if not path:
+        path = tempfile.mkdtemp(prefix="jazyl-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    os.makedirs(path, exist_ok=True)
+    for stale in glob.glob(os.path.join(path, "*.db")):  # numbers of a previous start
+        os.remove(stale)
+
+
+def child_exit(server, worker) -> None:
+    """A worker ended: drop its live gauges (its counters stay in the sums)."""
+    from app.core.metrics import mark_process_dead
+
+    mark_process_dead(worker.pid)

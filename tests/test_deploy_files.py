@@ -612,6 +612,7 @@ def load_gunicorn_conf(monkeypatch, **env: str) -> dict:
         "GUNICORN_TIMEOUT",
         "GUNICORN_MAX_REQUESTS",
         "LOG_LEVEL",
+        "GUNICORN_ACCESS_LOG",
     ):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
@@ -628,7 +629,7 @@ def test_gunicorn_defaults(monkeypatch):
     assert conf["workers"] == max(2, min(cpus + 1, 8))
     assert conf["threads"] == 4
     assert conf["forwarded_allow_ips"] == "127.0.0.1,::1"
-    assert conf["accesslog"] == "-"
+    assert conf["accesslog"] is None  # the app logs one JSON access line per request
     assert conf["graceful_timeout"] == 30
 
 

@@ -13,6 +13,7 @@ import http.client
 import json
 import re
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -25,17 +26,7 @@ pytestmark = pytest.mark.slow
 PHONE = "+77017778899"
 BOOKING_RID = "trace-booking-5f1c2a9e"
 
-GUNICORN_CONF = """
-import os
-accesslog = None
-loglevel = "warning"
-worker_class = "sync"
-timeout = 60
-
-def child_exit(server, worker):
-    from app.core.metrics import mark_process_dead
-    mark_process_dead(worker.pid)
-"""
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def request(port: int, method: str, path: str, body=None, token=None, rid=None) -> tuple[int, dict, dict]:
@@ -96,15 +87,14 @@ def test_one_request_id_follows_a_booking_to_its_sms_and_metrics_add_up(
     gw, _ = sms_gateway
     prom = tmp_path / "prom"
     prom.mkdir()
-    conf = tmp_path / "gunicorn_obs.conf.py"
-    conf.write_text(GUNICORN_CONF)
     env = {
         key: worker_env[key]
         for key in ("SMS_PROVIDER", "SMS_HTTP_URL", "SMS_HTTP_TOKEN", "SMS_SENDER", "NOTIFY_RETRY_INTERVALS")
     }
-    env.update({"LOG_FORMAT": "json", "PROMETHEUS_MULTIPROC_DIR": str(prom)})
+    env.update({"LOG_FORMAT": "json", "PROMETHEUS_MULTIPROC_DIR": str(prom), "LOG_LEVEL": "info"})
     worker = start_worker(env={"LOG_FORMAT": "json"})
-    with live.gunicorn(app, app_config, tmp_path, workers=2, config=conf, env=env) as port:
+    # The production settings (gunicorn.conf.py: its multiprocess hooks too), two workers.
+    with live.gunicorn(app, app_config, tmp_path, workers=2, config=ROOT / "gunicorn.conf.py", env=env) as port:
         sub = shop["tenant"]
         status, _, headers = request(port, "POST", "/api/v1/public/client/verify", {"subdomain": sub, "phone": PHONE})
         assert status == 202
