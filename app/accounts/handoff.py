@@ -86,9 +86,7 @@ def dashboard_url(user: User, path: str = "/") -> str:
     return f"{scheme}://{dashboard_host(user)}{path}"
 
 
-def issue(
-    user: User, *, remember: bool = False, language: str | None = None, impersonator: User | None = None
-) -> str:
+def issue(user: User, *, remember: bool = False, language: str | None = None, impersonator: User | None = None) -> str:
     """A one-time token that signs ``user`` in on their dashboard host from this browser.
 
     With ``impersonator`` (a platform admin) the session it opens is marked as the admin's

@@ -79,9 +79,7 @@ def test_booking_emails_and_sms_in_each_recipients_language(
     (sms,) = gw.delivered
     assert sms["auth"] == "Bearer sms-secret"
     assert (sms["body"]["to"], sms["body"]["sender"]) == ("+77015550101", "Jazyl")
-    assert sms["body"]["text"].startswith(
-        "Beauty Lab: Haircut, Tue, Dec 1, 10:00 AM. Booking confirmed. Your visit: "
-    )
+    assert sms["body"]["text"].startswith("Beauty Lab: Haircut, Tue, Dec 1, 10:00 AM. Booking confirmed. Your visit: ")
     rows = all_rows()
     assert [r.status for r in rows] == ["sent"] * 3 and all(r.attempts == 1 for r in rows)
 
