@@ -25,12 +25,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.core import cache
-from app.core.errors import NotFound, ValidationError
+from app.core.errors import ValidationError
 from app.core.types import utcnow
 from app.core.validation import check_date
-from app.scheduling import queries as q
 from app.scheduling.availability import MasterCalendar, compute_slots
-from app.scheduling.services import _BUCKET, CACHE_TTL, _cache_key, _rules, load_calendars
+from app.scheduling.services import _BUCKET, CACHE_TTL, _cache_key, _rules, load_calendars, masters_and_zone
 from app.tenants.models import Tenant
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -112,16 +111,7 @@ def free_days(
     if not isinstance(month, date) or isinstance(month, datetime):
         raise ValidationError.field("month", _l("Give a month as YYYY-MM."))
     month = check_date(month.replace(day=1), "month")
-    try:
-        service_id = int(service_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-    # From Redis when it answers (app.core.cache): a warm month runs no SQL.
-    rows, service_exists = q.masters_for_service(tenant.id, service_id, master_id=master_id, location_id=location_id)
-    if not service_exists:
-        raise NotFound()
-    zones = {r.timezone for r in rows}
-    tz_name = zones.pop() if len(zones) == 1 else tenant.timezone
+    service_id, rows, tz_name = masters_and_zone(tenant, service_id, master_id=master_id, location_id=location_id)
     window_first, window_last = booking_window(tenant, tz_name)
     first = max(month, window_first)
     last = min(month_end(month), window_last)

@@ -305,6 +305,23 @@ def load_calendars(
     ]
 
 
+def masters_and_zone(
+    tenant: Tenant, service_id: Any, *, master_id: int | None = None, location_id: int | None = None
+) -> tuple[int, list, str]:
+    """(service id, the masters offering it, the zone their times are shown in) for an
+    availability question; an unknown service is :class:`NotFound`.  From Redis when it
+    answers (app.core.cache): no SQL until the slots themselves miss."""
+    try:
+        service_id = int(service_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    rows, service_exists = q.masters_for_service(tenant.id, service_id, master_id=master_id, location_id=location_id)
+    if not service_exists:
+        raise NotFound()
+    zones = {r.timezone for r in rows}
+    return service_id, rows, zones.pop() if len(zones) == 1 else tenant.timezone
+
+
 def _rules(tenant: Tenant) -> dict:
     return {
         "step_minutes": int(tenant.slot_step_minutes or 15),
@@ -377,16 +394,7 @@ def get_availability(
         raise ValidationError.field("date", _l("Give a date."))
     check_date(date_from, "date")
     check_date(date_from + timedelta(days=days), "date")
-    try:
-        service_id = int(service_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-    # From Redis when it answers: no SQL until the slots themselves miss.
-    rows, service_exists = q.masters_for_service(tenant.id, service_id, master_id=master_id, location_id=location_id)
-    if not service_exists:
-        raise NotFound()
-    zones = {r.timezone for r in rows}
-    tz_name = zones.pop() if len(zones) == 1 else tenant.timezone
+    service_id, rows, tz_name = masters_and_zone(tenant, service_id, master_id=master_id, location_id=location_id)
     result: dict[str, Any] = {"timezone": tz_name, "service_id": service_id, "slots": []}
     if not rows:
         return result
