@@ -13,16 +13,17 @@ from app.extensions import db
 from app.tenants.models import Location
 
 
-def booking_totals(day: date) -> list:
-    """Rows (location_id, master_id, currency, bookings, completed, no_shows, cancellations, revenue)
-    for bookings whose local start falls on ``day`` (in the current tenant scope)."""
+def _day_totals(day: date, key) -> list:
+    """Rows (location_id, ``key``, currency, bookings, completed, no_shows, cancellations,
+    revenue, booked_minutes) for bookings whose local start falls on ``day`` (in the current
+    tenant scope), one row per location, ``key`` and currency."""
     start = datetime.combine(day, time.min)
     end = start + timedelta(days=1)
     status = Booking.status
     stmt = (
         select(
             Booking.location_id,
-            Booking.master_id,
+            key,
             Booking.currency,
             func.count(Booking.id),
             func.sum(case((status == "completed", 1), else_=0)),
@@ -32,33 +33,19 @@ def booking_totals(day: date) -> list:
             func.sum(case((status != "cancelled", Booking.duration_minutes), else_=0)),
         )
         .where(Booking.local_start >= start, Booking.local_start < end)
-        .group_by(Booking.location_id, Booking.master_id, Booking.currency)
+        .group_by(Booking.location_id, key, Booking.currency)
     )
     return list(db.session.execute(stmt))
+
+
+def booking_totals(day: date) -> list:
+    """The day's totals per location and master (see :func:`_day_totals`)."""
+    return _day_totals(day, Booking.master_id)
 
 
 def service_totals(day: date) -> list:
-    """Rows (location_id, service_id, currency, bookings, completed, no_shows, cancellations, revenue,
-    booked_minutes) for bookings whose local start falls on ``day`` (in the current tenant scope)."""
-    start = datetime.combine(day, time.min)
-    end = start + timedelta(days=1)
-    status = Booking.status
-    stmt = (
-        select(
-            Booking.location_id,
-            Booking.service_id,
-            Booking.currency,
-            func.count(Booking.id),
-            func.sum(case((status == "completed", 1), else_=0)),
-            func.sum(case((status == "no_show", 1), else_=0)),
-            func.sum(case((status == "cancelled", 1), else_=0)),
-            func.sum(case((status == "completed", Booking.price), else_=0)),
-            func.sum(case((status != "cancelled", Booking.duration_minutes), else_=0)),
-        )
-        .where(Booking.local_start >= start, Booking.local_start < end)
-        .group_by(Booking.location_id, Booking.service_id, Booking.currency)
-    )
-    return list(db.session.execute(stmt))
+    """The day's totals per location and service (see :func:`_day_totals`)."""
+    return _day_totals(day, Booking.service_id)
 
 
 def masters_with_zones() -> list[tuple[int, int, str]]:
