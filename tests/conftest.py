@@ -219,6 +219,16 @@ def client(host_client):
 
 
 @pytest.fixture
+def admin(create_user, commit, host_client):
+    """A platform admin signed in on the admin host (root@jazyl.test)."""
+    create_user(None, role="super_admin", email="root@jazyl.test", password="password123")
+    commit()
+    c = host_client("admin")
+    assert c.post("/login", data={"email": "root@jazyl.test", "password": "password123"}).status_code == 302
+    return c
+
+
+@pytest.fixture
 def commit():
     """Commit what a test set up, so requests (their own sessions) see it."""
 

@@ -248,15 +248,6 @@ def test_owner_cannot_resend_another_business_message(owner_client, create_tenan
     assert row(other.id).status == "failed"
 
 
-@pytest.fixture
-def admin(create_user, commit, host_client):
-    create_user(None, role="super_admin", email="root@jazyl.test", password="password123")
-    commit()
-    c = host_client("admin")
-    assert c.post("/login", data={"email": "root@jazyl.test", "password": "password123"}).status_code == 302
-    return c
-
-
 def test_admin_outbox_resends_failed_rows(beauty, admin, create_user, commit):
     tenant, owner = beauty
     n = failed(tenant, owner)

@@ -16,15 +16,6 @@ from app.tenants.models import Tenant
 
 
 @pytest.fixture
-def admin(create_user, commit, host_client):
-    create_user(None, role="super_admin", email="root@jazyl.test", password="password123")
-    commit()
-    c = host_client("admin")
-    assert c.post("/login", data={"email": "root@jazyl.test", "password": "password123"}).status_code == 302
-    return c
-
-
-@pytest.fixture
 def pending(create_tenant, create_user, create_service, commit):
     tenant = create_tenant("nova", name="Nova Studio", status="pending", email="hello@nova.kz", phone="+77015550101")
     create_user(tenant, role="owner", email="dana@nova.kz", name="Dana Owner", phone="+77015550202")

@@ -20,15 +20,6 @@ from app.tenants.models import Location
 
 
 @pytest.fixture
-def admin(create_user, commit, host_client):
-    create_user(None, role="super_admin", email="root@jazyl.test", password="password123")
-    commit()
-    c = host_client("admin")
-    assert c.post("/login", data={"email": "root@jazyl.test", "password": "password123"}).status_code == 302
-    return c
-
-
-@pytest.fixture
 def shop(create_tenant, create_user, create_service, commit):
     tenant = create_tenant("helpme", name="Help Me Salon")
     create_user(tenant, role="owner", email="owner@helpme.kz", name="Dana Owner")
