@@ -19,7 +19,7 @@ RUN npm run build && test -d app/static/vendor
 # --- Stage 2: the Python runtime -----------------------------------------------------
 FROM python:3.11-slim AS runtime
 
-# gunicorn: threaded workers, CPUs + 1 processes x 4 threads unless WEB_CONCURRENCY says
+# gunicorn: threaded workers, 2 x CPUs + 1 processes x 2 threads unless WEB_CONCURRENCY says
 # otherwise (the defaults of gunicorn.conf.py, measured in docs/performance.md).
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -27,7 +27,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     FLASK_APP=wsgi \
     PORT=8000 \
     GUNICORN_WORKER_CLASS=gthread \
-    GUNICORN_THREADS=4
+    GUNICORN_THREADS=2
 
 # Unprivileged user; it needs a home for gunicorn's control socket (~/.gunicorn).
 RUN groupadd --system --gid 10001 app \

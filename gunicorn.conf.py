@@ -4,8 +4,8 @@ Everything is read from the environment so that one image serves every deploymen
 
 ``PORT``                 port to listen on, on all interfaces (default 8000)
 ``GUNICORN_WORKER_CLASS`` ``gthread`` (default) or ``sync``
-``WEB_CONCURRENCY``      worker processes (default CPUs + 1, at least 2, at most 8)
-``GUNICORN_THREADS``     threads per worker (default 4 with gthread; sync workers have 1)
+``WEB_CONCURRENCY``      worker processes (default 2 x CPUs + 1, at most 8)
+``GUNICORN_THREADS``     threads per worker (default 2 with gthread; sync workers have 1)
 ``GUNICORN_TIMEOUT``     seconds a request may run before its worker is restarted (default 30)
 ``GUNICORN_MAX_REQUESTS`` recycle a worker after this many requests (default 1000, 0 = never)
 ``FORWARDED_ALLOW_IPS``  proxies whose X-Forwarded-Proto gunicorn trusts (default loopback
@@ -20,11 +20,14 @@ Everything is read from the environment so that one image serves every deploymen
 Every public top-level value below is a gunicorn setting (the tests check that, so a
 typo cannot be silently ignored by gunicorn's config loader).
 
-Why gthread, CPUs + 1 processes x 4 threads: every Jazyl request waits on the network a
-few times (Redis for versions, cache and rate limits; PostgreSQL), and a sync worker sits
-idle through each wait while a threaded one serves another request; the processes still
-use every core for the Python work. Measured with ``make bench-http`` (bench/http.py
-``--servers sync:5,gthread:2x4,gthread:3x4,gthread:5x2``): docs/performance.md. The
+Why gthread, 2 x CPUs + 1 processes x 2 threads: every Jazyl request waits on the network
+several times (Redis for versions, cache and rate limits; PostgreSQL), and a sync worker
+sits idle through each wait while a threaded one can serve another request; as many
+processes as sync workers keep every core busy with the Python work. Measured with
+``make bench-http`` (bench/http.py ``--servers sync:5,gthread:3x4,gthread:5x2``):
+equal to sync workers on a quiet machine, ahead for bookings when the machine is
+loaded, while fewer processes with more threads lost on the cached reads and the
+page (docs/performance.md). The
 Dockerfile and docker-compose.yml repeat these defaults (a test keeps them in step).
 """
 
@@ -54,13 +57,13 @@ def _cpu_count() -> int:
 
 
 _DEFAULT_WORKER_CLASS = "gthread"
-_DEFAULT_THREADS = 4
+_DEFAULT_THREADS = 2
 _WORKER_CLASSES = ("gthread", "sync")
 
 
 def _default_workers(cpus: int | None = None) -> int:
     cpus = _cpu_count() if cpus is None else cpus
-    return max(2, min(cpus + 1, 8))
+    return min(2 * cpus + 1, 8)
 
 
 def _worker_class() -> str:

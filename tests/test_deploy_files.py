@@ -624,10 +624,10 @@ def test_gunicorn_defaults(monkeypatch):
     conf = load_gunicorn_conf(monkeypatch)
     assert conf["bind"] == "0.0.0.0:8000"
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    # threaded workers, CPUs + 1 processes x 4 threads (measured: docs/performance.md)
+    # threaded workers, 2 x CPUs + 1 processes x 2 threads (measured: docs/performance.md)
     assert conf["worker_class"] == "gthread"
-    assert conf["workers"] == max(2, min(cpus + 1, 8))
-    assert conf["threads"] == 4
+    assert conf["workers"] == min(2 * cpus + 1, 8)
+    assert conf["threads"] == 2
     assert conf["forwarded_allow_ips"] == "127.0.0.1,::1"
     assert conf["accesslog"] is None  # the app logs one JSON access line per request
     assert conf["graceful_timeout"] == 30
