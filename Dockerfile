@@ -19,14 +19,14 @@ RUN npm run build && test -d app/static/vendor
 # --- Stage 2: the Python runtime -----------------------------------------------------
 FROM python:3.11-slim AS runtime
 
-# gunicorn: threaded workers, 2 x CPUs + 1 processes x 2 threads unless WEB_CONCURRENCY says
-# otherwise (the defaults of gunicorn.conf.py, measured in docs/performance.md).
+# gunicorn: 2 x CPUs + 1 sync workers unless WEB_CONCURRENCY says otherwise; 2 threads each
+# if GUNICORN_WORKER_CLASS=gthread (the defaults of gunicorn.conf.py, docs/performance.md).
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     FLASK_APP=wsgi \
     PORT=8000 \
-    GUNICORN_WORKER_CLASS=gthread \
+    GUNICORN_WORKER_CLASS=sync \
     GUNICORN_THREADS=2
 
 # Unprivileged user; it needs a home for gunicorn's control socket (~/.gunicorn).

@@ -3,9 +3,9 @@
 Everything is read from the environment so that one image serves every deployment:
 
 ``PORT``                 port to listen on, on all interfaces (default 8000)
-``GUNICORN_WORKER_CLASS`` ``gthread`` (default) or ``sync``
+``GUNICORN_WORKER_CLASS`` ``sync`` (default) or ``gthread``
 ``WEB_CONCURRENCY``      worker processes (default 2 x CPUs + 1, at most 8)
-``GUNICORN_THREADS``     threads per worker (default 2 with gthread; sync workers have 1)
+``GUNICORN_THREADS``     threads per gthread worker (default 2; sync workers have 1)
 ``GUNICORN_TIMEOUT``     seconds a request may run before its worker is restarted (default 30)
 ``GUNICORN_MAX_REQUESTS`` recycle a worker after this many requests (default 1000, 0 = never)
 ``FORWARDED_ALLOW_IPS``  proxies whose X-Forwarded-Proto gunicorn trusts (default loopback
@@ -20,14 +20,12 @@ Everything is read from the environment so that one image serves every deploymen
 Every public top-level value below is a gunicorn setting (the tests check that, so a
 typo cannot be silently ignored by gunicorn's config loader).
 
-Why gthread, 2 x CPUs + 1 processes x 2 threads: every Jazyl request waits on the network
-several times (Redis for versions, cache and rate limits; PostgreSQL), and a sync worker
-sits idle through each wait while a threaded one can serve another request; as many
-processes as sync workers keep every core busy with the Python work. Measured with
-``make bench-http`` (bench/http.py ``--servers sync:5,gthread:3x4,gthread:5x2``):
-equal to sync workers on a quiet machine, ahead for bookings when the machine is
-loaded, while fewer processes with more threads lost on the cached reads and the
-page (docs/performance.md). The
+Why sync workers, 2 x CPUs + 1 of them: measured against gthread (3 x 4 and 5 x 2 threads)
+with ``make bench-http`` (bench/http.py ``--servers sync:5,gthread:3x4,gthread:5x2``),
+sync processes were level or ahead on every endpoint on a quiet machine (fewer processes
+with more threads lost clearly on the booking page), and no threaded setting won
+consistently on a loaded one (docs/performance.md). ``GUNICORN_WORKER_CLASS=gthread``
+switches when the database or Redis are remote and their waits grow. The
 Dockerfile and docker-compose.yml repeat these defaults (a test keeps them in step).
 """
 
@@ -56,7 +54,7 @@ def _cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-_DEFAULT_WORKER_CLASS = "gthread"
+_DEFAULT_WORKER_CLASS = "sync"
 _DEFAULT_THREADS = 2
 _WORKER_CLASSES = ("gthread", "sync")
 

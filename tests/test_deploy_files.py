@@ -624,10 +624,10 @@ def test_gunicorn_defaults(monkeypatch):
     conf = load_gunicorn_conf(monkeypatch)
     assert conf["bind"] == "0.0.0.0:8000"
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    # threaded workers, 2 x CPUs + 1 processes x 2 threads (measured: docs/performance.md)
-    assert conf["worker_class"] == "gthread"
+    # sync workers, 2 x CPUs + 1 of them (measured against gthread: docs/performance.md)
+    assert conf["worker_class"] == "sync"
     assert conf["workers"] == min(2 * cpus + 1, 8)
-    assert conf["threads"] == 2
+    assert conf["threads"] == 1
     assert conf["forwarded_allow_ips"] == "127.0.0.1,::1"
     assert conf["accesslog"] is None  # the app logs one JSON access line per request
     assert conf["graceful_timeout"] == 30
@@ -670,7 +670,8 @@ def test_gunicorn_workers_freeze_the_loaded_app_for_the_garbage_collector(monkey
 def test_server_model_defaults_agree_in_conf_dockerfile_compose_and_env_example(monkeypatch):
     """gunicorn.conf.py, the image, compose and .env.example name the same worker model."""
     conf = load_gunicorn_conf(monkeypatch)
-    expected = {"GUNICORN_WORKER_CLASS": conf["worker_class"], "GUNICORN_THREADS": str(conf["threads"])}
+    threaded = load_gunicorn_conf(monkeypatch, GUNICORN_WORKER_CLASS="gthread")
+    expected = {"GUNICORN_WORKER_CLASS": conf["worker_class"], "GUNICORN_THREADS": str(threaded["threads"])}
     env_lines = [args for kw, args in dockerfile_stages()[1] if kw == "ENV"]
     image = dict(re.findall(r"([A-Z][A-Z0-9_]*)=(\S+)", " ".join(env_lines)))
     assert {k: image.get(k) for k in expected} == expected
