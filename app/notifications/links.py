@@ -5,8 +5,8 @@ for that business, without a code.  The token is ``<booking id>.<expiry>.<signat
 (base 36 numbers and 16 characters of HMAC-SHA256 keyed with ``SECRET_KEY`` over the
 tenant, booking and expiry), about 25 characters, so it fits an SMS.  The tenant is part of
 what is signed, not of the token: a token only opens on its own business's site.  A link
-expires :data:`LINK_GRACE` after the visit's end (counted from when the message was
-rendered if that is later).
+expires :data:`LINK_GRACE` after the visit's end, so every render of a message (a retry
+too) carries the same link.
 """
 
 from __future__ import annotations
@@ -65,9 +65,9 @@ def make_token(tenant_id: int, booking_id: int, expires_at: datetime) -> str:
 
 
 def token_for_visit(tenant_id: int, booking_id: int, end: datetime | None) -> str:
-    """The token a message about a visit ending at ``end`` carries."""
-    now = utcnow()
-    return make_token(tenant_id, booking_id, max(end or now, now) + LINK_GRACE)
+    """The token a message about a visit ending at ``end`` carries: the same on every render
+    (a retried SMS repeats its text to the letter), valid until :data:`LINK_GRACE` after the end."""
+    return make_token(tenant_id, booking_id, (end or utcnow()) + LINK_GRACE)
 
 
 def read_token(tenant_id: int, token: str, now: datetime | None = None) -> int:
