@@ -284,8 +284,26 @@ def day_context() -> dict:
     others = [b for b in bookings if b.master_id not in shown]
     if others:  # bookings of masters deactivated (or moved) since: still shown, for reassignment
         columns.append(build_column(Column("", "", day, None), others, [], hours, tz, lambda minute: None))
+    return _grid(
+        "day",
+        day,
+        tz,
+        bookings,
+        columns,
+        hours,
+        location,
+        locations,
+        masters,
+        week_master=None,
+        prev_day=day - timedelta(days=1),
+        next_day=day + timedelta(days=1),
+    )
+
+
+def _grid(view, day, tz, bookings, columns, hours, location, locations, masters, **extra) -> dict:
+    """What the day and the week grid templates read, besides the view's own ``extra``."""
     return {
-        "view": "day",
+        "view": view,
         "day": day,
         "tz": tz,
         "bookings": bookings,
@@ -296,13 +314,11 @@ def day_context() -> dict:
         "location": location,
         "locations": locations,
         "masters": masters,
-        "week_master": None,
         "show_phones": staff.show_phones(),
         "now": utcnow(),
         "today": local_today(tz),
-        "prev_day": day - timedelta(days=1),
-        "next_day": day + timedelta(days=1),
         "undoable": _undoable(bookings),
+        **extra,
     }
 
 
@@ -345,27 +361,21 @@ def week_context() -> dict:
                 col, by_day[d], hours_of_day, hours, tz, lambda minute, d=d: _cell_href(location, master, d, minute)
             )
         )
-    return {
-        "view": "week",
-        "day": day,
-        "tz": tz,
-        "bookings": bookings,
-        "columns": columns,
-        "hours": hours,
-        "hour_labels": _hour_labels(hours),
-        "rows": (hours[1] - hours[0]) * 60 // ROW_MINUTES,
-        "location": location,
-        "locations": locations,
-        "masters": masters,
-        "week_master": master,
-        "show_phones": staff.show_phones(),
-        "now": utcnow(),
-        "today": local_today(tz),
-        "prev_day": monday - timedelta(days=7),
-        "next_day": monday + timedelta(days=7),
-        "week_days": days,
-        "undoable": _undoable(bookings),
-    }
+    return _grid(
+        "week",
+        day,
+        tz,
+        bookings,
+        columns,
+        hours,
+        location,
+        locations,
+        masters,
+        week_master=master,
+        prev_day=monday - timedelta(days=7),
+        next_day=monday + timedelta(days=7),
+        week_days=days,
+    )
 
 
 def format_weekday(d: date) -> str:
