@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.keys import tenant_row_id
 from app.core.tenancy import TenantScoped
+from app.core.translations import Translatable
 from app.core.types import Money, UTCDateTime, utcnow
 from app.extensions import db
 
@@ -46,8 +47,9 @@ class MasterService(TenantScoped, db.Model):
     service_id: Mapped[int] = mapped_column(Integer, index=True)
 
 
-class Service(TenantScoped, db.Model):
+class Service(Translatable, TenantScoped, db.Model):
     __tablename__ = "services"
+    translated_fields = ("name", "description")
     __table_args__ = (PrimaryKeyConstraint("tenant_id", "id"),)
 
     id: Mapped[int] = tenant_row_id("services")
@@ -76,8 +78,9 @@ class Service(TenantScoped, db.Model):
         return [loc.id for loc in self.locations]
 
 
-class Master(TenantScoped, db.Model):
+class Master(Translatable, TenantScoped, db.Model):
     __tablename__ = "masters"
+    translated_fields = ("name", "specialization")
     __table_args__ = (
         PrimaryKeyConstraint("tenant_id", "id"),
         # One master per login; looked up inside the tenant's scope (tenant_id-first index).

@@ -1,4 +1,4 @@
-"""Jinja helpers: local times, "today"/"tomorrow", money, phone numbers, assets."""
+"""Jinja helpers: local times, "today"/"tomorrow", money, phone numbers, assets, business texts."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 
 from app.core.assets import fingerprinted
 from app.core.phones import format_phone
+from app.core.translations import sort_key, text_in
 
 
 def asset(path: str) -> str:
@@ -129,6 +130,22 @@ def money(amount: Decimal | str | None, currency: str) -> str:
     return f"{format_decimal(value, pattern, locale=locale)}\xa0{currency_symbol(currency, locale)}"
 
 
+def reader_language() -> str:
+    """The language the current page or message is rendered in."""
+    return str(get_locale() or "en")
+
+
+def tr(obj, field: str = "name") -> str:
+    """``{{ service|tr }}``, ``{{ location|tr("address") }}``: the business's text in the
+    reader's language, else in the business's default language."""
+    return text_in(obj, field, reader_language()) if obj is not None else ""
+
+
+def sort_tr(rows, field: str = "name") -> list:
+    """``{% for s in services|sort_tr %}``: ordered by the text the reader sees."""
+    return sorted(rows, key=sort_key(reader_language(), field))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         asset=asset,
@@ -141,9 +158,11 @@ def init_app(app: Flask) -> None:
         relative_day=relative_day,
         when_short=when_short,
         when_long=when_long,
-        current_locale=lambda: str(get_locale() or "en"),
+        current_locale=reader_language,
     )
     app.jinja_env.filters["phone"] = phone
+    app.jinja_env.filters["tr"] = tr
+    app.jinja_env.filters["sort_tr"] = sort_tr
     # A missing value renders as nothing, never as the word "None" on a page or in a message.
     app.jinja_env.finalize = blank_none
 

@@ -7,14 +7,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.keys import tenant_row_id
 from app.core.tenancy import TenantScoped
+from app.core.translations import Translatable
 from app.core.types import UTCDateTime, utcnow
 from app.extensions import db
 
 TENANT_STATUSES = ("pending", "active", "rejected", "suspended")
 
 
-class Tenant(db.Model):
+class Tenant(Translatable, db.Model):
     __tablename__ = "tenants"
+    translated_fields = ("name", "description")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -49,8 +51,9 @@ class Tenant(db.Model):
         return f"<Tenant {self.subdomain} {self.status}>"
 
 
-class Location(TenantScoped, db.Model):
+class Location(Translatable, TenantScoped, db.Model):
     __tablename__ = "locations"
+    translated_fields = ("name", "address")
     __table_args__ = (PrimaryKeyConstraint("tenant_id", "id"),)
 
     id: Mapped[int] = tenant_row_id("locations")

@@ -1,0 +1,170 @@
+"""Business content in several languages: names, descriptions and addresses a business types.
+
+A translatable row keeps its text in the business's **default language** in the ordinary
+columns (``name``, ``address``...) and every other language's version in one JSON column,
+``translations`` = ``{"kk": {"name": "..."}, "ru": {...}}``.  Reading a row in any language is
+therefore the same single query as before: no join, no per-row lookup, and the cached
+records (``app.core.cache``) carry the versions along with the columns.
+
+Which text a reader gets: their language's version when the business wrote one, else the
+default language's (the column).  ``text_in`` is that rule; the ``tr`` template filter applies
+it in the page's locale.
+
+Writes go through the domain services, which clean each version with the field's own rule
+(``app.core.fields``) and store it with :func:`apply_versions`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.fields import Rule, RuleError
+from app.core.i18n import SUPPORTED, normalize
+
+
+class Translatable:
+    """Mixin: the ``translations`` column and the names of the fields it may hold."""
+
+    #: The columns whose text has versions per language (set by each model).
+    translated_fields: ClassVar[tuple[str, ...]] = ()
+
+    translations: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
+
+
+def text_in(obj: Any, field: str, lang: str | None) -> str:
+    """``field`` of ``obj`` (a model or a cached record) in ``lang``, else the default language's."""
+    base = getattr(obj, field, None)
+    if lang:
+        version = ((getattr(obj, "translations", None) or {}).get(lang) or {}).get(field)
+        if version:
+            return version
+    return base if base is not None else ""
+
+
+def all_versions(obj: Any, default_language: str, languages: Iterable[str] = SUPPORTED) -> dict[str, dict[str, str]]:
+    """Every language's version of every translated field: ``{"ru": {"name": ...}, ...}``.
+
+    The default language always has its entry (the columns); another language only when
+    at least one of its fields was written.
+    """
+    stored = getattr(obj, "translations", None) or {}
+    fields = type(obj).translated_fields if hasattr(type(obj), "translated_fields") else tuple(_fields_of(stored))
+    out: dict[str, dict[str, str]] = {}
+    for lang in languages:
+        if lang == default_language:
+            out[lang] = {f: getattr(obj, f, None) or "" for f in fields}
+        elif stored.get(lang):
+            out[lang] = {f: stored[lang].get(f) or "" for f in fields}
+    return out
+
+
+def _fields_of(stored: Mapping) -> list[str]:
+    seen: dict[str, None] = {}
+    for version in stored.values():
+        for name in version or {}:
+            seen.setdefault(name, None)
+    return list(seen)
+
+
+def clean_versions(
+    errors: dict[str, list], raw: Any, rules: Mapping[str, Rule], default_language: str
+) -> dict[str, dict[str, str]] | None:
+    """``raw`` (``{lang: {field: text}}``) cleaned with each field's rule, or ``None`` when absent.
+
+    Errors are reported as ``translations.<lang>.<field>``.  An empty text means "no version
+    in this language"; the default language's required fields stay required.
+    """
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        errors.setdefault("translations", []).append(_msg_shape())
+        return None
+    out: dict[str, dict[str, str]] = {}
+    for lang_raw, version in raw.items():
+        lang = normalize(str(lang_raw)) if isinstance(lang_raw, str) else None
+        if lang is None or lang != str(lang_raw).strip().lower():
+            errors.setdefault("translations", []).append(_msg_language())
+            continue
+        if not isinstance(version, Mapping):
+            errors.setdefault(f"translations.{lang}", []).append(_msg_shape())
+            continue
+        clean: dict[str, str] = {}
+        for field, value in version.items():
+            rule = rules.get(field)
+            if rule is None:
+                errors.setdefault(f"translations.{lang}", []).append(_msg_field(field))
+                continue
+            if lang != default_language and (value is None or (isinstance(value, str) and not value.strip())):
+                clean[field] = ""  # no version in this language: readers get the default language's
+                continue
+            try:
+                clean[field] = rule.clean(value)
+            except RuleError as exc:
+                errors.setdefault(f"translations.{lang}.{field}", []).append(exc.message)
+        out[lang] = clean
+    return out
+
+
+def apply_versions(obj: Any, versions: Mapping[str, Mapping[str, str]], default_language: str) -> None:
+    """Store cleaned ``versions`` on ``obj``: the default language's into the columns, the
+    others merged into ``translations``; an empty text removes that language's version."""
+    stored = {k: dict(v) for k, v in (getattr(obj, "translations", None) or {}).items()}
+    for lang, version in versions.items():
+        if lang == default_language:
+            for field, value in version.items():
+                setattr(obj, field, value)
+            continue
+        merged = {f: v for f, v in {**stored.get(lang, {}), **version}.items() if v}
+        if merged:
+            stored[lang] = merged
+        else:
+            stored.pop(lang, None)
+    stored.pop(default_language, None)
+    obj.translations = stored
+
+
+def change_default(obj: Any, old: str, new: str) -> None:
+    """The business switched its default language from ``old`` to ``new``: the ``new``
+    version moves into the columns and the previous column text becomes the ``old`` version.
+    A field without a ``new`` version keeps its text in the columns (readers of ``new`` saw
+    that text before and still do)."""
+    if old == new:
+        return
+    stored = {k: dict(v) for k, v in (getattr(obj, "translations", None) or {}).items()}
+    incoming = stored.pop(new, {})
+    previous: dict[str, str] = {}
+    for field in type(obj).translated_fields:
+        current = getattr(obj, field, None) or ""
+        if incoming.get(field):
+            if current:
+                previous[field] = current
+            setattr(obj, field, incoming[field])
+    if previous:
+        stored[old] = {**stored.get(old, {}), **previous}
+    obj.translations = stored
+
+
+def sort_key(lang: str | None, field: str = "name"):
+    """A key that orders rows by the text a reader of ``lang`` sees (case-insensitive)."""
+
+    def key(obj: Any) -> tuple:
+        return (text_in(obj, field, lang).casefold(), getattr(obj, "id", 0))
+
+    return key
+
+
+def _msg_shape():
+    return _l("Give the versions as an object: language code, then field name and text.")
+
+
+def _msg_language():
+    return _l("Use the language codes en, ru or kk.")
+
+
+def _msg_field(field: str):
+    return _l("“%(field)s” has no versions in other languages.", field=field)
