@@ -27,3 +27,7 @@ PRICE = rule(
 )
 SPECIALIZATION = rule("catalog.specialization", max_length=200)
 PERMISSION_REASON = rule("catalog.permission_reason", max_length=1000)
+
+#: The texts with a version per language (``app.core.translations``), with their rules.
+SERVICE_TEXTS = {"name": NAME, "description": SERVICE_DESCRIPTION}
+MASTER_TEXTS = {"name": NAME, "specialization": SPECIALIZATION}

@@ -24,6 +24,7 @@ from app.core.auth import ROLE_MASTER, hash_password
 from app.core.errors import Conflict, EmailTaken, Forbidden, InvalidTransition, NotFound, ValidationError
 from app.core.fields import clean as apply_rule
 from app.core.fields import clean_or_raise
+from app.core.translations import apply_versions, clean_versions, lift_default
 from app.core.types import utcnow
 from app.extensions import db
 from app.scheduling import queries as sq
@@ -36,6 +37,7 @@ SERVICE_FIELDS = (
     "buffer_minutes",
     "price",
     "currency",
+    "translations",
     "active",
     "location_ids",
 )
@@ -89,10 +91,25 @@ def _clean_name(data: dict, partial: bool, clean: dict, errors: dict) -> None:
         clean["name"] = apply_rule(errors, "name", rules.NAME, data.get("name"))
 
 
+def _clean_texts(tenant: Tenant, data: dict, texts: dict, clean: dict, errors: dict) -> None:
+    """The other languages' versions of the texts (the default language's are the fields)."""
+    versions = clean_versions(errors, data.get("translations"), texts, tenant.default_language)
+    if versions is not None:
+        clean["translations"] = versions
+
+
+def _apply_texts(tenant: Tenant, obj, clean: dict) -> None:
+    versions = clean.pop("translations", None)
+    if versions is not None:
+        apply_versions(obj, versions, tenant.default_language)
+
+
 def _clean_service(tenant: Tenant, actor: Actor, data: dict, partial: bool) -> dict:
     errors: dict[str, list] = {}
     clean: dict[str, Any] = {}
+    data = lift_default(data, tenant.default_language, rules.SERVICE_TEXTS)
     _clean_name(data, partial, clean, errors)
+    _clean_texts(tenant, data, rules.SERVICE_TEXTS, clean, errors)
     if "description" in data:
         clean["description"] = apply_rule(errors, "description", rules.SERVICE_DESCRIPTION, data.get("description"))
     if "duration_minutes" in data or not partial:
@@ -163,7 +180,9 @@ def create_service(tenant: Tenant, actor: Actor, data: dict) -> Service:
     _require_manager_or_owner(tenant, actor)
     clean = _clean_service(tenant, actor, data, partial=False)
     ids = clean.pop("location_ids")
+    versions = clean.pop("translations", None)
     service = Service(currency=tenant.currency, **clean)
+    _apply_texts(tenant, service, {"translations": versions})
     db.session.add(service)
     db.session.flush()
     _set_service_locations(service, ids)
@@ -185,6 +204,7 @@ def update_service(tenant: Tenant, actor: Actor, service: Service, data: dict) -
     else:
         clean = _clean_service(tenant, actor, data, partial=True)
     ids = clean.pop("location_ids", None)
+    _apply_texts(tenant, service, clean)
     for k, v in clean.items():
         setattr(service, k, v)
     db.session.flush()
@@ -228,7 +248,9 @@ def deactivate_service(tenant: Tenant, actor: Actor, service: Service) -> Servic
 
 
 def _master_snapshot(master: Master) -> dict:
-    data = snapshot(master, ("name", "email", "phone", "specialization", "location_id", "active", "user_id"))
+    data = snapshot(
+        master, ("name", "email", "phone", "specialization", "translations", "location_id", "active", "user_id")
+    )
     data["permissions"] = sorted(master.permissions or [])
     data["service_ids"] = sorted(
         db.session.scalars(select(MasterService.service_id).where(MasterService.master_id == master.id))
@@ -264,7 +286,9 @@ def _scoped_master(tenant: Tenant, actor: Actor, master: Master) -> None:
 def _clean_master(tenant: Tenant, actor: Actor, data: dict, partial: bool, master: Master | None) -> dict:
     errors: dict[str, list] = {}
     clean: dict[str, Any] = {}
+    data = lift_default(data, tenant.default_language, rules.MASTER_TEXTS)
     _clean_name(data, partial, clean, errors)
+    _clean_texts(tenant, data, rules.MASTER_TEXTS, clean, errors)
     if "email" in data:
         clean["email"] = apply_rule(errors, "email", OPTIONAL_EMAIL, data.get("email")) or None
     if "phone" in data:
@@ -380,7 +404,9 @@ def create_master(tenant: Tenant, actor: Actor, data: dict) -> Master:
     password = clean.pop("password", None)
     language = clean.pop("language", None)
     email = clean.get("email")
+    versions = clean.pop("translations", None)
     master = Master(permissions=clean.pop("permissions", []), active=clean.pop("active", True), **clean)
+    _apply_texts(tenant, master, {"translations": versions})
     db.session.add(master)
     db.session.flush()
     _set_master_services(master, service_ids)
@@ -405,6 +431,7 @@ def update_master(tenant: Tenant, actor: Actor, master: Master, data: dict) -> M
         invite = _sync_login(tenant, master, clean["email"], password, language)
     elif (password or language) and master.user is not None:
         _sync_login(tenant, master, master.user.email, password, language)
+    _apply_texts(tenant, master, clean)
     for k, v in clean.items():
         setattr(master, k, v)
     if master.user is not None:

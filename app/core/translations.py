@@ -71,6 +71,20 @@ def _fields_of(stored: Mapping) -> list[str]:
     return list(seen)
 
 
+def lift_default(data: Mapping[str, Any], default_language: str, fields: Iterable[str]) -> dict[str, Any]:
+    """``data`` with the default language's entry of ``data["translations"]`` moved to the
+    top-level fields it versions (it wins over them), so the ordinary field rules clean it."""
+    raw = data.get("translations")
+    if not isinstance(raw, Mapping) or not isinstance(raw.get(default_language), Mapping):
+        return dict(data)
+    own = raw[default_language]
+    rest = {k: v for k, v in raw.items() if k != default_language}
+    unknown = {k: v for k, v in own.items() if k not in fields}
+    if unknown:
+        rest[default_language] = unknown  # reported by clean_versions as fields without versions
+    return {**data, **{k: v for k, v in own.items() if k in fields}, "translations": rest}
+
+
 def clean_versions(
     errors: dict[str, list], raw: Any, rules: Mapping[str, Rule], default_language: str
 ) -> dict[str, dict[str, str]] | None:

@@ -89,3 +89,7 @@ SETTINGS_NUMBERS = {
     "cancellation_window_minutes": CANCELLATION_WINDOW_MINUTES,
     "slot_step_minutes": SLOT_STEP_MINUTES,
 }
+
+#: The texts with a version per language (``app.core.translations``), with their rules.
+BUSINESS_TEXTS = {"name": BUSINESS_NAME, "description": DESCRIPTION}
+LOCATION_TEXTS = {"name": LOCATION_NAME, "address": ADDRESS}

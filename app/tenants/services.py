@@ -13,13 +13,15 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import User
 from app.accounts.rules import EMAIL, PASSWORD, PERSON_NAME, PHONE
 from app.audit.services import Actor, record, snapshot
+from app.catalog.models import Master, Service
 from app.core.auth import ROLE_OWNER, hash_password
 from app.core.errors import EmailTaken, InvalidTransition, SubdomainTaken, ValidationError
 from app.core.fields import clean as apply_rule
 from app.core.fields import clean_or_raise
 from app.core.i18n import SUPPORTED
 from app.core.integrity import violates_unique
-from app.core.tenancy import tenant_scope
+from app.core.tenancy import current_tenant_id, tenant_scope
+from app.core.translations import apply_versions, change_default, clean_versions, lift_default
 from app.core.types import utcnow
 from app.core.validation import is_valid_currency, is_valid_timezone
 from app.extensions import db
@@ -38,7 +40,7 @@ SETTINGS_FIELDS = (
     "slot_step_minutes",
     "require_confirmation",
 )
-LOCATION_FIELDS = ("name", "address", "phone", "timezone", "active")
+LOCATION_FIELDS = ("name", "address", "translations", "phone", "timezone", "active")
 
 
 def validate_subdomain(subdomain: str) -> str:
@@ -218,9 +220,25 @@ def extend_trial(actor: Actor, tenant: Tenant, days: int) -> Tenant:
     return tenant
 
 
+def _translated_rows() -> list:
+    """Every row of the business (in scope) whose texts have versions per language."""
+    return [row for model in (Location, Service, Master) for row in db.session.scalars(select(model))]
+
+
+def _change_default_language(tenant: Tenant, new: str) -> None:
+    """The columns hold the default language's texts: move every row's to the new one."""
+    old = tenant.default_language
+    for row in (tenant, *_translated_rows()):
+        change_default(row, old, new)
+
+
 def update_settings(actor: Actor, tenant: Tenant, data: dict[str, Any]) -> Tenant:
     errors: dict[str, list] = {}
     changes: dict[str, Any] = {}
+    # A new default language applies to the versions sent with it.
+    default = data.get("default_language") if data.get("default_language") in SUPPORTED else tenant.default_language
+    data = lift_default(data, default, rules.BUSINESS_TEXTS)
+    versions = clean_versions(errors, data.get("translations"), rules.BUSINESS_TEXTS, default)
     for field in SETTINGS_FIELDS:
         if field not in data or data[field] is None:
             continue
@@ -246,9 +264,20 @@ def update_settings(actor: Actor, tenant: Tenant, data: dict[str, Any]) -> Tenan
         changes[field] = value
     if errors:
         raise ValidationError(errors)
+    if versions is not None:
+        changes["translations"] = versions
+    site_languages = changes.get("languages", tenant.languages or [])
+    if default not in site_languages and ("languages" in changes or "default_language" in changes):
+        changes["languages"] = [default, *site_languages]  # the default language is always offered
     before = snapshot(tenant, tuple(changes))
+    if changes.get("default_language", tenant.default_language) != tenant.default_language:
+        _change_default_language(tenant, changes["default_language"])
+    versions = changes.pop("translations", None)
     for k, v in changes.items():
         setattr(tenant, k, v)
+    if versions is not None:
+        apply_versions(tenant, versions, tenant.default_language)
+        changes["translations"] = versions
     tenant.cache_version = (tenant.cache_version or 0) + 1
     record(
         actor,
@@ -262,9 +291,19 @@ def update_settings(actor: Actor, tenant: Tenant, data: dict[str, Any]) -> Tenan
     return tenant
 
 
+def _default_language() -> str:
+    tenant = db.session.get(Tenant, current_tenant_id())
+    return tenant.default_language if tenant else "en"
+
+
 def _clean_location(data: dict[str, Any], partial: bool) -> dict[str, Any]:
     errors: dict[str, list] = {}
     clean: dict[str, Any] = {}
+    default = _default_language()
+    data = lift_default(data, default, rules.LOCATION_TEXTS)
+    versions = clean_versions(errors, data.get("translations"), rules.LOCATION_TEXTS, default)
+    if versions is not None:
+        clean["translations"] = (default, versions)
     if "name" in data or not partial:
         clean["name"] = apply_rule(errors, "name", rules.LOCATION_NAME, data.get("name"))
     if "timezone" in data or not partial:
@@ -281,8 +320,17 @@ def _clean_location(data: dict[str, Any], partial: bool) -> dict[str, Any]:
     return clean
 
 
+def _apply_location(location: Location, clean: dict[str, Any]) -> None:
+    texts = clean.pop("translations", None)
+    for k, v in clean.items():
+        setattr(location, k, v)
+    if texts is not None:
+        apply_versions(location, texts[1], texts[0])
+
+
 def create_location(actor: Actor, data: dict[str, Any]) -> Location:
-    location = Location(**_clean_location(data, partial=False))
+    location = Location()
+    _apply_location(location, _clean_location(data, partial=False))
     db.session.add(location)
     db.session.flush()
     record(
@@ -299,8 +347,7 @@ def create_location(actor: Actor, data: dict[str, Any]) -> Location:
 def update_location(actor: Actor, location: Location, data: dict[str, Any]) -> Location:
     clean = _clean_location(data, partial=True)
     before = snapshot(location, LOCATION_FIELDS)
-    for k, v in clean.items():
-        setattr(location, k, v)
+    _apply_location(location, clean)
     db.session.flush()
     record(
         actor,

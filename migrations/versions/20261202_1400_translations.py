@@ -7,7 +7,7 @@ language, so every existing name, description and address becomes its default-la
 version and nothing is copied.
 
 Revision ID: c4e8f1a2b503
-Revises: a3c5e7f9b102
+Revises: b7d1e2f3a401
 Create Date: 2026-12-02 14:00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c4e8f1a2b503"
-down_revision = "a3c5e7f9b102"
+down_revision = "b7d1e2f3a401"
 branch_labels = None
 depends_on = None
 
