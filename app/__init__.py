@@ -44,7 +44,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     if app.config.get("PROXY_FIX"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)
 
-    from app.core import assets, cache, handlers, hardening, hosts, security, tenancy
+    from app.core import assets, cache, handlers, hardening, hosts, ratelimit, security, tenancy
     from app.core import db as uow
     from app.core import redis as redis_core
     from app.core.i18n import select_locale
@@ -52,6 +52,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     redis_core.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", redis_core.limiter_storage_uri(app.config["REDIS_URL"], app.config))
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "jazyl-rl")
+    app.config.setdefault("RATELIMIT_STRATEGY", ratelimit.STRATEGY)  # one Redis round trip per limit
 
     db.init_app(app)
     with app.app_context():
@@ -61,6 +62,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     tenancy.install(session_class)
     uow.install(session_class)
     cache.install(session_class)  # writes bump the cache versions after commit
+    _watch_cached_models()
     migrate.init_app(
         app, db, directory=str(Path(__file__).parent.parent / "migrations"), render_as_batch=True, compare_type=True
     )
@@ -70,6 +72,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     limiter.init_app(app)
     login.init_app(app)
     from app.accounts.services import load_user_by_session_id
+    from app.accounts.tokens import decode_access
+
+    ratelimit.set_token_subject(lambda token: decode_access(token)["sub"])  # core imports no domain package
 
     login.user_loader(load_user_by_session_id)
     login.session_protection = "basic"
@@ -89,6 +94,21 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     cli.init_app(app)
     return app
+
+
+def _watch_cached_models() -> None:
+    """Which rows bump which cache versions (app.core.cache imports no domain package)."""
+    from app.bookings.models import Booking
+    from app.catalog.models import Master, MasterService, Service, ServiceLocation
+    from app.core import cache
+    from app.scheduling.models import ScheduleOverride, TimeOff, WorkingHours
+    from app.tenants.models import Location, Tenant
+
+    cache.watch(
+        site=(Location, Service, Master, MasterService, ServiceLocation),
+        tenants=(Tenant,),
+        schedules=(Booking, WorkingHours, ScheduleOverride, TimeOff),
+    )
 
 
 def _register_static(app: Flask) -> None:

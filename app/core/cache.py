@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time
 from decimal import Decimal
 from time import monotonic
-from typing import Any
+from typing import Any, NamedTuple
 
 import redis
 from flask import g, has_request_context
@@ -303,24 +303,127 @@ def bump_schedules(tenant_id: int, master_ids) -> None:
     bump(schedules=[(tenant_id, m) for m in master_ids])
 
 
-# ---------------------------------------------------------------- automatic bumps on flush
+# ---------------------------------------------------------------- a public read in one round trip
+#
+# A public read needs the tenant of a subdomain (``jz:sub:{sub}`` -> id), its site version,
+# its cached row (``jz:tenant:{id}``) and, for an endpoint with a stored answer
+# (app/api/v1/caching.py), that answer.  One script call returns all of them: the keys
+# depend on each other (id -> version -> answer), so a pipeline would need three trips.
+# A stored answer is ``<head>\n<body>``: the head lists the ``master=schedule version``
+# pairs the answer was computed under, and the script drops the answer when any of those
+# masters has another version now.  (The script names keys it builds itself, which a
+# single Redis server and Sentinel allow; Redis Cluster would not.)
 
-# Models whose rows change a tenant's public catalogue (site version) and a master's
-# availability (schedule version).  Filled by :func:`install` (imports the models lazily).
-_SITE_MODELS: tuple = ()
-_SCHEDULE_MODELS: tuple = ()
+_LOOKUP = """
+local id = redis.call("GET", "jz:sub:" .. ARGV[1])
+if not id then return {false, false, false, false} end
+local ver = redis.call("GET", "jz:ver:site:" .. id)
+local row = redis.call("GET", "jz:tenant:" .. id)
+local body = false
+if ver and ARGV[2] ~= "" then
+    body = redis.call("GET", "jz:http:" .. id .. ":" .. ver .. ":" .. ARGV[2])
+    if body then
+        local eol = string.find(body, "\\n", 1, true)
+        if not eol then
+            body = false
+        else
+            local sched = "jz:ver:sched:" .. id
+            for master, version in string.gmatch(string.sub(body, 1, eol - 1), "(%d+)=(%x+)") do
+                if redis.call("HGET", sched, master) ~= version then
+                    body = false
+                    break
+                end
+            end
+        end
+    end
+end
+return {id, ver or false, row or false, body or false}
+"""
+_LOOKUPS = "_jz_lookups"
+
+
+class Lookup(NamedTuple):
+    """What Redis knows about a subdomain: ``tenant_id`` is ``None`` when it knows nothing;
+    ``version`` the site version (``None``: not set yet); ``row`` the cached tenant entry;
+    ``answer`` a stored ``(head, body)`` still valid under these versions, if asked for."""
+
+    tenant_id: int | None
+    version: str | None
+    row: Any
+    answer: tuple[bytes, bytes] | None
+
+
+def lookup(sub: str, answer_key: str = "") -> Lookup | None:
+    """The tenant, site version and cached row of a subdomain, and the stored answer
+    ``answer_key`` (see :func:`store_answer`), in one round trip; remembered for the request.
+    ``None`` when Redis does not answer."""
+    memo = _memo()
+    lookups = memo.setdefault(_LOOKUPS, {}) if memo is not None else {}
+    found = lookups.get((sub, answer_key))
+    if found is not None:
+        return found
+    r = _client()
+    if r is None:
+        return None
+    try:
+        script = r.__dict__.get("_jz_lookup")
+        if script is None:
+            script = r.__dict__["_jz_lookup"] = r.register_script(_LOOKUP)
+        raw_id, raw_version, raw_row, raw_answer = script(args=[sub, answer_key])
+        tenant_id = int(raw_id) if raw_id is not None else None
+        row = json.loads(raw_row) if raw_row is not None else None
+    except _ERRORS as exc:
+        _failed(r, exc)
+        log.warning("cache look-up failed for %s", sub, exc_info=True)
+        return None
+    version = raw_version.decode() if raw_version is not None else None
+    answer = None
+    if raw_answer is not None:
+        head, _, body = raw_answer.partition(b"\n")
+        answer = (head, body)
+    if tenant_id is not None and _writing(tenant_id):  # this transaction's own writes: no cache
+        version, row, answer = None, None, None
+    found = Lookup(tenant_id, version, row, answer)
+    lookups[(sub, answer_key)] = found
+    lookups.setdefault((sub, ""), found)  # the tenant part serves a plain look-up as well
+    if memo is not None and tenant_id is not None and version is not None:
+        memo[("site", tenant_id)] = version
+    return found
+
+
+def store_answer(tenant_id: int, version: str, answer_key: str, head: str, body: bytes, ttl: int) -> None:
+    """Keep an answer for :func:`lookup` under the site version it was computed with;
+    ``head`` is ``master=version,...`` (the schedule versions it depends on) or empty."""
+    r = _client()
+    if r is None:
+        return
+    try:
+        r.set(f"jz:http:{int(tenant_id)}:{version}:{answer_key}", head.encode() + b"\n" + body, ex=int(ttl))
+    except _ERRORS as exc:
+        _failed(r, exc)
+        log.warning("cache write failed for an answer of tenant %s", tenant_id, exc_info=True)
+
+
+# ---------------------------------------------------------------- automatic bumps on flush
+#
+# Core imports no domain package: the models whose rows change a tenant's public catalogue
+# (site version) and a master's availability (schedule version) are registered at app setup
+# (:func:`watch`, called from ``app/__init__.py``).
+
+_SITE_MODELS: tuple = ()  # rows carrying ``tenant_id``: bump that tenant's site version
+_TENANT_MODELS: tuple = ()  # the tenant rows themselves: bump the site version of their ``id``
+_SCHEDULE_MODELS: tuple = ()  # rows carrying ``tenant_id`` and ``master_id``: bump that master
 _installed: set = set()
 
 
-def _models() -> None:
-    global _SITE_MODELS, _SCHEDULE_MODELS
-    from app.bookings.models import Booking
-    from app.catalog.models import Master, MasterService, Service, ServiceLocation
-    from app.scheduling.models import ScheduleOverride, TimeOff, WorkingHours
-    from app.tenants.models import Location, Tenant
-
-    _SITE_MODELS = (Tenant, Location, Service, Master, MasterService, ServiceLocation)
-    _SCHEDULE_MODELS = (Booking, WorkingHours, ScheduleOverride, TimeOff)
+def watch(*, site=(), tenants=(), schedules=()) -> None:
+    """Register models whose flushed changes bump versions: ``site`` (the tenant's catalogue,
+    by ``tenant_id``), ``tenants`` (the tenant row, by ``id``), ``schedules`` (a master's
+    availability, by ``tenant_id`` and ``master_id``, old and new)."""
+    global _SITE_MODELS, _TENANT_MODELS, _SCHEDULE_MODELS
+    _SITE_MODELS = tuple(dict.fromkeys((*_SITE_MODELS, *site)))
+    _TENANT_MODELS = tuple(dict.fromkeys((*_TENANT_MODELS, *tenants)))
+    _SCHEDULE_MODELS = tuple(dict.fromkeys((*_SCHEDULE_MODELS, *schedules)))
 
 
 def _changed(session) -> list:
@@ -338,16 +441,16 @@ def _master_ids(obj) -> set:
 
 def collect(session) -> tuple[set, set]:
     """(tenant ids, (tenant id, master id) pairs) whose versions the pending flush changes."""
-    from app.tenants.models import Tenant
-
     sites: set = set()
     schedules: set = set()
     for obj in _changed(session):
         if isinstance(obj, _SCHEDULE_MODELS):
             tid = obj.__dict__.get("tenant_id")
             schedules.update((tid, m) for m in _master_ids(obj))
+        elif isinstance(obj, _TENANT_MODELS):
+            sites.add(obj.__dict__.get("id"))
         elif isinstance(obj, _SITE_MODELS):
-            sites.add(obj.__dict__.get("id") if isinstance(obj, Tenant) else obj.__dict__.get("tenant_id"))
+            sites.add(obj.__dict__.get("tenant_id"))
     return sites, schedules
 
 
@@ -356,7 +459,6 @@ def install(session_class) -> None:
     if session_class in _installed:
         return
     _installed.add(session_class)
-    _models()
 
     @event.listens_for(session_class, "after_transaction_end")
     def _end(session, transaction) -> None:

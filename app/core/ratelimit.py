@@ -11,15 +11,26 @@ A breach is ``429 rate_limited`` with ``Retry-After`` (rendered by app.core.hand
 When Redis cannot be reached the limits keep applying from an in-process memory store
 (``RATELIMIT_IN_MEMORY_FALLBACK_ENABLED``, counted per worker process, from zero) until
 Redis answers again.  ``RATELIMIT_ENABLED=false`` turns all of it off.
+
+Cost: one Redis round trip per limit checked.  The strategy is :data:`STRATEGY` (a fixed
+window whose increment script also returns the window's remaining time), so the
+``X-RateLimit-*`` headers need no further look-up; a public read checks one limit.
+
+Core imports no domain package: how a bearer token names its staff user is registered at
+app setup (:func:`set_token_subject`, wired in ``app/__init__.py``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
+from collections.abc import Callable
 
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
+from limits.strategies import STRATEGIES, FixedWindowRateLimiter
+from limits.util import WindowStats
 
 from app.core.errors import DomainError
 from app.extensions import limiter
@@ -60,17 +71,81 @@ def _body_value(field: str) -> str:
     return str(value).strip().lower() if value is not None else ""
 
 
+# ---------------------------------------------------------------- one round trip per limit
+
+STRATEGY = "fixed-window-one-trip"
+_WINDOWS = "jazyl.ratelimit_windows"
+
+# INCRBY (+ EXPIRE on the window's first hit) and the remaining time, in one script call.
+_INCR_TTL = """
+local amount = tonumber(ARGV[2])
+local current = redis.call("incrby", KEYS[1], amount)
+if tonumber(current) == amount then
+    redis.call("expire", KEYS[1], ARGV[1])
+end
+return {current, redis.call("ttl", KEYS[1])}
+"""
+
+
+class OneTripFixedWindow(FixedWindowRateLimiter):
+    """Flask-Limiter's ``fixed-window`` with the window statistics of each hit kept for the
+    request: on Redis a hit is one script call that also returns the window's remaining
+    time, so the ``X-RateLimit-*`` headers cost no further ``GET`` and ``TTL``.  Any other
+    storage (the in-memory fallback) behaves exactly as ``fixed-window``."""
+
+    def __init__(self, storage):
+        super().__init__(storage)
+        self._script = None
+        if hasattr(storage, "get_connection") and hasattr(storage, "prefixed_key"):
+            self._script = storage.get_connection().register_script(_INCR_TTL)
+
+    def hit(self, item, *identifiers: str, cost: int = 1) -> bool:
+        if self._script is None:
+            return super().hit(item, *identifiers, cost=cost)
+        key = item.key_for(*identifiers)
+        count, ttl = self._script([self.storage.prefixed_key(key)], [item.get_expiry(), cost])
+        windows = _windows()
+        if windows is not None:
+            windows[(id(self), key)] = WindowStats(time.time() + max(int(ttl), 0), max(0, item.amount - int(count)))
+        return int(count) <= item.amount
+
+    def get_window_stats(self, item, *identifiers: str) -> WindowStats:
+        windows = _windows()
+        found = windows.get((id(self), item.key_for(*identifiers))) if windows is not None else None
+        return found if found is not None else super().get_window_stats(item, *identifiers)
+
+
+def _windows() -> dict | None:
+    """This request's window statistics (kept in its WSGI environ: strictly per request)."""
+    if not has_request_context():
+        return None
+    return request.environ.setdefault(_WINDOWS, {})
+
+
+STRATEGIES.setdefault(STRATEGY, OneTripFixedWindow)  # RATELIMIT_STRATEGY (set in create_app)
+
+
+# ---------------------------------------------------------------- keys and limits
+
+_token_subject: Callable[[str], str] | None = None
+
+
+def set_token_subject(fn: Callable[[str], str]) -> None:
+    """Register how a bearer token names its user (raises ``DomainError`` when it is not a
+    valid staff access token); the accounts package provides it at app setup."""
+    global _token_subject
+    _token_subject = fn
+
+
 def _staff_subject() -> str | None:
     """The user id of a valid (signature and expiry) staff access token, cached per request."""
     if "ratelimit_staff" in g:
         return g.ratelimit_staff
     subject = None
     header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer ") and header.count(".") == 2:
-        from app.accounts.tokens import decode_access
-
+    if header.startswith("Bearer ") and header.count(".") == 2 and _token_subject is not None:
         try:
-            subject = decode_access(header[7:].strip())["sub"]
+            subject = _token_subject(header[7:].strip())
         except DomainError:
             subject = None
     g.ratelimit_staff = subject

@@ -44,8 +44,19 @@ def _tenant_memo() -> dict | None:
 def _cached_tenant(sub: str) -> Tenant | None:
     from app.core import cache
 
+    known = cache.lookup(sub)  # subdomain -> id, site version and row in one round trip
+    if known is None:  # Redis does not answer
+        return _tenant_from_db(sub)
+    entry = known.row
+    if (
+        known.version is not None
+        and isinstance(entry, dict)
+        and entry.get("v") == known.version
+        and entry["row"].get("subdomain") == sub
+    ):
+        return cache.attach(Tenant, entry["row"])
     sub_key = f"jz:sub:{sub}"
-    tenant_id = cache.get_json(sub_key)
+    tenant_id = known.tenant_id
     if not isinstance(tenant_id, int):
         tenant = _tenant_from_db(sub)
         if tenant is None or not cache.set_json(sub_key, tenant.id, cache.TTL["subdomain"]):

@@ -9,8 +9,10 @@ of what the answer is computed from, read from Redis without SQL (``app.core.cac
   current minute (slots drop out as time passes; they all start on whole minutes, so the
   answer cannot change within one).
 
-The same digest keys the answer body in Redis, so a warm request -- with or without
-``If-None-Match`` -- runs no SQL and does not call the view at all.  Only ``200`` answers
+The answer body is kept in Redis under the site version, the endpoint, path and query
+(``cache.store_answer``) with the schedule versions it was computed under, so a warm
+request -- with or without ``If-None-Match`` -- finds the tenant, the versions and the
+body in one Redis round trip (``cache.lookup``), runs no SQL and does not call the view.  Only ``200`` answers
 are cached.  When Redis does not answer there is no ETag and the view runs as usual.
 ``Cache-Control: public, max-age`` comes from ``app.core.cache.HTTP_MAX_AGE``; the bodies
 are not localized (business data and numbers), so there is no ``Vary: Accept-Language``.
@@ -31,28 +33,40 @@ from app.core import cache
 CACHED: dict[str, str] = {}
 
 
-def _seed(kind: str, tenant, kwargs: dict) -> list[str] | None:
-    version = cache.site_version(tenant.id)
-    if version is None:
-        return None
+def _answer_key(kind: str) -> str:
+    """What identifies the answer besides the tenant's versions: the endpoint, its path and
+    query string and, for availability, the current minute (slots drop out as time passes;
+    they all start on whole minutes, so the answer cannot change within one)."""
     args = sorted(request.args.items(multi=True))
-    parts = [kind, request.endpoint or "", str(tenant.id), version, request.path, repr(args)]
+    parts = [kind, request.endpoint or "", request.path, repr(args)]
     if kind == "availability":
-        from app.core import tenancy
         from app.core.types import utcnow
-        from app.scheduling.queries import cached_bookable_masters
 
-        query = kwargs.get("query") or {}
-        with tenancy.tenant_scope(tenant.id):
-            known = cached_bookable_masters(
-                tenant.id, query["service_id"], master_id=query.get("master_id"), location_id=query.get("location_id")
-            )
-        if known is None:
-            return None
-        rows, exists = known
-        parts += [f"{r.id}:{r.schedule_version}" for r in rows]
-        parts += [str(exists), utcnow().strftime("%Y-%m-%dT%H:%M")]
-    return parts
+        parts.append(utcnow().strftime("%Y-%m-%dT%H:%M"))
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def _head(kind: str, tenant, kwargs: dict) -> str | None:
+    """The schedule versions an answer depends on (``master=version,...|service exists``;
+    empty for the catalogue), read from Redis; ``None`` when Redis does not answer."""
+    if kind != "availability":
+        return ""
+    from app.core import tenancy
+    from app.scheduling.queries import cached_bookable_masters
+
+    query = kwargs.get("query") or {}
+    with tenancy.tenant_scope(tenant.id):
+        known = cached_bookable_masters(
+            tenant.id, query["service_id"], master_id=query.get("master_id"), location_id=query.get("location_id")
+        )
+    if known is None:
+        return None
+    rows, exists = known
+    return ",".join(f"{r.id}={r.schedule_version}" for r in rows) + f"|{int(exists)}"
+
+
+def _etag(answer_key: str, tenant_id: int, version: str, head: str) -> str:
+    return hashlib.sha256(f"{answer_key}\x1f{tenant_id}\x1f{version}\x1f{head}".encode()).hexdigest()[:32]
 
 
 def etag_matches(header: str | None, tag: str) -> bool:
@@ -86,21 +100,29 @@ def http_cache(kind: str) -> Callable:
         def view(**kwargs: Any):
             from app.api.v1.views import public_tenant
 
+            answer_key = _answer_key(kind)
+            # One round trip: the tenant, its site version and this answer if it is still valid.
+            known = cache.lookup(str(kwargs["subdomain"]).lower(), answer_key)
             tenant = public_tenant(kwargs["subdomain"])  # 404/403 exactly as the view would
-            seed = _seed(kind, tenant, kwargs)
-            tag = hashlib.sha256("\x1f".join(seed).encode()).hexdigest()[:32] if seed else None
+            version = known.version if known is not None and known.tenant_id == tenant.id else None
+            if version is None:
+                version = cache.site_version(tenant.id)
+            stored = known.answer if known is not None and known.tenant_id == tenant.id else None
+            head = stored[0].decode() if stored is not None else (_head(kind, tenant, kwargs) if version else None)
+            tag = _etag(answer_key, tenant.id, version, head) if version and head is not None else None
             if tag and etag_matches(request.headers.get("If-None-Match"), tag):
                 return _headers(current_app.response_class(status=304), kind, tag)
-            body_key = f"jz:http:{tag}"
-            payload = cache.get_json(body_key) if tag else None
-            if payload is None:
-                result = fn(**kwargs)
-                payload, status = result if isinstance(result, tuple) else (result, 200)
-                if status != 200:
-                    return payload, status
-                if tag:
-                    cache.set_json(body_key, payload, cache.TTL.get(kind, 300))
-            return _headers(jsonify(payload), kind, tag)
+            if stored is not None:
+                resp = current_app.response_class(stored[1], mimetype="application/json")
+                return _headers(resp, kind, tag)
+            result = fn(**kwargs)
+            payload, status = result if isinstance(result, tuple) else (result, 200)
+            if status != 200:
+                return payload, status
+            resp = jsonify(payload)
+            if tag:
+                cache.store_answer(tenant.id, version, answer_key, head, resp.get_data(), cache.TTL.get(kind, 300))
+            return _headers(resp, kind, tag)
 
         return view
 
