@@ -222,3 +222,42 @@ def test_limits_keep_working_in_process_when_redis_goes_away(app_config, doomed_
         limiter.enabled = False
         limiter.initialized = False
         limiter._storage_dead = False
+
+
+def test_a_limited_request_costs_one_redis_round_trip_headers_included(limited_app, create_tenant, commit, monkeypatch):
+    """The fixed window's increment script also returns the window's remaining time, so the
+    X-RateLimit-* headers need no GET/TTL of their own (app.core.ratelimit.OneTripFixedWindow)."""
+    import time
+
+    import redis.connection
+
+    create_tenant("anna")
+    commit()
+    limiter_trips = []
+    original = redis.connection.AbstractConnection.send_packed_command
+
+    def send(conn, command, check_health=True):
+        raw = b"".join(bytes(p) for p in (command if isinstance(command, list) else [command]))
+        if b"LIMITER" in raw or b"jazyl-rl" in raw:
+            limiter_trips.append(raw)
+        return original(conn, command, check_health)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", send)
+    c = limited_app.test_client()
+    url = "/api/v1/public/business/anna"
+    c.get(url, headers=HOST)  # the first call may load the script
+    limiter_trips.clear()
+    remaining = []
+    for _ in range(3):
+        resp = c.get(url, headers=HOST)
+        assert resp.status_code == 200
+        assert resp.headers["X-RateLimit-Limit"] == "5"
+        assert 0 < int(resp.headers["X-RateLimit-Reset"]) - time.time() <= 61
+        remaining.append(int(resp.headers["X-RateLimit-Remaining"]))
+    assert remaining == [3, 2, 1]
+    assert len(limiter_trips) == 3, limiter_trips
+    resp = c.get(url, headers=HOST)
+    assert resp.status_code == 200 and resp.headers["X-RateLimit-Remaining"] == "0"
+    resp = c.get(url, headers=HOST)
+    assert resp.status_code == 429
+    assert int(resp.headers["Retry-After"]) > 0

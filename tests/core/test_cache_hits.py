@@ -82,6 +82,69 @@ def test_warm_reads_on_the_tenant_host_run_no_sql(shop, host_client, count_queri
         assert q.count == 0, (url, q.statements)
 
 
+@pytest.fixture
+def redis_trips(monkeypatch):
+    """``with redis_trips() as trips: ...`` -- packets sent to Redis (a pipeline or a script
+    call is one round trip), each as the words of its first command."""
+    from contextlib import contextmanager
+
+    import redis.connection
+
+    original = redis.connection.AbstractConnection.send_packed_command
+    sent: list[list[str]] = []
+    active = [False]
+
+    def send(conn, command, check_health=True):
+        if active[0]:
+            raw = b"".join(bytes(p) for p in (command if isinstance(command, list) else [command]))
+            sent.append([w.decode(errors="replace") for w in raw.split(b"\r\n") if w and w[:1] not in (b"*", b"$")])
+        return original(conn, command, check_health)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", send)
+
+    @contextmanager
+    def counting():
+        sent.clear()
+        active[0] = True
+        try:
+            yield sent
+        finally:
+            active[0] = False
+
+    return counting
+
+
+def test_a_warm_public_api_read_is_one_redis_round_trip(shop, client, count_queries, redis_trips):
+    """The tenant, its versions and the stored answer come back from one script call
+    (``cache.lookup``), whatever the endpoint; the rate limiter adds one more when it is on
+    (tests/api/test_ratelimit.py)."""
+    for url in _reads(shop):
+        _get(client, url)
+        with count_queries() as q, redis_trips() as trips:
+            _get(client, url)
+        assert q.count == 0, (url, q.statements)
+        assert len(trips) == 1, (url, trips)
+        tag = _get(client, url).headers["ETag"]
+        with redis_trips() as trips:
+            assert _get(client, url, **{"If-None-Match": tag}).status_code == 304
+        assert len(trips) == 1, (url, trips)
+
+
+def test_a_stored_answer_is_dropped_when_a_master_it_names_changes(shop, client, create_booking, redis_trips):
+    """The answer's head names the schedule versions it was computed under; the look-up
+    script refuses it once one of them moves, so the next read computes afresh."""
+    sid, mid = shop.service.id, shop.master.id
+    url = f"{API}/anna/availability?service_id={sid}&date=2026-12-07&master_id={mid}"
+    before = _get(client, url)
+    cache.bump_schedules(shop.tenant.id, [mid])
+    db.session.commit()
+    with redis_trips() as trips:
+        after = _get(client, url)
+    assert len(trips) > 1  # recomputed: versions, master list, the new answer stored
+    assert after.headers["ETag"] != before.headers["ETag"]
+    assert after.get_json() == before.get_json()
+
+
 def test_revalidation_with_the_etag_runs_no_sql(shop, client, count_queries):
     for url in _reads(shop):
         tag = _get(client, url).headers["ETag"]
