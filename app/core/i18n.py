@@ -25,10 +25,26 @@ def normalize(lang: str | None) -> str | None:
     return lang if lang in SUPPORTED else None
 
 
+def site_languages() -> tuple[str, ...]:
+    """The languages this page may be shown in: on a business's booking site the ones the
+    business offers (its default language always among them), elsewhere every one we have."""
+    tenant = getattr(g, "tenant", None) if has_request_context() else None
+    if tenant is None or request.blueprint != "public":
+        return SUPPORTED
+    offered = [lang for lang in (tenant.languages or []) if lang in SUPPORTED]
+    default = normalize(tenant.default_language)
+    if default and default not in offered:
+        offered.insert(0, default)
+    return tuple(offered) or SUPPORTED
+
+
 def select_locale() -> str:
     default = current_app.config.get("DEFAULT_LANGUAGE", "en")
     if not has_request_context():
         return default
+    offered = site_languages()
+    if offered != SUPPORTED:
+        return _select_among(offered)
     explicit = normalize(request.args.get("lang"))
     if explicit:
         if not request.path.startswith("/api/"):
@@ -50,6 +66,20 @@ def select_locale() -> str:
         return header
     tenant = getattr(g, "tenant", None)
     return normalize(getattr(tenant, "default_language", None)) or default
+
+
+def _select_among(offered: tuple[str, ...]) -> str:
+    """A booking site's locale: the same order as :func:`select_locale`, among ``offered``
+    only, then the business's default language."""
+    explicit = normalize(request.args.get("lang"))
+    if explicit in offered:
+        session["lang"] = explicit
+        return explicit
+    for candidate in (session.get("lang"), getattr(g, "actor_language", None)):
+        if normalize(candidate) in offered:
+            return normalize(candidate)
+    tenant_default = normalize(getattr(g.tenant, "default_language", None))
+    return request.accept_languages.best_match(offered) or (tenant_default if tenant_default in offered else offered[0])
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_babel import gettext as _
 
 from app.core.assets import fingerprinted
+from app.core.i18n import site_languages
 from app.core.phones import format_phone
 from app.core.translations import sort_key, text_in
 
@@ -141,8 +142,8 @@ def tr(obj, field: str = "name") -> str:
     return text_in(obj, field, reader_language()) if obj is not None else ""
 
 
-def sort_tr(rows, field: str = "name") -> list:
-    """``{% for s in services|sort_tr %}``: ordered by the text the reader sees."""
+def in_reading_order(rows, field: str = "name") -> list:
+    """Rows ordered by the text the reader sees (``{% for s in services|sort_tr %}``)."""
     return sorted(rows, key=sort_key(reader_language(), field))
 
 
@@ -159,10 +160,11 @@ def init_app(app: Flask) -> None:
         when_short=when_short,
         when_long=when_long,
         current_locale=reader_language,
+        site_languages=site_languages,
     )
     app.jinja_env.filters["phone"] = phone
     app.jinja_env.filters["tr"] = tr
-    app.jinja_env.filters["sort_tr"] = sort_tr
+    app.jinja_env.filters["sort_tr"] = in_reading_order
     # A missing value renders as nothing, never as the word "None" on a page or in a message.
     app.jinja_env.finalize = blank_none
 

@@ -31,6 +31,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.core.i18n import normalize
+from app.core.translations import text_in
 from app.extensions import db
 from app.notifications.models import Notification
 
@@ -96,19 +97,31 @@ def queue(
 # ---------------------------------------------------------------- bookings
 
 
-def booking_payload(booking: Any) -> dict:
+def booking_texts(booking: Any, lang: str | None) -> dict:
+    """The business's texts of a booking in ``lang`` (else its default language's)."""
+    from app.tenants.models import Tenant
+
+    tenant = db.session.get(Tenant, booking.tenant_id)
+    location = booking.location
+    return {
+        "business": text_in(tenant, "name", lang) if tenant else "",
+        "service": text_in(booking.service, "name", lang) if booking.service else "",
+        "master": text_in(booking.master, "name", lang) if booking.master else "",
+        "location": text_in(location, "name", lang) if location else "",
+        "address": text_in(location, "address", lang) if location else "",
+    }
+
+
+def booking_payload(booking: Any, lang: str | None = None) -> dict:
+    """What a message or calendar file about ``booking`` says, its texts in ``lang``."""
     from app.tenants.models import Tenant
 
     tenant = db.session.get(Tenant, booking.tenant_id)
     location = booking.location
     return {
         "booking_id": booking.id,
-        "business": tenant.name if tenant else "",
         "subdomain": tenant.subdomain if tenant else "",
-        "service": booking.service.name if booking.service else "",
-        "master": booking.master.name if booking.master else "",
-        "location": location.name if location else "",
-        "address": location.address if location else "",
+        **booking_texts(booking, lang),
         "location_phone": (location.phone if location else None) or (tenant.phone if tenant else None),
         "timezone": booking.timezone or (location.timezone if location else "UTC"),
         "start": _iso(booking.start_at),
@@ -143,7 +156,7 @@ def _to_client(
     common = {
         "template": template,
         "language": lang,
-        "payload": {**payload, "name": client.name or ""},
+        "payload": {**payload, **booking_texts(booking, lang), "name": client.name or ""},
         "tenant_id": booking.tenant_id,
         "booking_id": booking.id,
         "known_new": known_new,
@@ -157,11 +170,11 @@ def _to_master(
     booking: Any, template: str, payload: dict, key: str, lang_default: str | None, known_new: bool = False
 ) -> None:
     email, phone, lang = _master_contacts(booking, lang_default)
-    name = booking.master.name if booking.master else ""
+    name = text_in(booking.master, "name", lang) if booking.master else ""
     common = {
         "template": template,
         "language": lang,
-        "payload": {**payload, "name": name, "to_master": True},
+        "payload": {**payload, **booking_texts(booking, lang), "name": name, "to_master": True},
         "tenant_id": booking.tenant_id,
         "booking_id": booking.id,
         "known_new": known_new,
@@ -239,14 +252,15 @@ def booking_reminder(booking: Any, kind: str) -> Notification | None:
 
 
 def client_code(tenant: Any, phone: str, code: str, language: str) -> None:
+    lang = _lang(language, getattr(tenant, "default_language", None))
     queue(
         channel="sms",
         recipient=phone,
         template="client_code",
-        language=_lang(language, getattr(tenant, "default_language", None)),
+        language=lang,
         payload={
             "code": code,
-            "business": getattr(tenant, "name", ""),
+            "business": text_in(tenant, "name", lang) if tenant is not None else "",
             "minutes": int(current_app.config.get("SMS_CODE_TTL_MINUTES", 10)),
         },
         dedupe_key=f"code:{getattr(tenant, 'id', 0)}:{phone}:{uuid.uuid4().hex}",
@@ -256,12 +270,13 @@ def client_code(tenant: Any, phone: str, code: str, language: str) -> None:
 
 def password_reset(user: Any, url: str) -> None:
     tenant = user.tenant
+    lang = _lang(user.language, getattr(tenant, "default_language", None))
     queue(
         channel="email",
         recipient=user.email,
         template="password_reset",
-        language=_lang(user.language, getattr(tenant, "default_language", None)),
-        payload={"name": user.name, "url": url, "business": getattr(tenant, "name", "") or ""},
+        language=lang,
+        payload={"name": user.name, "url": url, "business": text_in(tenant, "name", lang) if tenant else ""},
         dedupe_key=f"password_reset:{user.id}:{uuid.uuid4().hex}",
         tenant_id=user.tenant_id,
     )
@@ -270,15 +285,16 @@ def password_reset(user: Any, url: str) -> None:
 def staff_invitation(user: Any, url: str, inviter: str, max_age_seconds: int) -> None:
     """A new master or manager is invited: who invited them, to which business, a link to set a password."""
     tenant = user.tenant
+    lang = _lang(user.language, getattr(tenant, "default_language", None))
     queue(
         channel="email",
         recipient=user.email,
         template="master_invitation",
-        language=_lang(user.language, getattr(tenant, "default_language", None)),
+        language=lang,
         payload={
             "name": user.name,
             "url": url,
-            "business": getattr(tenant, "name", "") or "",
+            "business": text_in(tenant, "name", lang) if tenant else "",
             "inviter": inviter or "",
             "role": user.role,
             "days": max(1, int(max_age_seconds) // 86400),
@@ -301,13 +317,13 @@ def permission_request_new(request: Any) -> None:
         channel="email",
         recipient=owner.email,
         template="permission_request_new",
-        language=_lang(owner.language, tenant.default_language),
+        language=(lang := _lang(owner.language, tenant.default_language)),
         payload={
             "name": owner.name,
-            "master": master.name if master else "",
+            "master": text_in(master, "name", lang) if master else "",
             "permission": request.permission,
             "reason": request.reason or "",
-            "business": tenant.name,
+            "business": text_in(tenant, "name", lang),
             "subdomain": tenant.subdomain,
         },
         dedupe_key=f"permission_request:{request.id}:new",
@@ -326,13 +342,13 @@ def permission_request_decided(request: Any) -> None:
         channel="email",
         recipient=email,
         template="permission_request_decided",
-        language=_lang(user.language if user else None, tenant.default_language if tenant else None),
+        language=(lang := _lang(user.language if user else None, tenant.default_language if tenant else None)),
         payload={
-            "name": master.name if master else "",
+            "name": text_in(master, "name", lang) if master else "",
             "permission": request.permission,
             "approved": request.status == "approved",
             "status": request.status,
-            "business": tenant.name if tenant else "",
+            "business": text_in(tenant, "name", lang) if tenant else "",
         },
         dedupe_key=f"permission_request:{request.id}:{request.status}",
         tenant_id=request.tenant_id,
@@ -356,8 +372,9 @@ def tenant_event(event: str, tenant: Any, owner: Any = None, **extra: Any) -> No
         raise ValueError(f"unknown tenant event {event!r}")
     owner = owner or tenant_owner(tenant)
     email = (owner.email if owner else None) or tenant.email
+    lang = _lang(owner.language if owner else None, tenant.default_language)
     payload = {
-        "business": tenant.name,
+        "business": text_in(tenant, "name", lang),
         "subdomain": tenant.subdomain,
         "name": owner.name if owner else "",
         "reason": str(extra.get("reason") or tenant.status_reason or ""),
@@ -375,7 +392,7 @@ def tenant_event(event: str, tenant: Any, owner: Any = None, **extra: Any) -> No
         channel="email",
         recipient=email,
         template=event,
-        language=_lang(owner.language if owner else None, tenant.default_language),
+        language=lang,
         payload=payload,
         dedupe_key=key,
         tenant_id=tenant.id,

@@ -29,6 +29,7 @@ from app.catalog.models import Master
 from app.catalog.queries import list_masters
 from app.core.htmx import is_htmx
 from app.core.redirects import is_safe_path
+from app.core.templating import in_reading_order, tr
 from app.core.types import utcnow
 from app.scheduling.availability import working_intervals
 from app.scheduling.services import load_calendars
@@ -190,7 +191,7 @@ def _masters(location: Location | None) -> list[Master]:
     me = current_master()
     if current_user.role == "master":
         return [me] if me is not None else []
-    return list_masters(location_id=location.id) if location else []
+    return in_reading_order(list_masters(location_id=location.id)) if location else []
 
 
 def _cell_href(location: Location | None, master: Master | None, day: date, minute: int) -> str | None:
@@ -269,7 +270,7 @@ def day_context() -> dict:
     hours = hour_range([s for m in masters for s in working.get((m.id, day), [])], _span_minutes(bookings, day, zone))
     columns = []
     for m in masters:
-        col = Column(m.name, "", day, m)
+        col = Column(tr(m), "", day, m)
         columns.append(
             build_column(
                 col,

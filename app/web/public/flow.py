@@ -30,12 +30,13 @@ from app.audit.services import Actor
 from app.bookings.services import create_booking
 from app.catalog.queries import cached_masters, cached_services
 from app.core.db import savepoint
-from app.core.errors import NotFound, SlotUnavailable, ValidationError
+from app.core.errors import Forbidden, NotFound, SlotUnavailable, ValidationError
 from app.core.htmx import is_htmx
 from app.core.phones import normalize_phone
 from app.core.ratelimit import RateLimited
 from app.core.redirects import safe_next
 from app.core.security import allow_framing
+from app.core.templating import in_reading_order
 from app.extensions import limiter
 from app.scheduling.calendar import booking_window, first_free_day, free_days, month_end, outside_window_message
 from app.tenants.queries import cached_locations
@@ -108,13 +109,15 @@ def avatar_hue(key) -> int:
 
 def _selection(args) -> dict:
     """Resolve the choices from the query; unknown, foreign or unbookable ids count as not chosen."""
-    locations = cached_locations(bookable=True)
+    locations = in_reading_order(cached_locations(bookable=True))
     location = _pick(locations, args.get("location_id", type=int))
     if location is None and len(locations) == 1:
         location = locations[0]
-    services = cached_services(bookable=True, location_id=location.id) if location else []
+    services = in_reading_order(cached_services(bookable=True, location_id=location.id) if location else [])
     service = _pick(services, args.get("service_id", type=int))
-    masters = cached_masters(bookable=True, location_id=location.id, service_id=service.id) if service else []
+    masters = in_reading_order(
+        cached_masters(bookable=True, location_id=location.id, service_id=service.id) if service else []
+    )
     master_arg = args.get("master_id", "")
     master = _pick(masters, int(master_arg)) if master_arg.isdigit() else None
     if master is None and len(masters) == 1:
@@ -236,16 +239,15 @@ def _opening_soon():
 
 @bp.route("/")
 def index():
-    locations = cached_locations(bookable=True)
+    locations = in_reading_order(cached_locations(bookable=True))
     if not locations:
         return _opening_soon()
-    services = cached_services(bookable=True)
     return render_template(
         "public/index.html",
         tenant=g.tenant,
         locations=locations,
-        services=services,
-        masters=cached_masters(bookable=True),
+        services=in_reading_order(cached_services(bookable=True)),
+        masters=in_reading_order(cached_masters(bookable=True)),
     )
 
 
@@ -359,6 +361,9 @@ def book_create():
         ctx = _confirm_context(form, request.form)
         errors = apply_errors(form, exc)
         return _render_flow("confirm", 422, errors=errors, **(ctx | {"form": form}))
+    except Forbidden as exc:  # e.g. the business's plan takes no more bookings this month (app.billing)
+        ctx = _confirm_context(form, request.form)
+        return _render_flow("confirm", 403, errors=[str(exc.message)], **(ctx | {"form": form}))
     session.pop(PENDING_PHONE, None)
     return redirect(url_for("public.booking", booking_id=booking.id, created=1))
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from flask import current_app, g, redirect, render_template, url_for
 
+from app.core.i18n import in_locale
+from app.core.templating import reader_language
 from app.extensions import limiter
 from app.notifications import calendar
 from app.notifications.events import booking_payload
@@ -69,9 +71,14 @@ def visit_ics(token: str):
         b = visit_for_link(g.tenant, token)
     except (InvalidLink, ExpiredLink) as exc:
         return _link_error(exc)
-    body = calendar.ics_event(
-        booking_payload(b), manage_url=manage_url(g.tenant.subdomain, token), cancelled=b.status == "cancelled"
-    )
+    # In the client's saved language, like the messages that carried the link.
+    lang = (b.client.language if b.client else None) or reader_language()
+    with in_locale(lang):
+        body = calendar.ics_event(
+            booking_payload(b, lang),
+            manage_url=manage_url(g.tenant.subdomain, token),
+            cancelled=b.status == "cancelled",
+        )
     resp = current_app.response_class(body, mimetype="text/calendar")
     resp.headers["Content-Type"] = "text/calendar; charset=utf-8"
     resp.headers["Content-Disposition"] = f'attachment; filename="visit-{b.id}.ics"'
@@ -85,6 +92,6 @@ def calendar_links(b) -> dict:
     manage = manage_url(g.tenant.subdomain, token)
     return {
         "ics_url": url_for("public.visit_ics", token=token),
-        "google_url": calendar.google_calendar_url(booking_payload(b), manage),
+        "google_url": calendar.google_calendar_url(booking_payload(b, reader_language()), manage),
         "manage_url": manage,
     }
