@@ -22,24 +22,142 @@ from app.tenants.models import Location, Tenant
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 -- the published demo login
 
+# The demo business writes in Russian (its default language) and also in Kazakh and English,
+# so every page, message and calendar file can be seen in the reader's language.
+
+
+def _texts(ru: str, kk: str, en: str) -> dict[str, str]:
+    return {"ru": ru, "kk": kk, "en": en}
+
+
 SERVICES = [
     # name, minutes, buffer, price, description
-    ("Women's haircut", 60, 15, "9000", "Wash, cut and styling."),
-    ("Men's haircut", 40, 10, "6000", "Classic or fade, with a wash."),
-    ("Beard trim", 30, 5, "4000", "Shape-up with hot towel."),
-    ("Manicure with gel polish", 90, 15, "11000", "Cuticle care and long-lasting gel polish."),
-    ("Hair colouring", 150, 15, "25000", "One-tone colouring, including toner."),
-    ("Eyebrow shaping", 30, 5, "5000", "Correction and tinting."),
+    (
+        _texts("Женская стрижка", "Әйелдер шашын қию", "Women's haircut"),
+        60,
+        15,
+        "9000",
+        _texts("Мытьё головы, стрижка и укладка.", "Шаш жуу, қию және сәндеу.", "Wash, cut and styling."),
+    ),
+    (
+        _texts("Мужская стрижка", "Ерлер шашын қию", "Men's haircut"),
+        40,
+        10,
+        "6000",
+        _texts(
+            "Классика или фейд, с мытьём головы.",
+            "Классикалық немесе фейд, шаш жуумен бірге.",
+            "Classic or fade, with a wash.",
+        ),
+    ),
+    (
+        _texts("Оформление бороды", "Сақалды түзету", "Beard trim"),
+        30,
+        5,
+        "4000",
+        _texts("Контур и форма, горячее полотенце.", "Пішінін келтіру, ыстық сүлгімен.", "Shape-up with hot towel."),
+    ),
+    (
+        _texts("Маникюр с гель-лаком", "Гель-лакпен маникюр", "Manicure with gel polish"),
+        90,
+        15,
+        "11000",
+        _texts(
+            "Уход за кутикулой и стойкое покрытие гель-лаком.",
+            "Тырнақ терісін күту және ұзаққа шыдайтын гель-лак.",
+            "Cuticle care and long-lasting gel polish.",
+        ),
+    ),
+    (
+        _texts("Окрашивание волос", "Шаш бояу", "Hair colouring"),
+        150,
+        15,
+        "25000",
+        _texts(
+            "Окрашивание в один тон, тонирование включено.",
+            "Бір түске бояу, тондау бағасына кіреді.",
+            "One-tone colouring, including toner.",
+        ),
+    ),
+    (
+        _texts("Коррекция бровей", "Қас түзету", "Eyebrow shaping"),
+        30,
+        5,
+        "5000",
+        _texts("Коррекция формы и окрашивание.", "Пішінін түзету және бояу.", "Correction and tinting."),
+    ),
 ]
 
 MASTERS = [
     # name, email local part, specialization, location index, service indexes
-    ("Aigerim Nurlanova", "aigerim", "Hair stylist", 0, [0, 4]),
-    ("Daniyar Seitkali", "daniyar", "Barber", 0, [1, 2]),
-    ("Madina Akhmetova", "madina", "Nail artist", 0, [3, 5]),
-    ("Yerlan Bekov", "yerlan", "Barber", 1, [1, 2]),
-    ("Saule Omarova", "saule", "Hair stylist and brows", 1, [0, 4, 5]),
+    (
+        _texts("Айгерим Нурланова", "Әйгерім Нұрланова", "Aigerim Nurlanova"),
+        "aigerim",
+        _texts("Парикмахер-стилист", "Шаштараз-стилист", "Hair stylist"),
+        0,
+        [0, 4],
+    ),
+    (
+        _texts("Данияр Сейткали", "Данияр Сейітқали", "Daniyar Seitkali"),
+        "daniyar",
+        _texts("Барбер", "Барбер", "Barber"),
+        0,
+        [1, 2],
+    ),
+    (
+        _texts("Мадина Ахметова", "Мадина Ахметова", "Madina Akhmetova"),
+        "madina",
+        _texts("Мастер маникюра", "Маникюр шебері", "Nail artist"),
+        0,
+        [3, 5],
+    ),
+    (
+        _texts("Ерлан Беков", "Ерлан Беков", "Yerlan Bekov"),
+        "yerlan",
+        _texts("Барбер", "Барбер", "Barber"),
+        1,
+        [1, 2],
+    ),
+    (
+        _texts("Сауле Омарова", "Сәуле Омарова", "Saule Omarova"),
+        "saule",
+        _texts("Стилист и мастер бровей", "Стилист және қас шебері", "Hair stylist and brows"),
+        1,
+        [0, 4, 5],
+    ),
 ]
+
+LOCATIONS = [
+    # name, address, phone
+    (
+        _texts("Алматы, Достык", "Алматы, Достық", "Almaty, Dostyk"),
+        _texts("пр. Достык, 89, Алматы", "Достық даңғылы, 89, Алматы", "Dostyk Ave 89, Almaty"),
+        "+77272501010",
+    ),
+    (
+        _texts("Астана, Левый берег", "Астана, Сол жағалау", "Astana, Left Bank"),
+        _texts(
+            "пр. Кабанбай батыра, 11, Астана", "Қабанбай батыр даңғылы, 11, Астана", "Kabanbay Batyr Ave 11, Astana"
+        ),
+        "+77172501010",
+    ),
+]
+
+BUSINESS_NAME = _texts("Студия красоты «Демо»", "«Демо» сұлулық студиясы", "Demo Beauty Studio")
+BUSINESS_DESCRIPTION = _texts(
+    "Стрижки, маникюр и барберинг в Алматы и Астане. Онлайн-запись круглосуточно.",
+    "Алматы мен Астанадағы шаштараз, маникюр және барбер қызметтері. Онлайн жазылу тәулік бойы.",
+    "Hair, nails and barbering in Almaty and Astana. Book online 24/7.",
+)
+DEFAULT_LANGUAGE = "ru"
+
+
+def _columns(**fields: dict[str, str]) -> dict:
+    """The default language's texts as columns, the others as ``translations``."""
+    out: dict = {name: texts[DEFAULT_LANGUAGE] for name, texts in fields.items()}
+    out["translations"] = {lang: {name: texts[lang] for name, texts in fields.items()} for lang in ("kk", "en")}
+    return out
+
 
 CLIENT_NAMES = [
     "Айгүл",
@@ -98,14 +216,13 @@ def seed(subdomain: str = "demo") -> str:
     password_hash = hash_password(DEMO_PASSWORD)  # one bcrypt run for every demo login (same password)
     now = utcnow()
     tenant = Tenant(
-        name="Demo Beauty Studio",
         subdomain=subdomain,
         status="active",
         currency="KZT",
-        default_language="ru",
+        default_language=DEFAULT_LANGUAGE,
         timezone="Asia/Almaty",
         languages=["ru", "kk", "en"],
-        description="Hair, nails and barbering in Almaty and Astana. Book online 24/7.",
+        **_columns(name=BUSINESS_NAME, description=BUSINESS_DESCRIPTION),
         approved_at=now,
         trial_ends_at=now + timedelta(days=14),
         email=f"owner@{subdomain}.example",
@@ -114,15 +231,8 @@ def seed(subdomain: str = "demo") -> str:
     db.session.flush()
     with tenant_scope(tenant.id):
         locations = [
-            Location(
-                name="Almaty, Dostyk", address="Dostyk Ave 89, Almaty", phone="+77272501010", timezone="Asia/Almaty"
-            ),
-            Location(
-                name="Astana, Left Bank",
-                address="Kabanbay Batyr Ave 11, Astana",
-                phone="+77172501010",
-                timezone="Asia/Almaty",
-            ),
+            Location(phone=phone, timezone="Asia/Almaty", **_columns(name=name, address=address))
+            for name, address, phone in LOCATIONS
         ]
         db.session.add_all(locations)
         db.session.flush()
@@ -150,12 +260,11 @@ def seed(subdomain: str = "demo") -> str:
         services = []
         for name, minutes, buffer, price, desc in SERVICES:
             s = Service(
-                name=name,
                 duration_minutes=minutes,
                 buffer_minutes=buffer,
                 price=Decimal(price),
                 currency="KZT",
-                description=desc,
+                **_columns(name=name, description=desc),
             )
             services.append(s)
         db.session.add_all(services)
@@ -167,7 +276,7 @@ def seed(subdomain: str = "demo") -> str:
         for name, login, spec, loc_i, svc_is in MASTERS:
             user = User(
                 email=f"{login}@{subdomain}.example",
-                name=name,
+                name=name[DEFAULT_LANGUAGE],
                 role="master",
                 tenant_id=tenant.id,
                 location_id=locations[loc_i].id,
@@ -177,8 +286,7 @@ def seed(subdomain: str = "demo") -> str:
             db.session.add(user)
             db.session.flush()
             m = Master(
-                name=name,
-                specialization=spec,
+                **_columns(name=name, specialization=spec),
                 location_id=locations[loc_i].id,
                 user_id=user.id,
                 email=user.email,

@@ -4,9 +4,10 @@ import sqlalchemy as sa
 
 from app.accounts.models import User
 from app.bookings.models import Booking
-from app.catalog.models import Master
+from app.catalog.models import Master, Service
 from app.core.auth import check_password
 from app.core.tenancy import tenant_scope, unscoped
+from app.core.translations import text_in
 from app.extensions import db
 from app.tenants.models import Location, Tenant
 
@@ -48,7 +49,16 @@ def test_seed_demo_builds_a_realistic_business_once(app):
     assert tenant is not None and tenant.status == "active"
     with tenant_scope(tenant.id):
         locations = db.session.scalars(sa.select(Location)).all()
-        assert {loc.name.split(",")[0] for loc in locations} == {"Almaty", "Astana"}
+        # Written in Russian (the default language), Kazakh and English.
+        assert tenant.default_language == "ru"
+        for lang, cities in (("ru", {"Алматы", "Астана"}), ("kk", {"Алматы", "Астана"}), ("en", {"Almaty", "Astana"})):
+            assert {text_in(loc, "name", lang).split(",")[0] for loc in locations} == cities
+        rows = [tenant, *locations, *db.session.scalars(sa.select(Service)), *db.session.scalars(sa.select(Master))]
+        for row in rows:
+            for field in type(row).translated_fields:
+                versions = {text_in(row, field, lang) for lang in ("ru", "kk", "en")}
+                assert "" not in versions and set(row.translations) == {"kk", "en"}, (row, field)
+        assert text_in(tenant, "name", "kk") == "«Демо» сұлулық студиясы"
         assert db.session.scalar(sa.select(sa.func.count(Master.id))) == 5
         statuses = set(db.session.scalars(sa.select(Booking.status)))
         assert {"completed", "confirmed"} <= statuses
