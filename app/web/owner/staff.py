@@ -27,7 +27,8 @@ from app.core.db import savepoint
 from app.core.errors import DomainError, Forbidden, NotFound, SlotUnavailable, ValidationError
 from app.core.htmx import is_htmx, render_page_or_partial
 from app.core.redirects import is_safe_path, safe_next
-from app.core.templating import local_date, local_time
+from app.core.templating import local_date, local_time, reader_language
+from app.core.translations import sort_key, text_in
 from app.core.types import utcnow
 from app.extensions import db
 from app.scheduling import services as schedule_services
@@ -43,6 +44,9 @@ from app.web.owner.forms import (
     StaffBookingForm,
     TimeOffForm,
     choices,
+    fill_versions,
+    translated_form,
+    with_versions,
 )
 from app.web.staff_home import (
     current_actor,
@@ -202,7 +206,7 @@ def _staff_picker(
     tz, slots = free_slots(
         g.tenant, service_id=service.id, day=day, master_id=master.id if master else None, location_id=location.id
     )
-    names = {m.id: m.name for m in list_masters(location_id=location.id)}
+    names = {m.id: tr_name(m) for m in list_masters(location_id=location.id)}
     return {
         "days": days,
         "day": day,
@@ -214,6 +218,11 @@ def _staff_picker(
         "slot_mode": "radio",
         "master_names": names,
     }
+
+
+def tr_name(obj) -> str:
+    """A service's, master's or location's name in the reader's language."""
+    return text_in(obj, "name", reader_language())
 
 
 def _pick(items: list, item_id):
@@ -256,6 +265,8 @@ def booking_new():
                     )
             except SlotUnavailable as exc:
                 taken = str(exc.message)
+            except Forbidden as exc:  # e.g. the plan's monthly bookings are used up (app.billing)
+                form.slot.errors = [str(exc.message)]
             except ValidationError as exc:
                 details = dict(exc.details or {})
                 if "client" in details:
@@ -382,8 +393,14 @@ def reassign():
 # ---------------------------------------------------------------- services
 
 
+def named_choices(rows) -> list:
+    """Select choices of services, masters or locations: their names in the reader's language, in order."""
+    lang = reader_language()
+    return choices((x.id, text_in(x, "name", lang)) for x in sorted(rows, key=sort_key(lang)))
+
+
 def _service_form(form: ServiceForm) -> None:
-    form.location_ids.choices = choices((x.id, x.name) for x in visible_locations())
+    form.location_ids.choices = named_choices(visible_locations())
 
 
 def services_list():
@@ -395,21 +412,23 @@ def services_list():
 
 def service_edit(service_id: int | None = None):
     service = load_service(service_id) if service_id else None
+    form_cls = translated_form(ServiceForm, g.tenant)
     if service is not None:
-        form = ServiceForm(
-            obj=service, data={"location_ids": service.location_ids} if request.method == "GET" else None
-        )
+        form = form_cls(obj=service, data={"location_ids": service.location_ids} if request.method == "GET" else None)
+        if request.method == "GET":
+            fill_versions(form, service)
     else:
-        form = ServiceForm(
-            data={"location_ids": [x.id for x in visible_locations()]} if request.method == "GET" else None
-        )
+        form = form_cls(data={"location_ids": [x.id for x in visible_locations()]} if request.method == "GET" else None)
     _service_form(form)
     done, _result, errors = submit(
         form,
-        lambda data: (
-            catalog_services.create_service(g.tenant, current_actor(), data)
-            if service is None
-            else catalog_services.update_service(g.tenant, current_actor(), service, data)
+        with_versions(
+            form,
+            lambda data: (
+                catalog_services.create_service(g.tenant, current_actor(), data)
+                if service is None
+                else catalog_services.update_service(g.tenant, current_actor(), service, data)
+            ),
         ),
     )
     if done:
@@ -424,7 +443,7 @@ def service_edit(service_id: int | None = None):
 def service_deactivate(service_id: int):
     service = load_service(service_id)
     asking = ask_first(
-        _("Stop offering %(name)s? Clients will no longer be able to book it.", name=service.name),
+        _("Stop offering %(name)s? Clients will no longer be able to book it.", name=tr_name(service)),
         area_url("services_list"),
     )
     if asking is not None:
@@ -434,7 +453,7 @@ def service_deactivate(service_id: int):
             catalog_services.deactivate_service(g.tenant, current_actor(), service)
     except DomainError as exc:
         return _fail(exc, "services_list")
-    flash(_("%(name)s is no longer offered.", name=service.name), "success")
+    flash(_("%(name)s is no longer offered.", name=tr_name(service)), "success")
     return redirect(area_url("services_list"))
 
 
@@ -442,9 +461,9 @@ def service_deactivate(service_id: int):
 
 
 def _master_form(form: MasterForm) -> None:
-    form.location_id.choices = choices((x.id, x.name) for x in visible_locations())
+    form.location_id.choices = named_choices(visible_locations())
     loc = scope_location()
-    form.service_ids.choices = choices((s.id, s.name) for s in list_services(location_id=loc.id if loc else None))
+    form.service_ids.choices = named_choices(list_services(location_id=loc.id if loc else None))
 
 
 def masters_list():
@@ -456,15 +475,18 @@ def masters_list():
 
 def master_edit(master_id: int | None = None):
     master = load_master(master_id) if master_id else None
+    form_cls = translated_form(MasterForm, g.tenant)
     if master is not None:
-        form = MasterForm(
+        form = form_cls(
             obj=master,
             data={"service_ids": master.service_ids, "email": master.user.email if master.user else master.email}
             if request.method == "GET"
             else None,
         )
+        if request.method == "GET":
+            fill_versions(form, master)
     else:
-        form = MasterForm()
+        form = form_cls()
     _master_form(form)
 
     def save(data: dict):
@@ -474,12 +496,12 @@ def master_edit(master_id: int | None = None):
             return catalog_services.create_master(g.tenant, current_actor(), data)
         return catalog_services.update_master(g.tenant, current_actor(), master, data)
 
-    done, saved, errors = submit(form, save)
+    done, saved, errors = submit(form, with_versions(form, save))
     if done:
         if master_id is None:
-            flash(_("%(name)s is added. Now set their working hours.", name=saved.name), "success")
+            flash(_("%(name)s is added. Now set their working hours.", name=tr_name(saved)), "success")
         else:
-            flash(_("%(name)s is saved.", name=saved.name), "success")
+            flash(_("%(name)s is saved.", name=tr_name(saved)), "success")
         return redirect(
             area_url("master_schedule", master_id=saved.id) if master_id is None else area_url("masters_list")
         )
@@ -494,7 +516,7 @@ def master_edit(master_id: int | None = None):
 def master_deactivate(master_id: int):
     master = load_master(master_id)
     asking = ask_first(
-        _("Deactivate %(name)s? Clients will no longer be able to book them.", name=master.name),
+        _("Deactivate %(name)s? Clients will no longer be able to book them.", name=tr_name(master)),
         area_url("masters_list"),
     )
     if asking is not None:

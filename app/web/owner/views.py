@@ -8,13 +8,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.core.errors import NotFound
+from app.core.templating import reader_language
+from app.core.translations import text_in
 from app.extensions import db
 from app.tenants import services as tenant_services
 from app.tenants.models import Location
 from app.tenants.queries import list_locations
 from app.web.dashboard import make_dashboard
 from app.web.forms import form_status, submit
-from app.web.owner.forms import LocationForm, SettingsForm
+from app.web.owner.forms import LocationForm, SettingsForm, fill_versions, translated_form, with_versions
 from app.web.owner.staff import ask_first, register_management_routes
 from app.web.staff_home import current_actor
 
@@ -120,22 +122,31 @@ def location_edit(location_id: int | None = None):
         location = db.session.scalar(select(Location).where(Location.id == location_id))
         if location is None:
             raise NotFound()
-    form = LocationForm(obj=location) if request.method == "GET" else LocationForm()
+    form_cls = translated_form(LocationForm, g.tenant)
+    form = form_cls(obj=location) if request.method == "GET" else form_cls()
     if request.method == "GET" and location is None:
         form.timezone.data = g.tenant.timezone
+    if request.method == "GET" and location is not None:
+        fill_versions(form, location)
     if location is not None and location.active and form.is_submitted() and not form.active.data:
         asking = ask_first(
-            _("Deactivate %(name)s? Its masters and services can no longer be booked there.", name=location.name),
+            _(
+                "Deactivate %(name)s? Its masters and services can no longer be booked there.",
+                name=text_in(location, "name", reader_language()),
+            ),
             url_for("owner.location_edit", location_id=location.id),
         )
         if asking is not None:
             return asking
     done, _result, errors = submit(
         form,
-        lambda data: (
-            tenant_services.create_location(current_actor(), data)
-            if location is None
-            else tenant_services.update_location(current_actor(), location, data)
+        with_versions(
+            form,
+            lambda data: (
+                tenant_services.create_location(current_actor(), data)
+                if location is None
+                else tenant_services.update_location(current_actor(), location, data)
+            ),
         ),
     )
     if done:
@@ -150,8 +161,18 @@ def location_edit(location_id: int | None = None):
 @bp.route("/settings", methods=["GET", "POST"])
 def settings():
     tenant = g.tenant
-    form = SettingsForm(obj=tenant) if request.method == "GET" else SettingsForm()
-    done, _result, errors = submit(form, lambda data: tenant_services.update_settings(current_actor(), tenant, data))
+    form_cls = translated_form(SettingsForm, tenant)
+    form = form_cls(obj=tenant) if request.method == "GET" else form_cls()
+    if request.method == "GET":
+        fill_versions(form, tenant)
+    done, _result, errors = submit(
+        form,
+        with_versions(
+            form,
+            lambda data: tenant_services.update_settings(current_actor(), tenant, data),
+            new_default="default_language",
+        ),
+    )
     if done:
         flash(_("Settings saved."), "success")
         return redirect(url_for("owner.settings"))
