@@ -325,7 +325,10 @@ def create_booking(
     service, master, tz = _load_for_create(tenant, actor, service_id, master_id)
     booked_for = _resolve_client(tenant, actor, client, client_data)
 
-    _reserve(tenant, [master.id])
+    # One master: the version bump's row lock serializes this master's booking writers until
+    # commit (as the advisory lock of ``_reserve`` would, one statement fewer); the loser of
+    # a race waits here and sees the winner's booking in the availability check.
+    sq.bump_master_versions(tenant.id, [master.id])
     if not _bookable(tenant, master.id, tz, service, start):
         raise SlotUnavailable()
     booking = Booking(

@@ -75,7 +75,6 @@ def _tables(statements: list[str], verb: str) -> list[str]:
 
 
 def test_booking_for_a_known_client_takes_a_fixed_short_chain_of_statements(booking_api):
-    pg = db.engine.dialect.name == "postgresql"
     _, statements = booking_api("2026-12-02T09:00:00+05:00", "+77015550101")
     # token + user: one statement (the revoked-family check rides along as a column)
     assert sum(s.upper().startswith("SELECT USERS.") for s in statements) == 1
@@ -86,16 +85,17 @@ def test_booking_for_a_known_client_takes_a_fixed_short_chain_of_statements(book
     assert "masters" in services[0]
     assert "locations.timezone" in services[0]
     assert _tables(statements, "INSERT") == ["bookings", "audit_log", "notifications"]
-    assert _tables(statements, "UPDATE") == ["masters"]  # the version bump (a row lock on PostgreSQL)
-    # token/user, service/master/zone, client, [advisory lock], bump, availability, savepoint,
+    # the version bump; on PostgreSQL its row lock also serializes the master's writers
+    assert _tables(statements, "UPDATE") == ["masters"]
+    assert not any("pg_advisory" in s for s in statements)  # that lock is enough
+    # token/user, service/master/zone, client, bump (and lock), availability, savepoint,
     # insert, release, audit, outbox insert (no dedupe look-up: the booking is new)
     assert not any(s.startswith("SELECT notifications.") for s in statements)
-    assert len(statements) == (11 if pg else 10), statements
+    assert len(statements) == 10, statements
 
 
 def test_booking_for_a_new_client_adds_only_the_client_insert(booking_api):
-    pg = db.engine.dialect.name == "postgresql"
     _, statements = booking_api("2026-12-02T10:00:00+05:00", "+77015550999")
     assert _tables(statements, "INSERT") == ["clients", "bookings", "audit_log", "notifications"]
     # the client insert runs under its own savepoint (a concurrent insert of the same phone wins)
-    assert len(statements) == (14 if pg else 13), statements
+    assert len(statements) == 13, statements
