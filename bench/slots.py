@@ -12,7 +12,9 @@ next five weeks, then measures, with Redis emptied before every call so nothing 
 1. one location (10 masters) x 7 days through ``get_availability`` (the service layer:
    two queries, slot generation, the result list), target < 10 ms;
 2. the whole business (50 masters) x 31 days through ``get_availability``, target < 100 ms;
-3. ``compute_slots`` alone for the same two calendars (pure Python, no database).
+3. ``compute_slots`` alone for the same two calendars (pure Python, no database);
+4. the month calendar's free days for the whole business (``free_days``, 50 masters, the
+   next whole month), target < 100 ms.
 
 Prints wall-clock min/p50/p95 and the median CPU time of this process per case, with the
 load average; other work on the machine inflates wall-clock times, much less CPU time,
@@ -74,6 +76,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pg", action="store_true", help="PostgreSQL at BENCH_DATABASE_URL instead of SQLite")
     parser.add_argument("--runs", type=int, default=60)
+    parser.add_argument("--profile", action="store_true", help="print pyinstrument's tree of the business month")
     args = parser.parse_args()
 
     instance = tempfile.mkdtemp(prefix="jazyl-bench-slots-")
@@ -133,6 +136,16 @@ def main() -> None:
                 samples.append(sample)
                 n = len(res["slots"])
             stats(f"get_availability, {name}", samples, target, f"  ({n} slots)")
+            if args.profile and kwargs["days"] == 31:
+                from pyinstrument import Profiler
+
+                profiler = Profiler(interval=0.0005)
+                for _ in range(10):
+                    redis.flushdb()
+                    profiler.start()
+                    ss.get_availability(tenant, service_id=svc_id, date_from=day, **kwargs)
+                    profiler.stop()
+                print(profiler.output_text(unicode=True, color=False, show_all=False))
 
             rows = ss.q.bookable_masters(tenant.id, svc_id, location_id=kwargs.get("location_id"))
             cals = ss.load_calendars(tenant.id, [(r.id, r.timezone) for r in rows], day, kwargs["days"])
@@ -151,6 +164,18 @@ def main() -> None:
                 )
                 samples.append(sample)
             stats(f"compute_slots only, {name}", samples, None)
+        from app.scheduling.calendar import free_days
+
+        month = (day + timedelta(days=31)).replace(day=1)  # a whole month ahead: no day cut by "now"
+        for _ in range(3):
+            redis.flushdb()
+            free_days(tenant, service_id=svc_id, month=month)
+        samples = []
+        for _ in range(args.runs):
+            redis.flushdb()
+            sample, md = timed(free_days, tenant, service_id=svc_id, month=month)
+            samples.append(sample)
+        stats("free_days, business month: 50 masters", samples, 100.0, f"  ({len(md.free)} free days)")
         db.session.rollback()
     print(f"Load average at the end: {os.getloadavg()[0]:.2f}")
 

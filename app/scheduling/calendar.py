@@ -149,11 +149,15 @@ def free_days(
             now=datetime.fromtimestamp(bucket, UTC),
             **rules,
         )
+        # Slots are sorted by instant, so a day's last slot has its latest start; a slot's
+        # start is already in its master's zone (no conversion when that is the answer's),
+        # and Slot.epoch spares the slow timestamp() of a zoned datetime.
         zone = ZoneInfo(tz_name)
-        latest: dict[str, int] = {}
+        same_zone = all(r.timezone == tz_name for r in rows)
+        by_day: dict[date, int] = {}
         for s in slots:
-            day = s.start.astimezone(zone).date().isoformat()
-            latest[day] = max(latest.get(day, 0), int(s.start.timestamp()))
+            by_day[(s.start if same_zone else s.start.astimezone(zone)).date()] = s.epoch
+        latest = {d.isoformat(): epoch for d, epoch in by_day.items()}
         cache.set_json(key, latest, CACHE_TTL)
     else:
         latest = cached
