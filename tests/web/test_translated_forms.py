@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.catalog import services as catalog_services
-from app.catalog.models import Master, Service
+from app.catalog.models import Master, MasterService, Service
 from app.core.errors import ValidationError
 from app.core.translations import text_in
 from app.extensions import db
@@ -192,6 +192,7 @@ def test_masters_and_locations_take_versions(ru_salon, login):
     ru = c.get("/masters?lang=ru").get_data(as_text=True)
     assert "Айгерим" in ru and "Әйгерім" not in ru
     assert "Достық даңғылы, 5" in c.get("/locations?lang=kk").get_data(as_text=True)
+    assert "Орталық" in c.get("/services?lang=kk").get_data(as_text=True)  # where each service is offered
     # Python-built choices too: the locations in the service and master forms.
     assert "Орталық" in c.get("/services/new?lang=kk").get_data(as_text=True)
     assert re.search(r"<option[^>]*>Орталық</option>", c.get(f"/masters/{master.id}?lang=kk").get_data(as_text=True))
@@ -207,6 +208,12 @@ def test_choices_are_sorted_by_the_shown_text(ru_salon, login, create_service, c
     kk = c.get(f"/masters/{ru_salon.master.id}?lang=kk").get_data(as_text=True)
     assert "Борода" not in kk
     assert kk.index("Сақал") < kk.index("Стрижка")
+    # The masters list names each master's services in the reader's language too.
+    beard = db.session.scalar(select(Service).where(Service.name == "Борода"))
+    db.session.add(MasterService(tenant_id=ru_salon.tenant.id, master_id=ru_salon.master.id, service_id=beard.id))
+    commit()
+    listing = c.get("/masters?lang=kk").get_data(as_text=True)
+    assert "Сақал, Стрижка" in listing
 
 
 def test_settings_offer_languages_and_move_texts_to_a_new_default(salon, login):
