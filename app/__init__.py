@@ -10,6 +10,7 @@ from flask_babel import gettext, lazy_gettext, ngettext
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import CONFIGS, INSTANCE_DIR, ConfigError
+from app.core import jobs
 from app.extensions import babel, csrf, db, htmx, limiter, login, migrate
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -82,13 +83,16 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from app import models as _models  # noqa: F401  -- every table registered on the metadata
 
     handlers.init_app(app)  # first: its before_request marks writers before any query runs
-    hosts.init_app(app)
+    from app.tenants.queries import get_tenant_by_subdomain
+
+    hosts.init_app(app, resolve_tenant=get_tenant_by_subdomain)
     hardening.init_app(app)  # before the blueprints: it installs the bounded <int:> converter
     security.init_app(app)
     _register_static(app)
     assets.init_app(app)  # fingerprinted names (/static/css/app.<hash>.css), cached for a year
     _register_blueprints(app)
     _register_template_helpers(app)
+    _register_periodic()
 
     from app import cli
 
@@ -145,6 +149,24 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)
 
 
+def _register_periodic() -> None:
+    """Each domain package declares its periodic tasks and cleanups; the worker's loop runs them."""
+    from app.accounts import periodic as accounts_periodic
+    from app.analytics import periodic as analytics_periodic
+    from app.bookings import periodic as bookings_periodic
+    from app.notifications import periodic as notifications_periodic
+    from app.tenants import periodic as tenants_periodic
+
+    for package in (
+        notifications_periodic,
+        analytics_periodic,
+        tenants_periodic,
+        accounts_periodic,
+        bookings_periodic,
+    ):
+        package.register()
+
+
 def _register_template_helpers(app: Flask) -> None:
     from app.core import i18n, templating
 
@@ -177,3 +199,8 @@ def _check_settings(app: Flask) -> None:
         parse_intervals(app.config.get("NOTIFY_RETRY_INTERVALS") or os.environ.get("NOTIFY_RETRY_INTERVALS"))
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
+
+
+# A job run outside an app context (an RQ worker not started by worker.py) builds its app with
+# this factory; core.jobs is handed it here instead of importing the app package.
+jobs.set_app_factory(create_app)

@@ -4,9 +4,16 @@ Dashboards live on ``{role}.{sub}.{domain}`` and the booking site on ``{sub}.{do
 Route patterns use the ``sub`` converter, which never matches a dot, so
 ``owner.acme.localhost`` can only reach the owner dashboard of ``acme`` and never a
 tenant named ``owner`` (reserved names are refused at registration anyway).
+
+Core does not know how a business is stored: the app factory passes the tenants package's
+look-up (``resolve_tenant(subdomain) -> tenant or None``) to :func:`init_app`.  The object it
+returns needs an ``id`` (the scope entered) and a ``status`` (:func:`require_active_tenant`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, g, request
 from werkzeug.routing import BaseConverter
@@ -61,7 +68,7 @@ class SubdomainConverter(BaseConverter):
     regex = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, *, resolve_tenant: Callable[[str], Any | None]) -> None:
     app.url_map.converters["sub"] = SubdomainConverter
 
     @app.url_value_preprocessor
@@ -81,9 +88,7 @@ def init_app(app: Flask) -> None:
         sub = g.get("tenant_subdomain")
         if not sub or (request.endpoint or "").startswith(("health", "static")):
             return None
-        from app.tenants.queries import get_tenant_by_subdomain
-
-        tenant = None if sub in RESERVED_SUBDOMAINS else get_tenant_by_subdomain(sub)
+        tenant = None if sub in RESERVED_SUBDOMAINS else resolve_tenant(sub)
         if tenant is None:
             raise NotFound()
         g.tenant = tenant

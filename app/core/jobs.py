@@ -12,6 +12,11 @@ platform job is declared ``@job(..., platform=True)`` and runs in :func:`unscope
 with the job's name).  Enqueueing a tenant job without a tenant id raises
 :class:`~app.core.tenancy.TenantScopeError` at the call site, and the runner refuses a
 job that arrives without either, so nothing runs unscoped by default.
+
+Outside a request the wrapper needs an app: ``worker.py`` hands it the one it built
+(:func:`set_worker_app`); any other process that runs a job (an ``rq worker`` started by
+hand) builds one with the factory registered by :func:`set_app_factory` (the app package
+registers ``create_app`` when it is imported, so core never imports the factory).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from app.extensions import db
 log = logging.getLogger(__name__)
 QUEUES = ("notifications", "default", "low")
 _worker_app: Flask | None = None
+_app_factory: Callable[[], Flask] | None = None
 
 
 def set_worker_app(app: Flask) -> None:
@@ -42,10 +48,22 @@ def set_worker_app(app: Flask) -> None:
     _worker_app = app
 
 
+def set_app_factory(factory: Callable[[], Flask]) -> None:
+    global _app_factory
+    _app_factory = factory
+
+
+def _app_for_job() -> Flask:
+    if _worker_app is None:
+        if _app_factory is None:
+            raise RuntimeError("a job ran outside an app context and no app factory is registered (set_app_factory)")
+        set_worker_app(_app_factory())
+    return _worker_app
+
+
 def get_queue(name: str = "default") -> Queue:
     prefix = current_app.config.get("RQ_QUEUE_PREFIX") or ""
-    kwargs = {"connection": get_redis(), "is_async": not current_app.config.get("RQ_SYNC", False)}
-    return Queue(prefix + name, **kwargs)
+    return Queue(prefix + name, connection=get_redis())
 
 
 def _scope_for(fn: Callable, tenant_id: int | None, platform: bool):
@@ -156,13 +174,7 @@ def job(
         ):
             if has_app_context():
                 return _run(fn, args, kwargs, _tenant_id, _locale, platform)
-            app = _worker_app
-            if app is None:
-                from app import create_app
-
-                app = create_app()
-                set_worker_app(app)
-            with app.app_context():
+            with _app_for_job().app_context():
                 return _run_logged(fn, queue, args, kwargs, (_tenant_id, _locale, platform, _request_id))
 
         def enqueue_now(

@@ -1,5 +1,11 @@
 """Periodic jobs and the loop that schedules them (run by ``worker.py``).
 
+Core knows no task of its own domain: each domain package declares its periodic work in
+its ``periodic.py`` (:func:`register_task` for a job run every N minutes,
+:func:`register_cleanup` for a statement deleting expired rows), and the app factory calls
+those declarations once at setup.  Core owns the registry, the hourly ``cleanup`` task that
+runs every registered cleanup, and the loop.
+
 Every task has a period; time is cut into numbered slots of that length and a slot is
 claimed in Redis with ``SET NX`` (key ``<RQ_QUEUE_PREFIX>periodic:<task>:<slot>``) before
 its job is enqueued under the deterministic id ``<prefix>periodic-<task>-<slot>``.  However many
@@ -11,7 +17,6 @@ idempotent (outbox keys, replace-by-day roll-ups), so a slot that runs late is h
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import re
@@ -19,11 +24,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import TypeVar
+from datetime import datetime
+from typing import Any, TypeVar
 
 from flask import Flask, current_app
-from sqlalchemy import delete, or_
+from sqlalchemy.sql import Executable
 
 from app.core.jobs import job
 from app.core.redis import get_redis
@@ -38,31 +43,43 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class Task:
     name: str
-    target: str  # "module:function"
+    run: Callable[[], Any]
     minutes: int
     queue: str = "default"
 
 
-TASKS = (
-    Task("outbox_sweep", "app.notifications.jobs:sweep_outbox", 1),
-    Task("reminder_sweep", "app.notifications.reminders:sweep_reminders", 1),
-    Task("health_check", "app.analytics.jobs:health_check", 1, "low"),
-    Task("trial_sweep", "app.tenants.jobs:sweep_trials", 60, "low"),
-    Task("cleanup", "app.core.periodic:cleanup", 60, "low"),
-    Task("daily_rollup", "app.analytics.jobs:daily_rollup", 24 * 60, "low"),
-)
-TASKS_BY_NAME = {t.name: t for t in TASKS}
+# The registry, filled at app setup.  TASKS keeps the order of registration (the loop
+# enqueues in that order); registering a name again replaces it, so setting up a second
+# app in one process (tests) registers nothing twice.
+TASKS: list[Task] = []
+_CLEANUPS: dict[str, Callable[[datetime], Executable]] = {}
 
 
-def _resolve(target: str) -> Callable:
-    module, func = target.split(":")
-    return getattr(importlib.import_module(module), func)
+def register_task(name: str, run: Callable[[], Any], *, minutes: int, queue: str = "default") -> None:
+    """Run ``run()`` every ``minutes`` on ``queue`` (``default`` or ``low``) in the platform scope."""
+    if queue not in ("default", "low"):
+        raise ValueError(f"periodic task {name!r}: queue must be 'default' or 'low', not {queue!r}")
+    task = Task(name, run, minutes, queue)
+    for i, known in enumerate(TASKS):
+        if known.name == name:
+            TASKS[i] = task
+            return
+    TASKS.append(task)
+
+
+def register_cleanup(label: str, statement: Callable[[datetime], Executable]) -> None:
+    """Add a statement to the hourly cleanup: ``statement(now)`` deletes expired rows of every
+    tenant, and the cleanup reports its row count under ``label``."""
+    _CLEANUPS[label] = statement
 
 
 def run_task(name: str):
     """Run one periodic task now.  The job runs in the platform scope; sweeps that touch
     tenant-owned rows handle each tenant in its own scope and commit (see each task)."""
-    return _resolve(TASKS_BY_NAME[name].target)()
+    for task in TASKS:
+        if task.name == name:
+            return task.run()
+    raise LookupError(f"no periodic task {name!r} is registered")
 
 
 @job("default", timeout=600, platform=True)
@@ -97,30 +114,19 @@ def each_tenant(tenant_ids: Iterable[int], work: Callable[[int], T], what: str) 
     return results
 
 
-def cleanup() -> dict:
-    """Delete expired client sessions, refresh tokens, idempotency keys, codes and old checks.
-
-    One statement per table across every tenant, so it runs in the (audited) platform scope."""
-    from app.accounts.models import ClientSession, ClientVerification, RefreshToken
-    from app.analytics.models import SystemCheck
-    from app.bookings.models import IdempotencyKey
-
+def cleanup() -> dict[str, int]:
+    """Run every registered cleanup: one statement per table across every tenant, so it runs
+    in the (audited) platform scope.  Returns the rows deleted per label."""
     now = utcnow()
-    day_ago = now - timedelta(days=1)
     done = {}
     with unscoped("cleanup: expired rows of every tenant"):
-        for label, stmt in (
-            (
-                "client_sessions",
-                delete(ClientSession).where(or_(ClientSession.expires_at < now, ClientSession.revoked_at < day_ago)),
-            ),
-            ("refresh_tokens", delete(RefreshToken).where(RefreshToken.expires_at < now)),
-            ("idempotency_keys", delete(IdempotencyKey).where(IdempotencyKey.expires_at < now)),
-            ("client_verifications", delete(ClientVerification).where(ClientVerification.expires_at < day_ago)),
-            ("system_checks", delete(SystemCheck).where(SystemCheck.created_at < now - timedelta(days=30))),
-        ):
-            done[label] = db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount or 0
+        for label, statement in _CLEANUPS.items():
+            stmt = statement(now).execution_options(synchronize_session=False)
+            done[label] = db.session.execute(stmt).rowcount or 0
     return done
+
+
+register_task("cleanup", cleanup, minutes=60, queue="low")
 
 
 # ---------------------------------------------------------------- the scheduling loop
