@@ -19,6 +19,7 @@ from sqlalchemy import delete, select
 from app.analytics import queries
 from app.analytics.models import DailyServiceStat, DailyStat
 from app.core.tenancy import tenant_scope, unscoped
+from app.core.translations import text_in
 from app.core.types import utcnow
 from app.extensions import db
 
@@ -207,11 +208,13 @@ class Report:
     by_service: list[tuple[str, Totals]]
 
 
-def _names(model) -> dict[int, str]:
-    return dict(db.session.execute(select(model.id, model.name)).all())
+def _names(model, lang: str | None) -> dict[int, str]:
+    """Names in ``lang`` (else the default language's), one query per table."""
+    rows = db.session.execute(select(model.id, model.name, model.translations)).all()
+    return {row.id: text_in(row, "name", lang) for row in rows}
 
 
-def business_report(tenant, weeks: int, today: date, location_id: int | None = None) -> Report:
+def business_report(tenant, weeks: int, today: date, location_id: int | None = None, lang: str | None = None) -> Report:
     """The business's numbers (one location's when ``location_id`` is given) for the last
     ``weeks`` weeks up to the end of the current one, from the daily roll-up (tenant scope)."""
     from app.catalog.models import Master, Service
@@ -245,9 +248,9 @@ def business_report(tenant, weeks: int, today: date, location_id: int | None = N
         currency=tenant.currency or "KZT",
         weekly=weekly,
         total=total,
-        by_location=named(by_location, _names(Location)),
-        by_master=named(by_master, _names(Master)),
-        by_service=named(by_service, _names(Service)),
+        by_location=named(by_location, _names(Location, lang)),
+        by_master=named(by_master, _names(Master, lang)),
+        by_service=named(by_service, _names(Service, lang)),
     )
 
 

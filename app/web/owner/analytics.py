@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from app.analytics import charts
 from app.analytics.services import PERIOD_WEEKS, business_report, period_weeks
-from app.core.templating import money
+from app.core.templating import money, reader_language
 from app.tenants.queries import list_locations
 from app.web.owner.staff import scope_location
 from app.web.staff_home import local_today
@@ -106,7 +106,7 @@ def analytics():
     locations = [scoped] if scoped else list_locations(active_only=False)
     location = scoped or next((x for x in locations if x.id == request.args.get("location_id", type=int)), None)
     tz = location.timezone if location else g.tenant.timezone
-    report = business_report(g.tenant, weeks, local_today(tz), location.id if location else None)
+    report = business_report(g.tenant, weeks, local_today(tz), location.id if location else None, reader_language())
     return render_template(
         "analytics/index.html",
         report=report,
