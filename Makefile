@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 COMPOSE ?= docker compose
 
 .PHONY: help run test test-pg test-sqlite install install-dev assets translations translations-update \
-        lint build start stop logs clean health backup-db restore-db backup-db-compose migrate seed bench bench-slots bench-http browser-deps fuzz screenshots
+        lint deadcode build start stop logs clean health backup-db restore-db backup-db-compose migrate seed bench bench-slots bench-http browser-deps fuzz screenshots
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-20s\033[0m %s\n", $$1, $$2}'
@@ -88,9 +88,13 @@ fuzz: $(VENV)/.dev ## Deep schemathesis run: every caller, FUZZ_SECONDS each, on
 
 LINT_PATHS := app tests bench scripts worker.py wsgi.py gunicorn.conf.py
 
-lint: $(VENV)/.dev ## ruff check and ruff format --check
+lint: $(VENV)/.dev ## ruff check, ruff format --check and the import-linter layer contracts (pyproject.toml)
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/lint-imports --no-cache --no-logo
+
+deadcode: $(VENV)/.dev ## vulture over app/ at 80% confidence (settings in pyproject.toml)
+	$(BIN)/vulture
 
 bench: $(VENV)/.dev ## Availability and booking benchmarks on PostgreSQL (see docs/performance.md)
 	$(BIN)/python bench/availability.py
