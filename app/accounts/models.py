@@ -20,8 +20,6 @@ from app.core.tenancy import TenantScoped
 from app.core.types import UTCDateTime, utcnow
 from app.extensions import db
 
-ROLES = ("super_admin", "owner", "manager", "master")
-
 
 class User(UserMixin, db.Model):
     """Staff and super admins. Platform-level (login looks users up by email across

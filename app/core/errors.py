@@ -25,9 +25,6 @@ class DomainError(Exception):
         if code:
             self.code = code
 
-    def to_dict(self) -> dict:
-        return {"error": self.code, "message": str(self.message), "details": self.details}
-
 
 class BadRequest(DomainError):
     status = 400

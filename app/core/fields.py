@@ -17,7 +17,7 @@ rule and proves that form, API and service accept and reject the same boundary v
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -266,9 +266,3 @@ def clean_or_raise(field_name: str, declared: Rule, value: Any) -> Any:
         return declared.clean(value)
     except RuleError as exc:
         raise ValidationError.field(field_name, exc.message) from None
-
-
-def from_validation_error(exc: ValidationError, field_name: str) -> RuleError:
-    """A service check that raises ValidationError, as a RuleError (its first message)."""
-    messages: Iterable = (exc.details or {}).get(field_name) or next(iter((exc.details or {}).values()), [])
-    return RuleError(next(iter(messages), exc.message))

@@ -78,10 +78,6 @@ def new_request_id() -> str:
     return uuid.uuid4().hex
 
 
-def current_request_id() -> str | None:
-    return REQUEST_ID.get()
-
-
 def request_duration() -> float | None:
     """Seconds since this request started (inside a request), else None."""
     started = request.environ.get(_STARTED) if has_request_context() else None
