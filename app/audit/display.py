@@ -11,6 +11,8 @@ from flask_babel import format_datetime, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.core.i18n import LANGUAGE_NAMES
+
 #: Field names used in the snapshots (app/*/services.py) -> their label.
 FIELD_LABELS: dict[str, Any] = {
     "owner": _l("Owner"),
@@ -70,6 +72,9 @@ FIELD_LABELS: dict[str, Any] = {
     "fri": _l("Friday"),
     "sat": _l("Saturday"),
     "sun": _l("Sunday"),
+    "translations": _l("In other languages"),
+    # The versions of a text are keyed by language code: shown by the language's own name.
+    **LANGUAGE_NAMES,
 }
 
 
