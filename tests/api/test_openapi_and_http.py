@@ -41,8 +41,13 @@ def test_document_follows_the_validating_schemas(openapi_doc):
     from app.api.v1 import models
     from app.api.v1.registry import _tidy
 
-    body = openapi_doc["components"]["schemas"]["ServiceBody"]
-    assert body == _tidy(models.ServiceBody.model_json_schema(ref_template="#/components/schemas/{model}"))
+    schemas = openapi_doc["components"]["schemas"]
+    body = schemas["ServiceBody"]
+    own = _tidy(models.ServiceBody.model_json_schema(ref_template="#/components/schemas/{model}"))
+    nested = own.pop("$defs", {})  # the texts in other languages: components of their own
+    assert body == own
+    assert nested == {name: schemas[name] for name in nested}
+    assert set(nested) == {"ServiceVersionsBody", "ServiceVersionBody"}
     assert body["properties"]["duration_minutes"]["minimum"] == 5
     assert body["properties"]["duration_minutes"]["maximum"] == 720
     assert set(body["required"]) == {"name", "duration_minutes", "price"}

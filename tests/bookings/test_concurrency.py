@@ -110,7 +110,7 @@ def _assert_booking_shape(body: dict, sent: dict, service, master) -> None:
     assert datetime.fromisoformat(b["end"]) == start + timedelta(minutes=service.duration)
     assert b["service"] == {"id": service.id, "name": service.name}
     assert b["master"] == {"id": master.id, "name": master.name}
-    assert b["location"] == {"id": master.location_id, "name": "Main", "timezone": "Asia/Almaty"}
+    assert b["location"] == {"id": master.location_id, "name": "Main", "address": "Abay 1", "timezone": "Asia/Almaty"}
     assert set(b["client"]) == {"id", "name", "phone"}
     assert {"name": b["client"]["name"], "phone": b["client"]["phone"]} == sent["client"]
     assert Decimal(b["price"]) == Decimal("5000")

@@ -8,9 +8,11 @@ A field with the default ``OMIT`` is optional and, unless typed ``X | None``, ma
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from flask_babel import lazy_gettext as _l
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from app.accounts import rules as ar
 from app.api.v1.types import (
@@ -28,7 +30,7 @@ from app.bookings import rules as br
 from app.bookings.models import BOOKING_STATUSES
 from app.catalog import rules as cr
 from app.catalog.models import PERMISSIONS
-from app.core.fields import Rule
+from app.core.fields import Rule, RuleError
 from app.core.i18n import SUPPORTED
 from app.scheduling import rules as sr
 from app.tenants import rules as tr
@@ -62,6 +64,38 @@ class Query(BaseModel):
 
 
 # ---------------------------------------------------------------- responses
+
+# ---------------------------------------------------------------- texts in several languages
+#
+# A business writes its names, descriptions and addresses in its default language and, if it
+# likes, in the other languages (``app.core.translations``).  Reads give each text in the
+# caller's language (``Accept-Language`` or ``?lang=``), else in the default language;
+# ``?translations=all`` adds ``translations``: every version, by language.  Writes take
+# ``translations`` in the same shape; each language's field has the base field's limits.
+
+
+def _versions_out(name: str, fields: tuple[str, ...]) -> type[Out]:
+    """``{"en": {...}, "ru": {...}, "kk": {...}}`` of a response: the languages written."""
+    version = create_model(
+        f"{name}Version",
+        __base__=Out,
+        __doc__=f"The {name.lower()}'s texts in one language.",
+        **dict.fromkeys(fields, (str, ...)),
+    )
+    return create_model(
+        f"{name}Versions",
+        __base__=Out,
+        __doc__="Every language the business wrote (its default language always): language code -> texts.",
+        **dict.fromkeys(SUPPORTED, (version, OMIT)),
+    )
+
+
+BusinessVersions = _versions_out("Business", ("name", "description"))
+LocationVersions = _versions_out("Location", ("name", "address"))
+ServiceVersions = _versions_out("Service", ("name", "description"))
+MasterVersions = _versions_out("Master", ("name", "specialization"))
+
+_TRANSLATIONS_OUT = "Every version by language: with ?translations=all, and in the answers of creates and updates."
 
 
 class User(Out):
@@ -137,6 +171,7 @@ class Location(Out):
     address: str
     phone: Phone | None
     timezone: str
+    translations: LocationVersions = Field(default=None, description=_TRANSLATIONS_OUT)
 
 
 class LocationFull(Location):
@@ -150,7 +185,11 @@ class PublicBusiness(Out):
     description: str
     currency: str
     languages: list[str]
+    default_language: Language = Field(
+        default=None, description="The language of the business's own texts: what a reader of another gets."
+    )
     locations: list[Location]
+    translations: BusinessVersions = Field(default=None, description=_TRANSLATIONS_OUT)
 
 
 class Service(Out):
@@ -163,6 +202,7 @@ class Service(Out):
     location_ids: list[int]
     buffer_minutes: int = OMIT
     active: bool = OMIT
+    translations: ServiceVersions = Field(default=None, description=_TRANSLATIONS_OUT)
 
 
 class Master(Out):
@@ -176,6 +216,7 @@ class Master(Out):
     active: bool = OMIT
     permissions: list[str] = OMIT
     user_id: int | None = None
+    translations: MasterVersions = Field(default=None, description=_TRANSLATIONS_OUT)
 
 
 class Slot(Out):
@@ -197,6 +238,7 @@ class Ref(Out):
 
 class LocationRef(Ref):
     timezone: str
+    address: str = OMIT
 
 
 class Booking(Out):
@@ -271,6 +313,7 @@ class Business(Out):
     slot_step_minutes: int
     require_confirmation: bool
     trial_ends_at: OutInstant | None = None
+    translations: BusinessVersions = Field(default=None, description=_TRANSLATIONS_OUT)
 
 
 class TenantCounts(Out):
@@ -355,6 +398,78 @@ class UserResult(Out):
 
 
 # ---------------------------------------------------------------- request bodies
+
+# ---------------------------------------------------------------- texts in several languages (bodies)
+
+_UNKNOWN_LANGUAGE = _l("Use the language codes en, ru or kk.")
+
+
+def _no_versions(field: str):
+    return _l("“%(field)s” has no versions in other languages.", field=field)
+
+
+class _VersionsBody(Body):
+    """``translations`` of a body: language code -> that language's texts."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_languages(cls, data: Any) -> Any:
+        if isinstance(data, dict) and any(key not in cls.model_fields for key in data):
+            raise RuleError(_UNKNOWN_LANGUAGE)
+        return data
+
+
+class _VersionBody(Body):
+    """One language's texts; only the fields that have versions."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key in data:
+                if key not in cls.model_fields:
+                    raise RuleError(_no_versions(str(key)[:50]))
+        return data
+
+
+def version_rule(rule: Rule) -> Rule:
+    """A field's rule for one language's version: the same limits, and empty allowed (an empty
+    text removes that language's version; the business's default language still needs its
+    required texts, which the domain service checks: it knows the default language)."""
+    return replace(rule, required=False)
+
+
+def _versions_in(name: str, rules: dict[str, Rule]) -> type[Body]:
+    version = create_model(
+        f"{name}VersionBody",
+        __base__=_VersionBody,
+        __doc__="One language's texts, with the same limits as the fields themselves. An empty text removes "
+        "this language's version (not for the business's default language).",
+        **{f: (ruled(version_rule(r)), OMIT) for f, r in rules.items()},
+    )
+    return create_model(
+        f"{name}VersionsBody",
+        __base__=_VersionsBody,
+        __doc__="Texts by language code. A language left out keeps its texts; the default language's "
+        "texts replace the top-level fields.",
+        **dict.fromkeys(SUPPORTED, (version, OMIT)),
+    )
+
+
+BusinessVersionsBody = _versions_in("Business", tr.BUSINESS_TEXTS)
+LocationVersionsBody = _versions_in("Location", tr.LOCATION_TEXTS)
+ServiceVersionsBody = _versions_in("Service", cr.SERVICE_TEXTS)
+MasterVersionsBody = _versions_in("Master", cr.MASTER_TEXTS)
+
+_TRANSLATIONS_IN = (
+    "Texts in other languages (and the default language's, which replace the top-level fields), "
+    'e.g. {"kk": {"name": "..."}}. Errors name the field as translations.<language>.<field>.'
+)
+
 
 Email = ruled(ar.EMAIL)
 Password = ruled(ar.PASSWORD)
@@ -456,6 +571,7 @@ class ServiceBody(Body):
     buffer_minutes: ruled(cr.BUFFER_MINUTES) = OMIT
     location_ids: list[Id] = Field(default=None, max_length=1000)
     active: Flag = OMIT
+    translations: ServiceVersionsBody = Field(default=None, description=_TRANSLATIONS_IN)
 
 
 class MasterBody(Body):
@@ -470,6 +586,7 @@ class MasterBody(Body):
     permissions: list[ruled(Rule("catalog.permission", choices=PERMISSIONS))] = Field(
         default=None, description="Granted permissions (owner/manager)."
     )
+    translations: MasterVersionsBody = Field(default=None, description=_TRANSLATIONS_IN)
 
 
 class IntervalBody(Body):
@@ -505,6 +622,7 @@ class LocationBody(Body):
     phone: ruled(ar.PHONE, nullable=True) = OMIT
     timezone: ruled(tr.TIMEZONE) = OMIT
     active: Flag = OMIT
+    translations: LocationVersionsBody = Field(default=None, description=_TRANSLATIONS_IN)
 
 
 class ManagerBody(Body):
@@ -532,6 +650,7 @@ class BusinessBody(Body):
     cancellation_window_minutes: ruled(tr.CANCELLATION_WINDOW_MINUTES) = OMIT
     slot_step_minutes: ruled(tr.SLOT_STEP_MINUTES) = OMIT
     require_confirmation: Flag = OMIT
+    translations: BusinessVersionsBody = Field(default=None, description=_TRANSLATIONS_IN)
 
 
 class RejectBody(Body):
@@ -555,11 +674,24 @@ class PageQuery(Query):
     offset: ruled(OFFSET, lax=True) = 0
 
 
-class PublicServicesQuery(PageQuery):
+TRANSLATIONS = Rule(
+    "api.translations",
+    choices=("all",),
+    description="all: every object also carries translations, its texts in every language the business "
+    "wrote (its default language always). Without it the texts are in the request's language "
+    "(Accept-Language or ?lang=), else in the business's default language.",
+)
+
+
+class TranslationsQuery(Query):
+    translations: ruled(TRANSLATIONS) = OMIT
+
+
+class PublicServicesQuery(PageQuery, TranslationsQuery):
     location_id: QId = OMIT
 
 
-class PublicMastersQuery(PageQuery):
+class PublicMastersQuery(PageQuery, TranslationsQuery):
     location_id: QId = OMIT
     service_id: QId = OMIT
 
@@ -580,7 +712,7 @@ class BookingsQuery(PageQuery):
     master_id: QId = OMIT
 
 
-class StaffListQuery(PageQuery):
+class StaffListQuery(PageQuery, TranslationsQuery):
     location_id: QId = OMIT
     include_inactive: bool = False
 

@@ -1,4 +1,11 @@
-"""Model -> JSON, in the contract's shapes. Times are given in the location's own offset."""
+"""Model -> JSON, in the contract's shapes. Times are given in the location's own offset.
+
+A business's texts (names, descriptions, addresses) are given in the request's language
+(``Accept-Language`` or ``?lang=``), else in the business's default language; with
+``versions`` (the business's default language) an object also carries ``translations``,
+every version by language (``app.core.translations``).  Serializers take ORM objects and the
+cached records alike.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,38 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from app.audit.services import Actor
+from app.catalog.models import Master, Service
+from app.core.templating import reader_language
+from app.core.translations import all_versions, sort_key, text_in
+from app.tenants.models import Location, Tenant
+
+
+def shown(obj, field: str = "name") -> str:
+    """``field`` of a business's object in the reader's language, else the default language's."""
+    return text_in(obj, field, reader_language()) if obj is not None else ""
+
+
+def in_shown_order(rows, field: str = "name") -> list:
+    """Rows ordered by the text the reader sees (then id)."""
+    return sorted(rows, key=sort_key(reader_language(), field))
+
+
+def _with_versions(out: dict, obj, model, default_language: str | None) -> dict:
+    """Add ``translations`` (every language written, the default one always) when asked for.
+
+    ``model`` names the fields: a cached record does not know which of its columns have versions.
+    """
+    if default_language:
+        fields = model.translated_fields
+        versions = all_versions(obj, default_language)
+        out["translations"] = {
+            lang: {
+                f: (version.get(f) or ((getattr(obj, f, None) or "") if lang == default_language else ""))
+                for f in fields
+            }
+            for lang, version in versions.items()
+        }
+    return out
 
 
 def instant(dt: datetime | None, tz: str | None = None) -> str | None:
@@ -50,18 +89,24 @@ def client(c, *, hide_phone: bool = False) -> dict:
     return {"id": c.id, "name": c.name, "phone": None if hide_phone else c.phone}
 
 
-def location(loc, full: bool = False) -> dict:
-    out = {"id": loc.id, "name": loc.name, "address": loc.address or "", "phone": loc.phone, "timezone": loc.timezone}
+def location(loc, full: bool = False, versions: str | None = None) -> dict:
+    out = {
+        "id": loc.id,
+        "name": shown(loc),
+        "address": shown(loc, "address"),
+        "phone": loc.phone,
+        "timezone": loc.timezone,
+    }
     if full:
         out["active"] = bool(loc.active)
-    return out
+    return _with_versions(out, loc, Location, versions)
 
 
-def service(s, full: bool = False) -> dict:
+def service(s, full: bool = False, versions: str | None = None) -> dict:
     out = {
         "id": s.id,
-        "name": s.name,
-        "description": s.description or "",
+        "name": shown(s),
+        "description": shown(s, "description"),
         "duration_minutes": s.duration_minutes,
         "price": str(s.price),
         "currency": s.currency,
@@ -69,14 +114,14 @@ def service(s, full: bool = False) -> dict:
     }
     if full:
         out.update(buffer_minutes=s.buffer_minutes, active=bool(s.active))
-    return out
+    return _with_versions(out, s, Service, versions)
 
 
-def master(m, full: bool = False) -> dict:
+def master(m, full: bool = False, versions: str | None = None) -> dict:
     out = {
         "id": m.id,
-        "name": m.name,
-        "specialization": m.specialization or "",
+        "name": shown(m),
+        "specialization": shown(m, "specialization"),
         "location_id": m.location_id,
         "service_ids": m.service_ids,
     }
@@ -88,7 +133,7 @@ def master(m, full: bool = False) -> dict:
             permissions=list(m.permissions or []),
             user_id=m.user_id,
         )
-    return out
+    return _with_versions(out, m, Master, versions)
 
 
 def hides_phones(actor: Actor | None) -> bool:
@@ -103,9 +148,14 @@ def booking(b, actor: Actor | None = None) -> dict:
         "status": b.status,
         "start": instant(b.start_at, tz),
         "end": instant(b.end_at, tz),
-        "service": {"id": b.service.id, "name": b.service.name},
-        "master": {"id": b.master.id, "name": b.master.name},
-        "location": {"id": b.location.id, "name": b.location.name, "timezone": b.location.timezone},
+        "service": {"id": b.service.id, "name": shown(b.service)},
+        "master": {"id": b.master.id, "name": shown(b.master)},
+        "location": {
+            "id": b.location.id,
+            "name": shown(b.location),
+            "address": shown(b.location, "address"),
+            "timezone": b.location.timezone,
+        },
         "client": client(b.client, hide_phone=hides_phones(actor)),
         "price": str(b.price),
         "currency": b.currency,
@@ -122,7 +172,7 @@ def permission_request(r) -> dict:
     return {
         "id": r.id,
         "master_id": r.master_id,
-        "master_name": r.master.name if r.master else "",
+        "master_name": shown(r.master),
         "permission": r.permission,
         "reason": r.reason or "",
         "status": r.status,
@@ -149,12 +199,12 @@ def tenant_admin(t) -> dict:
     }
 
 
-def business(t) -> dict:
-    return {
+def business(t, versions: str | None = None) -> dict:
+    out = {
         "id": t.id,
-        "name": t.name,
+        "name": shown(t),
         "subdomain": t.subdomain,
-        "description": t.description or "",
+        "description": shown(t, "description"),
         "status": t.status,
         "currency": t.currency,
         "languages": list(t.languages or []),
@@ -167,6 +217,21 @@ def business(t) -> dict:
         "require_confirmation": bool(t.require_confirmation),
         "trial_ends_at": instant(t.trial_ends_at),
     }
+    return _with_versions(out, t, Tenant, versions)
+
+
+def public_business(t, locations: list, versions: str | None = None) -> dict:
+    out = {
+        "id": t.id,
+        "name": shown(t),
+        "subdomain": t.subdomain,
+        "description": shown(t, "description"),
+        "currency": t.currency,
+        "languages": list(t.languages or []),
+        "default_language": t.default_language,
+        "locations": [location(loc, versions=versions) for loc in locations],
+    }
+    return _with_versions(out, t, Tenant, versions)
 
 
 def page(items: list, total: int) -> dict:

@@ -17,7 +17,7 @@ from app.api.v1.auth import leave_scope
 from app.api.v1.caching import http_cache
 from app.api.v1.registry import api, openapi_document
 from app.core import ratelimit, tenancy
-from app.core.errors import NotFound
+from app.core.errors import NotFound, ValidationError
 from app.core.hardening import read_json_body
 from app.core.hosts import require_active_tenant
 from app.core.templating import asset
@@ -56,6 +56,31 @@ def paginate(items: list, query: dict) -> tuple[list, int]:
     return items[offset : offset + limit], len(items)
 
 
+@contextmanager
+def texts_named_as_sent(body: dict, tenant):
+    """Validation errors of a write name a default language's version as it was sent.
+
+    The services check ``translations.<default language>.<field>`` as the field itself (it
+    replaces the top-level text) and report it under ``<field>``; the caller sent it under
+    ``translations.<default language>.<field>``, so that is the name in ``details``.
+    """
+    try:
+        yield
+    except ValidationError as exc:
+        lang = tenant.default_language
+        versions = body.get("translations") or {}
+        own = versions.get(lang) or {}
+        if exc.details and own:
+            exc.details = {(f"translations.{lang}.{k}" if k in own else k): v for k, v in exc.details.items()}
+        raise
+
+
+def versions_wanted(query: dict, tenant) -> str | None:
+    """The business's default language when the caller asked for every version
+    (``?translations=all``), else ``None``: the serializers' ``versions`` argument."""
+    return tenant.default_language if query.get("translations") == "all" else None
+
+
 # ---------------------------------------------------------------- public booking
 
 
@@ -64,24 +89,19 @@ def paginate(items: list, query: dict) -> tuple[list, int]:
     "GET",
     summary="A business's public profile",
     tag="Public",
+    query=s.TranslationsQuery,
     response=s.PublicBusiness,
     errors=(403,),
+    description="Texts in the request's language (Accept-Language or ?lang=), else in the business's "
+    "default_language; ?translations=all adds every version.",
 )
 @http_cache("business")
-def public_business(subdomain: str):
+def public_business(subdomain: str, query: dict):
     from app.tenants.queries import cached_locations
 
     tenant = public_tenant(subdomain)
     with scope(tenant):
-        return {
-            "id": tenant.id,
-            "name": tenant.name,
-            "subdomain": tenant.subdomain,
-            "description": tenant.description or "",
-            "currency": tenant.currency,
-            "languages": list(tenant.languages or []),
-            "locations": [ser.location(loc) for loc in cached_locations(bookable=True)],
-        }
+        return ser.public_business(tenant, cached_locations(bookable=True), versions_wanted(query, tenant))
 
 
 @api(
@@ -99,8 +119,10 @@ def public_services(subdomain: str, query: dict):
 
     tenant = public_tenant(subdomain)
     with scope(tenant):
-        items, total = paginate(cached_services(location_id=query.get("location_id"), bookable=True), query)
-        return ser.page([ser.service(x) for x in items], total)
+        rows = ser.in_shown_order(cached_services(location_id=query.get("location_id"), bookable=True))
+        items, total = paginate(rows, query)
+        versions = versions_wanted(query, tenant)
+        return ser.page([ser.service(x, versions=versions) for x in items], total)
 
 
 @api(
@@ -118,11 +140,12 @@ def public_masters(subdomain: str, query: dict):
 
     tenant = public_tenant(subdomain)
     with scope(tenant):
-        items, total = paginate(
-            cached_masters(location_id=query.get("location_id"), service_id=query.get("service_id"), bookable=True),
-            query,
+        rows = ser.in_shown_order(
+            cached_masters(location_id=query.get("location_id"), service_id=query.get("service_id"), bookable=True)
         )
-        return ser.page([ser.master(x) for x in items], total)
+        items, total = paginate(rows, query)
+        versions = versions_wanted(query, tenant)
+        return ser.page([ser.master(x, versions=versions) for x in items], total)
 
 
 @api(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.api.v1 import models as s
 from app.api.v1 import serializers as ser
 from app.api.v1.registry import api
+from app.api.v1.views import texts_named_as_sent
 from app.api.v1.views_bookings import tenant_of
 from app.api.v1.views_catalog import _load
 from app.tenants import services as tenants
@@ -23,11 +24,12 @@ OWNER = ("owner",)
     response=s.LocationList,
 )
 def list_locations(principal, query: dict):
-    from app.api.v1.views import paginate
+    from app.api.v1.views import paginate, versions_wanted
     from app.tenants.queries import list_locations as q
 
     page, total = paginate(q(active_only=not query.get("include_inactive")), query)
-    return ser.page([ser.location(x, full=True) for x in page], total)
+    versions = versions_wanted(query, tenant_of(principal))
+    return ser.page([ser.location(x, full=True, versions=versions) for x in page], total)
 
 
 @api(
@@ -41,8 +43,10 @@ def list_locations(principal, query: dict):
     status=201,
 )
 def create_location(principal, body: dict):
-    tenant_of(principal)
-    return {"location": ser.location(tenants.create_location(principal.actor, body), full=True)}, 201
+    tenant = tenant_of(principal)
+    with texts_named_as_sent(body, tenant):
+        location = tenants.create_location(principal.actor, body)
+    return {"location": ser.location(location, full=True, versions=tenant.default_language)}, 201
 
 
 @api(
@@ -56,8 +60,10 @@ def create_location(principal, body: dict):
     response=s.LocationResult,
 )
 def update_location(principal, location_id: int, body: dict):
-    location = tenants.update_location(principal.actor, _load(Location, location_id), body)
-    return {"location": ser.location(location, full=True)}
+    tenant = tenant_of(principal)
+    with texts_named_as_sent(body, tenant):
+        location = tenants.update_location(principal.actor, _load(Location, location_id), body)
+    return {"location": ser.location(location, full=True, versions=tenant.default_language)}
 
 
 @api(
@@ -92,9 +98,20 @@ def create_manager(principal, body: dict):
     return {"user": ser.user(user)}, 201
 
 
-@api("/business", "GET", summary="Business settings", tag="Business", auth=OWNER, response=s.Business)
-def get_business(principal):
-    return ser.business(tenant_of(principal))
+@api(
+    "/business",
+    "GET",
+    summary="Business settings",
+    tag="Business",
+    auth=OWNER,
+    query=s.TranslationsQuery,
+    response=s.Business,
+)
+def get_business(principal, query: dict):
+    from app.api.v1.views import versions_wanted
+
+    tenant = tenant_of(principal)
+    return ser.business(tenant, versions_wanted(query, tenant))
 
 
 @api(
@@ -107,4 +124,7 @@ def get_business(principal):
     response=s.Business,
 )
 def put_business(principal, body: dict):
-    return ser.business(tenants.update_settings(principal.actor, tenant_of(principal), body))
+    tenant = tenant_of(principal)
+    with texts_named_as_sent(body, tenant):
+        tenant = tenants.update_settings(principal.actor, tenant, body)
+    return ser.business(tenant, tenant.default_language)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from app.api.v1 import models as s
 from app.api.v1 import serializers as ser
 from app.api.v1.registry import api
+from app.api.v1.views import texts_named_as_sent
 from app.api.v1.views_bookings import tenant_of
 from app.catalog import services as catalog
 from app.catalog.models import Master, PermissionRequest, Service
@@ -43,12 +44,13 @@ def _list_location(principal, query: dict) -> int | None:
     response=s.ServiceList,
 )
 def list_services(principal, query: dict):
-    from app.api.v1.views import paginate
+    from app.api.v1.views import paginate, versions_wanted
     from app.catalog.queries import list_services as q
 
     items = q(active_only=not query.get("include_inactive"), location_id=_list_location(principal, query))
-    page, total = paginate(items, query)
-    return ser.page([ser.service(x, full=True) for x in page], total)
+    page, total = paginate(ser.in_shown_order(items), query)
+    versions = versions_wanted(query, tenant_of(principal))
+    return ser.page([ser.service(x, full=True, versions=versions) for x in page], total)
 
 
 @api(
@@ -62,8 +64,10 @@ def list_services(principal, query: dict):
     status=201,
 )
 def create_service(principal, body: dict):
-    service = catalog.create_service(tenant_of(principal), principal.actor, body)
-    return {"service": ser.service(service, full=True)}, 201
+    tenant = tenant_of(principal)
+    with texts_named_as_sent(body, tenant):
+        service = catalog.create_service(tenant, principal.actor, body)
+    return {"service": ser.service(service, full=True, versions=tenant.default_language)}, 201
 
 
 @api(
@@ -77,8 +81,10 @@ def create_service(principal, body: dict):
     response=s.ServiceResult,
 )
 def update_service(principal, service_id: int, body: dict):
-    service = catalog.update_service(tenant_of(principal), principal.actor, _load(Service, service_id), body)
-    return {"service": ser.service(service, full=True)}
+    tenant = tenant_of(principal)
+    with texts_named_as_sent(body, tenant):
+        service = catalog.update_service(tenant, principal.actor, _load(Service, service_id), body)
+    return {"service": ser.service(service, full=True, versions=tenant.default_language)}
 
 
 @api(
@@ -107,12 +113,13 @@ def delete_service(principal, service_id: int):
     response=s.MasterList,
 )
 def list_masters(principal, query: dict):
-    from app.api.v1.views import paginate
+    from app.api.v1.views import paginate, versions_wanted
     from app.catalog.queries import list_masters as q
 
     items = q(active_only=not query.get("include_inactive"), location_id=_list_location(principal, query))
-    page, total = paginate(items, query)
-    return ser.page([ser.master(x, full=True) for x in page], total)
+    page, total = paginate(ser.in_shown_order(items), query)
+    versions = versions_wanted(query, tenant_of(principal))
+    return ser.page([ser.master(x, full=True, versions=versions) for x in page], total)
 
 
 @api(
@@ -128,8 +135,10 @@ def list_masters(principal, query: dict):
     description="With `email` the master gets a login; without `password` an invitation is emailed.",
 )
 def create_master(principal, body: dict):
-    master = catalog.create_master(tenant_of(principal), principal.actor, body)
-    return {"master": ser.master(master, full=True)}, 201
+    tenant = tenant_of(principal)
+    with texts_named_as_sent(body, tenant):
+        master = catalog.create_master(tenant, principal.actor, body)
+    return {"master": ser.master(master, full=True, versions=tenant.default_language)}, 201
 
 
 @api(
@@ -144,8 +153,10 @@ def create_master(principal, body: dict):
     errors=(409,),
 )
 def update_master(principal, master_id: int, body: dict):
-    master = catalog.update_master(tenant_of(principal), principal.actor, _load(Master, master_id), body)
-    return {"master": ser.master(master, full=True)}
+    tenant = tenant_of(principal)
+    with texts_named_as_sent(body, tenant):
+        master = catalog.update_master(tenant, principal.actor, _load(Master, master_id), body)
+    return {"master": ser.master(master, full=True, versions=tenant.default_language)}
 
 
 @api(
