@@ -152,3 +152,17 @@ def test_the_language_switcher_offers_only_the_sites_languages(
     assert 'hreflang="ru"' in page and 'hreflang="kk"' in page and 'hreflang="en"' not in page
     assert '<html lang="kk">' in c.get("/?lang=en").get_data(as_text=True)
     assert '<html lang="ru">' in c.get("/?lang=ru").get_data(as_text=True)
+
+
+def test_a_cached_answer_is_kept_per_language(studio, host_client):
+    api = host_client()
+    url = "/api/v1/public/business/zhuldyz/services"
+    for _ in range(2):  # the second round is answered from the cache
+        for lang in ("kk", "ru", "en"):
+            resp = api.get(url, headers={"Accept-Language": lang})
+            assert [s["name"] for s in resp.get_json()["items"]] == [SERVICE[lang]]
+            assert "Accept-Language" in resp.headers["Vary"]
+    tags = {lang: api.get(url, headers={"Accept-Language": lang}).headers["ETag"] for lang in ("kk", "ru")}
+    assert tags["kk"] != tags["ru"]
+    again = api.get(url, headers={"Accept-Language": "kk", "If-None-Match": tags["ru"]})
+    assert again.status_code == 200 and again.get_json()["items"][0]["name"] == SERVICE["kk"]

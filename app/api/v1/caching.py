@@ -14,8 +14,9 @@ The answer body is kept in Redis under the site version, the endpoint, path and 
 request -- with or without ``If-None-Match`` -- finds the tenant, the versions and the
 body in one Redis round trip (``cache.lookup``), runs no SQL and does not call the view.  Only ``200`` answers
 are cached.  When Redis does not answer there is no ETag and the view runs as usual.
-``Cache-Control: public, max-age`` comes from ``app.core.cache.HTTP_MAX_AGE``; the bodies
-are not localized (business data and numbers), so there is no ``Vary: Accept-Language``.
+``Cache-Control: public, max-age`` comes from ``app.core.cache.HTTP_MAX_AGE``.  The
+catalogue answers name things in the reader's language (``?lang=`` or ``Accept-Language``),
+so for them the language is part of the key and the ETag, and they say ``Vary: Accept-Language``.
 """
 
 from __future__ import annotations
@@ -28,9 +29,13 @@ from typing import Any
 from flask import current_app, jsonify, request
 
 from app.core import cache
+from app.core.templating import reader_language
 
 # endpoint name -> kind: the OpenAPI document adds the headers and the 304 to these.
 CACHED: dict[str, str] = {}
+#: The kinds whose answers carry a business's texts, in the reader's language (names,
+#: descriptions, addresses: ``app.core.translations``); availability is times and ids only.
+LOCALIZED = frozenset({"business", "services", "masters"})
 
 
 def _answer_key(kind: str) -> str:
@@ -39,6 +44,8 @@ def _answer_key(kind: str) -> str:
     they all start on whole minutes, so the answer cannot change within one)."""
     args = sorted(request.args.items(multi=True))
     parts = [kind, request.endpoint or "", request.path, repr(args)]
+    if kind in LOCALIZED:
+        parts.append(reader_language())  # the business's texts in the reader's language
     if kind == "availability":
         from app.core.types import utcnow
 
@@ -80,6 +87,8 @@ def etag_matches(header: str | None, tag: str) -> bool:
 
 def _headers(resp, kind: str, tag: str | None):
     resp.headers["Cache-Control"] = f"public, max-age={cache.HTTP_MAX_AGE[kind]}"
+    if kind in LOCALIZED:
+        resp.vary.add("Accept-Language")
     if tag:
         resp.headers["ETag"] = f'"{tag}"'
     return resp
