@@ -66,7 +66,7 @@ def test_owner_writes_a_service_in_russian_and_kazakh(ru_salon, login):
     html = c.get(f"/services/{svc.id}?lang=ru").get_data(as_text=True)
     assert 'value="Мужская стрижка"' in html
     assert 'value="Ерлер шаш үлгісі"' in html
-    assert '<span class="visually-hidden">Название · </span><span class="tr-lang">Қазақша</span>' in html
+    assert '<span class="visually-hidden">Название · </span><span class="tr-lang" lang="kk">Қазақша</span>' in html
     assert 'id="name_kk" lang="kk"' in html or re.search(r'<input[^>]*id="name_kk"[^>]*lang="kk"', html)
 
     # Clearing the Kazakh texts removes that version: Kazakh readers get the Russian text.
@@ -297,6 +297,37 @@ def test_a_new_default_without_its_text_keeps_the_old_text(salon, login):
     assert tenant.name == "Анна сұлулық"
     assert tenant.description == "Hair and nails"  # no Kazakh description: the English one stays
     assert tenant.translations["en"]["name"] == "Anna Beauty"
+
+
+def test_a_new_default_not_offered_before_keeps_its_stored_texts(ru_salon, login, commit):
+    """English was not offered (no fields) but has a stored name: it becomes the columns'."""
+    ru_salon.tenant.name = "Анна"
+    ru_salon.tenant.translations = {"en": {"name": "Anna Beauty"}}
+    commit()
+    c = login("owner", "anna", "owner@example.com")
+    resp = c.post(
+        "/settings",
+        data={
+            "name": "Анна",
+            "name_kk": "Анна сұлулық",
+            "currency": "KZT",
+            "languages": ["ru", "kk"],
+            "default_language": "en",
+            "min_notice_minutes": "30",
+            "horizon_days": "30",
+            "cancellation_window_minutes": "60",
+            "slot_step_minutes": "30",
+        },
+    )
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    db.session.expire_all()
+    tenant = db.session.get(Tenant, ru_salon.tenant.id)
+    assert tenant.default_language == "en"
+    assert "en" in tenant.languages  # the default language is always offered
+    assert tenant.name == "Anna Beauty"
+    assert tenant.translations == {"ru": {"name": "Анна"}, "kk": {"name": "Анна сұлулық"}}
+    page = c.get("/settings").get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="name"[^>]*value="Anna Beauty"', page)
 
 
 def test_errors_on_a_new_defaults_text_are_shown_at_its_field(salon, login, monkeypatch):

@@ -212,8 +212,9 @@ def with_versions(form: FlaskForm, action: Callable[[dict], Any], *, new_default
 
     ``new_default`` names the data key of a default language that may change in the same
     call (the settings).  Then the old default's texts go as its version, and the new
-    default's empty fields are left out: they keep the old default's text, as a change of
-    the default language without new texts does (``app.core.translations.change_default``).
+    default's empty fields (or all of them, when the form has none for it) are left out:
+    they keep the texts a change of the default language without new texts keeps
+    (``app.core.translations.change_default``).
     """
 
     def run(data: dict) -> Any:
@@ -223,10 +224,14 @@ def with_versions(form: FlaskForm, action: Callable[[dict], Any], *, new_default
                 version[name] = data.pop(version_field(name, lang), None) or ""
         target = data.get(new_default) if new_default else None
         lifted: set[str] = set()
-        if target in versions:
+        if target in SUPPORTED and target != form.text_default:
             versions[form.text_default] = {name: data.get(name) or "" for name in form.translated}
-            versions[target] = {name: text for name, text in versions[target].items() if text}
-            lifted = set(versions[target])
+            if target in versions:
+                versions[target] = {name: text for name, text in versions[target].items() if text}
+                lifted = set(versions[target])
+            else:  # no fields for the new default here: its stored texts (or the old ones) stay
+                for name in form.translated:
+                    data.pop(name, None)
         if versions:
             data["translations"] = versions
         try:
