@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 import redis
 from flask import g, has_request_context
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 log = logging.getLogger(__name__)
@@ -573,9 +573,15 @@ def attach(cls, data: dict):
             if name not in loaded:
                 set_committed_value(existing, name, value)
         return existing
-    obj = cls(**values)
+    # As the ORM loads a row: the instance without its constructor, the values as committed
+    # state (no change history), then joined to the session as it is (no copy, no SQL).
+    if not mapper.configured:  # the ORM configures mappers on first use; nothing else may have yet
+        configure_mappers()
+    obj = mapper.class_manager.new_instance()
+    inspect(obj).dict.update(values)
     make_transient_to_detached(obj)
-    return db.session.merge(obj, load=False)
+    db.session.add(obj)
+    return obj
 
 
 # ---------------------------------------------------------------- clearing
