@@ -107,6 +107,10 @@ class Config:
     BCRYPT_ROUNDS = 12
     TRIAL_DAYS = _int("TRIAL_DAYS", 14)
     TRIAL_GRACE_DAYS = _int("TRIAL_GRACE_DAYS", 3)
+    # Billing (app.billing): who takes payments ("manual": the platform admin records them;
+    # "sandbox": a pretend checkout for tests and development) and the plan a trial runs on.
+    BILLING_PROVIDER = (os.environ.get("BILLING_PROVIDER") or "manual").lower()
+    BILLING_TRIAL_PLAN = os.environ.get("BILLING_TRIAL_PLAN", "pro")
 
     JWT_ACCESS_TTL = timedelta(minutes=15)
     JWT_REFRESH_TTL = timedelta(days=30)
@@ -157,6 +161,7 @@ class DevelopmentConfig(Config):
     ENV_NAME = "development"
     DEBUG = False
     LOG_FORMAT = (os.environ.get("LOG_FORMAT") or "text").lower()
+    BILLING_PROVIDER = (os.environ.get("BILLING_PROVIDER") or "sandbox").lower()
 
 
 class TestingConfig(Config):
@@ -172,6 +177,7 @@ class TestingConfig(Config):
     REDIS_SENTINELS = None
     SMTP_HOST = None
     SMS_PROVIDER = "dev"
+    BILLING_PROVIDER = "sandbox"
     BCRYPT_ROUNDS = 4
 
 
@@ -195,6 +201,8 @@ class ProductionConfig(Config):
             problems.append("SERVER_NAME must be set to the platform domain (e.g. jazyl.tech)")
         if not (os.environ.get("REDIS_URL") or config.get("REDIS_URL") or config.get("REDIS_SENTINELS")):
             problems.append("REDIS_URL or REDIS_SENTINELS must be set (the embedded Redis is for development only)")
+        if (os.environ.get("BILLING_PROVIDER") or "manual").lower() not in ("manual",):
+            problems.append("BILLING_PROVIDER must be manual (the sandbox takes no real payments)")
         if problems:
             raise ConfigError("Refusing to start in production: " + "; ".join(problems) + ".")
         config["SECRET_KEY"] = secret

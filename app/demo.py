@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.accounts.models import Client, ClientNote, User
 from app.analytics.services import roll_up_range
+from app.billing import services as billing
 from app.bookings.models import Booking
 from app.catalog.models import Master, MasterService, Service, ServiceLocation
 from app.core.auth import hash_password
@@ -230,6 +231,7 @@ def seed(subdomain: str = "demo") -> str:
     db.session.add(tenant)
     db.session.flush()
     with tenant_scope(tenant.id):
+        billing.ensure_subscription(tenant)  # its trial, on the trial plan (app.billing)
         locations = [
             Location(phone=phone, timezone="Asia/Almaty", **_columns(name=name, address=address))
             for name, address, phone in LOCATIONS

@@ -36,6 +36,7 @@ from sqlalchemy.orm import lazyload
 from app.accounts.models import Client
 from app.accounts.rules import CLIENT_NAME
 from app.audit.services import Actor, record, snapshot
+from app.billing import services as billing
 from app.bookings import queries as bq
 from app.bookings import rules
 from app.bookings.models import BLOCKING_STATUSES, BOOKING_STATUSES, Booking, IdempotencyKey
@@ -323,6 +324,7 @@ def create_booking(
     start = _aware(start)
     notes = _notes(notes)
     service, master, tz = _load_for_create(tenant, actor, service_id, master_id)
+    billing.ensure_within_limit(tenant, "monthly_bookings", actor=actor)
     booked_for = _resolve_client(tenant, actor, client, client_data)
 
     # One master: the version bump's row lock serializes this master's booking writers until

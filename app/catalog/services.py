@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from app.accounts.models import User
 from app.accounts.rules import OPTIONAL_EMAIL, PHONE
 from app.audit.services import Actor, record, snapshot
+from app.billing import services as billing
 from app.bookings.models import BLOCKING_STATUSES, Booking
 from app.catalog import rules
 from app.catalog.models import PERMISSIONS, Master, MasterService, PermissionRequest, Service, ServiceLocation
@@ -405,7 +406,10 @@ def create_master(tenant: Tenant, actor: Actor, data: dict) -> Master:
     language = clean.pop("language", None)
     email = clean.get("email")
     versions = clean.pop("translations", None)
-    master = Master(permissions=clean.pop("permissions", []), active=clean.pop("active", True), **clean)
+    active = clean.pop("active", True)
+    if active:
+        billing.ensure_within_limit(tenant, "masters", actor=actor)
+    master = Master(permissions=clean.pop("permissions", []), active=active, **clean)
     _apply_texts(tenant, master, {"translations": versions})
     db.session.add(master)
     db.session.flush()
@@ -423,6 +427,8 @@ def update_master(tenant: Tenant, actor: Actor, master: Master, data: dict) -> M
     _scoped_master(tenant, actor, master)
     clean = _clean_master(tenant, actor, data, partial=True, master=master)
     before = _master_snapshot(master)
+    if clean.get("active") and not master.active:
+        billing.ensure_within_limit(tenant, "masters", actor=actor, exclude_id=master.id)
     service_ids = clean.pop("service_ids", None)
     password = clean.pop("password", None)
     language = clean.pop("language", None)

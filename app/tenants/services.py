@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flask import current_app
@@ -176,9 +175,12 @@ def _change_status(
 
 def approve_tenant(actor: Actor, tenant: Tenant) -> Tenant:
     """Approval opens the public site and starts the trial."""
-    now = utcnow()
-    tenant.approved_at = now
-    tenant.trial_ends_at = now + timedelta(days=current_app.config["TRIAL_DAYS"])
+    from app.billing import services as billing  # the trial is the subscription's (app.billing)
+
+    if tenant.status not in ("pending", "rejected"):
+        raise InvalidTransition(_l("A business in this state cannot be changed like that."))
+    tenant.approved_at = utcnow()
+    billing.start_trial(actor, tenant)
     _change_status(actor, tenant, ("pending", "rejected"), "active")
     _notify("tenant_approved", tenant)
     return tenant
@@ -201,23 +203,9 @@ def reactivate_tenant(actor: Actor, tenant: Tenant) -> Tenant:
 
 
 def extend_trial(actor: Actor, tenant: Tenant, days: int) -> Tenant:
-    days = clean_or_raise("days", rules.TRIAL_EXTENSION_DAYS, days)
-    before = snapshot(tenant, ("status", "trial_ends_at"))
-    base = max(tenant.trial_ends_at or utcnow(), utcnow())
-    tenant.trial_ends_at = base + timedelta(days=int(days))
-    tenant.trial_notice_sent_at = None
-    if tenant.status == "suspended" and tenant.status_reason == "trial_expired":
-        tenant.status, tenant.status_reason = "active", None
-    record(
-        actor,
-        "tenant.extend_trial",
-        "tenant",
-        tenant.id,
-        tenant_id=tenant.id,
-        before=before,
-        after=snapshot(tenant, ("status", "trial_ends_at")),
-    )
-    return tenant
+    from app.billing import services as billing  # the trial is the subscription's (app.billing)
+
+    return billing.extend_trial(actor, tenant, days)
 
 
 def _translated_rows() -> list:
@@ -329,8 +317,11 @@ def _apply_location(location: Location, clean: dict[str, Any]) -> None:
 
 
 def create_location(actor: Actor, data: dict[str, Any]) -> Location:
+    clean = _clean_location(data, partial=False)
+    if clean.get("active", True):
+        _within_plan(actor, "locations")
     location = Location()
-    _apply_location(location, _clean_location(data, partial=False))
+    _apply_location(location, clean)
     db.session.add(location)
     db.session.flush()
     record(
@@ -346,6 +337,8 @@ def create_location(actor: Actor, data: dict[str, Any]) -> Location:
 
 def update_location(actor: Actor, location: Location, data: dict[str, Any]) -> Location:
     clean = _clean_location(data, partial=True)
+    if clean.get("active") and not location.active:
+        _within_plan(actor, "locations", exclude_id=location.id)
     before = snapshot(location, LOCATION_FIELDS)
     _apply_location(location, clean)
     db.session.flush()
@@ -359,6 +352,12 @@ def update_location(actor: Actor, location: Location, data: dict[str, Any]) -> L
         after=snapshot(location, LOCATION_FIELDS),
     )
     return location
+
+
+def _within_plan(actor: Actor, kind: str, **kwargs: Any) -> None:
+    from app.billing import services as billing  # the plan's limits (app.billing)
+
+    billing.ensure_within_limit(db.session.get(Tenant, current_tenant_id()), kind, actor=actor, **kwargs)
 
 
 def _notify(event: str, tenant: Tenant, owner: User | None = None, **extra: Any) -> None:

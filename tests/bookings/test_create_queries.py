@@ -88,14 +88,16 @@ def test_booking_for_a_known_client_takes_a_fixed_short_chain_of_statements(book
     # the version bump; on PostgreSQL its row lock also serializes the master's writers
     assert _tables(statements, "UPDATE") == ["masters"]
     assert not any("pg_advisory" in s for s in statements)  # that lock is enough
-    # token/user, service/master/zone, client, bump (and lock), availability, savepoint,
-    # insert, release, audit, outbox insert (no dedupe look-up: the booking is new)
+    # the plan's monthly booking limit: one statement (the count only runs when the plan has a limit)
+    assert sum("FROM subscriptions" in s for s in statements) == 1
+    # token/user, service/master/zone, plan limit, client, bump (and lock), availability,
+    # savepoint, insert, release, audit, outbox insert (no dedupe look-up: the booking is new)
     assert not any(s.startswith("SELECT notifications.") for s in statements)
-    assert len(statements) == 10, statements
+    assert len(statements) == 11, statements
 
 
 def test_booking_for_a_new_client_adds_only_the_client_insert(booking_api):
     _, statements = booking_api("2026-12-02T10:00:00+05:00", "+77015550999")
     assert _tables(statements, "INSERT") == ["clients", "bookings", "audit_log", "notifications"]
     # the client insert runs under its own savepoint (a concurrent insert of the same phone wins)
-    assert len(statements) == 13, statements
+    assert len(statements) == 14, statements

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from app.api.v1 import views  # noqa: E402,F401
+from app.api.v1 import views, views_billing  # noqa: E402,F401  -- views_billing: GET /billing (app.billing)

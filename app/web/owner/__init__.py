@@ -1,3 +1,4 @@
+from app.web.owner import billing as _billing  # noqa: F401  -- registers /billing on bp
 from app.web.owner import messages as _messages  # noqa: F401  -- registers /messages on bp
 from app.web.owner import share as _share  # noqa: F401  -- registers /share on bp
 from app.web.owner.analytics import register_analytics_routes
