@@ -163,11 +163,22 @@ def change_default(obj: Any, old: str, new: str) -> None:
     obj.translations = stored
 
 
+# The Kazakh Cyrillic alphabet in its order; Russian's is the same without the Kazakh
+# letters, so one table sorts both (code points would put Ә, Қ, Ү... after Я).
+_CYRILLIC = "аәбвгғдеёжзийкқлмнңоөпрстуұүфхһцчшщъыіьэюя"
+_ORDER = {ch: 0x10000 + i for i, ch in enumerate(_CYRILLIC)}
+
+
+def collation_key(text: str) -> tuple[int, ...]:
+    """``text`` as a case-insensitive sort key in Kazakh and Russian alphabetical order."""
+    return tuple(_ORDER.get(ch, ord(ch)) for ch in text.casefold())
+
+
 def sort_key(lang: str | None, field: str = "name"):
-    """A key that orders rows by the text a reader of ``lang`` sees (case-insensitive)."""
+    """A key that orders rows by the text a reader of ``lang`` sees, alphabetically."""
 
     def key(obj: Any) -> tuple:
-        return (text_in(obj, field, lang).casefold(), getattr(obj, "id", 0))
+        return (collation_key(text_in(obj, field, lang)), getattr(obj, "id", 0))
 
     return key
 

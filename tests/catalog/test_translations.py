@@ -111,3 +111,10 @@ def test_sorting_follows_the_shown_text(salon):
     b = _service(salon, name="Zebra", translations={"ru": {"name": "Арбуз"}})
     assert [s.id for s in sorted([a, b], key=sort_key("en"))] == [a.id, b.id]
     assert [s.id for s in sorted([a, b], key=sort_key("ru"))] == [b.id, a.id]
+
+
+def test_kazakh_names_sort_in_the_kazakh_alphabet(salon):
+    names = ["Шаш бояу", "Қас түзету", "Әйелдер шашын қию", "Ерлер шашын қию", "Гель-лакпен маникюр"]
+    rows = [_service(salon, name=f"s{i}", translations={"kk": {"name": n}}) for i, n in enumerate(names)]
+    shown = [text_in(r, "name", "kk") for r in sorted(rows, key=sort_key("kk"))]
+    assert shown == ["Әйелдер шашын қию", "Гель-лакпен маникюр", "Ерлер шашын қию", "Қас түзету", "Шаш бояу"]
