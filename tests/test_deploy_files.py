@@ -1,179 +1,364 @@
-"""Checks of the deployment files: Dockerfile, docker-compose.yml, the nginx template,
-gunicorn.conf.py and deploy.sh.
+"""The deployment files work as deployed: Dockerfile, docker-compose.yml (and the Sentinel
+override), .dockerignore, the nginx template, gunicorn.conf.py and deploy.sh.
 
-No Docker engine is needed. The files are read as text (PyYAML is not a dependency), the
-health probes are run against a throw-away local HTTP server, the nginx template is
-rendered the way the nginx image's entrypoint renders it, and deploy.sh runs against a
-fake ``docker`` that only records its arguments. ``docker compose config`` and
-``nginx -t`` run too where those tools are installed, and are skipped (saying why) where not.
+No Docker engine is needed, and no test reads a comment or a line's layout.  The compose
+files are read the way compose reads them: YAML with its merge keys, the override merged
+in, ``${VAR:-default}`` interpolated (with an empty environment unless a test sets one),
+then validated against the Compose Specification's JSON schema (tests/data/compose-spec.json,
+the compose-spec project's schema as vendored by check-jsonschema; Apache-2.0, licence
+beside it).  The result is checked against the project itself: the commands resolve to its
+gunicorn config and WSGI app, its Flask CLI and its worker; the worker listens on every
+queue a job is declared on; the environment is read by the app and passes its production
+checks; the health checks run against the real app; ports, volumes and start order line
+up.  The Dockerfile is parsed into stages and instructions and checked the same way, and
+its build context is computed from .dockerignore.  nginx's template is rendered as the
+image's entrypoint renders it, gunicorn.conf.py is executed, and deploy.sh runs against a
+fake ``docker``.  ``docker compose config`` and ``nginx -t`` run where they are installed.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
+import importlib.util
 import json
 import os
 import re
 import runpy
+import shlex
 import shutil
 import stat
 import subprocess
 import sys
 import threading
+import tomllib
+import types
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+import yaml
+from jsonschema import Draft202012Validator, FormatChecker
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "Dockerfile"
 COMPOSE = ROOT / "docker-compose.yml"
+SENTINEL = ROOT / "docker-compose.sentinel.yml"
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx" / "nginx.conf.template"
 GUNICORN_CONF = ROOT / "gunicorn.conf.py"
 DEPLOY_SH = ROOT / "deploy.sh"
-
-# The operations contract (shared design document): these exact commands.
-WEB_COMMAND = ["gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"]
-WORKER_COMMAND = ["python", "worker.py"]
-MIGRATE_COMMAND = ["flask", "--app", "wsgi", "db", "upgrade"]
+COMPOSE_SCHEMA = Path(__file__).resolve().parent / "data" / "compose-spec.json"
+APP_SERVICES = ("migrate", "web", "worker")
+LAYOUTS = {"compose": (COMPOSE,), "compose+sentinel": (COMPOSE, SENTINEL)}
 
 
-# --- helpers: Dockerfile ---------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def _clean():
+    """These tests write nothing to the database or Redis: no per-test emptying of tables."""
+    return
+
+
+# --- compose: read as compose reads it -----------------------------------------------------
+
+_VARIABLE = re.compile(
+    r"\$(?:(?P<escaped>\$)|\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}"
+    r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))"
+)
+
+
+def interpolate(value, env: dict[str, str]):
+    """Compose's interpolation: ``$$``, ``$VAR``, ``${VAR}``, ``${VAR:-default}``, ``${VAR-default}``,
+    ``${VAR:?error}``, ``${VAR:+alternative}``; an unset variable is empty."""
+    if isinstance(value, dict):
+        return {k: interpolate(v, env) for k, v in value.items()}
+    if isinstance(value, list):
+        return [interpolate(v, env) for v in value]
+    if not isinstance(value, str):
+        return value
+
+    def substitute(m: re.Match) -> str:
+        if m["escaped"]:
+            return "$"
+        name = m["braced"] or m["bare"]
+        op, arg, current = m["op"], m["arg"], env.get(m["braced"] or m["bare"])
+        if op in (":-", "-"):
+            return current if current or (op == "-" and current is not None) else arg
+        if op in (":?", "?"):
+            if not current and (op == ":?" or current is None):
+                raise AssertionError(f"compose would refuse: {name} is required ({arg})")
+            return current
+        if op in (":+", "+"):
+            return arg if current or (op == "+" and current is not None) else ""
+        return current or ""
+
+    return _VARIABLE.sub(substitute, value)
+
+
+def merge(base, override):
+    """Compose's merge of an override file: mappings merge, anything else is replaced."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        out = dict(base)
+        for key, value in override.items():
+            out[key] = merge(base[key], value) if key in base else copy.deepcopy(value)
+        return out
+    return copy.deepcopy(override)
 
 
 @functools.cache
-def dockerfile_instructions() -> tuple[tuple[str, str], ...]:
-    """(INSTRUCTION, arguments) pairs, with line continuations joined and comments dropped."""
-    result, buf = [], ""
+def _raw(path: Path) -> dict:
+    return yaml.safe_load(path.read_text())  # PyYAML resolves anchors and ``<<`` merge keys
+
+
+def compose_model(layout: str = "compose", env: dict[str, str] | None = None) -> dict:
+    merged: dict = {}
+    for path in LAYOUTS[layout]:
+        merged = merge(merged, _raw(path))
+    return interpolate(merged, env or {})
+
+
+def environment(service: dict) -> dict[str, str]:
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) if "=" in item else (item, "") for item in env)
+    return {k: "" if v is None else str(v) for k, v in env.items()}
+
+
+def seconds(duration: str) -> float:
+    units = {"h": 3600, "m": 60, "s": 1, "ms": 0.001}
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|h|m|s)", duration)
+    assert parts, duration
+    return sum(float(n) * units[u] for n, u in parts)
+
+
+@functools.cache
+def compose_validator() -> Draft202012Validator:
+    schema = json.loads(COMPOSE_SCHEMA.read_text())
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=FormatChecker())
+
+
+def schema_errors(document: dict) -> list[str]:
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}" for e in compose_validator().iter_errors(document)
+    ]
+
+
+# --- Dockerfile: parsed into stages ---------------------------------------------------------
+
+
+@functools.cache
+def dockerfile_stages() -> tuple[tuple[tuple[str, str], ...], ...]:
+    """Stages of (INSTRUCTION, arguments), continuations joined, comments and directives dropped."""
+    instructions, buf = [], ""
     for raw in DOCKERFILE.read_text().splitlines():
         line = raw.strip()
         if not line or line.startswith("#"):
-            continue  # comments may also sit between continuation lines
+            continue
         if line.endswith("\\"):
             buf += line[:-1].strip() + " "
             continue
-        buf += line
-        keyword, _, args = buf.partition(" ")
-        result.append((keyword.upper(), args.strip()))
+        keyword, _, args = (buf + line).partition(" ")
+        instructions.append((keyword.upper(), args.strip()))
         buf = ""
-    assert not buf, "Dockerfile ends inside a line continuation"
-    return tuple(result)
-
-
-def dockerfile_stages() -> list[list[tuple[str, str]]]:
+    assert not buf, "the Dockerfile ends inside a line continuation"
     stages: list[list[tuple[str, str]]] = []
-    for keyword, args in dockerfile_instructions():
+    for keyword, args in instructions:
         if keyword == "FROM":
             stages.append([])
-        assert stages, f"{keyword} before the first FROM"
-        stages[-1].append((keyword, args))
-    return stages
+        elif not stages and keyword != "ARG":
+            raise AssertionError(f"{keyword} before the first FROM")
+        if stages:
+            stages[-1].append((keyword, args))
+    return tuple(tuple(s) for s in stages)
 
 
-def healthcheck_python(args: str) -> str:
-    match = re.search(r'python3? -c "(.*)"\s*$', args)
-    assert match, f"HEALTHCHECK does not run python -c: {args}"
-    return match.group(1)
+def stage_name(stage) -> str | None:
+    m = re.search(r"\bAS\s+(\S+)\s*$", stage[0][1], re.I)
+    return m.group(1) if m else None
 
 
-# --- helpers: docker-compose.yml (a deliberately small reader for this file's layout) ---
+def runtime_stage():
+    return dockerfile_stages()[-1]
+
+
+def exec_form(args: str) -> list[str]:
+    """A JSON-array (exec form) command, or the shell form's words."""
+    return json.loads(args) if args.lstrip().startswith("[") else ["/bin/sh", "-c", args]
+
+
+def copy_args(args: str) -> tuple[dict[str, str], list[str], str]:
+    words = shlex.split(args)
+    flags = dict(w[2:].split("=", 1) for w in words if w.startswith("--"))
+    paths = [w for w in words if not w.startswith("--")]
+    return flags, paths[:-1], paths[-1]
+
+
+def image_env() -> dict[str, str]:
+    env: dict[str, str] = {}
+    for kw, args in runtime_stage():
+        if kw == "ENV":
+            env.update(w.split("=", 1) for w in shlex.split(args) if "=" in w)
+    return env
+
+
+def healthcheck_command(args: str) -> str:
+    _options, _, command = args.partition(" CMD ")
+    assert command, f"HEALTHCHECK without CMD: {args}"
+    return command.strip()
+
+
+# --- .dockerignore: the build context -------------------------------------------------------
+
+
+def _ignore_rx(pattern: str) -> re.Pattern:
+    out, i = "", 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out, i = out + "(?:.*/)?", i + 3
+        elif pattern.startswith("**", i):
+            out, i = out + ".*", i + 2
+        else:
+            out += {"*": "[^/]*", "?": "[^/]"}.get(pattern[i], re.escape(pattern[i]))
+            i += 1
+    return re.compile(out + "$")
 
 
 @functools.cache
-def compose_text() -> str:
-    return COMPOSE.read_text()
+def _ignore_rules() -> tuple[tuple[bool, re.Pattern], ...]:
+    rules = []
+    for line in (ROOT / ".dockerignore").read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        negate = line.startswith("!")
+        pattern = os.path.normpath(line.lstrip("!").strip()).lstrip("/")
+        rules.append((negate, _ignore_rx(pattern)))
+    return tuple(rules)
 
 
-def top_level_block(key: str) -> str:
-    """The indented body of a top-level key (e.g. ``services`` or ``x-app``)."""
-    lines = compose_text().splitlines()
-    start = next(i for i, line in enumerate(lines) if re.match(rf"^{re.escape(key)}:", line))
-    body = []
-    for line in lines[start + 1 :]:
-        if line and not line[0].isspace() and not line.startswith("#"):
-            break
-        body.append(line)
-    return "\n".join(body)
+def in_build_context(path: str) -> bool:
+    """Whether ``docker build .`` sends ``path``: the last rule matching it or a parent wins."""
+    parts = path.strip("/").split("/")
+    candidates = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    sent = True
+    for negate, rx in _ignore_rules():
+        if any(rx.match(c) for c in candidates):
+            sent = negate
+    return sent
+
+
+# --- the project's side: commands, queues, environment --------------------------------------
+
+
+@pytest.fixture
+def load_wsgi(app, monkeypatch):
+    """Import ``wsgi`` as gunicorn and ``flask --app wsgi`` do, its factory giving the test app."""
+    import dotenv
+
+    import app as app_package
+
+    monkeypatch.setattr(app_package, "create_app", lambda *a, **kw: app)
+    monkeypatch.setattr(dotenv, "load_dotenv", lambda *a, **kw: False)
+    monkeypatch.setenv("FLASK_SKIP_DOTENV", "1")
+    monkeypatch.delitem(sys.modules, "wsgi", raising=False)
+    monkeypatch.chdir(ROOT)  # where the image and `flask --app wsgi` import it from
+    yield app
+    sys.modules.pop("wsgi", None)
+
+
+def check_gunicorn_command(argv: list[str]) -> None:
+    from gunicorn.config import Config as GunicornConfig
+    from gunicorn.util import import_app
+
+    assert argv[0] == "gunicorn" and importlib.util.find_spec("gunicorn"), argv
+    options = GunicornConfig().parser().parse_args(argv[1:])
+    assert options.config, "gunicorn runs without its config file"
+    assert (ROOT / options.config).is_file(), options.config
+    runpy.run_path(str(ROOT / options.config))
+    (uri,) = options.args
+    wsgi = import_app(uri)  # gunicorn's own resolution of "module:attribute"
+    assert callable(wsgi) and hasattr(wsgi, "url_map"), uri
+
+
+def check_flask_command(argv: list[str], capsys) -> None:
+    from flask.cli import cli
+
+    assert argv[0] == "flask", argv
+    code = cli.main(args=[*argv[1:], "--help"], prog_name="flask", standalone_mode=False)
+    assert code == 0, f"`{' '.join(argv)}` is not a command of the app"
+    assert "Usage:" in capsys.readouterr().out
+
+
+def check_worker_command(argv: list[str]) -> None:
+    assert argv[:2] == ["python", "worker.py"], argv
+    assert (ROOT / argv[1]).is_file()
+    spec = importlib.util.spec_from_file_location("jazyl_worker_entry", ROOT / argv[1])
+    worker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(worker)
+    worker.parse_args(argv[2:])  # the options it is given are options it takes
+
+
+def check_command(argv: list[str], capsys) -> None:
+    if argv[0] == "gunicorn":
+        check_gunicorn_command(argv)
+    elif argv[0] == "flask":
+        check_flask_command(argv, capsys)
+    else:
+        check_worker_command(argv)
+
+
+def declared_job_queues() -> set[str]:
+    """Queues of every ``@job`` in the app (each module imported; a job records its queue)."""
+    import pkgutil
+
+    import app as app_package
+
+    queues = set()
+    for info in pkgutil.walk_packages(app_package.__path__, "app."):
+        module = importlib.import_module(info.name)
+        for value in vars(module).values():
+            if isinstance(value, types.FunctionType) and isinstance(getattr(value, "queue_name", None), str):
+                queues.add(value.queue_name)
+    return queues
 
 
 @functools.cache
-def compose_services() -> dict[str, str]:
-    services: dict[str, list[str]] = {}
-    current = None
-    for line in top_level_block("services").splitlines():
-        match = re.match(r"^  ([A-Za-z0-9._-]+):\s*$", line)
-        if match:
-            current = match.group(1)
-            services[current] = []
-        elif current is not None:
-            services[current].append(line)
-    return {name: "\n".join(body) for name, body in services.items()}
+def names_the_project_reads() -> frozenset[str]:
+    """Every ENV_VAR-like string constant in the project's Python code (how it reads variables)."""
+    import ast
+
+    files = [*sorted((ROOT / "app").rglob("*.py")), ROOT / "wsgi.py", ROOT / "worker.py", GUNICORN_CONF]
+    names = set()
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text())):
+            is_text = isinstance(node, ast.Constant) and isinstance(node.value, str)
+            if is_text and re.fullmatch(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z]{3,}", node.value):
+                names.add(node.value)
+    return frozenset(names)
 
 
-def service_value(service: str, key: str) -> str | None:
-    match = re.search(rf"^    {re.escape(key)}:[ \t]*(.*)$", compose_services()[service], re.M)
-    return match.group(1).split(" #")[0].strip() if match else None
+# --- a local HTTP server: the real app, or a stand-in answering a chosen status -------------
 
 
-def service_section(service: str, key: str) -> str:
-    """The lines nested under ``key:`` in a service (deeper than 4 spaces)."""
-    lines = compose_services()[service].splitlines()
-    start = next((i for i, line in enumerate(lines) if line.startswith(f"    {key}:")), None)
-    assert start is not None, f"service {service!r} has no {key!r}"
-    body = []
-    for line in lines[start + 1 :]:
-        if line.strip() and not line.startswith("     "):
-            break
-        body.append(line)
-    return "\n".join(body)
+@pytest.fixture
+def app_server(app):
+    """The test app served over HTTP on a free loopback port; yields the port."""
+    from werkzeug.serving import make_server
 
-
-def service_command(service: str) -> list[str]:
-    value = service_value(service, "command")
-    assert value, f"service {service!r} has no inline command"
-    return json.loads(value)  # a flow sequence of double-quoted strings is JSON
-
-
-def depends_on(service: str) -> dict[str, str]:
-    section = service_section(service, "depends_on")
-    return dict(re.findall(r"^      ([\w.-]+):\s*\n\s+condition:\s*(\w+)", section, re.M))
-
-
-def mapping(section: str) -> dict[str, str]:
-    """``KEY: value`` lines one level deep in a section, comments and quotes removed."""
-    result = {}
-    for key, value in re.findall(r"^\s+([A-Z][A-Z0-9_]*):[ \t]*(.*)$", section, re.M):
-        value = value.split(" #")[0].strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        result[key] = value
-    return result
-
-
-def with_defaults(value: str) -> str:
-    """Resolve compose's ``${VAR:-default}`` as if VAR were unset."""
-    return re.sub(r"\$\{[A-Z0-9_]+:-([^}]*)\}", r"\1", value)
-
-
-def folded_block(section: str, marker: str = "- >-") -> str:
-    """The text of a YAML folded scalar (``>-``) that follows ``marker`` in a section."""
-    lines = section.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.strip() == marker)
-    indent = len(lines[start]) - len(lines[start].lstrip())
-    body = []
-    for line in lines[start + 1 :]:
-        if line.strip() and len(line) - len(line.lstrip()) <= indent:
-            break
-        body.append(line.strip())
-    return " ".join(part for part in body if part)
-
-
-# --- helpers: a local stand-in for the app's /health -----------------------------------
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture
 def health_server():
-    """A loopback HTTP server recording (path, Host) and answering with a chosen status."""
+    """A loopback HTTP server recording (path, Host, X-Forwarded-Proto) and answering a chosen status."""
     seen: list[tuple[str, str | None, str | None]] = []
     state = {"status": 200}
 
@@ -205,241 +390,470 @@ def run_probe(code: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], env=clean, capture_output=True, text=True, timeout=15)
 
 
-# === Dockerfile ==========================================================================
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
-def test_dockerfile_builds_assets_with_node_and_runs_on_python_slim():
-    stages = dockerfile_stages()
-    assert len(stages) == 2, "expected two stages: node assets, python runtime"
-    node_from, python_from = stages[0][0][1], stages[1][0][1]
-    match = re.fullmatch(r"node:20-slim\s+AS\s+(\S+)", node_from, re.I)
-    assert match, f"first stage must be node:20-slim AS <name>, got {node_from!r}"
-    assets_stage = match.group(1)
-    assert python_from.split()[0] == "python:3.11-slim"
-
-    node_runs = " && ".join(args for kw, args in stages[0] if kw == "RUN")
-    assert "npm ci" in node_runs and "npm run build" in node_runs
-    assert node_runs.index("npm ci") < node_runs.index("npm run build")
-    copies_lock = [args for kw, args in stages[0] if kw == "COPY" and "package-lock.json" in args]
-    assert copies_lock, "npm ci needs package-lock.json copied in"
-
-    vendor_copies = [args for kw, args in stages[1] if kw == "COPY" and f"--from={assets_stage}" in args]
-    assert any("app/static/vendor" in args for args in vendor_copies), (
-        "the runtime stage must copy the built app/static/vendor from the node stage"
-    )
+# === docker-compose.yml (and the Sentinel override) ========================================
 
 
-def test_dockerfile_installs_the_lockfile_and_compiles_translations():
-    runtime = dockerfile_stages()[1]
-    keywords = [kw for kw, _ in runtime]
-    pip = next(
-        i
-        for i, (kw, args) in enumerate(runtime)
-        if kw == "RUN" and "pip install --no-cache-dir -r requirements.lock" in args
-    )
-    lock_copy = next(i for i, (kw, args) in enumerate(runtime) if kw == "COPY" and "requirements.lock" in args)
-    app_copy = next(i for i, (kw, args) in enumerate(runtime) if kw == "COPY" and args == ". .")
-    # Dependencies install before the code is copied, so code changes keep the pip layer.
-    assert lock_copy < pip < app_copy
-    assert any(kw == "RUN" and "pybabel compile -d translations" in args for kw, args in runtime)
-    env = " ".join(args for kw, args in runtime if kw == "ENV")
-    assert re.search(r"\bPYTHONDONTWRITEBYTECODE=1\b", env)
-    assert re.search(r"\bPYTHONUNBUFFERED=1\b", env)
-    assert "EXPOSE" in keywords and any(kw == "EXPOSE" and "8000" in args.split() for kw, args in runtime)
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_compose_configuration_is_valid_against_the_compose_specification(layout):
+    for path in LAYOUTS[layout]:
+        assert schema_errors(_raw(path)) == [], path.name  # each file as written
+    assert schema_errors(compose_model(layout)) == []  # merged and interpolated
+    assert schema_errors(compose_model(layout, {"WORKER_REPLICAS": "3", "HTTP_PORT": "8080"})) == []
 
 
-def test_dockerfile_runs_as_an_unprivileged_user():
-    runtime = dockerfile_stages()[1]
-    users = [(i, args) for i, (kw, args) in enumerate(runtime) if kw == "USER"]
-    assert users, "the runtime stage must switch to a non-root USER"
-    last_index, user = users[-1]
-    assert user.split(":")[0] not in {"root", "0"}
-    assert user == "app"
-    created = any(kw == "RUN" and re.search(r"useradd\b.*\bapp\b", args) for kw, args in runtime[:last_index])
-    assert created, "the app user must be created before USER app"
-    cmd_index = next(i for i, (kw, _) in enumerate(runtime) if kw == "CMD")
-    assert cmd_index > last_index, "CMD must run as the unprivileged user"
+def test_the_schema_check_catches_what_compose_would_refuse():
+    broken = compose_model()
+    broken["services"]["web"]["healthcheck"]["intervall"] = "5s"
+    broken["services"]["worker"]["depends_on"]["migrate"]["condition"] = "service_finished"
+    errors = schema_errors(broken)
+    assert any("intervall" in e for e in errors) and len(errors) >= 2
 
 
-def test_dockerfile_default_command_is_gunicorn_with_the_config_file():
-    cmds = [args for kw, args in dockerfile_stages()[1] if kw == "CMD"]
-    assert len(cmds) == 1
-    assert json.loads(cmds[0]) == WEB_COMMAND, "CMD must be exec form: " + str(WEB_COMMAND)
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_compose_runs_with_no_variable_set(layout):
+    """Every variable has a default: ``config`` and ``up`` work before a .env exists."""
+    names = set()
+
+    def scan(value) -> None:
+        if isinstance(value, dict):
+            for v in value.values():
+                scan(v)
+        elif isinstance(value, list):
+            for v in value:
+                scan(v)
+        elif isinstance(value, str):
+            found = _VARIABLE.finditer(value)
+            names.update(m["braced"] or m["bare"] for m in found if m["bare"] or (m["braced"] and not m["op"]))
+
+    for path in LAYOUTS[layout]:
+        scan(_raw(path))
+    assert names == set(), f"variables without a default: {sorted(names)}"
+    services = compose_model(layout)["services"]
+    for name in APP_SERVICES:
+        assert all(value for value in environment(services[name]).values()), name
 
 
-def test_dockerfile_healthcheck_uses_python_urllib_on_health():
-    checks = [args for kw, args in dockerfile_stages()[1] if kw == "HEALTHCHECK"]
-    assert len(checks) == 1
-    check = checks[0]
-    assert "urllib" in check and "127.0.0.1" in check and "/health" in check
-    assert not re.search(r"\b(curl|wget)\b", check), "python:3.11-slim has neither curl nor wget"
-    assert re.search(r"--timeout=\d+s", check) and re.search(r"--interval=\d+s", check)
+def test_every_service_runs_a_pinned_image_or_builds_this_repository():
+    for name, service in compose_model()["services"].items():
+        assert "image" in service or "build" in service, name
+        if "build" in service:
+            context = ROOT / service["build"]["context"]
+            assert context.resolve() == ROOT, name
+            assert (context / service["build"].get("dockerfile", "Dockerfile")).is_file(), name
+        else:
+            assert not service["image"].endswith(":latest") and ":" in service["image"], name
 
 
-def test_dockerfile_healthcheck_probe_passes_on_200_and_fails_otherwise(health_server):
-    port, seen, state = health_server
-    code = healthcheck_python(next(a for k, a in dockerfile_stages()[1] if k == "HEALTHCHECK"))
-    env = {"PORT": str(port), "SERVER_NAME": "jazyl.test"}
-    ok = run_probe(code, env)
-    assert ok.returncode == 0, ok.stderr
-    # With SERVER_NAME set Flask routes by Host, so the probe must present the platform host.
-    assert seen == [("/health", "jazyl.test", "https")]
-    state["status"] = 503
-    assert run_probe(code, env).returncode != 0
+def test_the_app_services_share_the_image_built_from_this_repository():
+    services = compose_model()["services"]
+    images = {services[name]["image"] for name in APP_SERVICES}
+    assert len(images) == 1
+    assert all(services[name]["build"]["context"] == "." for name in APP_SERVICES)
 
 
-def test_dockerignore_keeps_secrets_state_and_artifacts_out_of_the_image():
-    patterns = {
-        line.strip()
-        for line in (ROOT / ".dockerignore").read_text().splitlines()
-        if line.strip() and not line.startswith("#")
-    }
-    for required in (
-        ".git",
-        ".venv",
-        "node_modules",
-        "instance",
-        ".env",
-        "**/__pycache__",
-        ".pytest_cache",
-        "deploy/certs",
-    ):
-        assert required in patterns, f".dockerignore must exclude {required}"
-    assert "!.env.example" in patterns
+def test_dependencies_exist_and_can_report_ready():
+    """compose refuses ``service_healthy`` on a service without a health check and waits for
+    ``service_completed_successfully`` forever on one that restarts."""
+    services = compose_model()["services"]
+    image_has_healthcheck = any(kw == "HEALTHCHECK" for kw, _ in runtime_stage())
+    for name, service in services.items():
+        for dep, spec in (service.get("depends_on") or {}).items():
+            assert dep in services, f"{name} depends on unknown {dep}"
+            target = services[dep]
+            check = target.get("healthcheck") or {}
+            if spec["condition"] == "service_healthy":
+                assert not check.get("disable"), f"{dep} has its health check turned off"
+                assert check.get("test") or ("build" in target and image_has_healthcheck), dep
+            if spec["condition"] == "service_completed_successfully":
+                assert target.get("restart", "no") == "no", f"{dep} restarts, so it never completes"
 
 
-# === docker-compose.yml ==================================================================
+def test_migrations_run_before_the_web_app_and_the_worker_start():
+    services = compose_model()["services"]
+    for name in ("web", "worker"):
+        assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
 
 
-def test_compose_defines_the_whole_stack():
-    assert set(compose_services()) == {"postgres", "redis", "migrate", "web", "worker", "nginx"}
-    volumes = top_level_block("volumes")
-    assert re.search(r"^  pgdata:", volumes, re.M) and re.search(r"^  redisdata:", volumes, re.M)
+def test_services_without_an_http_server_turn_off_the_images_http_health_check():
+    services = compose_model()["services"]
+    web_command = exec_form(next(a for k, a in runtime_stage() if k == "CMD"))
+    for name in APP_SERVICES:
+        if services[name]["command"] != web_command:
+            assert services[name]["healthcheck"].get("disable") is True, name
 
 
-def test_compose_commands_follow_the_operations_contract():
-    assert service_command("web") == WEB_COMMAND
-    assert service_command("worker") == WORKER_COMMAND
-    assert service_command("migrate") == MIGRATE_COMMAND
-    assert service_command("redis") == ["redis-server", "--appendonly", "yes"]
+@pytest.mark.parametrize("service", APP_SERVICES)
+def test_app_service_commands_exist_in_the_project(service, load_wsgi, capsys):
+    check_command(compose_model()["services"][service]["command"], capsys)
 
 
-def test_compose_app_services_share_one_image_wired_to_the_bundled_databases():
-    app = top_level_block("x-app")
-    for service in ("migrate", "web", "worker"):
-        assert "<<: *app" in compose_services()[service], f"{service} must use the shared x-app"
-    assert re.search(r"^\s+build:", app, re.M) and "dockerfile: Dockerfile" in app
-    assert re.search(r"^\s+- path: \.env\s*$", app, re.M), "app services read .env"
-    env = mapping(app)
-    # web and worker connect as the app role; only migrate holds the owner's URL.
-    assert with_defaults(env["DATABASE_URL"]) == "postgresql://jazyl_app:jazyl_app@postgres:5432/jazyl"
-    assert "DATABASE_OWNER_URL" not in env
-    owner_url = mapping(service_section("migrate", "environment"))["DATABASE_OWNER_URL"]
-    assert with_defaults(owner_url) == "postgresql://jazyl:jazyl@postgres:5432/jazyl"
-    assert env["REDIS_URL"] == "redis://redis:6379/0"
-    # The database credentials in the URLs are the ones the postgres service is created with.
-    pg_env = mapping(service_section("postgres", "environment"))
-    for var in ("POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"):
-        assert pg_env[var].startswith("${" + var) and "${" + var in owner_url
-    for var in ("APP_DB_USER", "APP_DB_PASSWORD", "POSTGRES_DB"):
-        assert pg_env[var].startswith("${" + var) and "${" + var in env["DATABASE_URL"]
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["flask", "--app", "wsgi", "db", "upgrade"],
+        ["flask", "--app", "wsgi", "create-admin", "--email", "E", "--password", "P"],
+        ["flask", "--app", "wsgi", "seed-demo"],
+        ["gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
+        ["python", "worker.py"],
+    ],
+    ids=lambda argv: " ".join(argv[:5]),
+)
+def test_the_operations_contract_commands_exist(argv, load_wsgi, capsys):
+    check_command(argv, capsys)
 
 
-def test_compose_web_keeps_the_shared_environment_and_trusts_only_its_proxy():
-    web_env_section = service_section("web", "environment")
-    # An explicit `environment:` replaces the merged one unless it merges it back in.
-    assert "<<: *app-env" in web_env_section
-    web_env = mapping(web_env_section)
-    assert web_env["PORT"] == "8000" and web_env["PROXY_FIX"] == "true"
-    assert "FORWARDED_ALLOW_IPS" in web_env
-    assert service_value("web", "ports") is None, "web must be reachable only through nginx"
-    health = folded_block(service_section("web", "healthcheck"))
-    assert "urllib" in health and "127.0.0.1:8000/health" in health
+def test_the_worker_listens_on_every_queue_a_job_is_declared_on(app, monkeypatch):
+    import dotenv
+    import rq
+
+    import app as app_package
+
+    listened: list[str] = []
+
+    class Worker:
+        def __init__(self, queues, connection=None):
+            listened.extend(q.name for q in queues)
+
+        def work(self, **kwargs):
+            return True
+
+    monkeypatch.setattr(app_package, "create_app", lambda *a, **kw: app)
+    monkeypatch.setattr(dotenv, "load_dotenv", lambda *a, **kw: False)
+    monkeypatch.setattr(rq, "Worker", Worker)
+    monkeypatch.setattr("app.core.jobs._worker_app", None, raising=False)
+    spec = importlib.util.spec_from_file_location("jazyl_worker_entry", ROOT / "worker.py")
+    worker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(worker)
+    assert worker.main(["--burst", "--prefix", ""]) == 0
+    prefix = app.config.get("RQ_QUEUE_PREFIX") or ""  # a job is enqueued under the app's prefix
+    assert all(name.startswith(prefix) for name in listened)
+    worked_on = {name.removeprefix(prefix) for name in listened}
+    declared = declared_job_queues()
+    assert declared  # notifications, default, low
+    assert declared <= worked_on, f"queues nobody works on: {sorted(declared - worked_on)}"
 
 
-def test_compose_web_healthcheck_probe_works(health_server):
-    port, seen, state = health_server
-    code = folded_block(service_section("web", "healthcheck"))
-    code = code.replace("127.0.0.1:8000", f"127.0.0.1:{port}")
-    assert run_probe(code, {"SERVER_NAME": "jazyl.test"}).returncode == 0
-    assert seen == [("/health", "jazyl.test", "https")]
-    state["status"] = 500
-    assert run_probe(code, {"SERVER_NAME": "jazyl.test"}).returncode != 0
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_the_app_services_environment_is_read_by_the_project(layout):
+    services = compose_model(layout)["services"]
+    for name in APP_SERVICES:
+        unread = set(environment(services[name])) - names_the_project_reads()
+        assert not unread, f"{name} sets variables nothing reads: {sorted(unread)}"
 
 
-def test_compose_start_order_migrates_before_web_and_worker():
-    assert depends_on("migrate")["postgres"] == "service_healthy"
-    assert service_value("migrate", "restart") == '"no"'
-    for service in ("web", "worker"):
-        deps = depends_on(service)
-        assert deps["migrate"] == "service_completed_successfully", service
-        assert deps["redis"] == "service_healthy", service
-    assert depends_on("nginx") == {"web": "service_healthy"}
-    assert "pg_isready" in service_section("postgres", "healthcheck")
-    assert "redis-cli" in service_section("redis", "healthcheck") and "ping" in service_section("redis", "healthcheck")
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_the_app_services_environment_passes_the_production_checks(layout, monkeypatch):
+    """With what deploy.sh insists .env provides (SECRET_KEY, SERVER_NAME), each app service's
+    environment is accepted by the production configuration."""
+    from app.config import CONFIGS
+
+    dot_env = {"SECRET_KEY": "Zk3j4h5g6f7d8s9a0p1o2i3u4y5t6r7e8w9qLmNb", "SERVER_NAME": "jazyl.test"}
+    services = compose_model(layout)["services"]
+    for name in APP_SERVICES:
+        env = {**dot_env, **environment(services[name])}
+        for key in ("DATABASE_URL", "REDIS_URL", "REDIS_SENTINELS", "SERVER_NAME", "SECRET_KEY", "BILLING_PROVIDER"):
+            monkeypatch.delenv(key, raising=False)
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        config_class = CONFIGS[env["APP_ENV"]]
+        assert config_class.ENV_NAME == "production", name
+        config = {"REDIS_URL": env.get("REDIS_URL"), "REDIS_SENTINELS": env.get("REDIS_SENTINELS")}
+        config_class.finalize(config)  # raises ConfigError on anything unsafe
+        assert config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"), name
 
 
-def test_compose_worker_scales_and_stops_gracefully():
-    assert re.search(r"^\s+replicas:\s*\$\{WORKER_REPLICAS:-1\}\s*$", service_section("worker", "deploy"), re.M)
-    assert service_value("worker", "stop_signal") == "SIGTERM"
-    assert service_value("worker", "stop_grace_period") == "60s"
-    assert "container_name" not in compose_services()["worker"], "replicas need generated names"
-    # The image's HTTP HEALTHCHECK would mark the worker and the migration job unhealthy.
-    for service in ("worker", "migrate"):
-        assert re.search(r"^\s+disable:\s*true", service_section(service, "healthcheck"), re.M)
+@pytest.mark.parametrize(
+    "env",
+    [{}, {"POSTGRES_USER": "boss", "POSTGRES_PASSWORD": "s3cret", "POSTGRES_DB": "prod", "APP_DB_PASSWORD": "app-pw"}],
+    ids=["defaults", "from .env"],
+)
+def test_database_urls_reach_the_bundled_postgres_as_the_roles_it_creates(env):
+    services = compose_model(env=env)["services"]
+    pg = environment(services["postgres"])
+    init_mount = next(v for v in services["postgres"]["volumes"] if v.split(":")[1] == "/docker-entrypoint-initdb.d")
+    init_script = "\n".join(p.read_text() for p in sorted((ROOT / init_mount.split(":")[0]).glob("*.sh")))
+    assert "APP_DB_USER" in init_script and "APP_DB_PASSWORD" in init_script  # the role it creates
+    owner = sa.engine.make_url(environment(services["migrate"])["DATABASE_OWNER_URL"])
+    assert (owner.username, owner.password) == (pg["POSTGRES_USER"], pg["POSTGRES_PASSWORD"])
+    for name in APP_SERVICES:
+        url = sa.engine.make_url(environment(services[name])["DATABASE_URL"])
+        assert url.host in services and "postgres" in services[url.host]["image"], name
+        assert (url.port or 5432, url.database) == (5432, pg["POSTGRES_DB"]), name
+        # The app's role, held by row-level security; only the migrations hold the owner's.
+        assert (url.username, url.password) == (pg["APP_DB_USER"], pg["APP_DB_PASSWORD"]), name
+    assert all("DATABASE_OWNER_URL" not in environment(services[name]) for name in ("web", "worker"))
 
 
-def test_compose_images_and_nginx_mounts():
-    assert service_value("postgres", "image") == "postgres:15-alpine"
-    assert service_value("redis", "image") == "redis:7-alpine"
-    assert service_value("nginx", "image") == "nginx:1.27-alpine"
-    ports = service_section("nginx", "ports")
-    assert re.search(r":80\"?$", ports, re.M) and re.search(r":443\"?$", ports, re.M)
-    volumes = service_section("nginx", "volumes")
-    assert "./deploy/nginx/nginx.conf.template:/etc/nginx/templates/default.conf.template:ro" in volumes
-    assert "${TLS_CERT_DIR:-./deploy/certs}:/etc/nginx/certs:ro" in volumes
+def test_redis_url_reaches_the_bundled_redis():
+    services = compose_model()["services"]
+    for name in APP_SERVICES:
+        url = sa.engine.make_url(environment(services[name])["REDIS_URL"])
+        assert url.host in services and "redis" in services[url.host]["image"], name
+        port_flag = services[url.host].get("command", [])
+        port = port_flag[port_flag.index("--port") + 1] if "--port" in port_flag else "6379"
+        assert str(url.port or 6379) == port, name
 
 
-def test_compose_config_validates_with_docker_compose(tmp_path):
+def test_the_web_app_listens_where_nginx_and_its_health_check_look(monkeypatch):
+    services = compose_model()["services"]
+    web, nginx = services["web"], services["nginx"]
+    for key, value in environment(web).items():
+        monkeypatch.setenv(key, value)
+    port = runpy.run_path(str(GUNICORN_CONF))["bind"].rsplit(":", 1)[1]
+    assert port in [str(p) for p in web["expose"]]
+    assert "ports" not in web, "the web app is reached through nginx only"
+    probe = web["healthcheck"]["test"][-1]
+    assert re.findall(r"127\.0\.0\.1:(\d+)/health", probe) == [port]
+    rendered = render_like_nginx_entrypoint(nginx_template(), {**environment(nginx), "PATH": "/usr/bin"})
+    assert re.findall(r"http://([\w.-]+):(\d+)", rendered) == [("web", port)]
+    published = {p.rsplit(":", 1)[-1] for p in nginx["ports"]}
+    listening = set(re.findall(r"^\s*listen\s+(\d+)", rendered, re.M))
+    assert published == listening == {"80", "443"}
+
+
+def test_compose_stops_the_web_app_only_after_gunicorns_graceful_timeout(monkeypatch):
+    for name in ("WEB_CONCURRENCY", "GUNICORN_WORKER_CLASS"):
+        monkeypatch.delenv(name, raising=False)
+    graceful = runpy.run_path(str(GUNICORN_CONF))["graceful_timeout"]
+    assert seconds(compose_model()["services"]["web"]["stop_grace_period"]) > graceful
+
+
+def test_the_worker_scales_to_the_replicas_asked_for():
+    worker = compose_model(env={"WORKER_REPLICAS": "3"})["services"]["worker"]
+    assert int(worker["deploy"]["replicas"]) == 3
+    assert int(compose_model()["services"]["worker"]["deploy"]["replicas"]) == 1
+    assert "container_name" not in worker, "replicas need generated names"
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_named_volumes_are_declared_and_bind_mounts_exist(layout):
+    model = compose_model(layout)
+    declared = set(model.get("volumes") or {})
+    for name, service in model["services"].items():
+        for volume in service.get("volumes") or []:
+            source = volume.split(":")[0]
+            if source.startswith((".", "/")):
+                if "certs" not in source and "acme" not in source:  # the operator's certificates
+                    assert (ROOT / source).exists(), f"{name} mounts missing {source}"
+            else:
+                assert source in declared, f"{name} uses undeclared volume {source}"
+
+
+def test_the_web_health_check_passes_against_the_app_and_fails_when_it_is_down(app, app_server):
+    test = compose_model()["services"]["web"]["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "-c"]
+    env = {"SERVER_NAME": app.config["SERVER_NAME"]}
+    up = run_probe(test[3].replace("127.0.0.1:8000", f"127.0.0.1:{app_server}"), env)
+    assert up.returncode == 0, up.stderr
+    down = run_probe(test[3].replace("127.0.0.1:8000", f"127.0.0.1:{free_port()}"), env)
+    assert down.returncode != 0
+
+
+def test_the_sentinel_override_points_every_app_service_at_sentinels_watching_the_primary():
+    from app.config import Config
+
+    services = compose_model("compose+sentinel")["services"]
+    envs = [environment(services[name]) for name in APP_SERVICES]
+    assert len({(env["REDIS_SENTINELS"], env["REDIS_SENTINEL_MASTER"]) for env in envs}) == 1
+    sentinels = dict(h.split(":") for h in envs[0]["REDIS_SENTINELS"].split(","))
+    assert len(sentinels) == 3 and set(sentinels) <= set(services)
+    for sentinel, port in sentinels.items():
+        script = services[sentinel]["command"][-1]
+        settings = dict(line.split(" ", 1) for line in re.findall(r"'([a-z-]+ [^']+)'", script))
+        assert settings["port"] == port
+        monitor = re.search(r"'sentinel monitor (\S+) (\S+) (\d+) (\d+)'", script)
+        master, host, redis_port, quorum = monitor.groups()
+        assert master == envs[0]["REDIS_SENTINEL_MASTER"]
+        assert host in services and redis_port == "6379"
+        assert len(sentinels) // 2 < int(quorum) <= len(sentinels)  # a majority decides
+    replica = services["redis-replica"]["command"]
+    assert replica[replica.index("--replicaof") + 1] in services
+    assert hasattr(Config, "REDIS_SENTINELS") and hasattr(Config, "REDIS_SENTINEL_MASTER")
+
+
+def test_docker_compose_config_agrees_with_this_reading(tmp_path):
     if shutil.which("docker") is None:
         pytest.skip("the docker binary is not installed")
     probe = subprocess.run(["docker", "compose", "version"], capture_output=True, text=True, timeout=20)
     if probe.returncode != 0:
         pytest.skip(
-            "'docker compose' (Compose v2 plugin) is not installed, so "
-            "`docker compose config` cannot run: "
+            "'docker compose' (Compose v2 plugin) is not installed, so `docker compose config` cannot run: "
             + ((probe.stderr or probe.stdout).strip().splitlines() or ["?"])[0][:200]
         )
     empty_env = tmp_path / "empty.env"
     empty_env.write_text("")
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "SERVER_NAME": "jazyl.test",
-        "POSTGRES_PASSWORD": "pw",
-        "WORKER_REPLICAS": "3",
-    }
+    env = {"SERVER_NAME": "jazyl.test", "POSTGRES_PASSWORD": "pw", "WORKER_REPLICAS": "3"}
     result = subprocess.run(
         ["docker", "compose", "--env-file", str(empty_env), "-f", str(COMPOSE), "config", "--format", "json"],
         cwd=ROOT,
-        env=env,
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), **env},
         capture_output=True,
         text=True,
         timeout=30,
     )
     assert result.returncode == 0, result.stderr
-    config = json.loads(result.stdout)
-    services = config["services"]
-    assert services["web"]["command"] == WEB_COMMAND
-    assert services["worker"]["command"] == WORKER_COMMAND
-    assert services["migrate"]["command"] == MIGRATE_COMMAND
-    assert services["worker"]["deploy"]["replicas"] == 3
-    assert services["web"]["environment"]["DATABASE_URL"] == "postgresql://jazyl_app:jazyl_app@postgres:5432/jazyl"
-    assert services["migrate"]["environment"]["DATABASE_OWNER_URL"] == "postgresql://jazyl:pw@postgres:5432/jazyl"
-    assert "DATABASE_OWNER_URL" not in services["web"]["environment"]
-    assert services["worker"]["environment"]["REDIS_URL"] == "redis://redis:6379/0"
-    assert services["nginx"]["environment"]["DOMAIN"] == "jazyl.test"
-    assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    theirs, ours = json.loads(result.stdout)["services"], compose_model(env=env)["services"]
+    for name in ours:
+        assert theirs[name].get("command") == ours[name].get("command"), name
+        assert theirs[name].get("environment", {}) == environment(ours[name]), name
+    assert theirs["worker"]["deploy"]["replicas"] == 3
+
+
+# === Dockerfile =============================================================================
+
+
+def test_the_image_builds_its_assets_in_a_stage_the_runtime_copies_from():
+    stages = dockerfile_stages()
+    names = [stage_name(s) for s in stages]
+    for i, stage in enumerate(stages):
+        for kw, args in stage:
+            if kw == "COPY" and "from" in copy_args(args)[0]:
+                assert copy_args(args)[0]["from"] in names[:i], f"COPY --from an unknown or later stage: {args}"
+    build = json.loads((ROOT / "package.json").read_text())["scripts"]["build"]
+    script = shlex.split(build)[1] if build.startswith("node ") else None
+    assert script is None or in_build_context(script), f"the assets stage needs {script}"
+    assert any(kw == "RUN" and "npm run build" in args for kw, args in stages[0])
+
+
+def test_every_copy_source_exists_and_is_in_the_build_context():
+    for stage in dockerfile_stages():
+        for kw, args in stage:
+            if kw != "COPY" or "from" in copy_args(args)[0]:
+                continue
+            for source in copy_args(args)[1]:
+                assert (ROOT / source).exists(), source
+                assert source == "." or in_build_context(source), f"{source} is left out by .dockerignore"
+
+
+def test_the_build_context_keeps_secrets_and_state_out_and_the_code_in():
+    for path in (
+        ".env",
+        ".env.production",
+        "instance/jazyl.db",
+        "instance/secret_key",
+        "deploy/certs/privkey.pem",
+        "deploy/nginx/server.key",
+        ".git/HEAD",
+        "node_modules/htmx.org/package.json",
+        "app/__pycache__/config.cpython-311.pyc",
+        ".venv/bin/python",
+        "translations/ru/LC_MESSAGES/messages.mo",  # compiled in the image
+        "app/static/vendor/htmx.min.js",  # built in the image
+    ):
+        assert not in_build_context(path), f"{path} would be sent to the image build"
+    assert in_build_context(".env.example")
+    tracked = subprocess.run(
+        ["git", "ls-files", "app", "migrations", "translations", "scripts", "*.py", "*.lock", "package*.json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if tracked.returncode != 0:
+        pytest.skip("not a git checkout")
+    missing = [p for p in tracked.stdout.split() if not in_build_context(p)]
+    assert missing == [], "the image would miss tracked files"
+
+
+def test_the_image_python_satisfies_the_project():
+    from packaging.specifiers import SpecifierSet
+
+    image = runtime_stage()[0][1].split()[0]
+    version = re.match(r"python:(\d+\.\d+)", image)
+    assert version, f"the runtime is not a python image: {image}"
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    assert version.group(1) in SpecifierSet(requires)
+
+
+def test_the_image_installs_the_locked_dependencies_before_the_code():
+    runtime = runtime_stage()
+    pip = next(i for i, (kw, args) in enumerate(runtime) if kw == "RUN" and "pip install" in args)
+    lock = shlex.split(runtime[pip][1])[shlex.split(runtime[pip][1]).index("-r") + 1]
+    copied_at = next(i for i, (kw, args) in enumerate(runtime) if kw == "COPY" and lock in copy_args(args)[1])
+    code_at = next(i for i, (kw, args) in enumerate(runtime) if kw == "COPY" and copy_args(args)[1] == ["."])
+    assert copied_at < pip < code_at, "a code change must not reinstall the dependencies"
+    locked = {re.split(r"[=<>\[ ;]", line, maxsplit=1)[0].lower() for line in (ROOT / lock).read_text().splitlines()}
+    assert {"gunicorn", "flask", "babel", "rq"} <= locked, "the image's commands come from the lock file"
+
+
+def test_the_image_compiles_the_catalogs_the_app_loads(app):
+    runtime = runtime_stage()
+    workdir = next(args for kw, args in runtime if kw == "WORKDIR")
+    compile_run = next(args for kw, args in runtime if kw == "RUN" and "pybabel compile" in args)
+    directory = shlex.split(compile_run.split("pybabel compile", 1)[1])
+    target = directory[directory.index("-d") + 1]
+    loaded = Path(app.config["BABEL_TRANSLATION_DIRECTORIES"]).relative_to(ROOT)
+    assert Path(target) == loaded, f"the image compiles {workdir}/{target}, the app loads {workdir}/{loaded}"
+    assert list((ROOT / target).glob("*/LC_MESSAGES/messages.po")), "nothing to compile"
+
+
+def test_the_image_runs_as_an_unprivileged_user_it_creates():
+    runtime = runtime_stage()
+    users = [(i, args.split(":")[0]) for i, (kw, args) in enumerate(runtime) if kw == "USER"]
+    assert users, "the image runs as root"
+    at, user = users[-1]
+    assert user not in {"root", "0"}
+    created = any(
+        kw == "RUN" and re.search(rf"\b(useradd|adduser)\b[^&;]*\s{re.escape(user)}(\s|$)", args)
+        for kw, args in runtime[:at]
+    )
+    assert created, f"USER {user} is not created in the image"
+
+
+def test_the_image_default_command_is_the_compose_web_command_and_exists(load_wsgi, capsys):
+    cmds = [args for kw, args in runtime_stage() if kw == "CMD"]
+    assert len(cmds) == 1
+    argv = exec_form(cmds[0])
+    assert argv[0] != "/bin/sh", "exec form: the server gets the signals"
+    assert argv == compose_model()["services"]["web"]["command"]
+    check_command(argv, capsys)
+
+
+def test_the_image_exposes_the_port_gunicorn_binds(monkeypatch):
+    for key, value in image_env().items():
+        monkeypatch.setenv(key, value)
+    port = runpy.run_path(str(GUNICORN_CONF))["bind"].rsplit(":", 1)[1]
+    exposed = {p.split("/")[0] for kw, args in runtime_stage() if kw == "EXPOSE" for p in args.split()}
+    assert port in exposed
+
+
+def test_the_image_health_check_passes_against_the_app_and_fails_when_it_is_down(app, app_server, tmp_path):
+    checks = [args for kw, args in runtime_stage() if kw == "HEALTHCHECK"]
+    assert len(checks) == 1
+    command = healthcheck_command(checks[0])
+    bin_dir = tmp_path / "bin"  # the image's `python`
+    bin_dir.mkdir()
+    (bin_dir / "python").symlink_to(sys.executable)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "SERVER_NAME": app.config["SERVER_NAME"]}
+    argv = exec_form(command)
+    up = subprocess.run(argv, env={**env, "PORT": str(app_server)}, capture_output=True, text=True, timeout=15)
+    assert up.returncode == 0, up.stderr
+    down = subprocess.run(argv, env={**env, "PORT": str(free_port())}, capture_output=True, timeout=15)
+    assert down.returncode != 0
+
+
+def test_the_health_checks_present_the_platform_host_and_https(health_server, tmp_path):
+    """With SERVER_NAME set Flask routes by Host, and behind nginx every request is https."""
+    port, seen, state = health_server
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python").symlink_to(sys.executable)
+    image_probe = exec_form(healthcheck_command(next(a for k, a in runtime_stage() if k == "HEALTHCHECK")))
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "SERVER_NAME": "jazyl.test", "PORT": str(port)}
+    assert subprocess.run(image_probe, env=env, capture_output=True, timeout=15).returncode == 0
+    compose_probe = compose_model()["services"]["web"]["healthcheck"]["test"][3]
+    assert run_probe(compose_probe.replace("127.0.0.1:8000", f"127.0.0.1:{port}"), env).returncode == 0
+    assert seen == [("/health", "jazyl.test", "https")] * 2
+    state["status"] = 503
+    assert subprocess.run(image_probe, env=env, capture_output=True, timeout=15).returncode != 0
 
 
 # === nginx template ======================================================================
@@ -525,7 +939,7 @@ def test_nginx_passes_the_apps_static_cache_headers_through():
 
 def test_nginx_template_renders_only_its_own_variables():
     template = nginx_template()
-    nginx_env = {key: with_defaults(value) for key, value in mapping(service_section("nginx", "environment")).items()}
+    nginx_env = environment(compose_model()["services"]["nginx"])
     # Make every nginx variable the template uses ($host, $scheme, ...) an environment
     # variable too: the rendering must leave them alone anyway.
     nginx_vars = set(re.findall(r"\$([a-z_][a-z0-9_]*)", template))
@@ -672,10 +1086,9 @@ def test_server_model_defaults_agree_in_conf_dockerfile_compose_and_env_example(
     conf = load_gunicorn_conf(monkeypatch)
     threaded = load_gunicorn_conf(monkeypatch, GUNICORN_WORKER_CLASS="gthread")
     expected = {"GUNICORN_WORKER_CLASS": conf["worker_class"], "GUNICORN_THREADS": str(threaded["threads"])}
-    env_lines = [args for kw, args in dockerfile_stages()[1] if kw == "ENV"]
-    image = dict(re.findall(r"([A-Z][A-Z0-9_]*)=(\S+)", " ".join(env_lines)))
+    image = image_env()
     assert {k: image.get(k) for k in expected} == expected
-    web = {k: with_defaults(v) for k, v in mapping(service_section("web", "environment")).items()}
+    web = environment(compose_model()["services"]["web"])
     assert {k: web.get(k) for k in expected} == expected
     example = dict(re.findall(r"^([A-Z][A-Z0-9_]*)=(.*)$", (ROOT / ".env.example").read_text(), re.M))
     assert {k: example.get(k) for k in expected} == expected
