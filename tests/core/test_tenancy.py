@@ -36,14 +36,28 @@ def test_query_under_tenant_a_never_returns_tenant_b_rows(two_tenants):
         assert {m.name for m in db.session.scalars(select(Master))} == {"Bella"}
 
 
-def test_get_by_id_of_other_tenant_returns_nothing(two_tenants):
+def test_session_get_of_another_tenants_row_returns_none_inside_a_scope(two_tenants):
+    """``session.get`` inside tenant A: B's row is None whether it comes from the database or
+    is already in the session; outside any scope ``get`` raises; the platform scope sees it."""
     a, b = two_tenants
-    a_id = a.id
-    with unscoped():
-        b_master_id = db.session.scalar(select(Master.id).where(Master.tenant_id == b.id))
+    a_id, b_id = a.id, b.id
+    with unscoped("test: the id of B's master"):
+        b_master_id = db.session.scalar(select(Master.id).where(Master.tenant_id == b_id))
+    key = (b_id, b_master_id)  # primary keys of tenant-owned tables are (tenant_id, id)
     db.session.expunge_all()
     with tenant_scope(a_id):
-        assert db.session.scalar(select(Master).where(Master.id == b_master_id)) is None
+        assert db.session.get(Master, key) is None  # loaded from the database: filtered
+        assert db.session.get(Master, (a_id, b_master_id)) is None  # B's id under A's key: no row
+    with tenant_scope(b_id):
+        b_master = db.session.get(Master, key)
+        assert b_master.name == "Bella"
+    assert b_master in db.session  # now in the identity map
+    with tenant_scope(a_id):
+        assert db.session.get(Master, key) is None  # not handed out from the identity map either
+    with pytest.raises(TenantScopeError):
+        db.session.get(Master, key)
+    with unscoped("test: the platform sees every tenant"):
+        assert db.session.get(Master, key) is b_master
 
 
 def test_relationship_loads_are_filtered_too(two_tenants):
