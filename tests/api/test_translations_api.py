@@ -34,7 +34,7 @@ HAIRCUT = {
     "ru": {"name": "Мужская стрижка", "description": "Мытьё и стрижка"},
     "kk": {"name": "Ерлер шаш қиюы", "description": "Жуу және қию"},
 }
-# English and Russian order: Aigerim first; Kazakh: Жанна before Әйгерім.
+# Aigerim first in every language (in the Kazakh alphabet Ә comes right after А, before Ж).
 AIGERIM = {
     "en": {"name": "Aigerim", "specialization": "Barber"},
     "ru": {"name": "Айгерим", "specialization": "Барбер"},
@@ -385,6 +385,20 @@ def test_business_settings_take_versions_of_name_and_description(api, owner, sho
     assert (body["name"], body["description"]) == ("Анна салоны", BUSINESS["en"]["description"])
 
 
+def test_a_new_default_language_keeps_every_readers_text(api, owner, shop):
+    status, body, _ = api.put("/business", token=owner, json={"default_language": "ru"})
+    assert status == 200, body
+    assert body["default_language"] == "ru"
+    assert body["translations"] == BUSINESS
+    _, services, _ = api.get(f"{PUBLIC}/services?translations=all")
+    assert {x["id"]: x["translations"] for x in services["items"]} == {shop["beard"]: BEARD, shop["haircut"]: HAIRCUT}
+    for lang in ("en", "ru", "kk"):
+        _, business, _ = api.get(f"{PUBLIC}?lang={lang}")
+        assert (business["name"], business["default_language"]) == (BUSINESS[lang]["name"], "ru")
+        _, masters, _ = api.get(f"/masters?lang={lang}", token=owner)
+        assert set(_names(masters)) == {AIGERIM[lang]["name"], ZHANNA[lang]["name"]}
+
+
 @pytest.mark.parametrize(
     ("path_key", "payload", "field"),
     [
@@ -397,6 +411,7 @@ def test_business_settings_take_versions_of_name_and_description(api, owner, sho
         ("location", {"translations": {"ru": {"address": "а" * 501}}}, "translations.ru.address"),
         ("business", {"translations": {"kk": {"name": "б" * 201}}}, "translations.kk.name"),
         ("business", {"translations": {"en": {"name": ""}}}, "translations.en.name"),
+        ("business", {"default_language": "ru", "translations": {"ru": {"name": " "}}}, "translations.ru.name"),
     ],
 )
 def test_bad_versions_are_validation_errors_with_the_field_path(api, owner, shop, path_key, payload, field):
@@ -467,7 +482,7 @@ def test_lists_are_sorted_by_the_text_the_reader_sees(api, owner, shop):
     order = {
         "en": (["Beard trim", "Haircut"], ["Aigerim", "Zhanna"]),
         "ru": (["Мужская стрижка", "Стрижка бороды"], ["Айгерим", "Жанна"]),
-        "kk": (["Ерлер шаш қиюы", "Сақал түзету"], ["Жанна", "Әйгерім"]),
+        "kk": (["Ерлер шаш қиюы", "Сақал түзету"], ["Әйгерім", "Жанна"]),
     }
     for lang, (services, masters) in order.items():
         assert _names(api.get(f"{PUBLIC}/services?lang={lang}")[1]) == services

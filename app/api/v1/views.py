@@ -57,7 +57,7 @@ def paginate(items: list, query: dict) -> tuple[list, int]:
 
 
 @contextmanager
-def texts_named_as_sent(body: dict, tenant):
+def texts_named_as_sent(body: dict, default_language: str):
     """Validation errors of a write name a default language's version as it was sent.
 
     The services check ``translations.<default language>.<field>`` as the field itself (it
@@ -67,11 +67,11 @@ def texts_named_as_sent(body: dict, tenant):
     try:
         yield
     except ValidationError as exc:
-        lang = tenant.default_language
-        versions = body.get("translations") or {}
-        own = versions.get(lang) or {}
+        own = (body.get("translations") or {}).get(default_language) or {}
         if exc.details and own:
-            exc.details = {(f"translations.{lang}.{k}" if k in own else k): v for k, v in exc.details.items()}
+            exc.details = {
+                (f"translations.{default_language}.{k}" if k in own else k): v for k, v in exc.details.items()
+            }
         raise
 
 

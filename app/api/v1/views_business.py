@@ -44,7 +44,7 @@ def list_locations(principal, query: dict):
 )
 def create_location(principal, body: dict):
     tenant = tenant_of(principal)
-    with texts_named_as_sent(body, tenant):
+    with texts_named_as_sent(body, tenant.default_language):
         location = tenants.create_location(principal.actor, body)
     return {"location": ser.location(location, full=True, versions=tenant.default_language)}, 201
 
@@ -61,7 +61,7 @@ def create_location(principal, body: dict):
 )
 def update_location(principal, location_id: int, body: dict):
     tenant = tenant_of(principal)
-    with texts_named_as_sent(body, tenant):
+    with texts_named_as_sent(body, tenant.default_language):
         location = tenants.update_location(principal.actor, _load(Location, location_id), body)
     return {"location": ser.location(location, full=True, versions=tenant.default_language)}
 
@@ -125,6 +125,7 @@ def get_business(principal, query: dict):
 )
 def put_business(principal, body: dict):
     tenant = tenant_of(principal)
-    with texts_named_as_sent(body, tenant):
+    # A new default language applies to the versions sent with it (as in the service).
+    with texts_named_as_sent(body, body.get("default_language") or tenant.default_language):
         tenant = tenants.update_settings(principal.actor, tenant, body)
     return ser.business(tenant, tenant.default_language)

@@ -65,7 +65,7 @@ def list_services(principal, query: dict):
 )
 def create_service(principal, body: dict):
     tenant = tenant_of(principal)
-    with texts_named_as_sent(body, tenant):
+    with texts_named_as_sent(body, tenant.default_language):
         service = catalog.create_service(tenant, principal.actor, body)
     return {"service": ser.service(service, full=True, versions=tenant.default_language)}, 201
 
@@ -82,7 +82,7 @@ def create_service(principal, body: dict):
 )
 def update_service(principal, service_id: int, body: dict):
     tenant = tenant_of(principal)
-    with texts_named_as_sent(body, tenant):
+    with texts_named_as_sent(body, tenant.default_language):
         service = catalog.update_service(tenant, principal.actor, _load(Service, service_id), body)
     return {"service": ser.service(service, full=True, versions=tenant.default_language)}
 
@@ -136,7 +136,7 @@ def list_masters(principal, query: dict):
 )
 def create_master(principal, body: dict):
     tenant = tenant_of(principal)
-    with texts_named_as_sent(body, tenant):
+    with texts_named_as_sent(body, tenant.default_language):
         master = catalog.create_master(tenant, principal.actor, body)
     return {"master": ser.master(master, full=True, versions=tenant.default_language)}, 201
 
@@ -154,7 +154,7 @@ def create_master(principal, body: dict):
 )
 def update_master(principal, master_id: int, body: dict):
     tenant = tenant_of(principal)
-    with texts_named_as_sent(body, tenant):
+    with texts_named_as_sent(body, tenant.default_language):
         master = catalog.update_master(tenant, principal.actor, _load(Master, master_id), body)
     return {"master": ser.master(master, full=True, versions=tenant.default_language)}
 
