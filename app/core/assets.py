@@ -29,13 +29,13 @@ _hashes: dict[str, tuple[int, str]] = {}  # path -> (mtime_ns, hash)
 
 def content_hash(path: str) -> str | None:
     """The file's fingerprint, or ``None`` if there is no such file under ``app/static``."""
-    f = (STATIC / path).resolve()
-    if not f.is_relative_to(STATIC) or not f.is_file():
-        return None
     known = _hashes.get(path)
     debug = has_app_context() and current_app.debug
     if known is not None and not debug:
-        return known[1]
+        return known[1]  # checked when it was stored: no file system calls per page
+    f = (STATIC / path).resolve()
+    if not f.is_relative_to(STATIC) or not f.is_file():
+        return None
     mtime = f.stat().st_mtime_ns
     if known is not None and known[0] == mtime:
         return known[1]
