@@ -271,7 +271,11 @@ def _invoice_snapshot(invoice: Invoice) -> dict:
 
 
 def handle_provider_event(actor: Actor, tenant: Tenant, provider_name: str, payload: dict) -> Invoice:
-    """A provider tells what happened to one of this business's invoices."""
+    """A provider tells what happened to one of this business's invoices.  Only the platform
+    admin speaks for the manual provider (money received outside the platform)."""
+    if provider_name == "manual":
+        _require(actor, "super_admin")
+        clean_or_raise("reference", rules.REFERENCE, payload.get("reference"))
     event = get_provider(provider_name).handle(payload)
     invoice = queries.get_invoice(tenant.id, event.invoice_id)
     if invoice is None or invoice.provider != provider_name:

@@ -99,8 +99,9 @@ def test_unknown_provider_events_are_refused_not_crashed(biz):
     invoice, _url = billing.start_checkout(_owner(biz), biz.tenant, "pro")
     with pytest.raises(BadRequest):
         billing.handle_provider_event(_owner(biz), biz.tenant, "sandbox", {"invoice_id": invoice.id, "outcome": "?"})
+    admin = Actor("user", None, "root", "super_admin")
     with pytest.raises(NotFound):  # a sandbox invoice is not the manual provider's
-        billing.handle_provider_event(_owner(biz), biz.tenant, "manual", {"invoice_id": invoice.id})
+        billing.handle_provider_event(admin, biz.tenant, "manual", {"invoice_id": invoice.id, "reference": "r"})
 
 
 # ------------------------------------------------------------------------- pages
@@ -192,3 +193,29 @@ def test_admin_changes_the_plan_and_cancels(biz, admin):
     assert "subscription.change_plan" in _actions(biz.tenant.id)
     admin.post(f"/tenants/{biz.tenant.id}/billing/cancel")
     assert biz.subscription().status == "cancelled"
+
+
+def test_owner_opens_a_manual_invoice_and_the_admin_marks_it_paid(biz, admin, app, owner_web):
+    app.config["BILLING_PROVIDER"] = "manual"
+    try:
+        resp = owner_web.post("/billing/checkout", data={"plan": "business"})
+        assert resp.status_code == 302 and resp.headers["Location"].endswith("/billing")
+        invoice_id = db.session.scalar(select(Invoice.id))
+        assert f"Invoice {invoice_id} is ready" in _text(owner_web.get("/billing"))
+        assert owner_web.get(f"/billing/sandbox/{invoice_id}").status_code == 404  # no sandbox here
+
+        with pytest.raises(Forbidden):  # only the platform speaks for money received outside it
+            payload = {"invoice_id": invoice_id, "reference": "x"}
+            billing.handle_provider_event(_owner(biz), biz.tenant, "manual", payload)
+        page = _text(admin.get(f"/tenants/{biz.tenant.id}"))
+        assert "Mark as paid" in page
+        url = f"/tenants/{biz.tenant.id}/billing/invoices/{invoice_id}/paid"
+        admin.post(url, data={"reference": ""})
+        assert "This field is required." in _text(admin.get(f"/tenants/{biz.tenant.id}"))
+        assert biz.subscription().status == "trial"
+        admin.post(url, data={"reference": "Kaspi 42"})
+    finally:
+        app.config["BILLING_PROVIDER"] = "sandbox"
+    sub = biz.subscription()
+    assert (sub.status, sub.plan_code) == ("active", "business")
+    assert db.session.scalar(select(Invoice.reference)) == "Kaspi 42"

@@ -38,6 +38,23 @@ def _billing_panel():
     return {"billing_panel": billing_panel}
 
 
+@bp.route("/tenants/<int:tenant_id>/billing/invoices/<int:invoice_id>/paid", methods=["POST"])
+def tenant_invoice_paid(tenant_id: int, invoice_id: int):
+    """The money for an invoice the owner opened has arrived (the manual provider)."""
+    tenant = _tenant_or_404(tenant_id)
+    payload = {"invoice_id": invoice_id, "reference": (request.form.get("reference") or "").strip()[:200]}
+    try:
+        with savepoint(), tenant_scope(tenant.id):
+            billing.handle_provider_event(Actor.for_user(current_user), tenant, "manual", payload)
+    except DomainError as exc:
+        details = " ".join(str(m) for v in (exc.details or {}).values() for m in v)
+        flash(details or str(exc.message), "error")
+    else:
+        done = _("The payment is recorded: %(name)s is on its plan until the period's end.", name=tenant.name)
+        flash(done, "success")
+    return redirect(url_for("admin.tenant_detail", tenant_id=tenant.id) + "#billing")
+
+
 @bp.route("/tenants/<int:tenant_id>/billing/<action>", methods=["POST"])
 def tenant_billing(tenant_id: int, action: str):
     tenant = _tenant_or_404(tenant_id)
