@@ -147,6 +147,12 @@ def _memo() -> dict | None:
     return memo
 
 
+def request_memo() -> dict | None:
+    """A dict for the current request that is dropped whenever this process bumps a version
+    (so it never outlives a write), or ``None`` outside a request."""
+    return _memo()
+
+
 def forget_memo() -> None:
     if has_request_context():
         g.pop(_MEMO, None)

@@ -311,6 +311,10 @@ def cached_bookable_masters(
     every schedule and booking write bumps after commit (``app.core.cache``).  So a warm
     availability request builds its cache key without touching the database.
     """
+    memo = kv.request_memo()  # the ETag and the view ask the same question in one request
+    memo_key = ("bookable_masters", int(tenant_id), int(service_id), master_id, location_id)
+    if memo is not None and memo_key in memo:
+        return memo[memo_key]
     if kv.site_version(tenant_id) is None:
         return None
 
@@ -333,6 +337,8 @@ def cached_bookable_masters(
         return None
     pairs = zip(entry["rows"], versions, strict=True)
     rows = [MasterRow(m, v, loc, tz, dur, buf) for (m, loc, tz, dur, buf), v in pairs]
+    if memo is not None:
+        memo[memo_key] = (rows, bool(entry["service"]))
     return rows, bool(entry["service"])
 
 
