@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import datetime, time
 
@@ -14,39 +15,93 @@ from app.core import tenancy
 from app.extensions import db
 from app.scheduling.models import ScheduleOverride, TimeOff, WorkingHours
 
+# (path, the page's heading, what it shows of the salon fixture's data) for each role.
 OWNER_PAGES = [
-    "/",
-    "/?date=2026-12-08",
-    "/bookings/new",
-    "/reassign",
-    "/services",
-    "/services/new",
-    "/masters",
-    "/masters/new",
-    "/requests",
-    "/locations",
-    "/locations/new",
-    "/settings",
+    ("/", "Monday, December 7, 2026", ["Aigerim", "09:00", "17:00"]),
+    ("/?date=2026-12-08", "Tuesday, December 8, 2026", ["Aigerim", "09:00"]),
+    ("/bookings/new", "New booking", ["Haircut · 60 minutes", "Any master"]),
+    ("/reassign", "Bookings of inactive masters", ["Nothing to reassign."]),
+    ("/services", "Services", ["Haircut", "Main"]),
+    ("/services/new", "Add a service", ["Main"]),
+    ("/masters", "Masters", ["Aigerim", "Haircut"]),
+    ("/masters/new", "Add a master", ["Haircut", "Main"]),
+    ("/requests", "Permission requests", ["Nothing here."]),
+    ("/locations", "Locations", ["Main", "Abay 1"]),
+    ("/locations/new", "Add a location", ["Asia/Almaty"]),
+    ("/settings", "Business settings", ['value="Anna Beauty"']),
 ]
+MANAGER_PAGES = [
+    ("/", "Monday, December 7, 2026", ["Aigerim", "09:00"]),
+    ("/bookings/new", "New booking", ["Haircut · 60 minutes"]),
+    ("/services", "Services", ["Haircut", "Main"]),
+    ("/masters", "Masters", ["Aigerim", "Haircut"]),
+    ("/requests", "Permission requests", ["Nothing here."]),
+    ("/reassign", "Bookings of inactive masters", ["Nothing to reassign."]),
+]
+MASTER_PAGES = [
+    ("/", "Monday, December 7, 2026", ["Aigerim", "09:00"]),
+    ("/upcoming", "Upcoming bookings", ["No upcoming bookings."]),
+    ("/permissions", "Permissions", ["See clients' phone numbers", "Edit my own working hours"]),
+]
+
+
+def _page(client, path: str) -> tuple[str, str]:
+    """(the page's first heading, its HTML with entities decoded) of a page that answered 200."""
+    resp = client.get(path)
+    assert resp.status_code == 200, path
+    page = html.unescape(resp.get_data(as_text=True))
+    heading = re.search(r"<h[12][^>]*>(.*?)</h[12]>", page, re.S)
+    assert heading, f"{path} has no heading"
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", heading.group(1))).strip(), page
+
+
+def _shows(client, path: str, heading: str, shows: list[str]) -> None:
+    got, page = _page(client, path)
+    assert got == heading, path
+    missing = [text for text in shows if text not in page]
+    assert not missing, f"{path} does not show {missing}"
 
 
 def _start(iso: str) -> datetime:
     return datetime.fromisoformat(iso)
 
 
-@pytest.mark.parametrize("path", OWNER_PAGES)
-def test_owner_pages_render(salon, login, path):
-    assert login("owner", "anna", "owner@example.com").get(path).status_code == 200
+@pytest.mark.parametrize(("path", "heading", "shows"), OWNER_PAGES, ids=[p for p, *_ in OWNER_PAGES])
+def test_owner_pages_show_their_heading_and_the_business_data(salon, login, path, heading, shows):
+    _shows(login("owner", "anna", "owner@example.com"), path, heading, shows)
 
 
-@pytest.mark.parametrize("path", ["/", "/bookings/new", "/services", "/masters", "/requests", "/reassign"])
-def test_manager_pages_render(salon, login, path):
-    assert login("manager", "anna", "manager@example.com").get(path).status_code == 200
+@pytest.mark.parametrize(("path", "heading", "shows"), MANAGER_PAGES, ids=[p for p, *_ in MANAGER_PAGES])
+def test_manager_pages_show_their_heading_and_the_location_data(salon, login, path, heading, shows):
+    _shows(login("manager", "anna", "manager@example.com"), path, heading, shows)
 
 
-@pytest.mark.parametrize("path", ["/", "/upcoming", "/permissions"])
-def test_master_pages_render(salon, login, path):
-    assert login("master", "anna", "aigerim@example.com").get(path).status_code == 200
+@pytest.mark.parametrize(("path", "heading", "shows"), MASTER_PAGES, ids=[p for p, *_ in MASTER_PAGES])
+def test_master_pages_show_their_heading_and_own_data(salon, login, path, heading, shows):
+    _shows(login("master", "anna", "aigerim@example.com"), path, heading, shows)
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_dashboard_headings_and_labels_follow_the_chosen_language(salon, login, lang):
+    from flask_babel import gettext
+
+    from app.core.i18n import in_locale
+
+    def tr(msgid: str) -> str:
+        with in_locale(lang):
+            return gettext(msgid)
+
+    owner = login("owner", "anna", "owner@example.com")
+    for path, msgid in [("/services", "Services"), ("/masters", "Masters"), ("/settings", "Business settings")]:
+        assert tr(msgid) != msgid, f"{msgid!r} has no {lang} translation"
+        heading, page = _page(owner, f"{path}?lang={lang}")
+        assert heading == tr(msgid), path
+        assert f'lang="{lang}"' in page
+    _heading, page = _page(owner, f"/masters/new?lang={lang}")
+    assert tr("Add a master") in page and "Haircut" in page  # labels translated, the data as entered
+    master = login("master", "anna", "aigerim@example.com")
+    heading, _page_html = _page(master, f"/upcoming?lang={lang}")
+    assert heading == tr("Upcoming bookings")
 
 
 def test_owner_only_pages_are_not_on_manager_host(salon, login):
@@ -424,7 +479,13 @@ def test_schedule_and_reschedule_pages_render_per_role(salon, login, create_book
     b = create_booking(salon.tenant, salon.master, salon.service, _start("2026-12-08T10:00:00+05:00"))
     commit()
     c = login(area, "anna", email)
-    assert c.get(f"/masters/{salon.master.id}/schedule").status_code == 200
+    heading, schedule = _page(c, f"/masters/{salon.master.id}/schedule")
+    assert heading == "Working hours · Aigerim"
+    if area == "master":  # without the edit_own_schedule permission: the week, read only
+        assert "09:00–13:00, 14:00–18:00" in schedule
+        assert 'name="mon_start"' not in schedule
+    else:  # staff edit the master's week
+        assert 'name="mon_start" value="09:00"' in schedule and 'name="mon_end" value="18:00"' in schedule
     page = c.get(f"/bookings/{b.id}/reschedule")
     assert page.status_code == 200
     assert 'id="slot-picker"' in page.get_data(as_text=True)
