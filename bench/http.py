@@ -19,8 +19,10 @@ What it does, all on 127.0.0.1 and bounded in time (about 2-3 minutes by default
    (the limiter still runs, so its Redis round trip is measured); nothing else changes.
 3. Drives each endpoint with wrk (Debian's ``wrk`` package; ``make bench-http`` installs
    it when apt-get is allowed) from a separate process for ``--duration`` seconds with
-   ``--connections`` connections, after a short warm-up, and prints requests/s,
-   p50/p95/p99 and the ratio to the hello app measured in the same run.
+   ``--connections`` connections, after a short warm-up, in ``--rounds`` rounds that
+   alternate with the hello app (so a change of machine load during the run reaches both
+   sides of the ratio), and prints requests/s, p50/p95/p99 and the ratio to the hello
+   rounds next to it. The uncached paths of each run start where no earlier run went.
 4. Booking creation: the owner logs in once, wrk posts distinct free slots (every tenth
    body repeats an earlier slot on purpose, so races and ``409 slot_unavailable`` are
    exercised), and afterwards the database is asked for overlapping blocking bookings of
@@ -269,7 +271,30 @@ def owner_token(port: int) -> str:
     return json.loads(payload)["access_token"]
 
 
+def merge_rounds(rounds: list[dict]) -> dict:
+    """One result from several wrk runs: requests/s over their total time, statuses and errors
+    summed, the median round's p50 and the worst round's p95/p99."""
+    seconds = sum(r["seconds"] for r in rounds)
+    statuses: dict[str, int] = {}
+    for r in rounds:
+        for k, v in r["statuses"].items():
+            statuses[k] = statuses.get(k, 0) + v
+    p50s = sorted(r["p50_us"] for r in rounds)
+    return {
+        "requests": sum(r["requests"] for r in rounds),
+        "seconds": seconds,
+        "rps": sum(r["requests"] for r in rounds) / seconds if seconds else 0.0,
+        "p50_us": p50s[len(p50s) // 2],
+        "p95_us": max(r["p95_us"] for r in rounds),
+        "p99_us": max(r["p99_us"] for r in rounds),
+        "statuses": statuses,
+        "errors": sum(r["errors"] for r in rounds),
+        "timeouts": sum(r["timeouts"] for r in rounds),
+    }
+
+
 def fmt_row(name: str, r: dict, hello_rps: float | None, target: str) -> str:
+    hello_rps = r.get("hello_rps") or hello_rps  # the hello rounds run alternately with this endpoint
     ratio = f"{r['rps'] / hello_rps:.0%}" if hello_rps else ""
     return (
         f"| {name} | {r['rps']:.0f} | {r['p50_us'] / 1000:.1f} | {r['p95_us'] / 1000:.1f} | "
@@ -343,23 +368,36 @@ def measure(label: str, env: dict, app_env: dict, world: dict, db_url: str, inst
         run_wrk(hello.port, "/", "127.0.0.1", warm, args.connections, args.threads)
         results["hello"] = run_wrk(hello.port, "/", "127.0.0.1", args.duration, args.connections, args.threads)
         print(f"  {'hello (bare Flask)':<40} {results['hello']['rps']:8.0f} req/s")
+        offset = itertools.count(0, 20000)  # each uncached run starts where no earlier run went
         for name, path in endpoints:
             host = DOMAIN if path.startswith("/api/") or path == "uncached" else TENANT_HOST
-            extra = {"BENCH_PATHS": str(uncached)} if path == "uncached" else None
             url = f"{api}/services" if path == "uncached" else path  # wrk needs a URL; the script picks paths
+
+            def extra(rotating: bool = path == "uncached") -> dict | None:
+                return {"BENCH_PATHS": str(uncached), "BENCH_OFFSET": str(next(offset))} if rotating else None
+
             if path != "uncached":
                 status, payload = request(jazyl.port, "GET", path, host)
                 if status != 200:
                     raise SystemExit(f"{name}: {path} answered {status}: {payload[:300]!r}")
-            run_wrk(jazyl.port, url, host, warm, args.connections, args.threads, extra)
-            r = run_wrk(jazyl.port, url, host, args.duration, args.connections, args.threads, extra)
+            run_wrk(jazyl.port, url, host, warm, args.connections, args.threads, extra())
+            # Rounds alternate the hello app and the endpoint, so a change in the machine's load
+            # during the run reaches both sides of the ratio alike.
+            share = max(1.0, args.duration / args.rounds)
+            hello_rounds, rounds = [], []
+            for _ in range(args.rounds):
+                hello_rounds.append(run_wrk(hello.port, "/", "127.0.0.1", share, args.connections, args.threads))
+                rounds.append(run_wrk(jazyl.port, url, host, share, args.connections, args.threads, extra()))
+            r = merge_rounds(rounds)
+            r["hello_rps"] = merge_rounds(hello_rounds)["rps"]
             bad = {k: v for k, v in r["statuses"].items() if k != "200"}
             if bad or r["errors"] or r["timeouts"]:
                 print(f"  WARNING {name}: statuses {r['statuses']}, errors {r['errors']}, timeouts {r['timeouts']}")
             results[name] = r
             print(
                 f"  {name:<40} {r['rps']:8.0f} req/s  p50 {r['p50_us'] / 1000:6.1f}  p95 {r['p95_us'] / 1000:6.1f}  "
-                f"p99 {r['p99_us'] / 1000:6.1f} ms  {r['rps'] / results['hello']['rps']:5.0%} of hello"
+                f"p99 {r['p99_us'] / 1000:6.1f} ms  {r['rps'] / r['hello_rps']:5.0%} of hello "
+                f"(alternating with it: {r['hello_rps']:.0f} req/s)"
             )
         booking = {}
         if not args.only or "creation" in args.only:
@@ -375,7 +413,8 @@ def table(run: dict, args, load: tuple[float, float]) -> list[str]:
     lines = [
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, load average {load[0]:.2f} before "
         f"and {load[1]:.2f} after (1-minute); gunicorn.conf.py with {run['label']}; wrk {args.threads} threads, "
-        f"{args.connections} connections, {args.duration:g} s per endpoint.",
+        f"{args.connections} connections, {args.duration:g} s per endpoint in {args.rounds} rounds alternating with "
+        "the hello app (each ratio is to the hello rounds next to it; the baseline row is one run at the start).",
         "",
         "| endpoint | req/s | p50 ms | p95 ms | p99 ms | ratio to hello | target |",
         "|---|---|---|---|---|---|---|",
@@ -399,6 +438,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=6, help="seconds per endpoint (default 6)")
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections (default 16)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternate hello and each endpoint this many times (default 3)"
+    )
     parser.add_argument("--redis-port", type=int, default=int(os.environ.get("BENCH_REDIS_PORT", "6389")))
     parser.add_argument("--no-embedded", action="store_true", help="skip the booking run on SQLite + embedded Redis")
     parser.add_argument(

@@ -2,7 +2,8 @@
 -- and a JSON summary line (requests, duration, latency percentiles, statuses) at the end.
 --
 -- Environment (read once per thread):
---   BENCH_PATHS  file with one request path per line (GET), taken in turn; or
+--   BENCH_PATHS  file with one request path per line (GET), taken in turn from line
+--                BENCH_OFFSET (default 0); or
 --   BENCH_BODIES file with one JSON body per line (POST to the URL's path), taken in turn,
 --                thread k of n starting at line k and stepping by n, so threads never send
 --                the same body unless the file runs out and wraps around.
@@ -37,7 +38,9 @@ function init(args)
   nthreads = tonumber(os.getenv("BENCH_THREADS") or "1")
   if p then paths = lines(p) end
   if b then bodies = lines(b) end
-  index = id - 1
+  -- BENCH_OFFSET: where this run starts in the list (a later run of the same list starts
+  -- further on, so "uncached" paths are not the ones an earlier run already cached)
+  index = id - 1 + tonumber(os.getenv("BENCH_OFFSET") or "0")
 end
 
 function request()
