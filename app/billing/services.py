@@ -402,7 +402,7 @@ def ensure_within_limit(
         model = {"masters": Master, "locations": Location}[kind]
         used = queries.count_active(model, tenant.id, exclude_id)
     if limit is not None and used >= limit:
-        raise Forbidden(_limit_message(kind, name, limit, actor), details={"limit": kind, "allowed": limit})
+        raise Forbidden(_limit_message(kind, name, limit, actor))
 
 
 def usage(tenant: Tenant) -> list[dict]:
