@@ -42,17 +42,6 @@ SERVICE_FIELDS = (
     "active",
     "location_ids",
 )
-MASTER_FIELDS = (
-    "name",
-    "email",
-    "phone",
-    "specialization",
-    "location_id",
-    "service_ids",
-    "active",
-    "permissions",
-    "user_id",
-)
 
 
 # ----------------------------------------------------------------------- access

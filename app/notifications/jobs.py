@@ -52,8 +52,3 @@ def sweep_outbox() -> dict:
     services.mark_requeued(ids[:enqueued])
     db.session.commit()
     return {"reclaimed": reclaimed, "enqueued": enqueued, "expired": expired}
-
-
-@job("notifications", timeout=300, platform=True)
-def outbox_sweep_job() -> dict:
-    return sweep_outbox()

@@ -11,8 +11,6 @@ from app.core.translations import Translatable
 from app.core.types import UTCDateTime, utcnow
 from app.extensions import db
 
-TENANT_STATUSES = ("pending", "active", "rejected", "suspended")
-
 
 class Tenant(Translatable, db.Model):
     __tablename__ = "tenants"

@@ -24,6 +24,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from app.extensions import db
+from tests.web.conftest import sms_codes  # noqa: F401  -- the verification codes a booking-site test captures
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -19,7 +19,6 @@ from app.extensions import db
 from app.notifications import events
 from app.notifications.links import token_for_visit
 from tests.notifications.conftest import wait_for
-from tests.web.conftest import sms_codes  # noqa: F401  -- captures the verification codes
 
 ALMATY = ZoneInfo("Asia/Almaty")
 
