@@ -68,6 +68,20 @@ def select_locale() -> str:
     return normalize(getattr(tenant, "default_language", None)) or default
 
 
+def requested_language() -> str | None:
+    """The language an API caller asked for: ``?lang=``, ``Accept-Language``, else their
+    account's; ``None`` when they named none (a business's texts then come in its default
+    language, whatever the platform's default for messages is).  Read from the request each
+    time, so it does not depend on when the locale was first asked for."""
+    if not has_request_context():
+        return None
+    return (
+        normalize(request.args.get("lang"))
+        or request.accept_languages.best_match(SUPPORTED)
+        or normalize(getattr(g, "actor_language", None))
+    )
+
+
 def _select_among(offered: tuple[str, ...]) -> str:
     """A booking site's locale: the same order as :func:`select_locale`, among ``offered``
     only, then the business's default language."""

@@ -571,13 +571,6 @@ def test_public_answers_differ_per_accept_language_and_say_so(api, shop):
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app/api/v1/caching.py (perf's) calls reader_language() in _answer_key before public_tenant() sets "
-    "g.tenant, and flask-babel keeps that first locale for the request: on the main host a reader who asked "
-    "for no language gets the platform default (en) instead of the business's default language; the key "
-    "should take the locale's inputs instead (see /work/notes/i18napi.md)",
-)
 def test_without_any_language_a_public_read_shows_the_default_language(
     api, create_tenant, create_service, create_master, commit
 ):

@@ -29,7 +29,7 @@ from typing import Any
 from flask import current_app, jsonify, request
 
 from app.core import cache
-from app.core.templating import reader_language
+from app.core.i18n import requested_language
 
 # endpoint name -> kind: the OpenAPI document adds the headers and the 304 to these.
 CACHED: dict[str, str] = {}
@@ -45,7 +45,7 @@ def _answer_key(kind: str) -> str:
     args = sorted(request.args.items(multi=True))
     parts = [kind, request.endpoint or "", request.path, repr(args)]
     if kind in LOCALIZED:
-        parts.append(reader_language())  # the business's texts in the reader's language
+        parts.append(requested_language() or "")  # the business's texts in the reader's language
     if kind == "availability":
         from app.core.types import utcnow
 

@@ -14,19 +14,19 @@ from zoneinfo import ZoneInfo
 
 from app.audit.services import Actor
 from app.catalog.models import Master, Service
-from app.core.templating import reader_language
+from app.core.i18n import requested_language
 from app.core.translations import all_versions, sort_key, text_in
 from app.tenants.models import Location, Tenant
 
 
 def shown(obj, field: str = "name") -> str:
     """``field`` of a business's object in the reader's language, else the default language's."""
-    return text_in(obj, field, reader_language()) if obj is not None else ""
+    return text_in(obj, field, requested_language()) if obj is not None else ""
 
 
 def in_shown_order(rows, field: str = "name") -> list:
     """Rows ordered by the text the reader sees (then id)."""
-    return sorted(rows, key=sort_key(reader_language(), field))
+    return sorted(rows, key=sort_key(requested_language(), field))
 
 
 def _with_versions(out: dict, obj, model, default_language: str | None) -> dict:
