@@ -158,8 +158,15 @@ def _empty_tables() -> None:
 
         owner_url = normalize_db_url(current_app.config["DATABASE_OWNER_URL"])
         engine = _owner_engines.get(owner_url) or _owner_engines.setdefault(owner_url, sa.create_engine(owner_url))
+        # DELETE, not TRUNCATE: a test leaves a few rows in a few tables, which DELETE removes
+        # in milliseconds, while TRUNCATE of every table costs hundreds per test.  The
+        # sequences restart as TRUNCATE ... RESTART IDENTITY would; row-level security is
+        # FORCEd, so the owner's connection speaks for the platform.
         with engine.begin() as conn:
-            conn.execute(sa.text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+            conn.execute(sa.text("SELECT set_config('app.platform', 'on', true)"))
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+            conn.execute(sa.text("SELECT setval(schemaname || '.' || sequencename, 1, false) FROM pg_sequences"))
         return
     with db.engine.begin() as conn:
         for t in tables:

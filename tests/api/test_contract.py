@@ -54,44 +54,6 @@ CLIENT_PHONE = "+77015550101"
 # ---------------------------------------------------------------- fixtures
 
 
-@pytest.fixture(autouse=True)
-def _clean(app):
-    """tests/conftest.py's clean-up, with the tables emptied by DELETE on PostgreSQL.
-
-    TRUNCATE of every table costs a few hundred milliseconds per test on PostgreSQL; these
-    tests leave a few rows in a few tables, which DELETE removes in a few milliseconds.  The
-    sequences restart as after TRUNCATE ... RESTART IDENTITY."""
-    from tests.conftest import _empty_tables
-
-    ctx = app.app_context()
-    ctx.push()
-    try:
-        yield
-    finally:
-        clock.reset()
-        db.session.rollback()
-        db.session.remove()
-        if db.engine.dialect.name == "postgresql":
-            _delete_every_row(app)
-        else:
-            _empty_tables()
-        app.extensions["redis"].flushdb()
-        ctx.pop()
-
-
-def _delete_every_row(app) -> None:
-    from app.config import normalize_db_url
-    from tests.conftest import _owner_engines
-
-    url = normalize_db_url(app.config["DATABASE_OWNER_URL"])
-    engine = _owner_engines.get(url) or _owner_engines.setdefault(url, sa.create_engine(url))
-    with engine.begin() as conn:
-        conn.execute(sa.text("SELECT set_config('app.platform', 'on', true)"))  # row-level security is FORCEd
-        for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete())
-        conn.execute(sa.text("SELECT setval(schemaname || '.' || sequencename, 1, false) FROM pg_sequences"))
-
-
 @pytest.fixture(scope="module")
 def produced() -> dict[str, set]:
     """What the tests of this module produced: error (status, code) pairs and test names."""
