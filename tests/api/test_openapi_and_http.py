@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from app.api.v1.registry import openapi_path
+from app.api.v1.openapi import openapi_path
 
 HOST = {"Host": "localhost:5000"}
 
@@ -39,7 +39,7 @@ def test_every_api_route_is_documented(app, openapi_doc):
 def test_document_follows_the_validating_schemas(openapi_doc):
     """The document is generated from the pydantic models the views validate with."""
     from app.api.v1 import models
-    from app.api.v1.registry import _tidy
+    from app.api.v1.openapi import _tidy
 
     schemas = openapi_doc["components"]["schemas"]
     body = schemas["ServiceBody"]

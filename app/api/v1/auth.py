@@ -11,10 +11,14 @@ from dataclasses import dataclass, field
 
 from flask import g, request
 
+from app.accounts import tokens
+from app.accounts.clients import CLIENT_TOKEN_PREFIX, session_for_token
 from app.audit.services import Actor
+from app.catalog.queries import get_master_for_user
 from app.core import tenancy
 from app.core.auth import ROLE_MASTER, ROLE_SUPER_ADMIN, STAFF_ROLES
 from app.core.errors import Forbidden, Unauthorized
+from app.tenants.queries import get_tenant
 
 
 @dataclass
@@ -63,15 +67,10 @@ def resolve() -> Principal | None:
     if token is None:
         g.principal = None
         return None
-    from app.accounts import tokens
-    from app.accounts.clients import CLIENT_TOKEN_PREFIX, session_for_token
-
     if token.startswith(CLIENT_TOKEN_PREFIX):
         row = session_for_token(token)
         if row is None:
             raise Unauthorized()
-        from app.tenants.queries import get_tenant
-
         tenant = get_tenant(row.tenant_id)
         _enter(tenant)
         client = row.client
@@ -87,8 +86,6 @@ def resolve() -> Principal | None:
             _enter(user.tenant)
             master = None
             if user.role == ROLE_MASTER:
-                from app.catalog.queries import get_master_for_user
-
                 master = get_master_for_user(user.id)
             principal = Principal(
                 "user",

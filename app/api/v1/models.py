@@ -359,8 +359,6 @@ class DeactivatedMaster(Out):
 
 
 def _list(name: str, item: type[Out]) -> type[Out]:
-    from pydantic import create_model
-
     return create_model(name, __base__=Out, items=(list[item], ...), total=(int, Field(ge=0)))
 
 

@@ -1,27 +1,31 @@
 """API endpoints. Each one: load and authorize, validate, call one service, serialize.
 
-The endpoints are split by area (``views_*.py``); this module holds the request checks
-shared by all of them, the public booking endpoints, and the OpenAPI/docs routes.
+The endpoints are split by area (``views_*.py``, helpers they share in ``common.py``); this
+module holds the blueprint's request hooks, the public booking endpoints and the
+OpenAPI/docs routes.  ``public_tenant`` stays importable from here (``caching`` reads it).
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 from flask import current_app, g, jsonify, make_response, render_template_string, request
 
+from app.accounts import services as accounts
 from app.api.v1 import bp
 from app.api.v1 import models as s
 from app.api.v1 import serializers as ser
 from app.api.v1.auth import leave_scope
 from app.api.v1.caching import http_cache
-from app.api.v1.registry import api, openapi_document
-from app.core import ratelimit, tenancy
-from app.core.errors import NotFound, ValidationError
+from app.api.v1.common import idempotent, page_of, public_tenant, scope, versions_wanted
+from app.api.v1.openapi import openapi_document
+from app.api.v1.registry import api
+from app.bookings.services import create_booking
+from app.catalog.queries import cached_masters, cached_services
+from app.core import ratelimit
+from app.core.errors import NotFound
 from app.core.hardening import read_json_body
-from app.core.hosts import require_active_tenant
 from app.core.templating import asset
-from app.tenants.queries import get_tenant_by_subdomain
+from app.scheduling.services import get_availability
+from app.tenants.queries import cached_locations
 
 
 @bp.before_request
@@ -32,53 +36,6 @@ def _json_body_only():
 
 
 bp.teardown_request(leave_scope)
-
-
-def public_tenant(subdomain: str):
-    """The business of a public route; another host's business is not found."""
-    tenant = get_tenant_by_subdomain(subdomain)
-    host = g.get("host_tenant")
-    if tenant is None or (host is not None and host.id != tenant.id):
-        raise NotFound()
-    g.tenant = tenant
-    require_active_tenant()
-    return tenant
-
-
-@contextmanager
-def scope(tenant):
-    with tenancy.tenant_scope(tenant.id):
-        yield
-
-
-def paginate(items: list, query: dict) -> tuple[list, int]:
-    offset, limit = query.get("offset", 0), query.get("limit", 50)
-    return items[offset : offset + limit], len(items)
-
-
-@contextmanager
-def texts_named_as_sent(body: dict, default_language: str):
-    """Validation errors of a write name a default language's version as it was sent.
-
-    The services check ``translations.<default language>.<field>`` as the field itself (it
-    replaces the top-level text) and report it under ``<field>``; the caller sent it under
-    ``translations.<default language>.<field>``, so that is the name in ``details``.
-    """
-    try:
-        yield
-    except ValidationError as exc:
-        own = (body.get("translations") or {}).get(default_language) or {}
-        if exc.details and own:
-            exc.details = {
-                (f"translations.{default_language}.{k}" if k in own else k): v for k, v in exc.details.items()
-            }
-        raise
-
-
-def versions_wanted(query: dict, tenant) -> str | None:
-    """The business's default language when the caller asked for every version
-    (``?translations=all``), else ``None``: the serializers' ``versions`` argument."""
-    return tenant.default_language if query.get("translations") == "all" else None
 
 
 # ---------------------------------------------------------------- public booking
@@ -97,8 +54,6 @@ def versions_wanted(query: dict, tenant) -> str | None:
 )
 @http_cache("business")
 def public_business(subdomain: str, query: dict):
-    from app.tenants.queries import cached_locations
-
     tenant = public_tenant(subdomain)
     with scope(tenant):
         return ser.public_business(tenant, cached_locations(bookable=True), versions_wanted(query, tenant))
@@ -115,14 +70,11 @@ def public_business(subdomain: str, query: dict):
 )
 @http_cache("services")
 def public_services(subdomain: str, query: dict):
-    from app.catalog.queries import cached_services
-
     tenant = public_tenant(subdomain)
     with scope(tenant):
         rows = ser.in_shown_order(cached_services(location_id=query.get("location_id"), bookable=True))
-        items, total = paginate(rows, query)
         versions = versions_wanted(query, tenant)
-        return ser.page([ser.service(x, versions=versions) for x in items], total)
+        return page_of(rows, query, lambda x: ser.service(x, versions=versions))
 
 
 @api(
@@ -136,16 +88,13 @@ def public_services(subdomain: str, query: dict):
 )
 @http_cache("masters")
 def public_masters(subdomain: str, query: dict):
-    from app.catalog.queries import cached_masters
-
     tenant = public_tenant(subdomain)
     with scope(tenant):
         rows = ser.in_shown_order(
             cached_masters(location_id=query.get("location_id"), service_id=query.get("service_id"), bookable=True)
         )
-        items, total = paginate(rows, query)
         versions = versions_wanted(query, tenant)
-        return ser.page([ser.master(x, versions=versions) for x in items], total)
+        return page_of(rows, query, lambda x: ser.master(x, versions=versions))
 
 
 @api(
@@ -160,8 +109,6 @@ def public_masters(subdomain: str, query: dict):
 )
 @http_cache("availability")
 def public_availability(subdomain: str, query: dict):
-    from app.scheduling.services import get_availability
-
     tenant = public_tenant(subdomain)
     with scope(tenant):
         result = get_availability(
@@ -196,8 +143,6 @@ def public_availability(subdomain: str, query: dict):
     "Step 2 `{subdomain, phone, code, name?}` -> 200 `{client_token, expires_in, client}`.",
 )
 def public_verify(body: dict):
-    from app.accounts import services as accounts
-
     tenant = public_tenant(body["subdomain"])
     with scope(tenant):
         if not body.get("code"):
@@ -210,15 +155,6 @@ def public_verify(body: dict):
         )
         ttl = current_app.config["CLIENT_SESSION_TTL"]
         return {"client_token": token, "expires_in": int(ttl.total_seconds()), "client": ser.client(client)}
-
-
-def _idempotent(tenant, actor_key: str, fn):
-    from app.bookings.services import run_idempotent
-
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return fn()
-    return run_idempotent(tenant, actor_key, key, request.get_json(silent=True) or {}, fn)
 
 
 @api(
@@ -234,8 +170,6 @@ def _idempotent(tenant, actor_key: str, fn):
     headers=("Idempotency-Key",),
 )
 def public_booking(principal, body: dict):
-    from app.bookings.services import create_booking
-
     tenant = public_tenant(body["subdomain"])
     if principal.tenant is None or principal.tenant.id != tenant.id:
         raise NotFound()
@@ -254,7 +188,7 @@ def public_booking(principal, body: dict):
         return 201, {"booking": ser.booking(booking, principal.actor)}
 
     with scope(tenant):
-        return tuple(reversed(_idempotent(tenant, f"client:{principal.client.id}", book)))
+        return idempotent(tenant, f"client:{principal.client.id}", book)
 
 
 # ---------------------------------------------------------------- OpenAPI document and docs page

@@ -5,11 +5,14 @@ from __future__ import annotations
 from flask import g
 
 from app.accounts import services as accounts
+from app.accounts.clients import revoke_client_token
 from app.api.v1 import models as s
 from app.api.v1 import serializers as ser
 from app.api.v1.registry import api
 from app.core import ratelimit
+from app.core.errors import InvalidCredentials
 from app.core.tenancy import unscoped
+from app.tenants.services import register_business
 
 
 def _pair(user, pair: dict) -> dict:
@@ -29,8 +32,6 @@ def _pair(user, pair: dict) -> dict:
     description="Creates the tenant (status pending), its first location and the owner user.",
 )
 def register(body: dict):
-    from app.tenants.services import register_business
-
     with unscoped():
         tenant, owner = register_business(body)
     return {"tenant": ser.tenant_brief(tenant), "user": ser.user(owner)}, 201
@@ -51,8 +52,6 @@ def login(body: dict):
     user = accounts.authenticate(body["email"], body["password"])
     host = g.get("host_tenant")
     if host is not None and user.tenant_id != host.id:
-        from app.core.errors import InvalidCredentials
-
         raise InvalidCredentials()
     return _pair(user, accounts.issue_tokens(user))
 
@@ -76,8 +75,6 @@ def refresh_token(body: dict):
 @api("/logout", "POST", summary="Log out", tag="Authentication", auth="any", body=s.LogoutBody, response=s.Ok)
 def logout(principal, body: dict):
     if principal.kind == "client":
-        from app.accounts.clients import revoke_client_token
-
         revoke_client_token(principal.token)
     else:
         accounts.logout(principal.claims, body.get("refresh_token"))

@@ -13,11 +13,14 @@ from app.tenants import services as tenants
 ADMIN = "super_admin"
 
 
-def _tenant(tenant_id: int):
+def _act(principal, tenant_id: int, move, *args) -> dict:
+    """``move(actor, tenant, *args)`` inside the business's scope; its admin view."""
     tenant = queries.get_tenant(tenant_id)
     if tenant is None:
         raise NotFound()
-    return tenant
+    with tenant_scope(tenant.id):
+        move(principal.actor, tenant, *args)
+    return {"tenant": ser.tenant_admin(tenant)}
 
 
 @api(
@@ -46,10 +49,7 @@ def admin_tenants(principal, query: dict):
     errors=(409,),
 )
 def admin_approve(principal, tenant_id: int):
-    tenant = _tenant(tenant_id)
-    with tenant_scope(tenant.id):
-        tenants.approve_tenant(principal.actor, tenant)
-    return {"tenant": ser.tenant_admin(tenant)}
+    return _act(principal, tenant_id, tenants.approve_tenant)
 
 
 @api(
@@ -63,10 +63,7 @@ def admin_approve(principal, tenant_id: int):
     errors=(409,),
 )
 def admin_reject(principal, tenant_id: int, body: dict):
-    tenant = _tenant(tenant_id)
-    with tenant_scope(tenant.id):
-        tenants.reject_tenant(principal.actor, tenant, body["reason"])
-    return {"tenant": ser.tenant_admin(tenant)}
+    return _act(principal, tenant_id, tenants.reject_tenant, body["reason"])
 
 
 @api(
@@ -80,10 +77,7 @@ def admin_reject(principal, tenant_id: int, body: dict):
     errors=(409,),
 )
 def admin_suspend(principal, tenant_id: int, body: dict):
-    tenant = _tenant(tenant_id)
-    with tenant_scope(tenant.id):
-        tenants.suspend_tenant(principal.actor, tenant, body.get("reason", ""))
-    return {"tenant": ser.tenant_admin(tenant)}
+    return _act(principal, tenant_id, tenants.suspend_tenant, body.get("reason", ""))
 
 
 @api(
@@ -96,10 +90,7 @@ def admin_suspend(principal, tenant_id: int, body: dict):
     errors=(409,),
 )
 def admin_reactivate(principal, tenant_id: int):
-    tenant = _tenant(tenant_id)
-    with tenant_scope(tenant.id):
-        tenants.reactivate_tenant(principal.actor, tenant)
-    return {"tenant": ser.tenant_admin(tenant)}
+    return _act(principal, tenant_id, tenants.reactivate_tenant)
 
 
 @api("/admin/statistics", "GET", summary="Platform statistics", tag="Admin", auth=ADMIN, response=s.Statistics)

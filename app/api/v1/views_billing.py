@@ -6,15 +6,13 @@ from __future__ import annotations
 from typing import Literal
 
 from app.api.v1 import serializers as ser
+from app.api.v1.common import OWNER, tenant_of
 from app.api.v1.models import Out
 from app.api.v1.registry import api
 from app.api.v1.types import OutInstant, Price
-from app.api.v1.views_bookings import tenant_of
 from app.billing import queries
 from app.billing import services as billing
 from app.billing.models import INVOICE_STATUSES, SUBSCRIPTION_STATUSES
-
-OWNER = ("owner",)
 
 
 class PlanOut(Out):

@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-from flask import g
-
 from app.api.v1 import models as s
 from app.api.v1 import serializers as ser
+from app.api.v1.common import ANY, STAFF, idempotent, tenant_of
 from app.api.v1.registry import api
 from app.bookings import services as bookings
-from app.core.errors import Unauthorized
-
-ANY = ("owner", "manager", "master", "client")
-STAFF = ("owner", "manager", "master")
-
-
-def tenant_of(principal):
-    tenant = principal.tenant or g.get("tenant")
-    if tenant is None:
-        raise Unauthorized()
-    return tenant
 
 
 def _result(principal, booking) -> dict:
@@ -64,8 +52,6 @@ def list_bookings(principal, query: dict):
     description="Staff book for a client (`client: {name, phone}`); a client books for self.",
 )
 def create_booking(principal, body: dict):
-    from app.api.v1.views import _idempotent
-
     tenant = tenant_of(principal)
     client = principal.client if principal.kind == "client" else None
     client_data = None if client is not None else body.get("client", {})
@@ -84,9 +70,7 @@ def create_booking(principal, body: dict):
         )
         return 201, _result(principal, booking)
 
-    key = f"{principal.kind}:{principal.actor.id}"
-    status, payload = _idempotent(tenant, key, book)
-    return payload, status
+    return idempotent(tenant, f"{principal.kind}:{principal.actor.id}", book)
 
 
 @api(
@@ -132,50 +116,41 @@ def cancel_booking(principal, booking_id: int, body: dict):
     return _result(principal, booking)
 
 
-@api(
-    "/booking/<int:booking_id>/complete",
-    "POST",
-    summary="Mark a booking completed",
-    tag="Bookings",
-    auth=STAFF,
-    response=s.BookingResult,
-    errors=(409,),
-    description="Owner, manager or the booking's master; only after the start (else invalid_transition).",
+# Staff moves of a booking: path, endpoint (operationId), summary, description, service.
+TRANSITIONS = (
+    (
+        "complete",
+        "complete_booking",
+        "Mark a booking completed",
+        "Owner, manager or the booking's master; only after the start (else invalid_transition).",
+        bookings.complete_booking,
+    ),
+    ("no-show", "no_show_booking", "Mark a booking as no-show", "", bookings.mark_no_show),
+    ("confirm", "confirm_booking", "Confirm a pending booking", "", bookings.confirm_booking),
 )
-def complete_booking(principal, booking_id: int):
-    tenant = tenant_of(principal)
-    booking = bookings.get_booking_for(tenant, principal.actor, booking_id)
-    return _result(principal, bookings.complete_booking(tenant, principal.actor, booking))
 
 
-@api(
-    "/booking/<int:booking_id>/no-show",
-    "POST",
-    summary="Mark a booking as no-show",
-    tag="Bookings",
-    auth=STAFF,
-    response=s.BookingResult,
-    errors=(409,),
-)
-def no_show_booking(principal, booking_id: int):
-    tenant = tenant_of(principal)
-    booking = bookings.get_booking_for(tenant, principal.actor, booking_id)
-    return _result(principal, bookings.mark_no_show(tenant, principal.actor, booking))
+def _transition_endpoint(name: str, move):
+    def endpoint(principal, booking_id: int):
+        tenant = tenant_of(principal)
+        booking = bookings.get_booking_for(tenant, principal.actor, booking_id)
+        return _result(principal, move(tenant, principal.actor, booking))
+
+    endpoint.__name__ = endpoint.__qualname__ = name
+    return endpoint
 
 
-@api(
-    "/booking/<int:booking_id>/confirm",
-    "POST",
-    summary="Confirm a pending booking",
-    tag="Bookings",
-    auth=STAFF,
-    response=s.BookingResult,
-    errors=(409,),
-)
-def confirm_booking(principal, booking_id: int):
-    tenant = tenant_of(principal)
-    booking = bookings.get_booking_for(tenant, principal.actor, booking_id)
-    return _result(principal, bookings.confirm_booking(tenant, principal.actor, booking))
+for _path, _name, _summary, _description, _move in TRANSITIONS:
+    api(
+        f"/booking/<int:booking_id>/{_path}",
+        "POST",
+        summary=_summary,
+        tag="Bookings",
+        auth=STAFF,
+        response=s.BookingResult,
+        errors=(409,),
+        description=_description,
+    )(_transition_endpoint(_name, _move))
 
 
 @api("/booking/<int:booking_id>", "GET", summary="One booking", tag="Bookings", auth=ANY, response=s.BookingResult)

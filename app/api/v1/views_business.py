@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+from app.accounts.services import create_manager as make_manager
 from app.api.v1 import models as s
 from app.api.v1 import serializers as ser
+from app.api.v1.common import OWNER, load, saved_texts, staff_page, tenant_of, texts_named_as_sent, versions_wanted
 from app.api.v1.registry import api
-from app.api.v1.views import texts_named_as_sent
-from app.api.v1.views_bookings import tenant_of
-from app.api.v1.views_catalog import _load
+from app.tenants import queries
 from app.tenants import services as tenants
 from app.tenants.models import Location
-
-OWNER = ("owner",)
 
 
 @api(
@@ -24,12 +22,8 @@ OWNER = ("owner",)
     response=s.LocationList,
 )
 def list_locations(principal, query: dict):
-    from app.api.v1.views import paginate, versions_wanted
-    from app.tenants.queries import list_locations as q
-
-    page, total = paginate(q(active_only=not query.get("include_inactive")), query)
-    versions = versions_wanted(query, tenant_of(principal))
-    return ser.page([ser.location(x, full=True, versions=versions) for x in page], total)
+    rows = queries.list_locations(active_only=not query.get("include_inactive"))
+    return staff_page(principal, query, rows, ser.location)
 
 
 @api(
@@ -43,10 +37,9 @@ def list_locations(principal, query: dict):
     status=201,
 )
 def create_location(principal, body: dict):
-    tenant = tenant_of(principal)
-    with texts_named_as_sent(body, tenant.default_language):
-        location = tenants.create_location(principal.actor, body)
-    return {"location": ser.location(location, full=True, versions=tenant.default_language)}, 201
+    return saved_texts(
+        principal, body, "location", ser.location, lambda _: tenants.create_location(principal.actor, body)
+    ), 201
 
 
 @api(
@@ -60,10 +53,10 @@ def create_location(principal, body: dict):
     response=s.LocationResult,
 )
 def update_location(principal, location_id: int, body: dict):
-    tenant = tenant_of(principal)
-    with texts_named_as_sent(body, tenant.default_language):
-        location = tenants.update_location(principal.actor, _load(Location, location_id), body)
-    return {"location": ser.location(location, full=True, versions=tenant.default_language)}
+    location = load(Location, location_id)
+    return saved_texts(
+        principal, body, "location", ser.location, lambda _: tenants.update_location(principal.actor, location, body)
+    )
 
 
 @api(
@@ -75,7 +68,7 @@ def update_location(principal, location_id: int, body: dict):
     response=s.LocationResult,
 )
 def delete_location(principal, location_id: int):
-    location = tenants.update_location(principal.actor, _load(Location, location_id), {"active": False})
+    location = tenants.update_location(principal.actor, load(Location, location_id), {"active": False})
     return {"location": ser.location(location, full=True)}
 
 
@@ -92,9 +85,7 @@ def delete_location(principal, location_id: int):
     description="Without `password` an invitation (a link to set the password) is emailed.",
 )
 def create_manager(principal, body: dict):
-    from app.accounts.services import create_manager as make
-
-    user = make(tenant_of(principal), principal.actor, body)
+    user = make_manager(tenant_of(principal), principal.actor, body)
     return {"user": ser.user(user)}, 201
 
 
@@ -108,8 +99,6 @@ def create_manager(principal, body: dict):
     response=s.Business,
 )
 def get_business(principal, query: dict):
-    from app.api.v1.views import versions_wanted
-
     tenant = tenant_of(principal)
     return ser.business(tenant, versions_wanted(query, tenant))
 

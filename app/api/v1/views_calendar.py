@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from app.api.v1 import models as s
 from app.api.v1.caching import http_cache
+from app.api.v1.common import public_tenant, scope
 from app.api.v1.registry import api
 from app.api.v1.types import Date, checked
-from app.api.v1.views import public_tenant, scope
 from app.core.errors import ValidationError
 from app.core.fields import RuleError
 from app.scheduling.calendar import free_days, parse_month

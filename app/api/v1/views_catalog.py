@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from app.api.v1 import models as s
 from app.api.v1 import serializers as ser
+from app.api.v1.common import MANAGERS, STAFF, load, page_of, saved_texts, staff_page, tenant_of
 from app.api.v1.registry import api
-from app.api.v1.views import texts_named_as_sent
-from app.api.v1.views_bookings import tenant_of
+from app.catalog import queries
 from app.catalog import services as catalog
 from app.catalog.models import Master, PermissionRequest, Service
-from app.core.errors import NotFound
-from app.extensions import db
 from app.scheduling import services as scheduling
-
-MANAGERS = ("owner", "manager")
-STAFF = ("owner", "manager", "master")
-
-
-def _load(model, ident: int):
-    """A row of the current tenant (the scope filter applies), else 404."""
-    obj = db.session.scalar(select(model).where(model.id == ident))
-    if obj is None:
-        raise NotFound()
-    return obj
 
 
 def _list_location(principal, query: dict) -> int | None:
@@ -44,13 +29,10 @@ def _list_location(principal, query: dict) -> int | None:
     response=s.ServiceList,
 )
 def list_services(principal, query: dict):
-    from app.api.v1.views import paginate, versions_wanted
-    from app.catalog.queries import list_services as q
-
-    items = q(active_only=not query.get("include_inactive"), location_id=_list_location(principal, query))
-    page, total = paginate(ser.in_shown_order(items), query)
-    versions = versions_wanted(query, tenant_of(principal))
-    return ser.page([ser.service(x, full=True, versions=versions) for x in page], total)
+    items = queries.list_services(
+        active_only=not query.get("include_inactive"), location_id=_list_location(principal, query)
+    )
+    return staff_page(principal, query, ser.in_shown_order(items), ser.service)
 
 
 @api(
@@ -64,10 +46,10 @@ def list_services(principal, query: dict):
     status=201,
 )
 def create_service(principal, body: dict):
-    tenant = tenant_of(principal)
-    with texts_named_as_sent(body, tenant.default_language):
-        service = catalog.create_service(tenant, principal.actor, body)
-    return {"service": ser.service(service, full=True, versions=tenant.default_language)}, 201
+    def save(tenant):
+        return catalog.create_service(tenant, principal.actor, body)
+
+    return saved_texts(principal, body, "service", ser.service, save), 201
 
 
 @api(
@@ -81,10 +63,10 @@ def create_service(principal, body: dict):
     response=s.ServiceResult,
 )
 def update_service(principal, service_id: int, body: dict):
-    tenant = tenant_of(principal)
-    with texts_named_as_sent(body, tenant.default_language):
-        service = catalog.update_service(tenant, principal.actor, _load(Service, service_id), body)
-    return {"service": ser.service(service, full=True, versions=tenant.default_language)}
+    def save(tenant):
+        return catalog.update_service(tenant, principal.actor, load(Service, service_id), body)
+
+    return saved_texts(principal, body, "service", ser.service, save)
 
 
 @api(
@@ -96,7 +78,7 @@ def update_service(principal, service_id: int, body: dict):
     response=s.ServiceResult,
 )
 def delete_service(principal, service_id: int):
-    service = catalog.deactivate_service(tenant_of(principal), principal.actor, _load(Service, service_id))
+    service = catalog.deactivate_service(tenant_of(principal), principal.actor, load(Service, service_id))
     return {"service": ser.service(service, full=True)}
 
 
@@ -113,13 +95,10 @@ def delete_service(principal, service_id: int):
     response=s.MasterList,
 )
 def list_masters(principal, query: dict):
-    from app.api.v1.views import paginate, versions_wanted
-    from app.catalog.queries import list_masters as q
-
-    items = q(active_only=not query.get("include_inactive"), location_id=_list_location(principal, query))
-    page, total = paginate(ser.in_shown_order(items), query)
-    versions = versions_wanted(query, tenant_of(principal))
-    return ser.page([ser.master(x, full=True, versions=versions) for x in page], total)
+    items = queries.list_masters(
+        active_only=not query.get("include_inactive"), location_id=_list_location(principal, query)
+    )
+    return staff_page(principal, query, ser.in_shown_order(items), ser.master)
 
 
 @api(
@@ -135,10 +114,10 @@ def list_masters(principal, query: dict):
     description="With `email` the master gets a login; without `password` an invitation is emailed.",
 )
 def create_master(principal, body: dict):
-    tenant = tenant_of(principal)
-    with texts_named_as_sent(body, tenant.default_language):
-        master = catalog.create_master(tenant, principal.actor, body)
-    return {"master": ser.master(master, full=True, versions=tenant.default_language)}, 201
+    def save(tenant):
+        return catalog.create_master(tenant, principal.actor, body)
+
+    return saved_texts(principal, body, "master", ser.master, save), 201
 
 
 @api(
@@ -153,10 +132,10 @@ def create_master(principal, body: dict):
     errors=(409,),
 )
 def update_master(principal, master_id: int, body: dict):
-    tenant = tenant_of(principal)
-    with texts_named_as_sent(body, tenant.default_language):
-        master = catalog.update_master(tenant, principal.actor, _load(Master, master_id), body)
-    return {"master": ser.master(master, full=True, versions=tenant.default_language)}
+    def save(tenant):
+        return catalog.update_master(tenant, principal.actor, load(Master, master_id), body)
+
+    return saved_texts(principal, body, "master", ser.master, save)
 
 
 @api(
@@ -169,7 +148,7 @@ def update_master(principal, master_id: int, body: dict):
     description="Future bookings stay and are listed for the business to reassign.",
 )
 def delete_master(principal, master_id: int):
-    master = _load(Master, master_id)
+    master = load(Master, master_id)
     future = catalog.deactivate_master(tenant_of(principal), principal.actor, master)
     return {
         "master": ser.master(master, full=True),
@@ -198,7 +177,7 @@ def get_schedule(principal, master_id: int):
     "edit_own_schedule permission.",
 )
 def put_schedule(principal, master_id: int, body: dict):
-    weekly = scheduling.set_weekly(tenant_of(principal), principal.actor, _load(Master, master_id), body["weekly"])
+    weekly = scheduling.set_weekly(tenant_of(principal), principal.actor, load(Master, master_id), body["weekly"])
     return {"weekly": weekly}
 
 
@@ -212,11 +191,8 @@ def put_schedule(principal, master_id: int, body: dict):
     response=s.TimeOffList,
 )
 def list_time_off(principal, master_id: int, query: dict):
-    from app.api.v1.views import paginate
-
     master = _readable_master(principal, master_id)
-    page, total = paginate(scheduling.list_time_off(master), query)
-    return ser.page([ser.time_off(t, master.location.timezone) for t in page], total)
+    return page_of(scheduling.list_time_off(master), query, lambda t: ser.time_off(t, master.location.timezone))
 
 
 @api(
@@ -230,7 +206,7 @@ def list_time_off(principal, master_id: int, query: dict):
     status=201,
 )
 def add_time_off(principal, master_id: int, body: dict):
-    master = _load(Master, master_id)
+    master = load(Master, master_id)
     item = scheduling.add_time_off(
         tenant_of(principal), principal.actor, master, body["start"], body["end"], body.get("reason", "")
     )
@@ -246,7 +222,7 @@ def add_time_off(principal, master_id: int, body: dict):
     response=s.Ok,
 )
 def delete_time_off(principal, master_id: int, time_off_id: int):
-    scheduling.delete_time_off(tenant_of(principal), principal.actor, _load(Master, master_id), time_off_id)
+    scheduling.delete_time_off(tenant_of(principal), principal.actor, load(Master, master_id), time_off_id)
     return {"status": "ok"}
 
 
@@ -264,11 +240,8 @@ def delete_time_off(principal, master_id: int, time_off_id: int):
     description="A master sees own; owner and manager see those of their scope.",
 )
 def list_permission_requests(principal, query: dict):
-    from app.api.v1.views import paginate
-
     items = catalog.list_permission_requests(tenant_of(principal), principal.actor, status=query.get("status"))
-    page, total = paginate(items, query)
-    return ser.page([ser.permission_request(r) for r in page], total)
+    return page_of(items, query, ser.permission_request)
 
 
 @api(
@@ -289,7 +262,7 @@ def create_permission_request(principal, body: dict):
 
 def _decide(principal, request_id: int, approve: bool) -> dict:
     req = catalog.decide_permission_request(
-        tenant_of(principal), principal.actor, _load(PermissionRequest, request_id), approve
+        tenant_of(principal), principal.actor, load(PermissionRequest, request_id), approve
     )
     return {"permission_request": ser.permission_request(req)}
 
