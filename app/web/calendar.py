@@ -34,7 +34,7 @@ from app.core.types import utcnow
 from app.scheduling.availability import working_intervals
 from app.scheduling.services import load_calendars
 from app.tenants.models import Location
-from app.web.owner import staff
+from app.web.owner import area
 from app.web.staff_home import current_actor, current_master, day_bounds, local_today, requested_day
 
 ROW_MINUTES = 15
@@ -180,7 +180,7 @@ def _day(tz: str) -> date:
 
 
 def _scope(location_arg: int | None) -> tuple[Location | None, list[Location]]:
-    locations = staff.visible_locations()
+    locations = area.visible_locations()
     location = next((x for x in locations if x.id == location_arg), None)
     if location is None and locations:
         location = locations[0]
@@ -200,7 +200,7 @@ def _cell_href(location: Location | None, master: Master | None, day: date, minu
     args = {"location_id": location.id, "date": day.isoformat(), "time": f"{minute // 60:02d}:{minute % 60:02d}"}
     if master is not None:
         args["master_id"] = master.id
-    return staff.area_url("booking_new", **args)
+    return area.area_url("booking_new", **args)
 
 
 def build_column(
@@ -315,7 +315,7 @@ def _grid(view, day, tz, bookings, columns, hours, location, locations, masters,
         "location": location,
         "locations": locations,
         "masters": masters,
-        "show_phones": staff.show_phones(),
+        "show_phones": area.show_phones(),
         "now": utcnow(),
         "today": local_today(tz),
         "undoable": _undoable(bookings),
@@ -420,10 +420,10 @@ def _calendar_back() -> str:
 def panel_context(booking: Booking) -> dict:
     local_day = booking.start_at.astimezone(ZoneInfo(booking.timezone)).date()
     return {
-        "calendar_url": staff.area_url("index", date=local_day.isoformat()),
+        "calendar_url": area.area_url("index", date=local_day.isoformat()),
         "b": booking,
         "history": client_history(booking),
-        "show_phones": staff.show_phones(),
+        "show_phones": area.show_phones(),
         "now": utcnow(),
         "can_undo": booking_services.can_undo_outcome(booking),
         "undo_deadline": booking_services.undo_deadline(booking),

@@ -124,7 +124,7 @@ def make_dashboard(name: str, roles: tuple[str, ...], title) -> Blueprint:
     def welcome(token: str):
         """An invited member of staff sets a first password and is signed in."""
         from app.accounts.forms import WelcomeForm
-        from app.accounts.services import accept_invitation, user_for_invitation_token
+        from app.accounts.passwords import accept_invitation, user_for_invitation_token
         from app.core.errors import ValidationError
 
         tenant = g.get("tenant")
@@ -161,7 +161,7 @@ def make_dashboard(name: str, roles: tuple[str, ...], title) -> Blueprint:
     @limiter.limit("5 per minute", methods=["POST"])
     def forgot_password():
         from app.accounts.forms import ForgotPasswordForm
-        from app.accounts.services import request_password_reset
+        from app.accounts.passwords import request_password_reset
 
         form = ForgotPasswordForm()
         tenant = g.get("tenant")
@@ -176,8 +176,8 @@ def make_dashboard(name: str, roles: tuple[str, ...], title) -> Blueprint:
     @limiter.limit("10 per minute", methods=["POST"])
     def reset_password(token: str):
         from app.accounts.forms import ResetPasswordForm
-        from app.accounts.services import reset_password as do_reset
-        from app.accounts.services import user_for_reset_token
+        from app.accounts.passwords import reset_password as do_reset
+        from app.accounts.passwords import user_for_reset_token
         from app.core.errors import ValidationError
 
         tenant = g.get("tenant")

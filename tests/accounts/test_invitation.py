@@ -8,6 +8,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from app.accounts import passwords
 from app.accounts import services as account_services
 from app.accounts.models import User
 from app.catalog.models import Master
@@ -106,19 +107,19 @@ def test_welcome_link_sets_the_password_and_signs_in_once(app, owner_client, sal
 
 def test_invitation_and_reset_tokens_are_not_interchangeable(app, salon):
     with app.test_request_context():
-        reset = account_services.make_reset_token(salon.master_user)
-        invite = account_services.make_invitation_token(salon.master_user)
-        assert account_services.user_for_invitation_token(reset) is None
-        assert account_services.user_for_reset_token(invite) is None
-        assert account_services.user_for_invitation_token(invite).id == salon.master_user.id
-        assert account_services.user_for_invitation_token(invite + "x") is None
+        reset = passwords.make_reset_token(salon.master_user)
+        invite = passwords.make_invitation_token(salon.master_user)
+        assert passwords.user_for_invitation_token(reset) is None
+        assert passwords.user_for_reset_token(invite) is None
+        assert passwords.user_for_invitation_token(invite).id == salon.master_user.id
+        assert passwords.user_for_invitation_token(invite + "x") is None
 
 
 def test_invitation_link_expires(app, salon, monkeypatch):
     with app.test_request_context():
-        token = account_services.make_invitation_token(salon.master_user)
+        token = passwords.make_invitation_token(salon.master_user)
         monkeypatch.setitem(app.config, "INVITATION_MAX_AGE", -1)
-        assert account_services.user_for_invitation_token(token) is None
+        assert passwords.user_for_invitation_token(token) is None
 
 
 def test_invitation_is_only_for_its_own_dashboard(app, owner_client, salon):

@@ -8,6 +8,7 @@ import jwt
 import pytest
 import sqlalchemy as sa
 
+from app.accounts import passwords
 from app.accounts import services as accounts
 from app.accounts import tokens
 from app.accounts.models import RefreshToken
@@ -90,29 +91,29 @@ def test_expired_refresh_token(owner):
 def test_change_password_ends_every_login(owner):
     pair = tokens.issue_tokens(owner)
     with pytest.raises(ValidationError) as exc:
-        accounts.change_password(owner, "wrong-password", "new-password-1")
+        passwords.change_password(owner, "wrong-password", "new-password-1")
     assert "old_password" in exc.value.details
     with pytest.raises(ValidationError):
-        accounts.change_password(owner, "password123", "short")
-    accounts.change_password(owner, "password123", "new-password-1")
+        passwords.change_password(owner, "password123", "short")
+    passwords.change_password(owner, "password123", "new-password-1")
     with pytest.raises(TokenRevoked):
         tokens.user_for_access_token(pair["access_token"])
     assert accounts.authenticate("owner@anna.test", "new-password-1").id == owner.id
 
 
 def test_reset_link_works_once_and_only_until_the_password_changes(owner, reset_links):
-    accounts.request_password_reset("OWNER@anna.test")
+    passwords.request_password_reset("OWNER@anna.test")
     assert len(reset_links) == 1
     url = reset_links[0]["url"]
     assert url.startswith("http://owner.anna.localhost:5000/reset/")
     token = url.rsplit("/", 1)[1]
-    accounts.reset_password(token, "brand-new-pass")
+    passwords.reset_password(token, "brand-new-pass")
     assert accounts.authenticate("owner@anna.test", "brand-new-pass").id == owner.id
     with pytest.raises(ValidationError) as exc:
-        accounts.reset_password(token, "another-pass-1")
+        passwords.reset_password(token, "another-pass-1")
     assert "token" in exc.value.details
     # Unknown addresses are silently ignored (the caller answers the same).
-    accounts.request_password_reset("nobody@anna.test")
+    passwords.request_password_reset("nobody@anna.test")
     assert len(reset_links) == 1
 
 
@@ -154,7 +155,7 @@ def test_dashboard_reset_pages(host_client, owner, commit, reset_links):
     # The spent link sends the user back to ask for a new one.
     assert c.get(path).status_code == 302
     # Another business's dashboard does not accept the link.
-    accounts.request_password_reset("owner@anna.test")
+    passwords.request_password_reset("owner@anna.test")
     commit()
     other = host_client("manager.anna")
     assert other.get("/reset/" + reset_links[-1]["url"].rsplit("/", 1)[1]).status_code == 302

@@ -76,7 +76,7 @@ def test_signing_out_on_one_device_keeps_the_other_signed_in(app, salon, remembe
 
 
 def test_a_password_change_still_ends_every_session(app, salon):
-    from app.accounts.services import change_password
+    from app.accounts.passwords import change_password
     from app.extensions import db
 
     cookies = _login(app, remember=True)

@@ -139,7 +139,7 @@ def forgot_password():
     from flask import flash
 
     from app.accounts.forms import ForgotPasswordForm
-    from app.accounts.services import request_password_reset
+    from app.accounts.passwords import request_password_reset
 
     form = ForgotPasswordForm()
     if form.validate_on_submit():

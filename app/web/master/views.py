@@ -12,8 +12,9 @@ from app.core.db import savepoint
 from app.core.errors import DomainError, NotFound
 from app.core.types import utcnow
 from app.web.dashboard import make_dashboard
+from app.web.owner.area import show_phones
 from app.web.owner.forms import PERMISSION_LABELS, PermissionRequestForm
-from app.web.owner.staff import register_booking_routes, show_phones
+from app.web.owner.staff import register_booking_routes
 from app.web.staff_home import current_actor, current_master
 
 bp = make_dashboard("master", ("master",), _l("Master"))

@@ -14,7 +14,7 @@ from app.analytics import charts
 from app.analytics.services import PERIOD_WEEKS, business_report, period_weeks
 from app.core.templating import money, reader_language
 from app.tenants.queries import list_locations
-from app.web.owner.staff import scope_location
+from app.web.owner.area import scope_location
 from app.web.staff_home import local_today
 
 

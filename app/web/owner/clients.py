@@ -21,7 +21,7 @@ from app.core.i18n import LANGUAGE_NAMES
 from app.core.templating import money
 from app.core.types import utcnow
 from app.web.forms import apply_errors
-from app.web.owner.staff import area_url, scope_location
+from app.web.owner.area import area_url, scope_location
 from app.web.staff_home import current_actor
 
 

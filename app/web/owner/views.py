@@ -16,8 +16,9 @@ from app.tenants.models import Location
 from app.tenants.queries import list_locations
 from app.web.dashboard import make_dashboard
 from app.web.forms import form_status, submit
+from app.web.owner.area import ask_first
 from app.web.owner.forms import LocationForm, SettingsForm, fill_versions, translated_form, with_versions
-from app.web.owner.staff import ask_first, register_management_routes
+from app.web.owner.staff import register_management_routes
 from app.web.staff_home import current_actor
 
 bp = make_dashboard("owner", ("owner",), _l("Owner"))

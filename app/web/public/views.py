@@ -22,12 +22,12 @@ from app.bookings.services import (
     update_booking,
 )
 from app.core.db import savepoint
-from app.core.errors import DomainError, SlotUnavailable
+from app.core.errors import DomainError
 from app.core.hosts import require_active_tenant
 from app.core.htmx import is_htmx, render_page_or_partial
 from app.core.types import utcnow
 from app.web.public.forms import RescheduleForm
-from app.web.staff_home import free_slots, local_today, parse_slot, picker_days
+from app.web.reschedule import move_booking, slot_picker
 
 bp = Blueprint("public", __name__)
 CLIENT_COOKIE = "jz_client"
@@ -143,22 +143,6 @@ def booking_cancel(booking_id: int):
     return redirect(url_for("public.my_bookings"))
 
 
-def _reschedule_picker(b, day_arg: str | None) -> dict:
-    days = picker_days(b.timezone, g.tenant.horizon_days)
-    day = next((d for d in days if d.isoformat() == day_arg), days[0])
-    tz, slots = free_slots(g.tenant, service_id=b.service_id, day=day, master_id=b.master_id, location_id=b.location_id)
-    return {
-        "days": days,
-        "day": day,
-        "slots": slots,
-        "tz": tz,
-        "today": local_today(b.timezone),
-        "picker_endpoint": "public.booking_reschedule",
-        "picker_args": {"booking_id": b.id},
-        "slot_mode": "radio",
-    }
-
-
 @bp.route("/my/<int:booking_id>/reschedule", methods=["GET", "POST"])
 def booking_reschedule(booking_id: int):
     client, redirect_resp = _require_client()
@@ -166,35 +150,38 @@ def booking_reschedule(booking_id: int):
         return redirect_resp
     b = _load_booking(client, booking_id)
     form = RescheduleForm()
-    error = None
-    if form.validate_on_submit():
-        slot = parse_slot(form.slot.data)
-        if slot is None:
-            form.slot.errors = [_("Choose a time from the list.")]
-        else:
-            try:
-                with savepoint():
-                    update_booking(g.tenant, Actor.for_client(client), b, start=slot[0])
-            except SlotUnavailable as exc:
-                error = str(exc.message)
-            except DomainError as exc:
-                flash(str(exc.message), "error")
-                return redirect(url_for("public.my_bookings"))
-            else:
-                flash(_("The booking is moved."), "success")
-                return redirect(url_for("public.booking", booking_id=b.id))
+
+    def move(start, _master_id):  # a client keeps the master
+        update_booking(g.tenant, Actor.for_client(client), b, start=start)
+
+    try:
+        moved = move_booking(form, move)
+    except DomainError as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for("public.my_bookings"))
+    if moved.done:
+        flash(_("The booking is moved."), "success")
+        return redirect(url_for("public.booking", booking_id=b.id))
+    if moved.posted:
         b = _load_booking(client, booking_id)
-    picker = _reschedule_picker(b, request.args.get("date"))
-    status = 409 if error else 422 if form.errors else 200
+    picker = slot_picker(
+        tz=b.timezone,
+        day_arg=request.args.get("date"),
+        service_id=b.service_id,
+        master_id=b.master_id,
+        location_id=b.location_id,
+        endpoint="public.booking_reschedule",
+        args={"booking_id": b.id},
+    )
     return render_page_or_partial(
         "public/my/reschedule.html",
         "components/_slot_picker.html",
         tenant=g.tenant,
         b=b,
         form=form,
-        taken=error,
+        taken=moved.taken,
         **picker,
-    ), status
+    ), moved.status(form)
 
 
 from app.web.public import flow as _flow  # noqa: E402,F401  -- registers the booking flow on bp
