@@ -1,4 +1,6 @@
-from app.web.public import manage as _manage  # noqa: F401  -- registers /v/<token> on bp
-from app.web.public.views import bp
+"""The business's public site; its pages register on ``bp`` when their modules load."""
+
+from app.web.public import flow, manage, verify, views  # noqa: F401  -- register their pages on bp
+from app.web.public.site import bp
 
 __all__ = ["bp"]

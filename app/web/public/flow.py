@@ -16,93 +16,26 @@ cookies, which browsers do not send to a page framed by another site.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import format_date, get_locale
+from flask import flash, g, redirect, render_template, request, session, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 
-from app.accounts.clients import code_state, complete_client_verification, start_client_verification
 from app.audit.services import Actor
 from app.bookings.services import create_booking
 from app.catalog.queries import cached_masters, cached_services
 from app.core.db import savepoint
 from app.core.errors import Forbidden, NotFound, SlotUnavailable, ValidationError
-from app.core.htmx import is_htmx
-from app.core.phones import normalize_phone
-from app.core.ratelimit import RateLimited
-from app.core.redirects import safe_next
-from app.core.security import allow_framing
 from app.core.templating import in_reading_order
-from app.extensions import limiter
 from app.scheduling.calendar import booking_window, first_free_day, free_days, month_end, outside_window_message
 from app.tenants.queries import cached_locations
 from app.web.forms import apply_errors
-from app.web.public.forms import BookForm, CodeForm, PhoneForm
-from app.web.public.views import CLIENT_COOKIE, _pick, bp, current_client
+from app.web.public.forms import BookForm
+from app.web.public.site import bp, current_client, partial, pick
+from app.web.public.verify import PENDING_PHONE, verify_context
 from app.web.staff_home import free_slots, local_today
-
-PENDING_PHONE = "public_pending_phone"  # the phone whose code was sent, kept across reloads
-AVATAR_HUES = 12
-
-
-# ---------------------------------------------------------------- request plumbing
-
-
-@bp.before_request
-def _embed_flag():
-    g.embed = request.args.get("embed") == "1"
-
-
-@bp.url_defaults
-def _keep_embed(endpoint: str, values: dict) -> None:
-    if g.get("embed"):
-        values.setdefault("embed", 1)
-        # The framed page may not keep a language cookie (a third-party context): carry ?lang=.
-        if request.args.get("lang"):
-            values.setdefault("lang", request.args["lang"])
-
-
-@bp.after_request
-def _public_headers(response):
-    # A URL answers with a partial for htmx and the page otherwise: caches must tell them apart.
-    response.vary.add("HX-Request")
-    if g.get("embed"):
-        allow_framing(response)
-    return response
-
-
-def _partial() -> str | None:
-    """The id of the element an htmx request swaps (None for a full page request)."""
-    if not is_htmx() or request.headers.get("HX-History-Restore-Request"):
-        return None
-    target = request.headers.get("HX-Target")
-    if not target:  # htmx names its target; a bare request for a day or month means the calendar
-        target = "slot-picker" if ("date" in request.args or "month" in request.args) else "flow"
-    return target
-
-
-@bp.app_template_filter("initials")
-def initials(name: str | None) -> str:
-    """Up to two initials for an avatar: "Aigerim Sadykova" -> "AS"."""
-    parts = [p for p in (name or "").replace("-", " ").split() if p[:1].isalnum()]
-    return "".join(p[0] for p in parts[:2]).upper() or "?"
-
-
-@bp.app_template_filter("upper_first")
-def upper_first(text: str) -> str:
-    """ "январь 2027" -> "Январь 2027" (unlike ``capitalize``, the rest is left alone)."""
-    return text[:1].upper() + text[1:]
-
-
-@bp.app_template_filter("avatar_hue")
-def avatar_hue(key) -> int:
-    """A stable colour index (0..11) for an avatar."""
-    return int(hashlib.sha1(str(key).encode(), usedforsecurity=False).hexdigest()[:4], 16) % AVATAR_HUES
-
 
 # ---------------------------------------------------------------- the steps
 
@@ -110,16 +43,16 @@ def avatar_hue(key) -> int:
 def _selection(args) -> dict:
     """Resolve the choices from the query; unknown, foreign or unbookable ids count as not chosen."""
     locations = in_reading_order(cached_locations(bookable=True))
-    location = _pick(locations, args.get("location_id", type=int))
+    location = pick(locations, args.get("location_id", type=int))
     if location is None and len(locations) == 1:
         location = locations[0]
     services = in_reading_order(cached_services(bookable=True, location_id=location.id) if location else [])
-    service = _pick(services, args.get("service_id", type=int))
+    service = pick(services, args.get("service_id", type=int))
     masters = in_reading_order(
         cached_masters(bookable=True, location_id=location.id, service_id=service.id) if service else []
     )
     master_arg = args.get("master_id", "")
-    master = _pick(masters, int(master_arg)) if master_arg.isdigit() else None
+    master = pick(masters, int(master_arg)) if master_arg.isdigit() else None
     if master is None and len(masters) == 1:
         master = masters[0]  # only one master performs it here: nothing to choose
     any_master = master is None and master_arg == "any" and bool(masters)
@@ -223,7 +156,7 @@ def _calendar(sel: dict, args) -> dict:
 
 def _render_flow(stage: str, status: int = 200, **ctx):
     ctx.setdefault("tenant", g.tenant)
-    target = _partial()
+    target = partial()
     if target == "slot-picker":
         template = "public/book/_calendar.html"
     elif target in ("flow", "verify-step") and stage != "verify":
@@ -272,7 +205,7 @@ def book():
 
 def _confirm_context(form: BookForm, args) -> dict:
     sel = _selection(args)
-    master = _pick(sel["masters"], form.master_id.data)
+    master = pick(sel["masters"], form.master_id.data)
     if sel["service"] is None or master is None or form.start.data is None:
         raise NotFound()
     tz = sel["location"].timezone
@@ -286,20 +219,6 @@ def _confirm_context(form: BookForm, args) -> dict:
         "tz": tz,
         "start_day": form.start.data.astimezone(ZoneInfo(tz)).date(),
     }
-
-
-def _verify_context(next_url: str) -> dict:
-    """The phone step, or the code step when a code sent to this browser is still live."""
-    phone = session.get(PENDING_PHONE)
-    if phone:
-        state = code_state(phone)
-        if state.live or state.resend_at:
-            return {
-                "verify_step": "code",
-                "verify_form": CodeForm(data={"phone": phone, "next": next_url}),
-                "code": state,
-            }
-    return {"verify_step": "phone", "verify_form": PhoneForm(data={"next": next_url})}
 
 
 @bp.route("/book/confirm")
@@ -316,7 +235,7 @@ def confirm():
         }
     )
     if ctx["client"] is None:
-        ctx.update(_verify_context(request.full_path))
+        ctx.update(verify_context(request.full_path))
     return _render_flow("confirm", **ctx)
 
 
@@ -329,7 +248,7 @@ def book_create():
             flash(_("Choose a time from the list."), "error")
             return redirect(url_for("public.book"))
         ctx = _confirm_context(form, request.form)
-        return _render_flow("confirm", 422, form=form, **ctx, **_verify_context(""))
+        return _render_flow("confirm", 422, form=form, **ctx, **verify_context(""))
     if client is None:
         return redirect(
             url_for(
@@ -366,93 +285,3 @@ def book_create():
         return _render_flow("confirm", 403, errors=[str(exc.message)], **(ctx | {"form": form}))
     session.pop(PENDING_PHONE, None)
     return redirect(url_for("public.booking", booking_id=booking.id, created=1))
-
-
-# ---------------------------------------------------------------- phone verification
-
-
-def _render_verify(step: str, form, status: int = 200, state=None):
-    """The verification step: alone on /verify, or inside the booking page's flow."""
-    ctx = {"tenant": g.tenant, "verify_step": step, "verify_form": form, "code": state}
-    if step == "code" and state is None and form.phone.data:
-        try:
-            ctx["code"] = code_state(form.phone.data)
-        except ValidationError:
-            ctx["code"] = None
-    template = "public/verify/_verify.html" if _partial() else "public/verify/index.html"
-    return render_template(template, **ctx), status
-
-
-@bp.route("/verify", methods=["GET"])
-def verify():
-    if request.args.get("change") == "1":
-        session.pop(PENDING_PHONE, None)
-        return _render_verify("phone", PhoneForm(data={"next": request.args.get("next", "")}))
-    ctx = _verify_context(request.args.get("next", ""))
-    return _render_verify(ctx["verify_step"], ctx["verify_form"], state=ctx.get("code"))
-
-
-@bp.route("/verify", methods=["POST"])
-@limiter.limit("10 per minute", methods=["POST"])
-def verify_start():
-    form = PhoneForm()
-    if not form.validate():
-        return _render_verify("phone", form, 422)
-    code_form = CodeForm(data={"phone": form.phone.data, "next": form.next.data})
-    try:
-        with savepoint():
-            start_client_verification(g.tenant, form.phone.data, str(get_locale() or "en"))
-    except ValidationError as exc:
-        apply_errors(form, exc)
-        return _render_verify("phone", form, 422)
-    except RateLimited as exc:
-        code_form.code.errors = [str(exc.message)]
-        session[PENDING_PHONE] = normalize_phone(form.phone.data)
-        return _render_verify("code", code_form, 429)
-    session[PENDING_PHONE] = normalize_phone(form.phone.data)
-    return _render_verify("code", code_form)
-
-
-def _verify_next(form) -> str:
-    return safe_next(form.next.data, url_for("public.my_bookings"))
-
-
-@bp.route("/verify/code", methods=["POST"])
-@limiter.limit("20 per minute", methods=["POST"])
-def verify_complete():
-    form = CodeForm()
-    if not form.validate():
-        return _render_verify("code", form, 422)
-    try:
-        with savepoint():  # a wrong code is counted by the service itself, outside this transaction
-            _client, token = complete_client_verification(
-                g.tenant,
-                form.phone.data,
-                form.code.data.strip(),
-                name=(form.name.data or "").strip() or None,
-                language=str(get_locale() or "en"),
-            )
-    except ValidationError as exc:
-        orphans = apply_errors(form, exc)
-        form.code.errors = list(form.code.errors or []) + orphans
-        return _render_verify("code", form, 422)
-    session.pop(PENDING_PHONE, None)
-    target = _verify_next(form)
-    if is_htmx():
-        resp = current_app.response_class("", status=204)
-        if target.startswith(("/book", "/book?")) and _partial() == "verify-step":
-            # Back to the booking page's next step, swapped in place like every other step.
-            resp.headers["HX-Location"] = json.dumps({"path": target, "target": "#flow", "swap": "outerHTML"})
-        else:
-            resp.headers["HX-Redirect"] = target
-    else:
-        resp = redirect(target)
-    resp.set_cookie(
-        CLIENT_COOKIE,
-        token,
-        max_age=int(current_app.config["CLIENT_SESSION_TTL"].total_seconds()),
-        httponly=True,
-        samesite="Lax",
-        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
-    )
-    return resp

@@ -24,7 +24,7 @@ from app.notifications.links import (
     token_for_visit,
     visit_for_link,
 )
-from app.web.public.views import CLIENT_COOKIE, bp, current_client
+from app.web.public.site import bp, current_client, set_client_cookie
 
 
 def _link_error(exc: Exception):
@@ -36,18 +36,6 @@ def _link_error(exc: Exception):
         expired=expired,
         verify_url=url_for("public.verify", next=target),
     ), (410 if expired else 404)
-
-
-def set_client_cookie(resp, token: str):
-    resp.set_cookie(
-        CLIENT_COOKIE,
-        token,
-        max_age=int(current_app.config["CLIENT_SESSION_TTL"].total_seconds()),
-        httponly=True,
-        samesite="Lax",
-        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
-    )
-    return resp
 
 
 @bp.route("/v/<token>")

@@ -1,17 +1,15 @@
-"""The business's public booking site: the client's session and "my bookings".
+"""The client's "my bookings" pages: the list, a visit, cancelling and moving it, signing out.
 
 The booking flow itself (location -> service -> master -> day -> time -> phone -> confirm)
-is in :mod:`app.web.public.flow`, registered on the same blueprint.
+is in :mod:`app.web.public.flow`, registered on the same blueprint (:mod:`app.web.public.site`).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from flask_babel import format_date
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.accounts.clients import (
-    client_from_token,
     revoke_client_token,
 )
 from app.audit.services import Actor
@@ -23,40 +21,12 @@ from app.bookings.services import (
 )
 from app.core.db import savepoint
 from app.core.errors import DomainError
-from app.core.hosts import require_active_tenant
 from app.core.htmx import is_htmx, render_page_or_partial
 from app.core.types import utcnow
 from app.web.public.forms import RescheduleForm
+from app.web.public.manage import calendar_links
+from app.web.public.site import CLIENT_COOKIE, bp, current_client
 from app.web.reschedule import move_booking, slot_picker
-
-bp = Blueprint("public", __name__)
-CLIENT_COOKIE = "jz_client"
-
-
-@bp.before_request
-def _only_active():
-    require_active_tenant()
-    client = current_client()
-    if client is not None:
-        g.actor_language = client.language
-
-
-def current_client():
-    """The verified client of this booking site (from the 30-day session cookie), or None."""
-    if "public_client" not in g:
-        token = request.cookies.get(CLIENT_COOKIE)
-        g.public_client = client_from_token(g.tenant, token) if token else None
-    return g.public_client
-
-
-@bp.app_template_global("format_day")
-def format_day(day, fmt: str = "medium") -> str:
-    """A calendar date in the page's language (``EEE`` weekday, ``MMM`` month, ``full``...)."""
-    return format_date(day, fmt)
-
-
-def _pick(items: list, item_id):
-    return next((i for i in items if i.id == item_id), None) if item_id is not None else None
 
 
 @bp.route("/logout", methods=["POST"])
@@ -108,8 +78,6 @@ def booking(booking_id: int):
     client, redirect_resp = _require_client()
     if redirect_resp:
         return redirect_resp
-    from app.web.public.manage import calendar_links
-
     b = _load_booking(client, booking_id)
     return render_template(
         "public/my/booking.html",
@@ -182,6 +150,3 @@ def booking_reschedule(booking_id: int):
         taken=moved.taken,
         **picker,
     ), moved.status(form)
-
-
-from app.web.public import flow as _flow  # noqa: E402,F401  -- registers the booking flow on bp
