@@ -22,19 +22,23 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from redis.exceptions import RedisError
 from sqlalchemy import case, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Client, ClientSession, ClientVerification
-from app.accounts.services import find_or_create_client
+from app.accounts.rules import CLIENT_NAME, SMS_CODE
 from app.core.db import independent_write
-from app.core.errors import ValidationError
+from app.core.errors import Conflict, ValidationError
+from app.core.fields import clean_or_raise
 from app.core.i18n import normalize
+from app.core.integrity import violates_unique
 from app.core.phones import normalize_phone
 from app.core.ratelimit import RateLimited
 from app.core.redis import get_redis
 from app.core.tenancy import tenant_scope, unscoped
 from app.core.types import utcnow
 from app.extensions import db
+from app.notifications import events
 
 CODE_TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
@@ -151,6 +155,35 @@ def code_state(phone: str) -> CodeState:
     )
 
 
+def find_or_create_client(phone_e164: str, *, name: str | None = None, language: str | None = None):
+    """The tenant's client with this phone (already E.164), created on first contact.
+
+    Runs inside the tenant scope; a known client keeps their name unless a new one is given.
+    """
+    client = db.session.scalar(select(Client).where(Client.phone == phone_e164))
+    if client is None:
+        # Two first bookings of one new client at once both find no row; the unique
+        # (tenant_id, phone) constraint stops the second INSERT (on PostgreSQL it waits for the
+        # first transaction), and the second request then uses the client the first created.
+        try:
+            with db.session.begin_nested():
+                client = Client(phone=phone_e164, name=(name or "").strip(), language=language or "en")
+                db.session.add(client)
+                db.session.flush()
+            return client
+        except IntegrityError as exc:
+            if not violates_unique(exc, "clients", "tenant_id", "phone"):
+                raise
+        client = db.session.scalar(select(Client).where(Client.phone == phone_e164))
+        if client is None:  # the other request rolled back after all
+            raise Conflict(_l("The system is busy. Please try again."))
+    if name and name.strip():
+        client.name = name.strip()
+    if language:
+        client.language = language
+    return client
+
+
 def start_client_verification(
     tenant, phone: str, language: str | None = None, fallback_language: str | None = None
 ) -> None:
@@ -159,8 +192,6 @@ def start_client_verification(
     The SMS is in ``language`` if the client chose one, else in a known client's own
     language, else in ``fallback_language`` (the browser's), else the business's default.
     """
-    from app.notifications import events
-
     phone = normalize_phone(phone)
     now = utcnow()
     last = _open_verification(phone)
@@ -246,9 +277,6 @@ def complete_client_verification(
     A wrong code raises :class:`WrongCode` saying how many tries are left; a code that is
     gone (never sent, expired, spent, out of tries) raises :class:`CodeNotValid`.
     """
-    from app.accounts.rules import CLIENT_NAME, SMS_CODE
-    from app.core.fields import clean_or_raise
-
     phone = normalize_phone(phone)
     name = clean_or_raise("name", CLIENT_NAME, name) or None
     code = clean_or_raise("code", SMS_CODE, code)

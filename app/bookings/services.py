@@ -233,7 +233,7 @@ def _resolve_client(tenant: Tenant, actor: Actor, client: Client | None, client_
         if client.tenant_id != tenant.id:
             raise NotFound()
         return client
-    from app.accounts.services import find_or_create_client
+    from app.accounts.clients import find_or_create_client
 
     data = client_data or {}
     if not isinstance(data, dict):

@@ -376,7 +376,7 @@ def _sync_login(
 
 def _invite(tenant: Tenant, master: Master, actor: Actor) -> None:
     """A master given a login without a password gets an invitation to set one."""
-    from app.accounts.services import invite_staff
+    from app.accounts.passwords import invite_staff
 
     user = master.user
     if user is not None and user.active and user.tenant_id == tenant.id and user.role == ROLE_MASTER:

@@ -8,9 +8,8 @@ import jwt
 import pytest
 import sqlalchemy as sa
 
-from app.accounts import passwords
+from app.accounts import passwords, tokens
 from app.accounts import services as accounts
-from app.accounts import tokens
 from app.accounts.models import RefreshToken
 from app.core import clock
 from app.core.errors import TokenExpired, TokenRevoked, Unauthorized, ValidationError

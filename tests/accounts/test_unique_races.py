@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.accounts.models import Client, User
 from app.accounts.clients import find_or_create_client
+from app.accounts.models import Client, User
 from app.core.errors import EmailTaken, SubdomainTaken
 from app.core.tenancy import tenant_scope, unscoped
 from app.extensions import db

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g
 
+from app.accounts import passwords
 from app.accounts import services as accounts
 from app.accounts.clients import revoke_client_token
 from app.api.v1 import models as s
@@ -94,7 +95,7 @@ def logout(principal, body: dict):
 )
 def password_reset(body: dict):
     host = g.get("host_tenant")
-    accounts.request_password_reset(body["email"], tenant_id=host.id if host else None)
+    passwords.request_password_reset(body["email"], tenant_id=host.id if host else None)
     return {"status": "ok"}, 202
 
 
@@ -108,7 +109,7 @@ def password_reset(body: dict):
     limits=(ratelimit.login_ip,),
 )
 def password_reset_confirm(body: dict):
-    accounts.reset_password(body["token"], body["password"])
+    passwords.reset_password(body["token"], body["password"])
     return {"status": "ok"}
 
 
@@ -122,7 +123,7 @@ def password_reset_confirm(body: dict):
     response=s.Ok,
 )
 def change_password(principal, body: dict):
-    accounts.change_password(principal.user, body["old_password"], body["new_password"])
+    passwords.change_password(principal.user, body["old_password"], body["new_password"])
     return {"status": "ok"}
 
 
