@@ -320,31 +320,45 @@ def bump_schedules(tenant_id: int, master_ids) -> None:
 # masters has another version now.  (The script names keys it builds itself, which a
 # single Redis server and Sentinel allow; Redis Cluster would not.)
 
-_LOOKUP = """
-local id = redis.call("GET", "jz:sub:" .. ARGV[1])
-if not id then return {false, false, false, false} end
-local ver = redis.call("GET", "jz:ver:site:" .. id)
-local row = redis.call("GET", "jz:tenant:" .. id)
-local body = false
-if ver and ARGV[2] ~= "" then
-    body = redis.call("GET", "jz:http:" .. id .. ":" .. ver .. ":" .. ARGV[2])
-    if body then
-        local eol = string.find(body, "\\n", 1, true)
-        if not eol then
-            body = false
-        else
-            local sched = "jz:ver:sched:" .. id
-            for master, version in string.gmatch(string.sub(body, 1, eol - 1), "(%d+)=(%x+)") do
-                if redis.call("HGET", sched, master) ~= version then
-                    body = false
-                    break
+# The look-up's Lua, with the subdomain and the answer key in ARGV[n] and ARGV[n + 1], ending
+# in ``found``: the rate limiter runs it in its own script call (:func:`lookup_lua`).
+_LOOKUP_BODY = """
+local sub, answer_key = ARGV[{n}], ARGV[{n} + 1]
+local found = {{false, false, false, false}}
+local id = redis.call("GET", "jz:sub:" .. sub)
+if id then
+    local ver = redis.call("GET", "jz:ver:site:" .. id)
+    local row = redis.call("GET", "jz:tenant:" .. id)
+    local body = false
+    if ver and answer_key ~= "" then
+        body = redis.call("GET", "jz:http:" .. id .. ":" .. ver .. ":" .. answer_key)
+        if body then
+            local eol = string.find(body, "\\n", 1, true)
+            if not eol then
+                body = false
+            else
+                local sched = "jz:ver:sched:" .. id
+                for master, version in string.gmatch(string.sub(body, 1, eol - 1), "(%d+)=(%x+)") do
+                    if redis.call("HGET", sched, master) ~= version then
+                        body = false
+                        break
+                    end
                 end
             end
         end
     end
+    found = {{id, ver or false, row or false, body or false}}
 end
-return {id, ver or false, row or false, body or false}
 """
+
+
+def lookup_lua(first_arg: int) -> str:
+    """The look-up as a Lua fragment reading its two arguments from ``ARGV[first_arg]`` on and
+    leaving its four results in the local ``found``."""
+    return _LOOKUP_BODY.format(n=int(first_arg))
+
+
+_LOOKUP = lookup_lua(1) + "return found\n"
 _LOOKUPS = "_jz_lookups"
 
 
@@ -375,12 +389,25 @@ def lookup(sub: str, answer_key: str = "") -> Lookup | None:
         script = r.__dict__.get("_jz_lookup")
         if script is None:
             script = r.__dict__["_jz_lookup"] = r.register_script(_LOOKUP)
-        raw_id, raw_version, raw_row, raw_answer = script(args=[sub, answer_key])
-        tenant_id = int(raw_id) if raw_id is not None else None
-        row = json.loads(raw_row) if raw_row is not None else None
+        raw = script(args=[sub, answer_key])
     except _ERRORS as exc:
         _failed(r, exc)
         log.warning("cache look-up failed for %s", sub, exc_info=True)
+        return None
+    return prefetched(sub, answer_key, raw)
+
+
+def prefetched(sub: str, answer_key: str, raw: list) -> Lookup | None:
+    """Take the four results of the look-up's Lua (run by :func:`lookup`, or by the rate
+    limiter along with its own increment) and remember them for the request."""
+    memo = _memo()
+    lookups = memo.setdefault(_LOOKUPS, {}) if memo is not None else {}
+    try:
+        raw_id, raw_version, raw_row, raw_answer = raw
+        tenant_id = int(raw_id) if raw_id is not None else None
+        row = json.loads(raw_row) if raw_row is not None else None
+    except _ERRORS:
+        log.warning("cache look-up gave bad data for %s", sub, exc_info=True)
         return None
     version = raw_version.decode() if raw_version is not None else None
     answer = None
@@ -395,6 +422,21 @@ def lookup(sub: str, answer_key: str = "") -> Lookup | None:
     if memo is not None and tenant_id is not None and version is not None:
         memo[("site", tenant_id)] = version
     return found
+
+
+def shares_server(other) -> bool:
+    """Whether the client ``other`` (the rate limiter's) talks to the same Redis server and
+    database as the cache, so one script call may serve both.  Sentinel clients are never
+    taken as the same (their pools name no server)."""
+    r = _client()
+    if r is None or other is None:
+        return False
+    try:
+        mine, theirs = r.connection_pool.connection_kwargs, other.connection_pool.connection_kwargs
+    except AttributeError:
+        return False
+    where = ("host", "port", "path", "db")
+    return bool(mine.get("host") or mine.get("path")) and all(mine.get(k) == theirs.get(k) for k in where)
 
 
 def store_answer(tenant_id: int, version: str, answer_key: str, head: str, body: bytes, ttl: int) -> None:

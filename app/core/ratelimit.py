@@ -32,6 +32,7 @@ from flask_limiter.util import get_remote_address
 from limits.strategies import STRATEGIES, FixedWindowRateLimiter
 from limits.util import WindowStats
 
+from app.core import cache
 from app.core.errors import DomainError
 from app.extensions import limiter
 
@@ -87,23 +88,69 @@ return {current, redis.call("ttl", KEYS[1])}
 """
 
 
+# The same, then the cache's look-up for the request (app.core.cache.lookup), in one call.
+_INCR_TTL_LOOKUP = (
+    """
+local amount = tonumber(ARGV[2])
+local current = redis.call("incrby", KEYS[1], amount)
+if tonumber(current) == amount then
+    redis.call("expire", KEYS[1], ARGV[1])
+end
+local ttl = redis.call("ttl", KEYS[1])
+"""
+    + cache.lookup_lua(3)
+    + """
+return {current, ttl, found[1], found[2], found[3], found[4]}
+"""
+)
+_PREFETCHED = "jazyl.ratelimit_prefetched"
+
+
 class OneTripFixedWindow(FixedWindowRateLimiter):
     """Flask-Limiter's ``fixed-window`` with the window statistics of each hit kept for the
     request: on Redis a hit is one script call that also returns the window's remaining
     time, so the ``X-RateLimit-*`` headers cost no further ``GET`` and ``TTL``.  Any other
-    storage (the in-memory fallback) behaves exactly as ``fixed-window``."""
+    storage (the in-memory fallback) behaves exactly as ``fixed-window``.
+
+    When the request is a cached public read (:func:`set_prefetch`) and the limiter's Redis
+    is the cache's, the same call also runs the cache's look-up for it
+    (``app.core.cache.lookup``), so the whole warm read is one round trip."""
 
     def __init__(self, storage):
         super().__init__(storage)
-        self._script = None
+        self._script = self._combined = None
+        self._shares: dict[int, bool] = {}
         if hasattr(storage, "get_connection") and hasattr(storage, "prefixed_key"):
             self._script = storage.get_connection().register_script(_INCR_TTL)
+            self._combined = storage.get_connection().register_script(_INCR_TTL_LOOKUP)
+
+    def _prefetch(self) -> tuple[str, str] | None:
+        if not has_request_context() or request.environ.get(_PREFETCHED):
+            return None
+        wanted = _prefetch_for() if _prefetch_for is not None else None
+        if wanted is None and g.get("tenant_subdomain"):  # a business's own host (app.core.hosts)
+            wanted = (str(g.tenant_subdomain).lower(), "")
+        if wanted is None:
+            return None
+        client = cache._client()
+        if client is None:
+            return None
+        shares = self._shares.get(id(client))
+        if shares is None:
+            shares = self._shares[id(client)] = cache.shares_server(self.storage.get_connection())
+        return wanted if shares else None
 
     def hit(self, item, *identifiers: str, cost: int = 1) -> bool:
         if self._script is None:
             return super().hit(item, *identifiers, cost=cost)
         key = item.key_for(*identifiers)
-        count, ttl = self._script([self.storage.prefixed_key(key)], [item.get_expiry(), cost])
+        wanted = self._prefetch()
+        if wanted is None:
+            count, ttl = self._script([self.storage.prefixed_key(key)], [item.get_expiry(), cost])
+        else:
+            request.environ[_PREFETCHED] = True
+            count, ttl, *found = self._combined([self.storage.prefixed_key(key)], [item.get_expiry(), cost, *wanted])
+            cache.prefetched(wanted[0], wanted[1], found)
         windows = _windows()
         if windows is not None:
             windows[(id(self), key)] = WindowStats(time.time() + max(int(ttl), 0), max(0, item.amount - int(count)))
@@ -123,6 +170,16 @@ def _windows() -> dict | None:
 
 
 STRATEGIES.setdefault(STRATEGY, OneTripFixedWindow)  # RATELIMIT_STRATEGY (set in create_app)
+
+_prefetch_for: Callable[[], tuple[str, str] | None] | None = None
+
+
+def set_prefetch(fn: Callable[[], tuple[str, str] | None]) -> None:
+    """Register what the current request will look up in the cache (``(subdomain, answer
+    key)`` for a cached public read, else ``None``): the limiter fetches it with its own hit.
+    The API's HTTP caching provides it (app/api/v1/caching.py)."""
+    global _prefetch_for
+    _prefetch_for = fn
 
 
 # ---------------------------------------------------------------- keys and limits

@@ -261,3 +261,30 @@ def test_a_limited_request_costs_one_redis_round_trip_headers_included(limited_a
     resp = c.get(url, headers=HOST)
     assert resp.status_code == 429
     assert int(resp.headers["Retry-After"]) > 0
+
+
+def test_a_warm_cached_read_with_the_limiter_on_is_one_redis_round_trip(
+    limited_app, create_tenant, commit, monkeypatch
+):
+    """The limiter's increment carries the cache's look-up for a cached public read (one
+    script call: app.core.ratelimit.set_prefetch); the view then needs Redis no more."""
+    import redis.connection
+
+    create_tenant("anna")
+    commit()
+    sent = []
+    original = redis.connection.AbstractConnection.send_packed_command
+
+    def send(conn, command, check_health=True):
+        sent.append(command)
+        return original(conn, command, check_health)
+
+    c = limited_app.test_client()
+    url = "/api/v1/public/business/anna"
+    first = c.get(url, headers=HOST)
+    c.get(url, headers=HOST)
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", send)
+    warm = c.get(url, headers=HOST)
+    assert warm.status_code == 200 and warm.get_json() == first.get_json()
+    assert warm.headers["X-RateLimit-Remaining"] == "2"
+    assert len(sent) == 1, sent

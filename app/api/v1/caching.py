@@ -28,7 +28,7 @@ from typing import Any
 
 from flask import current_app, jsonify, request
 
-from app.core import cache
+from app.core import cache, ratelimit
 from app.core.i18n import requested_language
 
 # endpoint name -> kind: the OpenAPI document adds the headers and the 304 to these.
@@ -74,6 +74,19 @@ def _head(kind: str, tenant, kwargs: dict) -> str | None:
 
 def _etag(answer_key: str, tenant_id: int, version: str, head: str) -> str:
     return hashlib.sha256(f"{answer_key}\x1f{tenant_id}\x1f{version}\x1f{head}".encode()).hexdigest()[:32]
+
+
+def _prefetch() -> tuple[str, str] | None:
+    """For the rate limiter, which runs first: the look-up this request's view will make, so
+    its own round trip can carry it (app.core.ratelimit.set_prefetch)."""
+    kind = CACHED.get((request.endpoint or "").rsplit(".", 1)[-1])
+    sub = (request.view_args or {}).get("subdomain")
+    if kind is None or not sub or request.method not in ("GET", "HEAD"):
+        return None
+    return str(sub).lower(), _answer_key(kind)
+
+
+ratelimit.set_prefetch(_prefetch)
 
 
 def etag_matches(header: str | None, tag: str) -> bool:
