@@ -305,6 +305,8 @@ def _service_accepts(salon, name: str, value: Any) -> bool:  # noqa: F811 -- the
     from app.accounts import services as accounts
     from app.audit.services import Actor
     from app.bookings import services as bookings
+    from app.catalog import masters as catalog_masters
+    from app.catalog import permissions as catalog_permissions
     from app.catalog import services as catalog
     from app.scheduling import services as scheduling
     from app.tenants import services as tenants
@@ -329,9 +331,9 @@ def _service_accepts(salon, name: str, value: Any) -> bool:  # noqa: F811 -- the
             ),
             "language",
         ),
-        "master.email": (lambda: catalog.create_master(t, owner, {"name": "M", "email": value}), "email"),
+        "master.email": (lambda: catalog_masters.create_master(t, owner, {"name": "M", "email": value}), "email"),
         "master.specialization": (
-            lambda: catalog.create_master(t, owner, {"name": "M", "specialization": value}),
+            lambda: catalog_masters.create_master(t, owner, {"name": "M", "specialization": value}),
             "specialization",
         ),
         "password": (lambda: tenants.validate_password(value), "password"),
@@ -385,7 +387,7 @@ def _service_accepts(salon, name: str, value: Any) -> bool:  # noqa: F811 -- the
         "suspend": (lambda: tenants.suspend_tenant(admin, _status(t, "active"), value), "reason"),
         "extend": (lambda: tenants.extend_trial(admin, t, value), "days"),
         "permission.reason": (
-            lambda: catalog.request_permission(t, salon.master_actor, "see_client_phones", value),
+            lambda: catalog_permissions.request_permission(t, salon.master_actor, "see_client_phones", value),
             "reason",
         ),
         "time_off.reason": (

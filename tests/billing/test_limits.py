@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.audit.services import Actor
 from app.bookings import services as booking_services
-from app.catalog import services as catalog_services
+from app.catalog import masters as catalog_masters
 from app.catalog.models import Master
 from app.core.errors import Forbidden
 from app.extensions import db
@@ -26,7 +26,7 @@ def _owner(biz) -> Actor:
 
 
 def _add_master(biz, name: str, **extra):
-    return catalog_services.create_master(
+    return catalog_masters.create_master(
         biz.tenant, _owner(biz), {"name": name, "location_id": biz.location.id, **extra}
     )
 
@@ -51,7 +51,7 @@ def test_the_master_beyond_the_plan_is_refused(biz):
     _add_master(biz, "Inactive", active=False)  # an inactive master costs nothing...
     extra = db.session.scalar(select(Master).where(Master.name == "Inactive"))
     with pytest.raises(Forbidden):  # ...until it is switched on
-        catalog_services.update_master(biz.tenant, _owner(biz), extra, {"active": True})
+        catalog_masters.update_master(biz.tenant, _owner(biz), extra, {"active": True})
 
 
 def test_a_bigger_plan_lifts_the_limit(biz):
@@ -72,7 +72,7 @@ def test_a_business_without_a_subscription_has_no_limits(create_tenant, create_u
     with tenant_scope(tenant.id):
         loc = db.session.scalar(select(Location))
         for n in range(4):
-            catalog_services.create_master(tenant, Actor.for_user(owner), {"name": f"M{n}", "location_id": loc.id})
+            catalog_masters.create_master(tenant, Actor.for_user(owner), {"name": f"M{n}", "location_id": loc.id})
 
 
 def test_api_refuses_the_master_with_a_localized_403(biz, client, owner_token):

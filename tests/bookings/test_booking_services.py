@@ -235,7 +235,7 @@ def test_master_needs_permission_to_cancel_or_move_own_bookings(salon):
     with pytest.raises(Forbidden):
         bs.update_booking(salon.tenant, salon.master_actor, b, start=at("11:00"))
     bs.update_booking(salon.tenant, salon.master_actor, b, notes="bring photos")
-    from app.catalog.services import decide_permission_request, request_permission
+    from app.catalog.permissions import decide_permission_request, request_permission
 
     req = request_permission(salon.tenant, salon.master_actor, "cancel_own_bookings", "clients call me")
     decide_permission_request(salon.tenant, salon.owner, req, approve=True)

@@ -11,6 +11,8 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.audit.models import AuditLog
 from app.audit.services import Actor
+from app.catalog import masters as catalog_masters
+from app.catalog import permissions as catalog_permissions
 from app.catalog import services as cs
 from app.core.errors import Conflict, EmailTaken, Forbidden, InvalidTransition, NotFound, ValidationError
 from app.core.tenancy import tenant_scope
@@ -91,13 +93,13 @@ def test_manager_limited_to_own_location(salon, second_location):
         cs.update_service(salon.tenant, salon.manager_actor, elsewhere, {"price": "2"})
     with pytest.raises(Forbidden):
         cs.create_service(salon.tenant, salon.master_actor, {"name": "Y", "duration_minutes": 45, "price": "1"})
-    m = cs.create_master(salon.tenant, salon.owner, {"name": "Far", "location_id": second_location.id})
+    m = catalog_masters.create_master(salon.tenant, salon.owner, {"name": "Far", "location_id": second_location.id})
     with pytest.raises(NotFound):
-        cs.update_master(salon.tenant, salon.manager_actor, m, {"name": "Near"})
+        catalog_masters.update_master(salon.tenant, salon.manager_actor, m, {"name": "Near"})
 
 
 def test_master_with_login_and_services(salon, app):
-    m = cs.create_master(
+    m = catalog_masters.create_master(
         salon.tenant,
         salon.owner,
         {
@@ -119,14 +121,14 @@ def test_master_with_login_and_services(salon, app):
 
     assert authenticate("aruzhan@example.com", "secret123").id == m.user_id
     with pytest.raises(EmailTaken):
-        cs.create_master(salon.tenant, salon.owner, {"name": "Dup", "email": "aruzhan@example.com"})
-    plain = cs.create_master(salon.tenant, salon.owner, {"name": "No login"})
+        catalog_masters.create_master(salon.tenant, salon.owner, {"name": "Dup", "email": "aruzhan@example.com"})
+    plain = catalog_masters.create_master(salon.tenant, salon.owner, {"name": "No login"})
     assert plain.user_id is None
-    cs.update_master(salon.tenant, salon.owner, plain, {"email": "later@example.com", "service_ids": []})
+    catalog_masters.update_master(salon.tenant, salon.owner, plain, {"email": "later@example.com", "service_ids": []})
     assert plain.user.email == "later@example.com"
     assert plain.user.password_hash is None
     with pytest.raises(ValidationError):
-        cs.create_master(salon.tenant, salon.owner, {"name": "Bad", "service_ids": [424242]})
+        catalog_masters.create_master(salon.tenant, salon.owner, {"name": "Bad", "service_ids": [424242]})
 
 
 def test_deactivate_master_returns_future_bookings(salon, create_booking):
@@ -134,7 +136,7 @@ def test_deactivate_master_returns_future_bookings(salon, create_booking):
     future = create_booking(s.tenant, s.master, s.service, datetime(2030, 3, 5, 5, tzinfo=UTC))
     create_booking(s.tenant, s.master, s.service, datetime(2030, 3, 1, 5, tzinfo=UTC))  # past
     create_booking(s.tenant, s.master, s.service, datetime(2030, 3, 6, 5, tzinfo=UTC), status="cancelled")
-    to_reassign = cs.deactivate_master(s.tenant, s.owner, s.master)
+    to_reassign = catalog_masters.deactivate_master(s.tenant, s.owner, s.master)
     assert [b.id for b in to_reassign] == [future.id]
     assert s.master.active is False
     assert s.master.user.active is False
@@ -146,26 +148,30 @@ def test_deactivate_master_returns_future_bookings(salon, create_booking):
 
 
 def test_permission_request_flow(salon, quiet_events):
-    req = cs.request_permission(salon.tenant, salon.master_actor, "see_client_phones", "to call clients")
+    req = catalog_permissions.request_permission(
+        salon.tenant, salon.master_actor, "see_client_phones", "to call clients"
+    )
     assert req.status == "pending"
     with pytest.raises(Conflict):
-        cs.request_permission(salon.tenant, salon.master_actor, "see_client_phones", "again")
+        catalog_permissions.request_permission(salon.tenant, salon.master_actor, "see_client_phones", "again")
     with pytest.raises(ValidationError):
-        cs.request_permission(salon.tenant, salon.master_actor, "be_owner", "")
+        catalog_permissions.request_permission(salon.tenant, salon.master_actor, "be_owner", "")
     with pytest.raises(Forbidden):
-        cs.request_permission(salon.tenant, salon.owner, "see_client_phones", "")
+        catalog_permissions.request_permission(salon.tenant, salon.owner, "see_client_phones", "")
     with pytest.raises(Forbidden):
-        cs.decide_permission_request(salon.tenant, salon.master_actor, req, True)
-    cs.decide_permission_request(salon.tenant, salon.manager_actor, req, approve=True)
+        catalog_permissions.decide_permission_request(salon.tenant, salon.master_actor, req, True)
+    catalog_permissions.decide_permission_request(salon.tenant, salon.manager_actor, req, approve=True)
     assert req.status == "approved"
     assert salon.master.has_permission("see_client_phones")
     assert ("decided", req.id) in quiet_events
     with pytest.raises(InvalidTransition):
-        cs.decide_permission_request(salon.tenant, salon.owner, req, approve=False)
+        catalog_permissions.decide_permission_request(salon.tenant, salon.owner, req, approve=False)
     with pytest.raises(Conflict):
-        cs.request_permission(salon.tenant, Actor.for_user(salon.master.user, salon.master), "see_client_phones", "")
-    denied = cs.request_permission(salon.tenant, salon.master_actor, "edit_own_schedule", "")
-    cs.decide_permission_request(salon.tenant, salon.owner, denied, approve=False)
+        catalog_permissions.request_permission(
+            salon.tenant, Actor.for_user(salon.master.user, salon.master), "see_client_phones", ""
+        )
+    denied = catalog_permissions.request_permission(salon.tenant, salon.master_actor, "edit_own_schedule", "")
+    catalog_permissions.decide_permission_request(salon.tenant, salon.owner, denied, approve=False)
     assert denied.status == "denied"
     assert not salon.master.has_permission("edit_own_schedule")
     assert {
@@ -174,9 +180,11 @@ def test_permission_request_flow(salon, quiet_events):
         "permission_request.denied",
         "master.grant_permission",
     } <= set(actions())
-    mine = cs.list_permission_requests(salon.tenant, salon.master_actor)
+    mine = catalog_permissions.list_permission_requests(salon.tenant, salon.master_actor)
     assert {r.id for r in mine} == {req.id, denied.id}
-    assert [r.id for r in cs.list_permission_requests(salon.tenant, salon.owner, status="denied")] == [denied.id]
+    assert [r.id for r in catalog_permissions.list_permission_requests(salon.tenant, salon.owner, status="denied")] == [
+        denied.id
+    ]
 
 
 def test_other_tenants_objects_are_not_found(salon, create_tenant, create_service, create_master):
@@ -186,7 +194,7 @@ def test_other_tenants_objects_are_not_found(salon, create_tenant, create_servic
     with pytest.raises(NotFound):
         cs.update_service(salon.tenant, salon.owner, s2, {"price": "1"})
     with pytest.raises(NotFound):
-        cs.deactivate_master(salon.tenant, salon.owner, m2)
+        catalog_masters.deactivate_master(salon.tenant, salon.owner, m2)
     with tenant_scope(t2.id):
         assert db.session.get(User, salon.master.user_id) is not None  # users are platform-level
 
@@ -196,9 +204,11 @@ def test_master_without_password_is_invited_by_email(salon, monkeypatch):
 
     sent = []
     monkeypatch.setattr(events, "staff_invitation", lambda user, url, *_: sent.append((user.email, url)))
-    m = cs.create_master(salon.tenant, salon.owner, {"name": "Invited", "email": "invited@example.com"})
+    m = catalog_masters.create_master(salon.tenant, salon.owner, {"name": "Invited", "email": "invited@example.com"})
     assert [e for e, _ in sent] == ["invited@example.com"]
     assert "/welcome/" in sent[0][1]
     assert m.user.password_hash is None
-    cs.create_master(salon.tenant, salon.owner, {"name": "Has pw", "email": "pw@example.com", "password": "secret123"})
+    catalog_masters.create_master(
+        salon.tenant, salon.owner, {"name": "Has pw", "email": "pw@example.com", "password": "secret123"}
+    )
     assert len(sent) == 1

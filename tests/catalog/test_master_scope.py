@@ -3,7 +3,7 @@
 import pytest
 
 from app.audit.services import Actor
-from app.catalog.services import get_master_for, location_scope
+from app.catalog.masters import get_master_for, location_scope
 from app.core.errors import NotFound
 from app.core.tenancy import tenant_scope
 from app.extensions import db

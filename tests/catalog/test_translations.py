@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.catalog import masters as catalog_masters
 from app.catalog import services as cs
 from app.core.errors import ValidationError
 from app.core.translations import all_versions, sort_key, text_in
@@ -68,7 +69,7 @@ def test_bad_versions_are_refused_with_the_fields_path(salon, translations, key)
 
 
 def test_master_and_location_versions(salon):
-    m = cs.update_master(
+    m = catalog_masters.update_master(
         salon.tenant,
         salon.owner,
         salon.master,

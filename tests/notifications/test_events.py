@@ -196,15 +196,15 @@ def test_booking_services_write_outbox_rows_in_their_transaction(
 
 
 def test_permission_decision_is_mailed_to_the_master(create_tenant, create_master, create_user):
-    from app.catalog import services as catalog_services
+    from app.catalog import permissions as catalog_permissions
 
     tenant = create_tenant("perm", name="Perm")
     owner = create_user(tenant, role="owner")
     user = create_user(tenant, role="master", email="m@perm.kz", language="kk")
     master = create_master(tenant, user=user)
     with tenancy.tenant_scope(tenant.id):
-        req = catalog_services.request_permission(tenant, Actor.for_user(user, master), "see_client_phones", "calls")
-        catalog_services.decide_permission_request(tenant, Actor.for_user(owner), req, approve=True)
+        req = catalog_permissions.request_permission(tenant, Actor.for_user(user, master), "see_client_phones", "calls")
+        catalog_permissions.decide_permission_request(tenant, Actor.for_user(owner), req, approve=True)
     # (The owner was told about the request itself: see tests/web/test_onboarding.py.)
     (row,) = [r for r in rows() if r.template == "permission_request_decided"]
     assert (row.recipient, row.template, row.language) == ("m@perm.kz", "permission_request_decided", "kk")

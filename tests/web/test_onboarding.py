@@ -9,7 +9,7 @@ from datetime import time
 import sqlalchemy as sa
 
 from app.audit.services import Actor
-from app.catalog import services as catalog_services
+from app.catalog import permissions as catalog_permissions
 from app.catalog.models import Master, MasterService
 from app.core import tenancy
 from app.extensions import db
@@ -97,7 +97,7 @@ def test_owner_gets_a_badge_and_an_email_about_a_permission_request(salon, login
     assert 'id="requests-badge"' not in page
     with tenancy.tenant_scope(salon.tenant.id):
         actor = Actor.for_user(salon.master_user, salon.master)
-        catalog_services.request_permission(salon.tenant, actor, "see_client_phones", "I call clients")
+        catalog_permissions.request_permission(salon.tenant, actor, "see_client_phones", "I call clients")
         db.session.commit()
     page = _home(login, "anna", "owner@example.com")
     assert re.search(r'id="requests-badge" title="[^"]+">1</mark>', page)

@@ -6,6 +6,8 @@ from app.api.v1 import models as s
 from app.api.v1 import serializers as ser
 from app.api.v1.common import MANAGERS, STAFF, load, page_of, saved_texts, staff_page, tenant_of
 from app.api.v1.registry import api
+from app.catalog import masters as catalog_masters
+from app.catalog import permissions as catalog_permissions
 from app.catalog import queries
 from app.catalog import services as catalog
 from app.catalog.models import Master, PermissionRequest, Service
@@ -13,7 +15,7 @@ from app.scheduling import services as scheduling
 
 
 def _list_location(principal, query: dict) -> int | None:
-    return catalog.location_scope(principal.actor, query.get("location_id"))
+    return catalog_masters.location_scope(principal.actor, query.get("location_id"))
 
 
 # ---------------------------------------------------------------- services
@@ -115,7 +117,7 @@ def list_masters(principal, query: dict):
 )
 def create_master(principal, body: dict):
     def save(tenant):
-        return catalog.create_master(tenant, principal.actor, body)
+        return catalog_masters.create_master(tenant, principal.actor, body)
 
     return saved_texts(principal, body, "master", ser.master, save), 201
 
@@ -133,7 +135,7 @@ def create_master(principal, body: dict):
 )
 def update_master(principal, master_id: int, body: dict):
     def save(tenant):
-        return catalog.update_master(tenant, principal.actor, load(Master, master_id), body)
+        return catalog_masters.update_master(tenant, principal.actor, load(Master, master_id), body)
 
     return saved_texts(principal, body, "master", ser.master, save)
 
@@ -149,7 +151,7 @@ def update_master(principal, master_id: int, body: dict):
 )
 def delete_master(principal, master_id: int):
     master = load(Master, master_id)
-    future = catalog.deactivate_master(tenant_of(principal), principal.actor, master)
+    future = catalog_masters.deactivate_master(tenant_of(principal), principal.actor, master)
     return {
         "master": ser.master(master, full=True),
         "bookings_to_reassign": [ser.booking(b, principal.actor) for b in future],
@@ -157,7 +159,7 @@ def delete_master(principal, master_id: int):
 
 
 def _readable_master(principal, master_id: int) -> Master:
-    return catalog.get_master_for(tenant_of(principal), principal.actor, master_id)
+    return catalog_masters.get_master_for(tenant_of(principal), principal.actor, master_id)
 
 
 @api("/master/<int:master_id>/schedule", "GET", summary="Weekly hours", tag="Masters", auth=STAFF, response=s.Schedule)
@@ -240,7 +242,9 @@ def delete_time_off(principal, master_id: int, time_off_id: int):
     description="A master sees own; owner and manager see those of their scope.",
 )
 def list_permission_requests(principal, query: dict):
-    items = catalog.list_permission_requests(tenant_of(principal), principal.actor, status=query.get("status"))
+    items = catalog_permissions.list_permission_requests(
+        tenant_of(principal), principal.actor, status=query.get("status")
+    )
     return page_of(items, query, ser.permission_request)
 
 
@@ -256,12 +260,14 @@ def list_permission_requests(principal, query: dict):
     errors=(409,),
 )
 def create_permission_request(principal, body: dict):
-    req = catalog.request_permission(tenant_of(principal), principal.actor, body["permission"], body.get("reason", ""))
+    req = catalog_permissions.request_permission(
+        tenant_of(principal), principal.actor, body["permission"], body.get("reason", "")
+    )
     return {"permission_request": ser.permission_request(req)}, 201
 
 
 def _decide(principal, request_id: int, approve: bool) -> dict:
-    req = catalog.decide_permission_request(
+    req = catalog_permissions.decide_permission_request(
         tenant_of(principal), principal.actor, load(PermissionRequest, request_id), approve
     )
     return {"permission_request": ser.permission_request(req)}

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.bookings.services import list_bookings_for
-from app.catalog import services as catalog_services
+from app.catalog import permissions as catalog_permissions
 from app.core.db import savepoint
 from app.core.errors import DomainError, NotFound
 from app.core.types import utcnow
@@ -49,7 +49,7 @@ def permissions():
     if form.validate_on_submit():
         try:
             with savepoint():
-                catalog_services.request_permission(
+                catalog_permissions.request_permission(
                     g.tenant, current_actor(), form.permission.data, form.reason.data or ""
                 )
         except DomainError as exc:
@@ -57,7 +57,7 @@ def permissions():
         else:
             flash(_("Your request is sent to the owner."), "success")
             return redirect(url_for("master.permissions"))
-    items = catalog_services.list_permission_requests(g.tenant, current_actor())
+    items = catalog_permissions.list_permission_requests(g.tenant, current_actor())
     status = 422 if form.errors else 200
     return render_template(
         "master/permissions.html", form=form, items=items, master=master, labels=PERMISSION_LABELS

@@ -6,6 +6,8 @@ from flask import flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.catalog import masters as catalog_masters
+from app.catalog import permissions as catalog_permissions
 from app.catalog import services as catalog_services
 from app.catalog.models import PermissionRequest
 from app.catalog.queries import list_masters, list_services
@@ -131,8 +133,8 @@ def master_edit(master_id: int | None = None):
         if not data.get("password"):
             data.pop("password", None)
         if master is None:
-            return catalog_services.create_master(g.tenant, current_actor(), data)
-        return catalog_services.update_master(g.tenant, current_actor(), master, data)
+            return catalog_masters.create_master(g.tenant, current_actor(), data)
+        return catalog_masters.update_master(g.tenant, current_actor(), master, data)
 
     done, saved, errors = submit(form, with_versions(form, save))
     if done:
@@ -160,7 +162,7 @@ def master_deactivate(master_id: int):
     if asking is not None:
         return asking
     bookings, failed = attempt(
-        lambda: catalog_services.deactivate_master(g.tenant, current_actor(), master), "masters_list"
+        lambda: catalog_masters.deactivate_master(g.tenant, current_actor(), master), "masters_list"
     )
     if failed is not None:
         return failed
@@ -176,7 +178,7 @@ def requests_list():
     status = request.args.get("status", "pending")
     if status not in ("pending", "approved", "denied"):
         status = "pending"
-    items = catalog_services.list_permission_requests(g.tenant, current_actor(), status=status)
+    items = catalog_permissions.list_permission_requests(g.tenant, current_actor(), status=status)
     return render_template("owner/requests.html", items=items, status=status, labels=PERMISSION_LABELS)
 
 
@@ -185,7 +187,7 @@ def request_decide(request_id: int, decision: str):
         raise NotFound()
     req = db.session.scalar(select(PermissionRequest).where(PermissionRequest.id == request_id))
     _result, failed = attempt(
-        lambda: catalog_services.decide_permission_request(g.tenant, current_actor(), req, decision == "approve"),
+        lambda: catalog_permissions.decide_permission_request(g.tenant, current_actor(), req, decision == "approve"),
         "requests_list",
     )
     if failed is not None:
