@@ -10,36 +10,35 @@ with master, date and time; clicking a booking opens its panel (an htmx fragment
 
 Owners see every location (one at a time), managers their own location, masters their own
 column: the services' scoping (``list_bookings_for``, ``get_booking_for``) decides.
+The booking panel is in :mod:`app.web.booking_panel`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, g, render_template, request
+from flask_babel import format_date
 from flask_login import current_user
 
-from app.bookings import queries as bq
 from app.bookings import services as booking_services
 from app.bookings.models import Booking
 from app.catalog.models import Master
 from app.catalog.queries import list_masters
 from app.core.htmx import is_htmx
-from app.core.redirects import is_safe_path
 from app.core.templating import in_reading_order, tr
 from app.core.types import utcnow
 from app.scheduling.availability import working_intervals
 from app.scheduling.services import load_calendars
 from app.tenants.models import Location
+from app.web import booking_panel as panel
 from app.web.owner import area
 from app.web.staff_home import current_actor, current_master, day_bounds, local_today, requested_day
 
 ROW_MINUTES = 15
 DEFAULT_HOURS = (9, 20)  # the grid's hours when nobody works and nothing is booked
-HISTORY_LIMIT = 5
 STATUS_ORDER = ("pending", "confirmed", "completed", "no_show", "cancelled")
 
 
@@ -380,8 +379,6 @@ def week_context() -> dict:
 
 
 def format_weekday(d: date) -> str:
-    from flask_babel import format_date
-
     return format_date(d, "EEE")
 
 
@@ -391,55 +388,7 @@ def week():
     return render_template(template, **ctx)
 
 
-# ---------------------------------------------------------------- booking panel
-
-
-def client_history(booking: Booking) -> dict:
-    """The client's visits as far as the actor may see them (manager: location, master: own)."""
-    actor = current_actor()
-    scope: dict = {}
-    if actor.role == "manager":
-        scope["location_id"] = actor.location_id
-    elif actor.role == "master":
-        scope["master_id"] = actor.master_id
-    counts, recent = bq.client_history(booking.client_id, limit=HISTORY_LIMIT + 1, **scope)
-    recent = [b for b in recent if b.id != booking.id][:HISTORY_LIMIT]
-    return {"counts": counts, "recent": recent, "total": sum(counts.values())}
-
-
-def _calendar_back() -> str:
-    """Where the panel's actions return: the calendar page it was opened on (htmx tells)."""
-    current = request.headers.get("HX-Current-URL") if is_htmx() else request.args.get("back")
-    if not current:
-        return ""
-    parts = urlsplit(current)
-    path = parts.path + (f"?{parts.query}" if parts.query else "")
-    return path if is_safe_path(path) else ""
-
-
-def panel_context(booking: Booking) -> dict:
-    local_day = booking.start_at.astimezone(ZoneInfo(booking.timezone)).date()
-    return {
-        "calendar_url": area.area_url("index", date=local_day.isoformat()),
-        "b": booking,
-        "history": client_history(booking),
-        "show_phones": area.show_phones(),
-        "now": utcnow(),
-        "can_undo": booking_services.can_undo_outcome(booking),
-        "undo_deadline": booking_services.undo_deadline(booking),
-        "undo_minutes": int(booking_services.UNDO_WINDOW.total_seconds() // 60),
-        "back": _calendar_back(),
-    }
-
-
-def booking_panel(booking_id: int):
-    booking = booking_services.get_booking_for(g.tenant, current_actor(), booking_id)
-    ctx = panel_context(booking)
-    if is_htmx():
-        return render_template("calendar/_panel.html", **ctx)
-    return render_template("calendar/booking.html", **ctx)
-
-
 def register(bp: Blueprint) -> None:
+    """The week grid (the day grid is the dashboard's index) and the booking panel."""
     bp.add_url_rule("/week", "week", week)
-    bp.add_url_rule("/bookings/<int:booking_id>", "booking_panel", booking_panel)
+    bp.add_url_rule("/bookings/<int:booking_id>", "booking_panel", panel.booking_panel)

@@ -10,11 +10,19 @@ from flask import Blueprint, flash, g, make_response, redirect, render_template,
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from app.accounts import handoff as handoffs
 from app.accounts import impersonation
-from app.accounts.forms import LoginForm
+from app.accounts.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, WelcomeForm
+from app.accounts.passwords import (
+    accept_invitation,
+    request_password_reset,
+    user_for_invitation_token,
+    user_for_reset_token,
+)
+from app.accounts.passwords import reset_password as do_reset
 from app.accounts.services import authenticate, end_web_session, start_web_session
 from app.core import ratelimit
-from app.core.errors import Forbidden, InvalidCredentials
+from app.core.errors import Forbidden, InvalidCredentials, ValidationError
 from app.core.redirects import safe_next
 from app.extensions import limiter
 
@@ -75,8 +83,6 @@ def make_dashboard(name: str, roles: tuple[str, ...], title) -> Blueprint:
     @bp.route("/auth/handoff")
     def handoff():
         """Arrival from the main site's sign-in: spend the one-time token, open the session."""
-        from app.accounts import handoff as handoffs
-
         tenant = g.get("tenant")
         try:
             arrival = handoffs.consume(request.args.get("token"), roles=roles, tenant_id=tenant.id if tenant else None)
@@ -123,10 +129,6 @@ def make_dashboard(name: str, roles: tuple[str, ...], title) -> Blueprint:
     @limiter.limit("10 per minute", methods=["POST"])
     def welcome(token: str):
         """An invited member of staff sets a first password and is signed in."""
-        from app.accounts.forms import WelcomeForm
-        from app.accounts.passwords import accept_invitation, user_for_invitation_token
-        from app.core.errors import ValidationError
-
         tenant = g.get("tenant")
         user = user_for_invitation_token(token)
         if user is None or user.role not in roles or (tenant is not None and user.tenant_id != tenant.id):
@@ -160,9 +162,6 @@ def make_dashboard(name: str, roles: tuple[str, ...], title) -> Blueprint:
     @bp.route("/forgot", methods=["GET", "POST"])
     @limiter.limit("5 per minute", methods=["POST"])
     def forgot_password():
-        from app.accounts.forms import ForgotPasswordForm
-        from app.accounts.passwords import request_password_reset
-
         form = ForgotPasswordForm()
         tenant = g.get("tenant")
         if form.validate_on_submit():
@@ -175,11 +174,6 @@ def make_dashboard(name: str, roles: tuple[str, ...], title) -> Blueprint:
     @bp.route("/reset/<token>", methods=["GET", "POST"])
     @limiter.limit("10 per minute", methods=["POST"])
     def reset_password(token: str):
-        from app.accounts.forms import ResetPasswordForm
-        from app.accounts.passwords import reset_password as do_reset
-        from app.accounts.passwords import user_for_reset_token
-        from app.core.errors import ValidationError
-
         tenant = g.get("tenant")
         user = user_for_reset_token(token)
         if user is None or user.role not in roles or (tenant is not None and user.tenant_id != tenant.id):

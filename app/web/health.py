@@ -23,6 +23,7 @@ from sqlalchemy import text
 
 from app.core.redis import get_redis
 from app.extensions import db, limiter
+from app.notifications.queries import outbox_counts
 
 
 def _int_setting(name: str, default: int) -> int:
@@ -53,8 +54,6 @@ def check_health() -> tuple[bool, dict[str, str]]:
 
 def check_outbox() -> tuple[bool, dict[str, int]]:
     """The outbox counts and whether they are within the thresholds."""
-    from app.notifications.queries import outbox_counts
-
     counts = outbox_counts(
         overdue_after=timedelta(minutes=_int_setting("HEALTH_OUTBOX_OVERDUE_MINUTES", 15)),
         failed_window=timedelta(hours=_int_setting("HEALTH_FAILED_WINDOW_HOURS", 24)),

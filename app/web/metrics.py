@@ -25,6 +25,7 @@ from app.core.jobs import QUEUES
 from app.core.logs import request_duration
 from app.core.redis import get_redis
 from app.extensions import db
+from app.notifications.queries import backlog_by_channel
 
 log = logging.getLogger(__name__)
 PATH = "/metrics"
@@ -52,8 +53,6 @@ class ScrapeCollector:
         except Exception as exc:  # Redis down: the database numbers still answer
             log.warning("metrics: redis numbers unavailable (%s)", exc)
         try:
-            from app.notifications.queries import backlog_by_channel
-
             with tenancy.unscoped("metrics scrape"):
                 backlog = backlog_by_channel()
             gauge = GaugeMetricFamily(

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from redis import RedisError
 
 from app.accounts import handoff
-from app.accounts.forms import LoginForm, RegisterBusinessForm
+from app.accounts.forms import ForgotPasswordForm, LoginForm, RegisterBusinessForm
 from app.accounts.models import User
+from app.accounts.passwords import request_password_reset
 from app.accounts.services import authenticate
 from app.core import ratelimit
 from app.core.errors import InvalidCredentials
@@ -136,11 +137,6 @@ def login():
 def forgot_password():
     """A reset link for any staff account, sent to the address; it opens the user's own
     dashboard host.  The same answer whether or not the account exists."""
-    from flask import flash
-
-    from app.accounts.forms import ForgotPasswordForm
-    from app.accounts.passwords import request_password_reset
-
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         request_password_reset(form.email.data)

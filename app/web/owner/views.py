@@ -5,12 +5,16 @@ from __future__ import annotations
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 
+from app.bookings.models import Booking
+from app.catalog.models import Master, PermissionRequest, Service
+from app.catalog.queries import list_bookable_masters
 from app.core.errors import NotFound
 from app.core.templating import reader_language
 from app.core.translations import text_in
 from app.extensions import db
+from app.scheduling.models import WorkingHours
 from app.tenants import services as tenant_services
 from app.tenants.models import Location
 from app.tenants.queries import list_locations
@@ -37,10 +41,6 @@ def _onboarding():
 
 def pending_requests_count() -> int:
     """Masters' permission requests waiting for the owner (the badge in the navigation)."""
-    from sqlalchemy import func
-
-    from app.catalog.models import PermissionRequest
-
     return db.session.scalar(select(func.count(PermissionRequest.id)).where(PermissionRequest.status == "pending")) or 0
 
 
@@ -50,13 +50,6 @@ def onboarding() -> dict:
     The site is bookable when an active master with working hours performs an active service
     at an active location that offers it; until then the checklist is shown.
     """
-    from sqlalchemy import exists, func
-
-    from app.bookings.models import Booking
-    from app.catalog.models import Master, Service
-    from app.catalog.queries import list_bookable_masters
-    from app.scheduling.models import WorkingHours
-
     has_service = db.session.scalar(select(func.count(Service.id)).where(Service.active.is_(True))) > 0
     masters = list(db.session.scalars(select(Master).where(Master.active.is_(True)).order_by(Master.id)))
     with_hours = set(
