@@ -435,8 +435,9 @@ def shares_server(other) -> bool:
         mine, theirs = r.connection_pool.connection_kwargs, other.connection_pool.connection_kwargs
     except AttributeError:
         return False
-    where = ("host", "port", "path", "db")
-    return bool(mine.get("host") or mine.get("path")) and all(mine.get(k) == theirs.get(k) for k in where)
+    where = ("host", "port", "path")
+    same_db = int(mine.get("db") or 0) == int(theirs.get("db") or 0)  # a URL without one means 0
+    return bool(mine.get("host") or mine.get("path")) and same_db and all(mine.get(k) == theirs.get(k) for k in where)
 
 
 def store_answer(tenant_id: int, version: str, answer_key: str, head: str, body: bytes, ttl: int) -> None:

@@ -455,3 +455,23 @@ def test_row_codec_round_trips_typed_values(value):
     data = {"t": value, "d": NOW.date(), "dt": NOW, "m": Decimal("12.50"), "l": ["en"], "n": None}
     rec = cache.Record({k: cache._enc(v) for k, v in data.items()})
     assert {k: getattr(rec, k) for k in data} == data
+
+
+def test_the_limiter_carries_the_look_up_only_on_the_caches_own_server(app):
+    """The limiter's script may run the cache's look-up only when both talk to the same
+    server and database (otherwise it would read another server's keys)."""
+    import redis as redis_lib
+
+    with app.app_context():
+        mine = current_app.extensions["redis"]
+        kwargs = mine.connection_pool.connection_kwargs
+        db_now = int(kwargs.get("db") or 0)
+
+        def client(db: int):
+            if kwargs.get("path"):
+                return redis_lib.Redis(unix_socket_path=kwargs["path"], db=db)
+            return redis_lib.Redis(host=kwargs["host"], port=kwargs["port"], db=db)
+
+        assert cache.shares_server(client(db_now))
+        assert not cache.shares_server(client(db_now + 1))
+        assert not cache.shares_server(None)
