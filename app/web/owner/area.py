@@ -124,3 +124,12 @@ def attempt(call, endpoint: str, **values):
             return call(), None
     except DomainError as exc:
         return None, fail(exc, endpoint, **values)
+
+
+def confirmed_attempt(message: str, endpoint: str, call, **values):
+    """A destructive post: ask first (:func:`ask_first`, back to ``endpoint``), then
+    :func:`attempt` it.  ``(result, None)`` when done, else ``(None, the response)``."""
+    asking = ask_first(message, area_url(endpoint, **values))
+    if asking is not None:
+        return None, asking
+    return attempt(call, endpoint, **values)

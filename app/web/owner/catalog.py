@@ -16,8 +16,8 @@ from app.extensions import db
 from app.web.forms import form_status, submit
 from app.web.owner.area import (
     area_url,
-    ask_first,
     attempt,
+    confirmed_attempt,
     load_master,
     load_service,
     named_choices,
@@ -82,14 +82,10 @@ def service_edit(service_id: int | None = None):
 
 def service_deactivate(service_id: int):
     service = load_service(service_id)
-    asking = ask_first(
+    _result, failed = confirmed_attempt(
         _("Stop offering %(name)s? Clients will no longer be able to book it.", name=tr_name(service)),
-        area_url("services_list"),
-    )
-    if asking is not None:
-        return asking
-    _result, failed = attempt(
-        lambda: catalog_services.deactivate_service(g.tenant, current_actor(), service), "services_list"
+        "services_list",
+        lambda: catalog_services.deactivate_service(g.tenant, current_actor(), service),
     )
     if failed is not None:
         return failed
@@ -155,14 +151,10 @@ def master_edit(master_id: int | None = None):
 
 def master_deactivate(master_id: int):
     master = load_master(master_id)
-    asking = ask_first(
+    bookings, failed = confirmed_attempt(
         _("Deactivate %(name)s? Clients will no longer be able to book them.", name=tr_name(master)),
-        area_url("masters_list"),
-    )
-    if asking is not None:
-        return asking
-    bookings, failed = attempt(
-        lambda: catalog_masters.deactivate_master(g.tenant, current_actor(), master), "masters_list"
+        "masters_list",
+        lambda: catalog_masters.deactivate_master(g.tenant, current_actor(), master),
     )
     if failed is not None:
         return failed

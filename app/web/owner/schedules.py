@@ -17,8 +17,7 @@ from app.core.htmx import render_page_or_partial
 from app.scheduling import services as schedule_services
 from app.web.owner.area import (
     area_url,
-    ask_first,
-    attempt,
+    confirmed_attempt,
     fail,
     load_master,
 )
@@ -130,12 +129,10 @@ def master_time_off_add(master_id: int):
 
 def master_time_off_delete(master_id: int, time_off_id: int):
     master = load_master(master_id)
-    asking = ask_first(_("Remove this time off?"), area_url("master_schedule", master_id=master_id))
-    if asking is not None:
-        return asking
-    _result, failed = attempt(
-        lambda: schedule_services.delete_time_off(g.tenant, current_actor(), master, time_off_id),
+    _result, failed = confirmed_attempt(
+        _("Remove this time off?"),
         "master_schedule",
+        lambda: schedule_services.delete_time_off(g.tenant, current_actor(), master, time_off_id),
         master_id=master_id,
     )
     if failed is not None:
@@ -172,15 +169,10 @@ def master_override_delete(master_id: int, day: str):
         the_day = date.fromisoformat(day)
     except ValueError:
         abort(404)
-    asking = ask_first(
+    _result, failed = confirmed_attempt(
         _("Remove the special hours of %(date)s?", date=format_date(the_day, "long")),
-        area_url("master_schedule", master_id=master_id),
-    )
-    if asking is not None:
-        return asking
-    _result, failed = attempt(
-        lambda: schedule_services.delete_override(g.tenant, current_actor(), master, the_day),
         "master_schedule",
+        lambda: schedule_services.delete_override(g.tenant, current_actor(), master, the_day),
         master_id=master_id,
     )
     if failed is not None:
