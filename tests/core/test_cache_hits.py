@@ -195,6 +195,26 @@ def test_warm_public_booking_pages_run_no_sql(shop, host_client, count_queries):
     assert "2026-12-07T09:00:00+05:00" in c.get(f"/book?service_id={sid}&master_id=any").get_data(as_text=True)
 
 
+def test_warm_public_booking_pages_take_few_redis_round_trips(shop, host_client, redis_trips):
+    """The tenant comes with the first look-up (one script call); then each list or calendar
+    the page shows is one more entry: bookable locations, services and masters, and on the
+    calendar step the masters' schedule versions (list + versions), the month's free days
+    and the day's free times.  The numbers pin today's design; fewer is welcome."""
+    c = host_client("anna")
+    sid, mid = shop.service.id, shop.master.id
+    expected = {
+        "/": 4,  # tenant, locations, services, masters
+        "/book": 3,  # tenant, locations, services
+        f"/book?service_id={sid}&master_id=any": 8,  # + masters, schedules, versions, free days, times
+        f"/book?service_id={sid}&master_id={mid}&date=2026-12-08": 8,
+    }
+    for url, most in expected.items():
+        assert c.get(url).status_code == 200
+        with redis_trips() as trips:
+            assert c.get(url).status_code == 200
+        assert len(trips) <= most, (url, trips)
+
+
 def test_cold_requests_do_read_the_database(shop, client, count_queries):
     """The counter is live: the first request of a kind does run statements."""
     with count_queries() as q:
