@@ -262,6 +262,47 @@ def schedule_versions(tenant_id: int, master_ids: list[int]) -> list[str] | None
         return None
 
 
+# A cached list of masters (``{"rows": [[master id, ...], ...], ...}``) and those masters'
+# schedule versions in one call (the versions' keys come from the list).
+_ROWS_AND_VERSIONS = """
+local entry = redis.call("GET", KEYS[1])
+if not entry then return {false, {}} end
+local ok, data = pcall(cjson.decode, entry)
+if not ok or type(data) ~= "table" or type(data["rows"]) ~= "table" then return {entry, {}} end
+local fields = {}
+for _, row in ipairs(data["rows"]) do fields[#fields + 1] = string.format("%d", row[1]) end
+if #fields == 0 then return {entry, {}} end
+return {entry, redis.call("HMGET", KEYS[2], unpack(fields))}
+"""
+
+
+def rows_with_schedule_versions(tenant_id: int, key: str) -> tuple[Any, list[str]] | None:
+    """The JSON at ``key`` -- ``{"rows": [[master id, ...], ...], ...}`` -- and the schedule
+    version of each row's master (same order), in one round trip.  ``None`` when Redis does
+    not answer, the entry is missing, or a version is not set yet (the caller takes the
+    step-by-step path, which sets it)."""
+    if _writing(tenant_id):
+        return None
+    r = _client()
+    if r is None:
+        return None
+    try:
+        script = r.__dict__.get("_jz_rows_versions")
+        if script is None:
+            script = r.__dict__["_jz_rows_versions"] = r.register_script(_ROWS_AND_VERSIONS)
+        raw, versions = script(keys=[key, _SCHED.format(int(tenant_id))])
+        if raw is None:
+            return None
+        entry = json.loads(raw)
+    except _ERRORS as exc:
+        _failed(r, exc)
+        log.warning("cache read failed for %s", key, exc_info=True)
+        return None
+    if len(versions) != len(entry.get("rows") or ()) or any(v is None for v in versions):
+        return None
+    return entry, [v.decode() for v in versions]
+
+
 def _apply_bumps(sites: frozenset, schedules: frozenset) -> None:
     forget_memo()
     r = _client()

@@ -315,7 +315,8 @@ def cached_bookable_masters(
     memo_key = ("bookable_masters", int(tenant_id), int(service_id), master_id, location_id)
     if memo is not None and memo_key in memo:
         return memo[memo_key]
-    if kv.site_version(tenant_id) is None:
+    version = kv.site_version(tenant_id)
+    if version is None:
         return None
 
     def load() -> dict:
@@ -330,9 +331,13 @@ def cached_bookable_masters(
         }
 
     params = f"{int(service_id)}:{master_id or '-'}:{location_id or '-'}"
-    entry = kv.remember(tenant_id, "schedules", params, load)
-    ids = [r[0] for r in entry["rows"]]
-    versions = kv.schedule_versions(tenant_id, ids)
+    # Warm: the list and its masters' versions in one round trip; else step by step.
+    found = kv.rows_with_schedule_versions(tenant_id, f"jz:schedules:{int(tenant_id)}:{version}:{params}")
+    if found is not None:
+        entry, versions = found
+    else:
+        entry = kv.remember(tenant_id, "schedules", params, load)
+        versions = kv.schedule_versions(tenant_id, [r[0] for r in entry["rows"]])
     if versions is None:
         return None
     pairs = zip(entry["rows"], versions, strict=True)

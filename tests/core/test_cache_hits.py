@@ -198,15 +198,15 @@ def test_warm_public_booking_pages_run_no_sql(shop, host_client, count_queries):
 def test_warm_public_booking_pages_take_few_redis_round_trips(shop, host_client, redis_trips):
     """The tenant comes with the first look-up (one script call); then each list or calendar
     the page shows is one more entry: bookable locations, services and masters, and on the
-    calendar step the masters' schedule versions (list + versions), the month's free days
+    calendar step the masters with their schedule versions (one call), the month's free days
     and the day's free times.  The numbers pin today's design; fewer is welcome."""
     c = host_client("anna")
     sid, mid = shop.service.id, shop.master.id
     expected = {
         "/": 4,  # tenant, locations, services, masters
         "/book": 3,  # tenant, locations, services
-        f"/book?service_id={sid}&master_id=any": 8,  # + masters, schedules, versions, free days, times
-        f"/book?service_id={sid}&master_id={mid}&date=2026-12-08": 8,
+        f"/book?service_id={sid}&master_id=any": 7,  # + masters, schedules with versions, free days, times
+        f"/book?service_id={sid}&master_id={mid}&date=2026-12-08": 7,
     }
     for url, most in expected.items():
         assert c.get(url).status_code == 200
