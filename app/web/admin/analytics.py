@@ -11,6 +11,7 @@ from app.analytics import charts
 from app.analytics.services import PERIOD_WEEKS, period_weeks, platform_report
 from app.core.types import utcnow
 from app.web.admin.views import bp
+from app.web.charts import weekly_bookings
 
 STATUS_ORDER = ("pending", "active", "suspended", "rejected")
 
@@ -32,14 +33,7 @@ def analytics():
         "registrations": charts.bar_chart(
             _("New businesses per week"), labels, [(_("New businesses"), report.registrations, "s3")]
         ),
-        "bookings": charts.bar_chart(
-            _("Bookings per week"),
-            labels,
-            [
-                (_("Bookings"), [t.bookings for t in report.bookings], "s1"),
-                (_("Visits done"), [t.completed for t in report.bookings], "s2"),
-            ],
-        ),
+        "bookings": weekly_bookings(labels, report.bookings),
         "notifications": charts.bar_chart(
             _("Messages per week"),
             labels,

@@ -14,6 +14,7 @@ from app.analytics import charts
 from app.analytics.services import PERIOD_WEEKS, business_report, period_weeks
 from app.core.templating import money, reader_language
 from app.tenants.queries import list_locations
+from app.web.charts import weekly_bookings
 from app.web.owner.area import scope_location
 from app.web.staff_home import local_today
 
@@ -43,14 +44,7 @@ def build_charts(report) -> dict:
         "service": report.by_service,
     }
     out = {
-        "bookings": charts.bar_chart(
-            _("Bookings per week"),
-            labels,
-            [
-                (_("Bookings"), [t.bookings for t in report.weekly], "s1"),
-                (_("Visits done"), [t.completed for t in report.weekly], "s2"),
-            ],
-        ),
+        "bookings": weekly_bookings(labels, report.weekly),
         "revenue": charts.bar_chart(
             _("Revenue per week"),
             labels,
