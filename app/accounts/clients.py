@@ -310,13 +310,19 @@ def complete_client_verification(
     # A known client keeps their language unless they chose another one now.
     known = db.session.scalar(select(Client.id).where(Client.phone == phone)) is not None
     client = find_or_create_client(phone, name=name, language=normalize(language) or (None if known else ver.language))
+    return client, open_client_session(client)
+
+
+def open_client_session(client: Client) -> str:
+    """A new client session (the 30-day cookie of a verified phone or a manage link); its token."""
+    now = utcnow()
     token = _new_token(client.tenant_id)
     ttl = current_app.config.get("CLIENT_SESSION_TTL", timedelta(days=30))
     db.session.add(
         ClientSession(client_id=client.id, token_hash=_token_hash(token), created_at=now, expires_at=now + ttl)
     )
     db.session.flush()
-    return client, token
+    return token
 
 
 def session_for_token(token: str) -> ClientSession | None:

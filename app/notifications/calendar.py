@@ -46,7 +46,7 @@ def uid_for(booking_id) -> str:
 
 def ics_event(p: dict, *, manage_url: str | None = None, cancelled: bool = False) -> bytes:
     """One VEVENT in a VCALENDAR (``METHOD:CANCEL`` and ``STATUS:CANCELLED`` for a cancelled visit)."""
-    from icalendar import Calendar, Event
+    from icalendar import Calendar, Event  # heavy: icalendar only when a calendar file is made
 
     cal = Calendar()
     cal.add("prodid", "-//Jazyl//Bookings//EN")

@@ -6,8 +6,12 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from app.audit.services import Actor
 from app.core import tenancy
+from app.core.db import clear_write_intent, declare_write_intent
 from app.extensions import db
+from app.notifications.services import resend_failed
+from app.tenants.models import Tenant
 
 
 def register(app: Flask) -> None:
@@ -21,11 +25,6 @@ def register(app: Flask) -> None:
         A message that is not failed (sent meanwhile, or re-sent already) is left alone, so
         running the command twice sends nothing twice.
         """
-        from app.audit.services import Actor
-        from app.core.db import clear_write_intent, declare_write_intent
-        from app.notifications.services import resend_failed
-        from app.tenants.models import Tenant
-
         if not ids and not all_failed:
             raise click.UsageError("say which messages: --id N (repeatable) or --all-failed [--tenant SUB]")
         token = declare_write_intent()

@@ -30,10 +30,13 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
+from app.accounts.models import User
 from app.core.i18n import normalize
 from app.core.translations import text_in
 from app.extensions import db
+from app.notifications.jobs import send_notification
 from app.notifications.models import Notification
+from app.tenants.models import Tenant
 
 BOOKING_EVENTS = ("created", "confirmed", "rescheduled", "cancelled")
 TENANT_EVENTS = ("tenant_registered", "tenant_approved", "tenant_rejected", "trial_ending", "trial_ended")
@@ -88,8 +91,6 @@ def queue(
     )
     db.session.add(row)
     db.session.flush()
-    from app.notifications.jobs import send_notification
-
     send_notification.delay(row.id)
     return row
 
@@ -99,8 +100,6 @@ def queue(
 
 def booking_texts(booking: Any, lang: str | None) -> dict:
     """The business's texts of a booking in ``lang`` (else its default language's)."""
-    from app.tenants.models import Tenant
-
     tenant = db.session.get(Tenant, booking.tenant_id)
     location = booking.location
     return {
@@ -114,8 +113,6 @@ def booking_texts(booking: Any, lang: str | None) -> dict:
 
 def booking_payload(booking: Any, lang: str | None = None) -> dict:
     """What a message or calendar file about ``booking`` says, its texts in ``lang``."""
-    from app.tenants.models import Tenant
-
     tenant = db.session.get(Tenant, booking.tenant_id)
     location = booking.location
     return {
@@ -201,8 +198,6 @@ def just_inserted() -> Iterator[None]:
 
 def booking_event(event: str, booking: Any, *, actor: Any = None, previous_start: Any = None) -> None:
     """Tell the client and/or the master about a booking change (the same event twice queues once)."""
-    from app.tenants.models import Tenant
-
     if event not in BOOKING_EVENTS:
         raise ValueError(f"unknown booking event {event!r}")
     tenant = db.session.get(Tenant, booking.tenant_id)
@@ -238,8 +233,6 @@ def booking_event(event: str, booking: Any, *, actor: Any = None, previous_start
 
 def booking_reminder(booking: Any, kind: str) -> Notification | None:
     """One reminder (``24h`` or ``2h``) for the booking's current start; used by the sweep."""
-    from app.tenants.models import Tenant
-
     tenant = db.session.get(Tenant, booking.tenant_id)
     payload = booking_payload(booking)
     payload["reminder"] = kind
@@ -306,8 +299,6 @@ def staff_invitation(user: Any, url: str, inviter: str, max_age_seconds: int) ->
 
 def permission_request_new(request: Any) -> None:
     """The owner is told that a master asked for a permission (in the owner's language)."""
-    from app.tenants.models import Tenant
-
     tenant = db.session.get(Tenant, request.tenant_id)
     owner = tenant_owner(tenant) if tenant else None
     if owner is None or not owner.active:
@@ -332,8 +323,6 @@ def permission_request_new(request: Any) -> None:
 
 
 def permission_request_decided(request: Any) -> None:
-    from app.tenants.models import Tenant
-
     master = request.master
     user = master.user if master else None
     email = (user.email if user else None) or (master.email if master else None)
@@ -359,8 +348,6 @@ def permission_request_decided(request: Any) -> None:
 
 
 def tenant_owner(tenant: Any) -> Any:
-    from app.accounts.models import User
-
     return db.session.scalar(
         select(User).where(User.tenant_id == tenant.id, User.role == "owner").order_by(User.id).limit(1)
     )

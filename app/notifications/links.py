@@ -17,8 +17,11 @@ import hmac
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from sqlalchemy import select
 
+from app.bookings.models import Booking
 from app.core.types import utcnow
+from app.extensions import db
 
 LINK_GRACE = timedelta(days=7)
 MAX_TOKEN_LENGTH = 64
@@ -107,29 +110,8 @@ def visit_for_link(tenant, token: str):
     Raises :class:`InvalidLink` for anything not signed for this business (or for a booking
     that is gone) and :class:`ExpiredLink` for a genuine link whose time is over.
     """
-    from sqlalchemy import select
-
-    from app.bookings.models import Booking
-    from app.extensions import db
-
     booking_id = read_token(tenant.id, token)
     booking = db.session.scalar(select(Booking).where(Booking.tenant_id == tenant.id, Booking.id == booking_id))
     if booking is None or booking.client is None:
         raise InvalidLink()
     return booking
-
-
-def open_client_session(client) -> str:
-    """A new client session (the same 30-day cookie a verified phone gets); returns its token."""
-    from app.accounts.clients import _new_token, _token_hash
-    from app.accounts.models import ClientSession
-    from app.extensions import db
-
-    now = utcnow()
-    token = _new_token(client.tenant_id)
-    ttl = current_app.config.get("CLIENT_SESSION_TTL", timedelta(days=30))
-    db.session.add(
-        ClientSession(client_id=client.id, token_hash=_token_hash(token), created_at=now, expires_at=now + ttl)
-    )
-    db.session.flush()
-    return token

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.bookings.models import BLOCKING_STATUSES, Booking
+from app.core.periodic import each_tenant
 from app.core.tenancy import unscoped
 from app.core.types import utcnow
 from app.extensions import db
@@ -38,8 +39,6 @@ def sweep_reminders() -> int:
 
     Which tenants have due bookings is one platform-scope query; each of those tenants is
     then handled in its own scope and unit of work (:func:`app.core.periodic.each_tenant`)."""
-    from app.core.periodic import each_tenant
-
     now = utcnow()
     with unscoped("reminder sweep: tenants with due bookings"):
         tenant_ids = set()

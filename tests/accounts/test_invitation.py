@@ -15,7 +15,7 @@ from app.catalog.models import Master
 from app.core import tenancy
 from app.extensions import db
 from app.notifications.models import Notification
-from app.notifications.services import render
+from app.notifications.rendering import render
 from tests.web import conftest as web_fixtures
 
 # The ready business (``salon``) and the dashboard sign-in (``login``) of the page tests.

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from app.notifications.models import Notification
-from app.notifications.services import SUBJECTS, render
+from app.notifications.rendering import SUBJECTS, render
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "app" / "templates"
 HOSTILE = '<b>x</b><script>alert("x")</script>&amp;'

@@ -14,7 +14,7 @@ from app.catalog.models import Master, MasterService
 from app.core import tenancy
 from app.extensions import db
 from app.notifications.models import Notification
-from app.notifications.services import render
+from app.notifications.rendering import render
 from app.scheduling.models import WorkingHours
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask import current_app, g, redirect, render_template, url_for
 
+from app.accounts.clients import open_client_session
 from app.core.i18n import in_locale
 from app.core.templating import reader_language
 from app.extensions import limiter
@@ -20,7 +21,6 @@ from app.notifications.links import (
     ExpiredLink,
     InvalidLink,
     manage_url,
-    open_client_session,
     token_for_visit,
     visit_for_link,
 )
