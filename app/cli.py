@@ -7,17 +7,24 @@ import click
 from flask import Flask
 from sqlalchemy import func, select
 
+from app.accounts.models import User
+from app.analytics.commands import register as register_analytics_commands
+from app.bookings.commands import register as register_booking_commands
 from app.core import tenancy
+from app.core.auth import hash_password
+from app.core.backup_commands import register as register_backup_commands
+from app.core.errors import ValidationError
+from app.core.types import utcnow
+from app.core.validation import is_valid_email
+from app.demo import DEMO_PASSWORD, seed
 from app.extensions import db
+from app.notifications.commands import register as register_notification_commands
+from app.tenants.commands import register as register_tenant_commands
+from app.tenants.models import Tenant
+from app.tenants.services import validate_password
 
 
 def init_app(app: Flask) -> None:
-    from app.analytics.commands import register as register_analytics_commands
-    from app.bookings.commands import register as register_booking_commands
-    from app.core.backup_commands import register as register_backup_commands
-    from app.notifications.commands import register as register_notification_commands
-    from app.tenants.commands import register as register_tenant_commands
-
     register_booking_commands(app)
     register_notification_commands(app)
     register_backup_commands(app)
@@ -30,13 +37,6 @@ def init_app(app: Flask) -> None:
     @click.option("--name", default="Platform admin", show_default=True)
     def create_admin(email: str, password: str, name: str) -> None:
         """Create a super admin, or reset the password of an existing one."""
-        from app.accounts.models import User
-        from app.core.auth import hash_password
-        from app.core.errors import ValidationError
-        from app.core.types import utcnow
-        from app.core.validation import is_valid_email
-        from app.tenants.services import validate_password
-
         email = email.strip().lower()
         if not is_valid_email(email):
             raise click.BadParameter("not a valid email address", param_hint="--email")
@@ -62,9 +62,6 @@ def init_app(app: Flask) -> None:
     @click.option("--subdomain", default="demo", show_default=True)
     def seed_demo(if_empty: bool, subdomain: str) -> None:
         """A realistic demo business with two locations, services, masters, hours and bookings."""
-        from app.demo import DEMO_PASSWORD, seed
-        from app.tenants.models import Tenant
-
         if if_empty and db.session.scalar(select(func.count(Tenant.id))):
             click.echo("Database already has businesses; demo seed skipped.")
             return

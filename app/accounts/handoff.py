@@ -22,6 +22,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import quote
 
 from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -111,8 +112,6 @@ def issue(user: User, *, remember: bool = False, language: str | None = None, im
 
 
 def handoff_url(user: User, token: str) -> str:
-    from urllib.parse import quote
-
     return dashboard_url(user, f"/auth/handoff?token={quote(token)}")
 
 

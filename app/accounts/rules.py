@@ -7,11 +7,11 @@ from flask_babel import lazy_gettext as _l
 from app.core.errors import ValidationError
 from app.core.fields import Rule, RuleError, rule
 from app.core.i18n import SUPPORTED
+from app.core.phones import normalize_phone
+from app.core.validation import is_valid_email
 
 
 def _email(value: str) -> str:
-    from app.core.validation import is_valid_email
-
     value = value.lower()
     if not is_valid_email(value):
         raise RuleError(_l("Enter a valid email address."))
@@ -19,8 +19,6 @@ def _email(value: str) -> str:
 
 
 def _phone(value: str) -> str:
-    from app.core.phones import normalize_phone
-
     try:
         return normalize_phone(value)
     except ValidationError as exc:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from app.analytics.services import roll_up
+
 
 def register(app: Flask) -> None:
     @app.cli.command("analytics-rollup")
@@ -16,7 +18,5 @@ def register(app: Flask) -> None:
         roll-up figures (booked and working minutes, per service) to fill in the history.
         Each business is committed on its own; re-running is safe (a day's rows are replaced).
         """
-        from app.analytics.services import roll_up
-
         rows = roll_up(days=days)
         click.echo(f"Rolled up the last {days} days: {rows} rows.")

@@ -10,7 +10,8 @@ from app.analytics.models import DailyServiceStat, DailyStat
 from app.bookings.models import Booking
 from app.catalog.models import Master
 from app.extensions import db
-from app.tenants.models import Location
+from app.notifications.models import Notification
+from app.tenants.models import Location, Tenant
 
 
 def _day_totals(day: date, key) -> list:
@@ -106,14 +107,10 @@ def platform_total_rows(first: date, last: date) -> list:
 
 
 def tenants_by_status() -> dict[str, int]:
-    from app.tenants.models import Tenant
-
     return dict(db.session.execute(select(Tenant.status, func.count(Tenant.id)).group_by(Tenant.status)).all())
 
 
 def tenant_registrations(since: datetime) -> list[datetime]:
-    from app.tenants.models import Tenant
-
     return list(db.session.scalars(select(Tenant.created_at).where(Tenant.created_at >= since)))
 
 
@@ -127,8 +124,6 @@ def _utc_day(column):
 def notification_counts(since: datetime) -> list[tuple]:
     """(UTC date, status, count) of messages sent (by ``sent_at``) or failed (by when they
     failed) since ``since``, platform-wide: the caller runs it unscoped."""
-    from app.notifications.models import Notification
-
     out = []
     for status, column in (("sent", Notification.sent_at), ("failed", Notification.updated_at)):
         day = _utc_day(column)

@@ -18,10 +18,15 @@ from sqlalchemy import delete, select
 
 from app.analytics import queries
 from app.analytics.models import DailyServiceStat, DailyStat
+from app.catalog.models import Master, Service
+from app.core.periodic import each_tenant
 from app.core.tenancy import tenant_scope, unscoped
 from app.core.translations import text_in
 from app.core.types import utcnow
 from app.extensions import db
+from app.scheduling.availability import working_intervals
+from app.scheduling.services import load_calendars
+from app.tenants.models import Location
 
 FIELDS = ("bookings", "completed", "no_shows", "cancellations", "revenue", "booked_minutes")
 
@@ -33,9 +38,6 @@ def _minutes_between(a, b) -> int:
 def working_minutes(tenant_id: int, day: date, masters: list[tuple[int, str]]) -> dict[int, int]:
     """Minutes each master was scheduled to work on local date ``day``: the weekly hours or the
     day's override, less time off.  ``masters`` are (id, time zone) pairs."""
-    from app.scheduling.availability import working_intervals
-    from app.scheduling.services import load_calendars
-
     out: dict[int, int] = {}
     for cal in load_calendars(tenant_id, masters, day, 1):
         total = 0
@@ -125,8 +127,6 @@ def roll_up(days: int = 2, today: date | None = None) -> int:
     each tenant in its own scope and unit of work."""
     today = today or (utcnow() + timedelta(hours=14)).date()
     first = today - timedelta(days=days - 1)
-    from app.core.periodic import each_tenant
-
     with unscoped("daily roll-up: tenants with bookings"):
         tenant_ids = queries.tenant_ids_with_bookings(first, today)
 
@@ -217,9 +217,6 @@ def _names(model, lang: str | None) -> dict[int, str]:
 def business_report(tenant, weeks: int, today: date, location_id: int | None = None, lang: str | None = None) -> Report:
     """The business's numbers (one location's when ``location_id`` is given) for the last
     ``weeks`` weeks up to the end of the current one, from the daily roll-up (tenant scope)."""
-    from app.catalog.models import Master, Service
-    from app.tenants.models import Location
-
     mondays = week_starts(weeks, today)
     first, last = mondays[0], mondays[-1] + timedelta(days=6)
     weekly = [Totals() for _ in mondays]

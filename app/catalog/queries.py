@@ -3,7 +3,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.catalog.models import Master, MasterService, Service, ServiceLocation
+from app.core import cache
+from app.core.tenancy import TenantScopeError, current_tenant_id
 from app.extensions import db
+from app.tenants.models import Location
 
 
 def list_services(*, active_only: bool = True, location_id: int | None = None) -> list[Service]:
@@ -43,8 +46,6 @@ def get_master_for_user(user_id: int) -> Master | None:
 
 def _bookable_pairs(column):
     """``column`` of every (service, location, master) where an active master can take an active service."""
-    from app.tenants.models import Location
-
     return (
         select(column)
         .select_from(MasterService)
@@ -93,8 +94,6 @@ def bookable_location_ids() -> set[int]:
 
 
 def _scoped_tenant_id() -> int:
-    from app.core.tenancy import TenantScopeError, current_tenant_id
-
     tid = current_tenant_id()
     if tid is None:
         raise TenantScopeError("cached catalogue reads need a tenant scope")
@@ -103,7 +102,6 @@ def _scoped_tenant_id() -> int:
 
 def cached_services(*, location_id: int | None = None, bookable: bool = False) -> list:
     """Active (or only bookable) services, like :func:`list_services` / :func:`list_bookable_services`."""
-    from app.core import cache
 
     def load() -> list[dict]:
         rows = list_bookable_services(location_id=location_id) if bookable else list_services(location_id=location_id)
@@ -115,7 +113,6 @@ def cached_services(*, location_id: int | None = None, bookable: bool = False) -
 
 def cached_masters(*, location_id: int | None = None, service_id: int | None = None, bookable: bool = False) -> list:
     """Active (or only bookable) masters, like :func:`list_masters` / :func:`list_bookable_masters`."""
-    from app.core import cache
 
     def load() -> list[dict]:
         if bookable:

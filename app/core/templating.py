@@ -19,6 +19,7 @@ from app.core.assets import fingerprinted
 from app.core.i18n import site_languages
 from app.core.phones import format_phone
 from app.core.translations import sort_key, text_in
+from app.core.types import utcnow
 
 
 def asset(path: str) -> str:
@@ -50,8 +51,6 @@ def day_word(value: datetime | None, tz: str, now: datetime | None = None) -> st
     ``now`` (default: the app clock's now, i.e. when the text is rendered); else ""."""
     if value is None:
         return ""
-    from app.core.types import utcnow
-
     zone = ZoneInfo(tz or "UTC")
     today = (now or utcnow()).astimezone(zone).date()
     day = value.astimezone(zone).date()

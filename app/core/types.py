@@ -8,6 +8,8 @@ from decimal import Decimal
 from sqlalchemy import DateTime, Numeric, String
 from sqlalchemy.types import TypeDecorator
 
+from app.core import clock
+
 
 class UTCDateTime(TypeDecorator):
     """An instant: ``timestamptz`` on PostgreSQL, naive-UTC text on SQLite; always aware UTC in Python."""
@@ -55,6 +57,4 @@ class Money(TypeDecorator):
 
 
 def utcnow() -> datetime:
-    from app.core import clock
-
     return clock.now()

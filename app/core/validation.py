@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from importlib.resources import files
 from zoneinfo import ZoneInfo, available_timezones
 
 from babel.numbers import list_currencies
+from flask_babel import lazy_gettext as _l
+
+from app.core.errors import ValidationError
 
 SUBDOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
@@ -21,8 +25,6 @@ def _iana_zones() -> frozenset[str]:
     ``posixrules``, ``posix/...`` and ``right/...`` copies; none of those is a zone to store.
     ``Factory`` is IANA's "zone unknown" placeholder, not a place."""
     try:
-        from importlib.resources import files
-
         names = files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()
     except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover - tzdata is in requirements.lock
         names = [z for z in available_timezones() if z != "localtime" and not z.startswith(("posix", "right/"))]
@@ -66,15 +68,11 @@ def year_in_range(value: date | datetime) -> bool:
 
 
 def year_range_message():
-    from flask_babel import lazy_gettext as _l
-
     return _l("Give a date between the years %(lo)s and %(hi)s.", lo=MIN_YEAR, hi=MAX_YEAR)
 
 
 def check_date(value, field: str = "date") -> date:
     """A calendar date within :data:`MIN_YEAR`..:data:`MAX_YEAR`, else a field error."""
-    from app.core.errors import ValidationError
-
     if not isinstance(value, date) or not year_in_range(value):
         raise ValidationError.field(field, year_range_message())
     return value
@@ -82,10 +80,6 @@ def check_date(value, field: str = "date") -> date:
 
 def parse_instant(value, field: str = "start"):
     """An aware instant (ISO 8601 with offset, or an aware datetime) -> UTC; else a field error."""
-    from flask_babel import lazy_gettext as _l
-
-    from app.core.errors import ValidationError
-
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value)

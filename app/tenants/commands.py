@@ -6,8 +6,13 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from app.audit.services import Actor
 from app.core import tenancy
+from app.core.db import clear_write_intent, declare_write_intent
+from app.core.errors import DomainError
 from app.extensions import db
+from app.tenants.models import Tenant
+from app.tenants.services import clear_caches
 
 
 def register(app: Flask) -> None:
@@ -15,12 +20,6 @@ def register(app: Flask) -> None:
     @click.option("--tenant", "subdomain", default=None, help="Only this business (subdomain); default: every one.")
     def cache_clear(subdomain: str | None) -> None:
         """Drop cached answers so pages and the API read the database again (audited, actor "cli")."""
-        from app.audit.services import Actor
-        from app.core.db import clear_write_intent, declare_write_intent
-        from app.core.errors import DomainError
-        from app.tenants.models import Tenant
-        from app.tenants.services import clear_caches
-
         token = declare_write_intent()
         try:
             with tenancy.unscoped("cli cache-clear"):

@@ -1,7 +1,16 @@
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import timedelta
 
+from flask import g, has_request_context
+from sqlalchemy import func, or_, select
+
+from app.accounts.models import User
+from app.bookings.models import Booking
+from app.catalog.models import Master, Service
+from app.catalog.queries import _scoped_tenant_id, bookable_location_ids
+from app.core import cache
+from app.core.types import utcnow
 from app.extensions import db
 from app.tenants.models import Location, Tenant
 
@@ -34,16 +43,12 @@ def _tenant_from_db(sub: str, *, fresh: bool = False) -> Tenant | None:
 
 
 def _tenant_memo() -> dict | None:
-    from flask import g, has_request_context
-
     if not has_request_context():
         return None
     return g.setdefault("_jz_tenant_by_sub", {})
 
 
 def _cached_tenant(sub: str) -> Tenant | None:
-    from app.core import cache
-
     known = cache.lookup(sub)  # subdomain -> id, site version and row in one round trip
     if known is None:  # Redis does not answer
         return _tenant_from_db(sub)
@@ -90,8 +95,6 @@ def list_locations(active_only: bool = True) -> list[Location]:
 def list_tenants(
     status: str | None = None, search: str | None = None, limit: int = 50, offset: int = 0
 ) -> tuple[list[Tenant], int]:
-    from sqlalchemy import func, or_
-
     stmt = select(Tenant)
     if status:
         stmt = stmt.where(Tenant.status == status)
@@ -105,14 +108,6 @@ def list_tenants(
 
 def platform_statistics() -> dict:
     """Counts across every tenant; call inside an ``unscoped()`` block."""
-    from datetime import timedelta
-
-    from sqlalchemy import func
-
-    from app.accounts.models import User
-    from app.bookings.models import Booking
-    from app.core.types import utcnow
-
     by_status = dict(db.session.execute(select(Tenant.status, func.count()).group_by(Tenant.status)).all())
     bookings_total = db.session.scalar(select(func.count(Booking.id))) or 0
     recent = (
@@ -132,10 +127,6 @@ def platform_statistics() -> dict:
 def tenant_overview(tenant: Tenant) -> dict:
     """What the platform admin checks before approving: the owner and how far the set-up got.
     Call inside an ``unscoped()`` block (the admin host)."""
-    from sqlalchemy import func
-
-    from app.accounts.models import User
-    from app.catalog.models import Master, Service
 
     def count(model) -> int:
         return int(db.session.scalar(select(func.count()).select_from(model).where(model.tenant_id == tenant.id)) or 0)
@@ -148,8 +139,6 @@ def tenant_overview(tenant: Tenant) -> dict:
 
 def list_bookable_locations() -> list[Location]:
     """Active locations with at least one bookable service (see ``catalog.queries``)."""
-    from app.catalog.queries import bookable_location_ids
-
     ids = bookable_location_ids()
     return [loc for loc in list_locations() if loc.id in ids]
 
@@ -157,8 +146,6 @@ def list_bookable_locations() -> list[Location]:
 def cached_locations(*, bookable: bool = False) -> list:
     """Active (or only bookable) locations as read-only records, from Redis under the tenant's
     site version (see ``app.catalog.queries.cached_services``).  Call inside the tenant's scope."""
-    from app.catalog.queries import _scoped_tenant_id
-    from app.core import cache
 
     def load() -> list[dict]:
         rows = list_bookable_locations() if bookable else list_locations()

@@ -5,14 +5,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from app.core.fields import RuleError, rule
+from app.core.hosts import RESERVED_SUBDOMAINS
+from app.core.validation import SUBDOMAIN_RE, is_valid_currency, is_valid_timezone
 
 SUBDOMAIN_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$"
 
 
 def _subdomain(value: str) -> str:
-    from app.core.hosts import RESERVED_SUBDOMAINS
-    from app.core.validation import SUBDOMAIN_RE
-
     sub = value.lower()
     if not SUBDOMAIN_RE.match(sub) or "--" in sub:
         raise RuleError(
@@ -24,16 +23,12 @@ def _subdomain(value: str) -> str:
 
 
 def _timezone(value: str) -> str:
-    from app.core.validation import is_valid_timezone
-
     if not is_valid_timezone(value):
         raise RuleError(_l("Choose a valid time zone."))
     return value
 
 
 def _currency(value: str) -> str:
-    from app.core.validation import is_valid_currency
-
     value = value.upper()
     if not is_valid_currency(value):
         raise RuleError(_l("Choose a valid currency."))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import redis
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -12,9 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import User
 from app.accounts.rules import EMAIL, PASSWORD, PERSON_NAME, PHONE
 from app.audit.services import Actor, record, snapshot
+from app.billing import services as billing
 from app.catalog.models import Master, Service
+from app.core import cache
 from app.core.auth import ROLE_OWNER, hash_password
-from app.core.errors import EmailTaken, InvalidTransition, SubdomainTaken, ValidationError
+from app.core.errors import EmailTaken, InvalidTransition, ServiceUnavailable, SubdomainTaken, ValidationError
 from app.core.fields import clean as apply_rule
 from app.core.fields import clean_or_raise
 from app.core.i18n import SUPPORTED
@@ -24,6 +27,7 @@ from app.core.translations import apply_versions, change_default, clean_versions
 from app.core.types import utcnow
 from app.core.validation import is_valid_currency, is_valid_timezone
 from app.extensions import db
+from app.notifications import events
 from app.tenants import rules
 from app.tenants.models import Location, Tenant
 
@@ -175,8 +179,6 @@ def _change_status(
 
 def approve_tenant(actor: Actor, tenant: Tenant) -> Tenant:
     """Approval opens the public site and starts the trial."""
-    from app.billing import services as billing  # the trial is the subscription's (app.billing)
-
     if tenant.status not in ("pending", "rejected"):
         raise InvalidTransition(_l("A business in this state cannot be changed like that."))
     tenant.approved_at = utcnow()
@@ -203,8 +205,6 @@ def reactivate_tenant(actor: Actor, tenant: Tenant) -> Tenant:
 
 
 def extend_trial(actor: Actor, tenant: Tenant, days: int) -> Tenant:
-    from app.billing import services as billing  # the trial is the subscription's (app.billing)
-
     return billing.extend_trial(actor, tenant, days)
 
 
@@ -355,26 +355,17 @@ def update_location(actor: Actor, location: Location, data: dict[str, Any]) -> L
 
 
 def _within_plan(actor: Actor, kind: str, **kwargs: Any) -> None:
-    from app.billing import services as billing  # the plan's limits (app.billing)
-
     billing.ensure_within_limit(db.session.get(Tenant, current_tenant_id()), kind, actor=actor, **kwargs)
 
 
 def _notify(event: str, tenant: Tenant, owner: User | None = None, **extra: Any) -> None:
     """Hand the event to the notifications package (outbox rows in this transaction)."""
-    from app.notifications import events
-
     events.tenant_event(event, tenant, owner=owner, **extra)
 
 
 def clear_caches(actor: Actor, tenant: Tenant | None = None) -> int:
     """Drop the cached answers of one business (or of every business), audited; returns the
     number of cache entries removed.  Raises ``ServiceUnavailable`` when Redis is down."""
-    import redis
-
-    from app.core import cache
-    from app.core.errors import ServiceUnavailable
-
     try:
         removed = cache.clear(tenant.id if tenant is not None else None)
     except redis.RedisError:
