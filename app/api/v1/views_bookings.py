@@ -9,6 +9,12 @@ from app.api.v1.registry import api
 from app.bookings import services as bookings
 
 
+def _visible(principal, booking_id: int):
+    """The caller's business and the booking, if the caller may see it (else 404)."""
+    tenant = tenant_of(principal)
+    return tenant, bookings.get_booking_for(tenant, principal.actor, booking_id)
+
+
 def _result(principal, booking) -> dict:
     return {"booking": ser.booking(booking, principal.actor)}
 
@@ -84,8 +90,7 @@ def create_booking(principal, body: dict):
     errors=(409,),
 )
 def update_booking(principal, booking_id: int, body: dict):
-    tenant = tenant_of(principal)
-    booking = bookings.get_booking_for(tenant, principal.actor, booking_id)
+    tenant, booking = _visible(principal, booking_id)
     booking = bookings.update_booking(
         tenant,
         principal.actor,
@@ -110,8 +115,7 @@ def update_booking(principal, booking_id: int, body: dict):
     description="Clients cannot cancel inside the business's cancellation window: 409 cancellation_window_passed.",
 )
 def cancel_booking(principal, booking_id: int, body: dict):
-    tenant = tenant_of(principal)
-    booking = bookings.get_booking_for(tenant, principal.actor, booking_id)
+    tenant, booking = _visible(principal, booking_id)
     booking = bookings.cancel_booking(tenant, principal.actor, booking, body.get("reason"))
     return _result(principal, booking)
 
@@ -132,8 +136,7 @@ TRANSITIONS = (
 
 def _transition_endpoint(name: str, move):
     def endpoint(principal, booking_id: int):
-        tenant = tenant_of(principal)
-        booking = bookings.get_booking_for(tenant, principal.actor, booking_id)
+        tenant, booking = _visible(principal, booking_id)
         return _result(principal, move(tenant, principal.actor, booking))
 
     endpoint.__name__ = endpoint.__qualname__ = name
@@ -155,4 +158,4 @@ for _path, _name, _summary, _description, _move in TRANSITIONS:
 
 @api("/booking/<int:booking_id>", "GET", summary="One booking", tag="Bookings", auth=ANY, response=s.BookingResult)
 def get_booking(principal, booking_id: int):
-    return _result(principal, bookings.get_booking_for(tenant_of(principal), principal.actor, booking_id))
+    return _result(principal, _visible(principal, booking_id)[1])
