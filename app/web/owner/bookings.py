@@ -133,7 +133,7 @@ def booking_new():
         service = services[0]
     masters = list_masters(location_id=location.id, service_id=service.id) if service else []
     master = pick(masters, source.get("master_id", type=int))
-    wanted_time = source.get("time", "") if re.fullmatch(r"\d{2}:\d{2}", source.get("time", "")) else ""
+    wanted_time = _wanted_time(source)
     form = StaffBookingForm()
     taken = None
     if form.validate_on_submit():
@@ -187,10 +187,7 @@ def booking_new():
     picker = _staff_picker(
         service, master, location, source.get("date"), "booking_new", {k: v for k, v in args.items() if v is not None}
     )
-    if wanted_time and picker.get("slots"):
-        value = _slot_at(picker["slots"], picker["tz"], wanted_time, master.id if master else None)
-        if value and not form.slot.data:
-            picker["selected_slot"] = value
+    _tick(picker, form, wanted_time, master)
     status = 409 if taken else 422 if form.errors else 200
     return render_page_or_partial(
         "owner/bookings/new.html",
@@ -209,13 +206,22 @@ def booking_new():
     ), status
 
 
-def _slot_at(slots: list, tz: str, hhmm: str, master_id: int | None) -> str | None:
-    """The slot radio value starting at local ``hhmm`` (of ``master_id`` when given)."""
-    zone = ZoneInfo(tz)
-    for s in slots:
-        if s["start"].astimezone(zone).strftime("%H:%M") == hhmm and master_id in (None, s["master_id"]):
-            return f"{s['start'].isoformat()}|{s['master_id']}"
-    return None
+def _wanted_time(source) -> str:
+    """The ``time`` (local ``HH:MM``) a calendar cell asked for, else ""."""
+    value = source.get("time", "")
+    return value if re.fullmatch(r"\d{2}:\d{2}", value) else ""
+
+
+def _tick(picker: dict, form, hhmm: str, master: Master | None) -> None:
+    """Preselect the slot starting at local ``hhmm`` (of ``master`` when given), unless the
+    form already carries a choice."""
+    if not hhmm or not picker.get("slots") or form.slot.data:
+        return
+    zone = ZoneInfo(picker["tz"])
+    for s in picker["slots"]:
+        if s["start"].astimezone(zone).strftime("%H:%M") == hhmm and (master is None or master.id == s["master_id"]):
+            picker["selected_slot"] = f"{s['start'].isoformat()}|{s['master_id']}"
+            return
 
 
 def booking_reschedule(booking_id: int):
@@ -250,11 +256,7 @@ def booking_reschedule(booking_id: int):
         booking.service, master, booking.location, request.args.get("date"), "booking_reschedule", picker_args
     )
     # Dropped on a calendar cell: that time is ticked, the staff member confirms with one click.
-    wanted_time = request.args.get("time", "")
-    if re.fullmatch(r"\d{2}:\d{2}", wanted_time) and picker.get("slots") and not form.slot.data:
-        value = _slot_at(picker["slots"], picker["tz"], wanted_time, master.id if master else None)
-        if value:
-            picker["selected_slot"] = value
+    _tick(picker, form, _wanted_time(request.args), master)
     return render_page_or_partial(
         "owner/bookings/reschedule.html",
         "components/_slot_picker.html",
