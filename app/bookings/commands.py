@@ -6,8 +6,11 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from app.bookings.services.retiming import rederive_booking_times
 from app.core import tenancy
+from app.core.db import clear_write_intent, declare_write_intent
 from app.extensions import db
+from app.tenants.models import Tenant
 
 
 def register(app: Flask) -> None:
@@ -20,10 +23,6 @@ def register(app: Flask) -> None:
         Lists the bookings that moved and those that would now collide; colliding ones are
         left where they are for the business to resolve.
         """
-        from app.bookings.services import rederive_booking_times
-        from app.core.db import clear_write_intent, declare_write_intent
-        from app.tenants.models import Tenant
-
         token = declare_write_intent()
         try:
             tenant_id = None

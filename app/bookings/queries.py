@@ -3,10 +3,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import lazyload
 
-from app.bookings.models import Booking
+from app.bookings.models import BLOCKING_STATUSES, Booking
+from app.catalog.models import Master, MasterService, Service, ServiceLocation
 from app.core.types import utcnow
 from app.extensions import db
+from app.tenants.models import Location
 
 
 def list_bookings(
@@ -123,8 +126,6 @@ def set_instants(tenant_id: int, booking_id: int, start_at: datetime, end_at: da
 
 def overlapping_blocking(master_id: int, start: datetime, block_end: datetime, *, exclude_id: int) -> bool:
     """Whether another blocking booking of the master overlaps ``[start, block_end)``."""
-    from app.bookings.models import BLOCKING_STATUSES
-
     stmt = select(Booking.id).where(
         Booking.master_id == master_id,
         Booking.id != exclude_id,
@@ -151,3 +152,39 @@ def client_history(
     counts = {status: int(n) for status, n in db.session.execute(stmt.group_by(Booking.status))}
     items = db.session.scalars(recent.order_by(Booking.start_at.desc(), Booking.id.desc()).limit(limit))
     return counts, list(items.unique())
+
+
+def service_master_zone(service_id: int, master_id: int):
+    """``(Service, Master, zone)`` in one statement: the zone of the master's location if the
+    location is active and the master performs the service there (the rule of
+    ``scheduling.queries.bookable_masters``), else ``None`` in its place; no row when the
+    two do not exist in one tenant."""
+    zone = (
+        select(Location.timezone)
+        .where(
+            Location.tenant_id == Master.tenant_id,
+            Location.id == Master.location_id,
+            Location.active.is_(True),
+            select(MasterService.master_id)
+            .where(
+                MasterService.tenant_id == Master.tenant_id,
+                MasterService.master_id == Master.id,
+                MasterService.service_id == Service.id,
+            )
+            .exists(),
+            select(ServiceLocation.service_id)
+            .where(
+                ServiceLocation.tenant_id == Master.tenant_id,
+                ServiceLocation.service_id == Service.id,
+                ServiceLocation.location_id == Master.location_id,
+            )
+            .exists(),
+        )
+        .correlate(Master, Service)
+        .scalar_subquery()
+    )
+    return db.session.execute(
+        select(Service, Master, zone)
+        .where(Service.id == service_id, Master.id == master_id, Master.tenant_id == Service.tenant_id)
+        .options(lazyload(Service.locations), lazyload(Master.services))
+    ).first()

@@ -14,7 +14,7 @@ datetimes in a zone with DST is both slow and, for ambiguous times, subtly wrong
 datetimes with the same ``tzinfo`` are compared by wall clock and ignore ``fold``).
 Candidate starts advance in real elapsed time from the start of each working interval, so
 a master who works through a DST change works the real number of hours. A slot belongs
-to the local date of its start instant.
+to the local date of its start instant.  The conversions live in :mod:`app.scheduling.localtime`.
 
 Beware when consuming :class:`Slot`: ``slot.end - slot.start`` is wall-clock arithmetic
 in Python when both share a tzinfo; convert to UTC first if you need real durations.
@@ -25,9 +25,21 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
+
+from app.scheduling.localtime import (
+    earliest_midnight_us,
+    from_us,
+    latest_midnight_us,
+    local_to_us,
+    midnight,
+    naive_time,
+    td_us,
+    to_us,
+    tod_us,
+)
 
 __all__ = [
     "MasterCalendar",
@@ -38,10 +50,7 @@ __all__ = [
     "working_intervals",
 ]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_US = timedelta(microseconds=1)
 _ONE_DAY = timedelta(days=1)
-_MIDNIGHT = time(0, 0)
 
 LocalInterval = tuple[time, time]
 InstantInterval = tuple[datetime, datetime]
@@ -62,7 +71,7 @@ class WeeklyHours:
             if not 0 <= weekday <= 6:
                 raise ValueError(f"weekday must be 0..6, got {weekday!r}")
             for start, end in intervals:
-                if not _naive_time(start) < _naive_time(end):
+                if not naive_time(start) < naive_time(end):
                     raise ValueError(f"interval end must be after start: {start}-{end}")
 
     def for_weekday(self, weekday: int) -> tuple[LocalInterval, ...]:
@@ -106,77 +115,6 @@ class Slot(NamedTuple):
 # --------------------------------------------------------------------------- helpers
 
 
-def _naive_time(t: time) -> time:
-    return t.replace(tzinfo=None, fold=0)
-
-
-def _to_us(dt: datetime) -> int:
-    if dt.tzinfo is None or dt.utcoffset() is None:
-        raise ValueError(f"aware datetime required, got naive {dt!r}")
-    return (dt - _EPOCH) // _US
-
-
-def _from_us(us: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=us)
-
-
-def _td_us(td: timedelta) -> int:
-    return td // _US
-
-
-def _ceil_div(a: int, b: int) -> int:
-    return -((-a) // b)
-
-
-def _local_to_us(day: date, t: time, tz: ZoneInfo) -> int:
-    """UTC instant (µs) of local wall time ``t`` on ``day`` under the design's DST rules.
-
-    An ambiguous wall time (clocks fall back, the hour repeats) takes its first
-    occurrence: that is what ``fold=0`` means, and it matches how people read "02:30" on
-    that night. A wall time that does not exist (clocks spring forward) is replaced by the
-    first instant that does exist after the gap, i.e. the transition instant itself; this
-    is the same for interval starts and ends, so a 01:00-04:00 shift across a one-hour
-    gap lasts two real hours and a shift lying wholly inside a gap vanishes. Non-existence
-    is detected by round-tripping local -> UTC -> local, because zoneinfo silently
-    accepts such times and maps them with the pre-transition offset.
-    """
-    naive = datetime.combine(day, _naive_time(t))
-    utc = naive.replace(tzinfo=tz).astimezone(UTC)
-    if utc.astimezone(tz).replace(tzinfo=None) == naive:
-        return _to_us(utc)
-    return _gap_end_us(naive, tz)
-
-
-def _gap_end_us(naive: datetime, tz: ZoneInfo) -> int:
-    # The two folds of a non-existent time map it with the offsets before and after the
-    # transition, giving instants on both sides of it; bisect to the first instant whose
-    # offset is the post-transition one. Only runs on DST-change days, so µs resolution
-    # (about 35 steps) is cheap and exact for any transition time.
-    a = _to_us(naive.replace(tzinfo=tz, fold=0))
-    b = _to_us(naive.replace(tzinfo=tz, fold=1))
-    lo, hi = min(a, b), max(a, b)
-    after = _from_us(hi).astimezone(tz).utcoffset()
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if _from_us(mid).astimezone(tz).utcoffset() == after:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
-
-
-def _earliest_midnight_us(day: date, tz: ZoneInfo) -> int:
-    # Lower bound for instants whose local date is >= day: the earlier of the two folds of
-    # local midnight (covers zones whose transitions happen at midnight).
-    naive = datetime.combine(day, _MIDNIGHT)
-    return min(_to_us(naive.replace(tzinfo=tz, fold=0)), _to_us(naive.replace(tzinfo=tz, fold=1)))
-
-
-def _latest_midnight_us(day: date, tz: ZoneInfo) -> int:
-    naive = datetime.combine(day, _MIDNIGHT)
-    return max(_to_us(naive.replace(tzinfo=tz, fold=0)), _to_us(naive.replace(tzinfo=tz, fold=1)))
-
-
 def _hours_for(cal: MasterCalendar, day: date) -> tuple[LocalInterval, ...]:
     if day in cal.overrides:
         return tuple(cal.overrides[day])
@@ -191,10 +129,10 @@ def _working_us(cal: MasterCalendar, day: date, tz: ZoneInfo) -> list[tuple[int,
     for start, end in _hours_for(cal, day):
         # Intervals ending at or before their start (including a "24:00"/00:00 end) are
         # not valid data; they are ignored so that bad hours never break the booking page.
-        if not _naive_time(start) < _naive_time(end):
+        if not naive_time(start) < naive_time(end):
             continue
-        s = _local_to_us(day, start, tz)
-        e = _local_to_us(day, end, tz)
+        s = local_to_us(day, start, tz)
+        e = local_to_us(day, end, tz)
         if s < e:
             out.append((s, e))
     out.sort()
@@ -205,7 +143,7 @@ def _blocks(cal: MasterCalendar) -> tuple[list[int], list[int]]:
     """Busy and time off merged into sorted disjoint half-open ranges (starts, ends)."""
     raw = []
     for s, e in (*cal.busy, *cal.time_off):
-        su, eu = _to_us(s), _to_us(e)
+        su, eu = to_us(s), to_us(e)
         if su < eu:
             raw.append((su, eu))
     raw.sort()
@@ -248,13 +186,13 @@ def _params(
         raise ValueError("buffer must not be negative")
     if int(step_minutes) != step_minutes or step_minutes <= 0:
         raise ValueError("step_minutes must be a positive integer")
-    now_us = _to_us(now)
+    now_us = to_us(now)
     # A negative notice would offer slots in the past, which the API forbids.
-    notice_us = max(_td_us(min_notice), 0)
+    notice_us = max(td_us(min_notice), 0)
     return _Params(
-        duration_us=_td_us(duration),
+        duration_us=td_us(duration),
         duration=duration,
-        block_us=_td_us(duration + buffer),
+        block_us=td_us(duration + buffer),
         step_us=int(step_minutes) * 60_000_000,
         step=timedelta(minutes=int(step_minutes)),
         earliest_us=now_us + notice_us,
@@ -263,16 +201,8 @@ def _params(
     )
 
 
-def _midnight(day: date, tz: ZoneInfo) -> tuple[datetime, timedelta | None]:
-    """Local midnight of ``day`` (aware, fold 0) and its UTC offset, or ``None`` for the
-    offset when midnight itself lies in a gap or a repeated hour (the two folds differ)."""
-    m = datetime.combine(day, _MIDNIGHT, tzinfo=tz)
-    off = m.utcoffset()
-    return m, (off if m.replace(fold=1).utcoffset() == off else None)
-
-
-def _tod_us(t: time) -> int:
-    return ((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000 + t.microsecond
+def _ceil_div(a: int, b: int) -> int:
+    return -((-a) // b)
 
 
 def _free_runs(ws: int, last: int, lo_clip: int, step: int, block: int, starts: list[int], ends: list[int]):
@@ -321,7 +251,7 @@ def _collect(
       step, no zone lookup), and their local date is the day itself. Such days outside the
       requested range are skipped outright.
     * A day with a clock change (or a midnight in a gap or a repeated hour) takes the exact
-      path: boundaries by :func:`_local_to_us`, and every candidate converted to local time
+      path: boundaries by :func:`local_to_us`, and every candidate converted to local time
       to find its date; the neighbouring dates are visited as well, clipped to the range,
       so that zones whose transitions cross midnight still produce exactly the slots whose
       start falls on the requested dates.
@@ -333,8 +263,8 @@ def _collect(
     end_date = min(day_from + timedelta(days=days), last_date + _ONE_DAY)  # exclusive
     if end_date <= day_from:
         return
-    lo_clip = max(_earliest_midnight_us(day_from, tz), p.earliest_us)
-    hi_clip = _latest_midnight_us(end_date, tz)  # exclusive
+    lo_clip = max(earliest_midnight_us(day_from, tz), p.earliest_us)
+    hi_clip = latest_midnight_us(end_date, tz)  # exclusive
     starts, ends = _blocks(cal)
     step, block, step_td, dur_td = p.step_us, p.block_us, p.step, p.duration
     memo_get = memo.get
@@ -342,16 +272,16 @@ def _collect(
     new = tuple.__new__
 
     d = day_from - _ONE_DAY
-    m_d, off_d = _midnight(d, tz)
+    m_d, off_d = midnight(d, tz)
     while d <= end_date:
         nxt = d + _ONE_DAY
-        m_n, off_n = _midnight(nxt, tz)
+        m_n, off_n = midnight(nxt, tz)
         if off_d is not None and off_d == off_n:
             # No clock change on d: constant offset from its midnight to the next.
             if day_from <= d < end_date:
-                base = _to_us(m_d)
+                base = to_us(m_d)
                 for t1, t2 in _hours_for(cal, d):
-                    a, b = _tod_us(t1), _tod_us(t2)
+                    a, b = tod_us(t1), tod_us(t2)
                     if not a < b:
                         continue  # invalid data (see _working_us): ignored
                     ws = base + a
@@ -380,7 +310,7 @@ def _collect(
                     for s in run:
                         info = memo_get(s)
                         if info is None:
-                            utc = _from_us(s)
+                            utc = from_us(s)
                             info = memo[s] = (utc.astimezone(tz), (utc + dur_td).astimezone(tz), s // 1_000_000)
                         if day_from <= info[0].date() < end_date:
                             found[s * width + rank] = new(Slot, (info[0], info[1], mid, info[2]))
@@ -394,12 +324,12 @@ def working_intervals(cal: MasterCalendar, day: date) -> list[tuple[datetime, da
     """The master's working intervals on local date ``day`` as UTC ``(start, end)`` pairs.
 
     Overrides replace the weekly hours for that date. Boundaries follow the design's DST
-    rules (see :func:`_local_to_us`): non-existent wall times move to the end of the gap,
+    rules (see :func:`local_to_us`): non-existent wall times move to the end of the gap,
     ambiguous ones take their first occurrence; intervals that collapse to nothing are
     dropped. Time off and bookings are not subtracted here.
     """
     tz = ZoneInfo(cal.timezone)
-    return [(_from_us(s), _from_us(e)) for s, e in _working_us(cal, day, tz)]
+    return [(from_us(s), from_us(e)) for s, e in _working_us(cal, day, tz)]
 
 
 def compute_slots(
@@ -454,7 +384,7 @@ def is_bookable(
     instants, so the two can never disagree; ``start`` may be given in any zone.
     """
     p = _params(duration, buffer, step_minutes, now, min_notice, horizon_days)
-    target = _to_us(start)
+    target = to_us(start)
     day = start.astimezone(ZoneInfo(cal.timezone)).date()
     found: dict[int, Slot] = {}
     _collect(cal, day, 1, p, 0, 1, found, {})

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.audit.models import AuditLog
 from app.bookings import services as bs
+from app.bookings.services import placing
 from app.core import clock
 from app.core.errors import (
     CancellationWindowPassed,
@@ -330,7 +331,7 @@ def test_database_constraint_violation_becomes_slot_unavailable(salon, monkeypat
     if db.engine.dialect.name != "postgresql":
         pytest.skip("the exclusion constraint is PostgreSQL's")
     book(salon, "10:00")
-    monkeypatch.setattr(bs, "is_start_bookable", lambda *a, **k: True)
+    monkeypatch.setattr(placing, "is_start_bookable", lambda *a, **k: True)
     with pytest.raises(SlotUnavailable):
         book(salon, "10:30")
     assert book(salon, "11:00").id  # the outer transaction survived the failed savepoint

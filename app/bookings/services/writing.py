@@ -1,0 +1,60 @@
+"""What every booking write shares: the overlap guard, the audited fields and the event."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from app.audit.services import Actor
+from app.bookings.models import Booking
+from app.core.errors import SlotUnavailable
+from app.extensions import db
+from app.notifications import events
+
+AUDIT_FIELDS = (
+    "status",
+    "start_at",
+    "end_at",
+    "block_end_at",
+    "local_start",
+    "timezone",
+    "location_id",
+    "master_id",
+    "service_id",
+    "client_id",
+    "duration_minutes",
+    "buffer_minutes",
+    "price",
+    "currency",
+    "notes",
+    "cancelled_by",
+    "cancel_reason",
+)
+CHANGED_MEANWHILE = _l("The booking was changed by someone else. Reload and try again.")
+
+
+def is_overlap(exc: IntegrityError) -> bool:
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "pgcode", None) == "23P01" or "no_overlap" in str(orig or exc).lower()
+
+
+def flush_guarded(fn: Callable[[], Any] | None = None) -> Any:
+    """Run the write inside a SAVEPOINT; an overlap violation becomes ``slot_unavailable``
+    and leaves the outer transaction usable."""
+    try:
+        with db.session.begin_nested():
+            result = fn() if fn is not None else None
+            db.session.flush()
+            return result
+    except IntegrityError as exc:
+        if is_overlap(exc):
+            raise SlotUnavailable() from None
+        raise
+
+
+def announce(event: str, booking: Booking, actor: Actor, previous_start: datetime | None = None) -> None:
+    events.booking_event(event, booking, actor=actor, previous_start=previous_start)
