@@ -132,7 +132,7 @@ class OneTripFixedWindow(FixedWindowRateLimiter):
             wanted = (str(g.tenant_subdomain).lower(), "")
         if wanted is None:
             return None
-        client = cache._client()
+        client = cache.client()
         if client is None:
             return None
         shares = self._shares.get(id(client))

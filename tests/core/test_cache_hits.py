@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from app.audit.services import Actor
 from app.core import cache, tenancy
+from app.core.cache import rows
 from app.extensions import db
 
 # A Monday 08:00 in Almaty (UTC+5): the whole working day is still ahead.
@@ -356,21 +357,21 @@ def test_tenants_never_see_each_others_cached_lists(
 
 
 def test_schedule_changes_show_in_availability_at_once(shop, client):
-    from app.scheduling import services as scheduling
+    from app.scheduling import schedules
 
     first = _starts(client, shop)
     assert first[0] == "2026-12-07T09:00:00+05:00"
     actor = Actor.for_user(shop.owner)
     with tenancy.tenant_scope(shop.tenant.id):
         master = db.session.merge(shop.master)
-        scheduling.set_weekly(shop.tenant, actor, master, {"mon": [{"start": "15:00", "end": "17:00"}]})
+        schedules.set_weekly(shop.tenant, actor, master, {"mon": [{"start": "15:00", "end": "17:00"}]})
     db.session.commit()
     now = _starts(client, shop)
     assert (now[0], now[-1]) == ("2026-12-07T15:00:00+05:00", "2026-12-07T16:00:00+05:00")
     with tenancy.tenant_scope(shop.tenant.id):
         master = db.session.merge(shop.master)
         start = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)  # 15:00-17:00 Almaty
-        scheduling.add_time_off(shop.tenant, actor, master, start, start + timedelta(hours=2), "dentist")
+        schedules.add_time_off(shop.tenant, actor, master, start, start + timedelta(hours=2), "dentist")
     db.session.commit()
     assert _starts(client, shop) == []
 
@@ -473,7 +474,7 @@ def test_row_codec_round_trips_typed_values(value):
     from decimal import Decimal
 
     data = {"t": value, "d": NOW.date(), "dt": NOW, "m": Decimal("12.50"), "l": ["en"], "n": None}
-    rec = cache.Record({k: cache._enc(v) for k, v in data.items()})
+    rec = cache.Record({k: rows._enc(v) for k, v in data.items()})
     assert {k: getattr(rec, k) for k in data} == data
 
 

@@ -13,7 +13,10 @@ APP = Path(__file__).resolve().parents[2] / "app"
 DOMAIN = {p.name for p in APP.iterdir() if p.is_dir() and (p / "__init__.py").exists()} - {"core", "web", "api"}
 
 
-@pytest.mark.parametrize("module", ["core/cache.py", "core/ratelimit.py", "core/redis.py"])
+CACHE = sorted(str(p.relative_to(APP)) for p in (APP / "core" / "cache").glob("*.py"))
+
+
+@pytest.mark.parametrize("module", [*CACHE, "core/ratelimit.py", "core/redis.py"])
 def test_core_module_imports_no_domain_package(module):
     tree = ast.parse((APP / module).read_text())
     found = []
@@ -34,9 +37,9 @@ def test_core_module_imports_no_domain_package(module):
 def test_the_watched_models_are_registered_at_app_setup(app):
     from app.bookings.models import Booking
     from app.catalog.models import Master, Service
-    from app.core import cache
+    from app.core.cache import watching
     from app.tenants.models import Tenant
 
-    assert Tenant in cache._TENANT_MODELS
-    assert {Master, Service} <= set(cache._SITE_MODELS)
-    assert Booking in cache._SCHEDULE_MODELS
+    assert Tenant in watching._TENANT_MODELS
+    assert {Master, Service} <= set(watching._SITE_MODELS)
+    assert Booking in watching._SCHEDULE_MODELS
