@@ -15,6 +15,7 @@ from flask import current_app
 
 from app.audit.services import Actor
 from app.billing import queries, services
+from app.core.periodic import each_tenant
 from app.core.types import utcnow
 from app.extensions import db
 from app.tenants.models import Tenant
@@ -22,8 +23,6 @@ from app.tenants.models import Tenant
 
 def sweep_trials() -> dict:
     """Notify, end and suspend trials; mark ended paid periods past due."""
-    from app.core.periodic import each_tenant
-
     now = utcnow()
     grace = timedelta(days=int(current_app.config.get("TRIAL_GRACE_DAYS", 3)))
     actor = Actor.system("trial expiry")

@@ -7,8 +7,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, func, select
 
 from app.billing.models import Invoice, Plan, Subscription
+from app.bookings.models import Booking
 from app.core.tenancy import unscoped
 from app.extensions import db
+from app.tenants.models import Tenant
 
 
 def list_plans(active_only: bool = True) -> list[Plan]:
@@ -51,8 +53,6 @@ def count_active(model, tenant_id: int, exclude_id: int | None = None) -> int:
 
 
 def count_bookings_since(tenant_id: int, since: datetime) -> int:
-    from app.bookings.models import Booking
-
     stmt = select(func.count()).select_from(Booking).where(Booking.tenant_id == tenant_id, Booking.created_at >= since)
     return db.session.scalar(stmt) or 0
 
@@ -62,8 +62,6 @@ def monthly_booking_headroom(tenant_id: int, since: datetime):
 
     The count runs only when the plan has a limit (a CASE around a scalar subquery); no row
     when the business has no subscription yet."""
-    from app.bookings.models import Booking
-
     counted = (
         select(func.count())
         .select_from(Booking)
@@ -84,15 +82,11 @@ def monthly_booking_headroom(tenant_id: int, since: datetime):
 
 
 def _active_tenant():
-    from app.tenants.models import Tenant
-
     return and_(Tenant.id == Subscription.tenant_id, Tenant.status == "active")
 
 
 def trials_to_notify(now: datetime, before: timedelta) -> list[int]:
     """Businesses whose trial ends within ``before`` and who were not told yet."""
-    from app.tenants.models import Tenant
-
     with unscoped("trial sweep: trials ending soon"):
         return list(
             db.session.scalars(
@@ -110,8 +104,6 @@ def trials_to_notify(now: datetime, before: timedelta) -> list[int]:
 
 def trials_ended(now: datetime) -> list[int]:
     """Open businesses whose trial is over and who never paid (still trial, or past due after it)."""
-    from app.tenants.models import Tenant
-
     with unscoped("trial sweep: trials that ended"):
         return list(
             db.session.scalars(
