@@ -4,14 +4,57 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
-from flask import Flask, g, send_from_directory
+from flask import Flask, g, has_request_context, send_from_directory
 from flask_babel import gettext, lazy_gettext, ngettext
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import cli
+from app import models as _models  # noqa: F401  -- every table registered on the metadata
+from app.accounts import impersonation
+from app.accounts import periodic as accounts_periodic
+from app.accounts.services import load_user_by_session_id
+from app.accounts.tokens import decode_access
+from app.analytics import periodic as analytics_periodic
+from app.api.v1 import bp as api_bp
+from app.bookings import periodic as bookings_periodic
+from app.bookings.models import Booking
+from app.catalog.models import Master, MasterService, Service, ServiceLocation
 from app.config import CONFIGS, INSTANCE_DIR, ConfigError
-from app.core import jobs
+from app.core import (
+    assets,
+    cache,
+    errortracking,
+    handlers,
+    hardening,
+    hosts,
+    i18n,
+    jobs,
+    logs,
+    ratelimit,
+    security,
+    templating,
+    tenant_guard,
+)
+from app.core import db as uow
+from app.core import redis as redis_core
+from app.core.i18n import select_locale
 from app.extensions import babel, csrf, db, htmx, limiter, login, migrate
+from app.notifications import periodic as notifications_periodic
+from app.notifications.services import parse_intervals
+from app.scheduling.models import ScheduleOverride, TimeOff, WorkingHours
+from app.tenants import periodic as tenants_periodic
+from app.tenants.models import Location, Tenant
+from app.tenants.queries import get_tenant_by_subdomain
+from app.web import metrics as web_metrics
+from app.web.admin import bp as admin_bp
+from app.web.health import register as register_health
+from app.web.main import bp as main_bp
+from app.web.manager import bp as manager_bp
+from app.web.master import bp as master_bp
+from app.web.owner import bp as owner_bp
+from app.web.public import bp as public_bp
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -32,23 +75,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     config_class.finalize(app.config)
     _check_settings(app)
-    from app.core import logs
-
     logs.init_app(app)  # first: every later line carries the request id
-    from app.core import errortracking
-
     errortracking.init_app(app)
-
-    from app.web import metrics as web_metrics
 
     web_metrics.install(app)  # inside ProxyFix: it sees the client's address, not the proxy's
     if app.config.get("PROXY_FIX"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)
-
-    from app.core import assets, cache, handlers, hardening, hosts, ratelimit, security, tenancy
-    from app.core import db as uow
-    from app.core import redis as redis_core
-    from app.core.i18n import select_locale
 
     redis_core.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", redis_core.limiter_storage_uri(app.config["REDIS_URL"], app.config))
@@ -59,8 +91,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     with app.app_context():
         session_class = type(db.session())
         uow.configure_engine(db.engine)
-        tenancy.configure_engine(db.engine)
-    tenancy.install(session_class)
+        tenant_guard.configure_engine(db.engine)
+    tenant_guard.install(session_class)
     uow.install(session_class)
     cache.install(session_class)  # writes bump the cache versions after commit
     _watch_cached_models()
@@ -72,19 +104,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     htmx.init_app(app)
     limiter.init_app(app)
     login.init_app(app)
-    from app.accounts.services import load_user_by_session_id
-    from app.accounts.tokens import decode_access
-
     ratelimit.set_token_subject(lambda token: decode_access(token)["sub"])  # core imports no domain package
 
     login.user_loader(load_user_by_session_id)
     login.session_protection = "basic"
 
-    from app import models as _models  # noqa: F401  -- every table registered on the metadata
-
     handlers.init_app(app)  # first: its before_request marks writers before any query runs
-    from app.tenants.queries import get_tenant_by_subdomain
-
     hosts.init_app(app, resolve_tenant=get_tenant_by_subdomain)
     hardening.init_app(app)  # before the blueprints: it installs the bounded <int:> converter
     security.init_app(app)
@@ -94,20 +119,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     _register_template_helpers(app)
     _register_periodic()
 
-    from app import cli
-
     cli.init_app(app)
     return app
 
 
 def _watch_cached_models() -> None:
     """Which rows bump which cache versions (app.core.cache imports no domain package)."""
-    from app.bookings.models import Booking
-    from app.catalog.models import Master, MasterService, Service, ServiceLocation
-    from app.core import cache
-    from app.scheduling.models import ScheduleOverride, TimeOff, WorkingHours
-    from app.tenants.models import Location, Tenant
-
     cache.watch(
         site=(Location, Service, Master, MasterService, ServiceLocation),
         tenants=(Tenant,),
@@ -128,15 +145,6 @@ def _register_static(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.api.v1 import bp as api_bp
-    from app.web.admin import bp as admin_bp
-    from app.web.health import register as register_health
-    from app.web.main import bp as main_bp
-    from app.web.manager import bp as manager_bp
-    from app.web.master import bp as master_bp
-    from app.web.owner import bp as owner_bp
-    from app.web.public import bp as public_bp
-
     register_health(app)
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp, subdomain="admin")
@@ -151,12 +159,6 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_periodic() -> None:
     """Each domain package declares its periodic tasks and cleanups; the worker's loop runs them."""
-    from app.accounts import periodic as accounts_periodic
-    from app.analytics import periodic as analytics_periodic
-    from app.bookings import periodic as bookings_periodic
-    from app.notifications import periodic as notifications_periodic
-    from app.tenants import periodic as tenants_periodic
-
     for package in (
         notifications_periodic,
         analytics_periodic,
@@ -168,8 +170,6 @@ def _register_periodic() -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from app.core import i18n, templating
-
     templating.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=True)
@@ -180,12 +180,6 @@ def _register_template_helpers(app: Flask) -> None:
 
 def _support_session():
     """The platform admin's support session on this dashboard, or None (the banner reads it)."""
-    from types import SimpleNamespace
-
-    from flask import has_request_context
-
-    from app.accounts import impersonation
-
     if not has_request_context() or not impersonation.active():
         return None
     return SimpleNamespace(label=impersonation.label(), read_only=impersonation.read_only())
@@ -193,8 +187,6 @@ def _support_session():
 
 def _check_settings(app: Flask) -> None:
     """Refuse to start on a setting that would only fail later, inside a job."""
-    from app.notifications.services import parse_intervals
-
     try:
         parse_intervals(app.config.get("NOTIFY_RETRY_INTERVALS") or os.environ.get("NOTIFY_RETRY_INTERVALS"))
     except ValueError as exc:

@@ -13,6 +13,8 @@ from htmx_flask import Htmx
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from app.core.tenant_guard import TenantSession
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -26,13 +28,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-def _session_class():
-    from app.core.tenancy import TenantSession  # get() honours the tenant scope (app.core.tenancy)
-
-    return TenantSession
-
-
-db = SQLAlchemy(model_class=Base, session_options={"class_": _session_class()})
+db = SQLAlchemy(model_class=Base, session_options={"class_": TenantSession})  # get() honours the tenant scope
 migrate = Migrate()
 login = LoginManager()
 babel = Babel()

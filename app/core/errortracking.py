@@ -40,7 +40,7 @@ def init_app(app: Flask) -> None:
     dsn = app.config.get("SENTRY_DSN")
     if not dsn or dsn == _active_dsn:
         return
-    import sentry_sdk
+    import sentry_sdk  # heavy: the Sentry SDK only once a DSN is configured
 
     sentry_sdk.init(
         dsn=dsn,
@@ -59,6 +59,6 @@ def capture(exc: BaseException) -> None:
     """Report ``exc`` when error tracking is on (a no-op otherwise)."""
     if _active_dsn is None:
         return
-    import sentry_sdk
+    import sentry_sdk  # heavy: the Sentry SDK only when error tracking is on
 
     sentry_sdk.capture_exception(exc)

@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from wtforms.validators import InputRequired, Optional, StopValidation
 
 from app.core.errors import ValidationError
 
@@ -220,8 +221,6 @@ class Rule:
         ``required`` overrides whether the field may be left empty in this form (a master's
         password is optional: empty sends an invitation); a value given is always checked.
         """
-        from wtforms.validators import InputRequired, Optional
-
         needed = self.required if required is None else required
         return [InputRequired(REQUIRED) if needed else Optional(), FormRule(self)]
 
@@ -234,8 +233,6 @@ class FormRule:
         self.field_flags = {"required": True} if rule.required else {}
 
     def __call__(self, form, field) -> None:
-        from wtforms.validators import StopValidation
-
         value = field.data
         if self.rule.kind == "decimal" and field.raw_data:
             value = field.raw_data[0]  # what was typed, as the API sees it (DecimalField drops zeros)

@@ -23,6 +23,7 @@ from typing import Any
 
 from flask import Flask, g, request
 from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.routing import IntegerConverter
 
 from app.core.errors import BadRequest, DomainError, NotFound, ValidationError
@@ -145,8 +146,6 @@ def read_json_body() -> dict:
         body: dict = {}
     else:
         if not request.is_json:
-            from werkzeug.exceptions import UnsupportedMediaType
-
             raise UnsupportedMediaType()
         body = parse_json_object(raw)
     g._hardened_json_body = body

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
-from rq import Queue, Retry
+from rq import Queue, Retry, get_current_job
 
 from app.core import metrics, tenancy
 from app.core.db import after_commit, clear_write_intent, declare_write_intent
@@ -92,8 +92,6 @@ def _run(fn: Callable, args: tuple, kwargs: dict, tenant_id: int | None, locale:
 
 def _attempt() -> tuple[str | None, int]:
     """(RQ job id, attempt number) of the job this process runs; counted in the job's meta."""
-    from rq import get_current_job
-
     current = get_current_job()
     if current is None:
         return None, 1
@@ -144,8 +142,6 @@ def _run_logged(fn: Callable, queue: str, args: tuple, kwargs: dict, scope: tupl
 
 
 def _will_retry() -> bool:
-    from rq import get_current_job
-
     current = get_current_job()
     return bool(current is not None and (current.retries_left or 0) > 0)
 

@@ -26,6 +26,7 @@ import uuid
 from contextvars import ContextVar
 
 from flask import Flask, Response, g, has_request_context, request, request_finished, request_started
+from pythonjsonlogger.json import JsonFormatter
 
 REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -138,8 +139,6 @@ class _StdoutHandler(logging.StreamHandler):
 
 def _formatter(kind: str) -> logging.Formatter:
     if kind == "json":
-        from pythonjsonlogger.json import JsonFormatter
-
         return JsonFormatter(
             "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},

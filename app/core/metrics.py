@@ -20,7 +20,14 @@ import os
 from collections.abc import Callable, Iterable
 
 from flask import current_app
-from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+    multiprocess,
+)
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -138,6 +145,4 @@ class _Local:
 def mark_process_dead(pid: int) -> None:
     """gunicorn's ``child_exit``: drop a dead worker's live gauges (its counters stay summed)."""
     if multiprocess_dir():
-        from prometheus_client import multiprocess
-
         multiprocess.mark_process_dead(pid)

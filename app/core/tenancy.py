@@ -44,6 +44,9 @@ session held already and cannot reach a new one.  Likewise a change to loaded ob
 is flushed after their scope ended (the request's commit) is written in their tenant, if
 they all belong to one; objects of several tenants raise.  Flushing a change to an object
 inside another tenant's scope, or moving it to another tenant, raises.
+
+This module is the scope itself, plain Python; :mod:`app.core.tenant_guard` is the SQLAlchemy
+side that enforces it (the session class, the ORM event hooks, the PostgreSQL hook).
 """
 
 from __future__ import annotations
@@ -55,21 +58,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from flask_sqlalchemy.session import Session as _FlaskSession
-from sqlalchemy import ForeignKey, event, inspect
-from sqlalchemy.engine import Engine
+from sqlalchemy import ForeignKey
 from sqlalchemy.orm import (
     Mapped,
-    ORMExecuteState,
-    Session,
     declared_attr,
     mapped_column,
-    with_loader_criteria,
 )
-from sqlalchemy.sql import ClauseElement, TableClause
-from sqlalchemy.sql.dml import Insert
-from sqlalchemy.sql.elements import BindParameter
-from sqlalchemy.sql.util import find_tables
 
 log = logging.getLogger(__name__)
 platform_log = logging.getLogger(__name__ + ".platform")
@@ -80,12 +74,12 @@ class TenantScopeError(RuntimeError):
 
 
 @dataclass(frozen=True, slots=True)
-class _Scope:
+class Scope:
     tenant_id: int | None
     unscoped: bool = False
 
 
-_scope: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar("tenant_scope", default=None)
+_scope: contextvars.ContextVar[Scope | None] = contextvars.ContextVar("tenant_scope", default=None)
 
 
 class TenantScoped:
@@ -124,7 +118,7 @@ def tenant_scope(tenant_id: int) -> Iterator[None]:
     """Run the block with every ORM query restricted to ``tenant_id``."""
     if tenant_id is None:
         raise TenantScopeError("tenant_scope() needs a tenant id")
-    token = _scope.set(_Scope(int(tenant_id)))
+    token = _scope.set(Scope(int(tenant_id)))
     try:
         yield
     finally:
@@ -135,7 +129,7 @@ def tenant_scope(tenant_id: int) -> Iterator[None]:
 def unscoped(reason: str | None = None) -> Iterator[None]:
     """Platform-wide block: tenant-owned rows of every tenant, on purpose (and logged)."""
     _platform_entry(reason, 2)  # this generator <- contextmanager.__enter__ <- the caller
-    token = _scope.set(_Scope(None, unscoped=True))
+    token = _scope.set(Scope(None, unscoped=True))
     try:
         yield
     finally:
@@ -146,12 +140,12 @@ def enter_tenant(tenant_id: int) -> contextvars.Token:
     """Enter a scope without a ``with`` block (request hooks); pair with :func:`leave`."""
     if tenant_id is None:
         raise TenantScopeError("enter_tenant() needs a tenant id")
-    return _scope.set(_Scope(int(tenant_id)))
+    return _scope.set(Scope(int(tenant_id)))
 
 
 def enter_unscoped(reason: str | None = None) -> contextvars.Token:
     _platform_entry(reason, 1)
-    return _scope.set(_Scope(None, unscoped=True))
+    return _scope.set(Scope(None, unscoped=True))
 
 
 def leave(token: contextvars.Token) -> None:
@@ -163,264 +157,11 @@ def current_tenant_id() -> int | None:
     return scope.tenant_id if scope else None
 
 
+def current_scope() -> Scope | None:
+    """The scope in force: a tenant, the platform (``unscoped``), or ``None``."""
+    return _scope.get()
+
+
 def is_unscoped() -> bool:
     scope = _scope.get()
     return bool(scope and scope.unscoped)
-
-
-# ---------------------------------------------------------------- the ORM side
-
-
-def _touches_tenant_models(state: ORMExecuteState) -> bool:
-    return any(isinstance(m.class_, type) and issubclass(m.class_, TenantScoped) for m in state.all_mappers)
-
-
-def _tenant_tables_in(statement: ClauseElement, names: set[str]) -> set[str]:
-    found = find_tables(
-        statement, check_columns=True, include_aliases=True, include_joins=True, include_selects=True, include_crud=True
-    )
-    return {t.name for t in found if isinstance(t, TableClause) and t.name in names}
-
-
-def _literal(value):
-    if isinstance(value, BindParameter):
-        return value.effective_value
-    if isinstance(value, ClauseElement):
-        raise TenantScopeError("tenant_id given as a SQL expression cannot be checked; pass the value")
-    return value
-
-
-def _written_tenant_ids(statement, parameters) -> list:
-    """Every ``tenant_id`` an INSERT/UPDATE would write (``[]`` if it writes none)."""
-    values: list = []
-    if isinstance(statement, Insert) and statement.select is not None:
-        raise TenantScopeError("INSERT ... SELECT into a tenant-owned table cannot be checked in a tenant scope")
-    rows = []
-    if getattr(statement, "_multi_values", None):
-        for group in statement._multi_values:
-            rows.extend(group)
-    if getattr(statement, "_values", None):
-        rows.append(statement._values)
-    for row in rows:
-        for col, value in row.items():
-            if getattr(col, "key", col) == "tenant_id" or getattr(col, "name", None) == "tenant_id":
-                values.append(_literal(value))
-    params = parameters if isinstance(parameters, list | tuple) else [parameters] if parameters else []
-    for p in params:
-        if isinstance(p, dict) and "tenant_id" in p:
-            values.append(_literal(p["tenant_id"]))
-    return values
-
-
-def _check_write(state: ORMExecuteState, tid: int, names: set[str]) -> None:
-    statement = state.statement
-    table = getattr(statement, "table", None)
-    if not isinstance(table, TableClause) or table.name not in names:
-        return
-    written = _written_tenant_ids(statement, state.parameters)
-    if isinstance(statement, Insert) and not written:
-        raise TenantScopeError(f"INSERT into {table.name} without tenant_id")
-    for value in written:
-        if value is None or int(value) != tid:
-            raise TenantScopeError(f"write to {table.name} names another tenant ({value!r}) inside tenant {tid}")
-
-
-def _check_instance_tenant(obj, tid: int) -> None:
-    known = inspect(obj).info.get("tenant_id")
-    if known is not None and known != tid:
-        raise TenantScopeError(f"{type(obj).__name__} of tenant {known} touched inside tenant {tid}")
-
-
-class TenantSession(_FlaskSession):
-    """Flask-SQLAlchemy's session whose ``get`` honours the scope even on identity-map hits."""
-
-    def get(self, entity, ident, **kwargs):
-        mapper = inspect(entity, raiseerr=False)
-        cls = mapper.class_ if mapper is not None and hasattr(mapper, "class_") else entity
-        tenant_owned = isinstance(cls, type) and issubclass(cls, TenantScoped)
-        if not tenant_owned:
-            return super().get(entity, ident, **kwargs)
-        scope = _scope.get()
-        if scope is None:
-            raise TenantScopeError(f"get({cls.__name__}) outside a tenant scope")
-        obj = super().get(entity, ident, **kwargs)
-        if obj is None or scope.unscoped:
-            return obj
-        known = inspect(obj).info.get("tenant_id", obj.tenant_id)
-        return obj if known == scope.tenant_id else None
-
-
-_installed: set = set()
-
-
-def install(session_class: type[Session] | Session) -> None:
-    """Register the query filter, the write checks and the insert stamping on a session class."""
-    if session_class in _installed:
-        return
-    _installed.add(session_class)
-
-    @event.listens_for(session_class, "do_orm_execute")
-    def _filter(state: ORMExecuteState):
-        scope = _scope.get()
-        if scope is not None and scope.unscoped:
-            return None
-        names = tenant_tables()
-        if state.is_column_load:
-            return _refresh(state, scope)
-        if scope is None:
-            if _touches_tenant_models(state):
-                raise TenantScopeError(_NO_SCOPE)
-            touched = _tenant_tables_in(state.statement, names) if isinstance(state.statement, ClauseElement) else ()
-            if touched:
-                raise TenantScopeError(f"{_NO_SCOPE} (tables: {', '.join(sorted(touched))})")
-            return None
-        tid = scope.tenant_id
-        if state.is_insert or state.is_update:
-            _check_write(state, tid, names)
-        if state.is_select or state.is_update or state.is_delete:
-            state.statement = state.statement.options(
-                with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tid, include_aliases=True)
-            )
-        return None
-
-    def _refresh(state: ORMExecuteState, scope: _Scope | None):
-        refresh_state = state.load_options._refresh_state
-        known = refresh_state.info.get("tenant_id") if refresh_state is not None else None
-        if known is None or not isinstance(refresh_state.obj(), TenantScoped):
-            return None
-        if scope is not None and known == scope.tenant_id:
-            return None
-        token = _scope.set(_Scope(known))  # the object's own tenant, for the refresh only
-        try:  # freeze: rows and their eager (selectin) loads are fetched inside the scope
-            return state.invoke_statement().freeze()()
-        finally:
-            _scope.reset(token)
-
-    @event.listens_for(session_class, "loaded_as_persistent")
-    def _remember_loaded(session: Session, obj) -> None:
-        if isinstance(obj, TenantScoped):
-            inspect(obj).info["tenant_id"] = obj.__dict__.get("tenant_id")
-
-    @event.listens_for(session_class, "pending_to_persistent")
-    def _remember_new(session: Session, obj) -> None:
-        if isinstance(obj, TenantScoped):
-            inspect(obj).info["tenant_id"] = obj.__dict__.get("tenant_id")
-
-    @event.listens_for(session_class, "before_flush")
-    def _stamp(session: Session, flush_context, instances) -> None:
-        _check_flush(session)
-        scope = _scope.get()
-        if scope is None:
-            _flush_in_own_tenant(session)
-
-    @event.listens_for(session_class, "after_flush_postexec")
-    def _after_flush(session: Session, flush_context) -> None:
-        _leave_flush_scope(session)
-
-    @event.listens_for(session_class, "after_soft_rollback")
-    def _after_failed_flush(session: Session, previous_transaction) -> None:
-        _leave_flush_scope(session)
-
-    def _check_flush(session: Session) -> None:
-        scope = _scope.get()
-        for obj in session.new:
-            if not isinstance(obj, TenantScoped):
-                continue
-            if scope is None:
-                raise TenantScopeError(f"new {type(obj).__name__} outside a tenant scope")
-            if scope.unscoped:
-                if obj.tenant_id is None:
-                    raise TenantScopeError(f"new {type(obj).__name__} without tenant_id in unscoped block")
-                continue
-            if obj.tenant_id is None:
-                obj.tenant_id = scope.tenant_id
-            elif obj.tenant_id != scope.tenant_id:
-                raise TenantScopeError(f"new {type(obj).__name__} belongs to another tenant")
-        for obj in list(session.dirty) + list(session.deleted):
-            if not isinstance(obj, TenantScoped) or (scope is not None and scope.unscoped):
-                continue
-            st = inspect(obj)
-            known = st.info.get("tenant_id")
-            if "tenant_id" in st.dict and known is not None and obj.tenant_id != known:
-                raise TenantScopeError(f"{type(obj).__name__} cannot move to another tenant")
-            if scope is not None:
-                _check_instance_tenant(obj, scope.tenant_id)
-
-
-_FLUSH_SCOPE = "tenancy_flush_scope"
-
-
-def _flush_in_own_tenant(session: Session) -> None:
-    """No scope: changes to loaded objects are written back in their own tenant (one per flush)."""
-    tenants = {
-        inspect(obj).info.get("tenant_id")
-        for obj in list(session.dirty) + list(session.deleted)
-        if isinstance(obj, TenantScoped) and (obj in session.deleted or session.is_modified(obj))
-    }
-    if not tenants:
-        return
-    if len(tenants) > 1 or None in tenants:
-        raise TenantScopeError("flush of tenant-owned rows of several (or unknown) tenants outside a tenant scope")
-    session.info[_FLUSH_SCOPE] = _scope.set(_Scope(tenants.pop()))
-
-
-def _leave_flush_scope(session: Session) -> None:
-    token = session.info.pop(_FLUSH_SCOPE, None)
-    if token is not None:
-        _scope.reset(token)
-
-
-_NO_SCOPE = "query of a tenant-owned table outside a tenant scope; enter tenant_scope() or unscoped() explicitly"
-
-
-# ---------------------------------------------------------------- the database side (PostgreSQL)
-
-_APPLIED = "jazyl_rls_scope"
-_SET = "SELECT set_config('app.tenant_id', %s, true), set_config('app.platform', %s, true)"
-_configured: set = set()
-_TXN_CONTROL = {"ROLLBACK ", "ROLLBACK", "RELEASE S", "SAVEPOINT", "COMMIT", "BEGIN"}
-
-
-def _wanted() -> int | str | None:
-    scope = _scope.get()
-    if scope is None:
-        return None
-    return "platform" if scope.unscoped else scope.tenant_id
-
-
-def configure_engine(engine: Engine) -> None:
-    """On PostgreSQL, hand the current scope to the database before each transaction's statements."""
-    if engine.dialect.name != "postgresql" or engine in _configured:
-        return
-    _configured.add(engine)
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def _apply(conn, cursor, statement, parameters, context, executemany):
-        want = _wanted()
-        if conn.info.get(_APPLIED) == want:  # a fresh transaction has neither setting: None
-            return
-        if statement.lstrip()[:9].upper() in _TXN_CONTROL:
-            return  # ROLLBACK TO SAVEPOINT may run in an aborted transaction: set before the next one
-        tenant = "" if want is None or want == "platform" else str(want)
-        platform = "on" if want == "platform" else ""
-        cur = conn.connection.dbapi_connection.cursor()
-        try:
-            cur.execute(_SET, (tenant, platform))
-        finally:
-            cur.close()
-        conn.info[_APPLIED] = want
-
-    def _forget_conn(conn, *args) -> None:
-        conn.info.pop(_APPLIED, None)
-
-    for name in ("commit", "rollback", "rollback_savepoint"):
-        event.listen(engine, name, _forget_conn)
-
-    @event.listens_for(engine, "checkout")
-    def _forget_on_checkout(dbapi_connection, record, proxy) -> None:
-        record.info.pop(_APPLIED, None)  # the pool rolled the last transaction back
-
-    @event.listens_for(engine, "checkin")
-    def _forget_on_checkin(dbapi_connection, record) -> None:
-        if record is not None:
-            record.info.pop(_APPLIED, None)
