@@ -308,7 +308,7 @@ def _service_accepts(salon, name: str, value: Any) -> bool:  # noqa: F811 -- the
     from app.catalog import masters as catalog_masters
     from app.catalog import permissions as catalog_permissions
     from app.catalog import services as catalog
-    from app.scheduling import services as scheduling
+    from app.scheduling import schedules
     from app.tenants import services as tenants
 
     t, owner = salon.tenant, salon.owner
@@ -391,7 +391,7 @@ def _service_accepts(salon, name: str, value: Any) -> bool:  # noqa: F811 -- the
             "reason",
         ),
         "time_off.reason": (
-            lambda: scheduling.add_time_off(t, owner, salon.master, far, far.replace(hour=5), value),
+            lambda: schedules.add_time_off(t, owner, salon.master, far, far.replace(hour=5), value),
             "reason",
         ),
     }

@@ -13,6 +13,7 @@ from app.bookings import services as bs
 from app.core import clock
 from app.core.errors import Forbidden, NotFound, SlotUnavailable, ValidationError
 from app.extensions import db
+from app.scheduling import schedules
 from app.scheduling import services as ss
 from tests.bookings.conftest import at
 
@@ -29,11 +30,11 @@ def avail(s, day=DAY, **kw):
 
 def test_weekly_hours_round_trip_and_validation(salon):
     weekly = {"mon": [{"start": "10:00", "end": "12:00"}, {"start": "13:00", "end": "19:00"}], "sat": []}
-    out = ss.set_weekly(salon.tenant, salon.owner, salon.master, weekly)
+    out = schedules.set_weekly(salon.tenant, salon.owner, salon.master, weekly)
     assert out["mon"] == weekly["mon"]
     assert out["tue"] == []
-    assert set(out) == set(ss.DAYS)
-    assert ss.get_weekly(salon.master) == out
+    assert set(out) == set(schedules.DAYS)
+    assert schedules.get_weekly(salon.master) == out
     for bad in (
         {"mon": [{"start": "10:00", "end": "09:00"}]},
         {"mon": [{"start": "09:00", "end": "12:00"}, {"start": "11:00", "end": "13:00"}]},
@@ -42,8 +43,8 @@ def test_weekly_hours_round_trip_and_validation(salon):
         {"funday": []},
     ):
         with pytest.raises(ValidationError):
-            ss.set_weekly(salon.tenant, salon.owner, salon.master, bad)
-    assert ss.get_weekly(salon.master) == out
+            schedules.set_weekly(salon.tenant, salon.owner, salon.master, bad)
+    assert schedules.get_weekly(salon.master) == out
     log = db.session.scalars(select(AuditLog).where(AuditLog.action == "schedule.set_weekly")).all()
     assert len(log) == 1
     assert log[0].after["mon"] == weekly["mon"]
@@ -53,16 +54,16 @@ def test_weekly_hours_round_trip_and_validation(salon):
 def test_schedule_permissions(salon):
     weekly = {"mon": [{"start": "10:00", "end": "12:00"}]}
     with pytest.raises(Forbidden):
-        ss.set_weekly(salon.tenant, salon.master_actor, salon.master, weekly)
+        schedules.set_weekly(salon.tenant, salon.master_actor, salon.master, weekly)
     with pytest.raises(NotFound):
-        ss.set_weekly(salon.tenant, salon.master_actor, salon.other_master, weekly)
+        schedules.set_weekly(salon.tenant, salon.master_actor, salon.other_master, weekly)
     with pytest.raises(Forbidden):
-        ss.set_weekly(salon.tenant, salon.client_actor, salon.master, weekly)
-    ss.set_weekly(salon.tenant, salon.manager_actor, salon.master, weekly)
+        schedules.set_weekly(salon.tenant, salon.client_actor, salon.master, weekly)
+    schedules.set_weekly(salon.tenant, salon.manager_actor, salon.master, weekly)
     from app.audit.services import Actor
 
     salon.master.permissions = ["edit_own_schedule"]
-    ss.set_weekly(salon.tenant, Actor.for_user(salon.master.user, salon.master), salon.master, weekly)
+    schedules.set_weekly(salon.tenant, Actor.for_user(salon.master.user, salon.master), salon.master, weekly)
 
 
 def test_weekly_hours_and_breaks_shape_availability(salon):
@@ -70,7 +71,7 @@ def test_weekly_hours_and_breaks_shape_availability(salon):
     assert "12:00" in starts(avail(salon))
     assert "12:15" not in starts(avail(salon))
     assert starts(avail(salon))[-1] == "17:00"
-    ss.set_weekly(salon.tenant, salon.owner, salon.master, {"mon": [{"start": "15:00", "end": "17:00"}]})
+    schedules.set_weekly(salon.tenant, salon.owner, salon.master, {"mon": [{"start": "15:00", "end": "17:00"}]})
     assert starts(avail(salon)) == ["15:00", "15:15", "15:30", "15:45", "16:00"]
     assert avail(salon, day=DAY + timedelta(days=1))["slots"] == []
 
@@ -86,27 +87,29 @@ def test_horizon(salon):
 
 
 def test_override_replaces_hours_and_empty_is_day_off(salon):
-    ss.set_override(salon.tenant, salon.owner, salon.master, DAY, [{"start": "10:00", "end": "11:30"}])
+    schedules.set_override(salon.tenant, salon.owner, salon.master, DAY, [{"start": "10:00", "end": "11:30"}])
     assert starts(avail(salon)) == ["10:00", "10:15", "10:30"]
-    ss.set_override(salon.tenant, salon.owner, salon.master, DAY, [])
+    schedules.set_override(salon.tenant, salon.owner, salon.master, DAY, [])
     assert avail(salon)["slots"] == []
-    ss.delete_override(salon.tenant, salon.owner, salon.master, DAY)
+    schedules.delete_override(salon.tenant, salon.owner, salon.master, DAY)
     assert starts(avail(salon))[0] == "09:00"
     with pytest.raises(ValidationError):
-        ss.set_override(salon.tenant, salon.owner, salon.master, DAY, [{"start": "12:00", "end": "11:00"}])
+        schedules.set_override(salon.tenant, salon.owner, salon.master, DAY, [{"start": "12:00", "end": "11:00"}])
 
 
 def test_time_off_removes_slots(salon):
-    off = ss.add_time_off(salon.tenant, salon.owner, salon.master, at("09:00"), at("12:00"), "dentist")
+    off = schedules.add_time_off(salon.tenant, salon.owner, salon.master, at("09:00"), at("12:00"), "dentist")
     assert starts(avail(salon))[0] == "12:00"
-    ss.delete_time_off(salon.tenant, salon.owner, salon.master, off.id)
+    schedules.delete_time_off(salon.tenant, salon.owner, salon.master, off.id)
     assert starts(avail(salon))[0] == "09:00"
     with pytest.raises(ValidationError):
-        ss.add_time_off(salon.tenant, salon.owner, salon.master, at("12:00"), at("11:00"))
+        schedules.add_time_off(salon.tenant, salon.owner, salon.master, at("12:00"), at("11:00"))
     with pytest.raises(ValidationError):
-        ss.add_time_off(salon.tenant, salon.owner, salon.master, datetime(2030, 3, 4, 9), datetime(2030, 3, 4, 10))
+        schedules.add_time_off(
+            salon.tenant, salon.owner, salon.master, datetime(2030, 3, 4, 9), datetime(2030, 3, 4, 10)
+        )
     with pytest.raises(NotFound):
-        ss.delete_time_off(salon.tenant, salon.owner, salon.master, off.id)
+        schedules.delete_time_off(salon.tenant, salon.owner, salon.master, off.id)
 
 
 def test_days_are_limited(salon):
@@ -172,9 +175,9 @@ def test_cache_hit_and_invalidation_on_every_write(salon, count_queries):
     assert "09:00" not in starts(avail(salon))
     bs.cancel_booking(salon.tenant, salon.owner, b)
     assert "09:00" in starts(avail(salon))
-    ss.add_time_off(salon.tenant, salon.owner, salon.master, at("09:00"), at("10:00"))
+    schedules.add_time_off(salon.tenant, salon.owner, salon.master, at("09:00"), at("10:00"))
     assert "09:00" not in starts(avail(salon))
-    ss.set_override(salon.tenant, salon.owner, salon.master, DAY, [{"start": "16:00", "end": "17:00"}])
+    schedules.set_override(salon.tenant, salon.owner, salon.master, DAY, [{"start": "16:00", "end": "17:00"}])
     assert starts(avail(salon)) == ["16:00"]
     from app.catalog.services import update_service
     from app.tenants.services import update_settings

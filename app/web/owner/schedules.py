@@ -14,7 +14,7 @@ from app.catalog.models import Master
 from app.core.db import savepoint
 from app.core.errors import DomainError, ValidationError
 from app.core.htmx import render_page_or_partial
-from app.scheduling import services as schedule_services
+from app.scheduling import schedules as schedule_services
 from app.web.owner.area import (
     area_url,
     confirmed_attempt,
