@@ -11,7 +11,7 @@ from app.catalog import permissions as catalog_permissions
 from app.catalog import queries
 from app.catalog import services as catalog
 from app.catalog.models import Master, PermissionRequest, Service
-from app.scheduling import services as scheduling
+from app.scheduling import schedules as scheduling
 
 
 def _list_location(principal, query: dict) -> int | None:
