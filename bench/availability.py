@@ -310,9 +310,10 @@ def explain_calendar(app, db, world: dict, today: date) -> dict:
         end = datetime.combine(day_to + timedelta(days=1), dtime(0), UTC)
         q.calendar_rows(world["tenant_id"], ids, day_from, day_to, start, end)  # PREPAREs on this connection
         conn = db.session.connection()
+        form = q.prepared_form(q.CALENDAR_PREPARED, q.calendar_statement(True), conn.dialect)
+        params = q.calendar_params(world["tenant_id"], ids, day_from, day_to, start, end)
         plan = conn.exec_driver_sql(
-            "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE jazyl_avail_calendar_v1 (%s, %s, %s, %s, %s, %s, %s, %s)",
-            (world["tenant_id"], ids, day_from, day_to, start, end, start - q.MAX_BLOCK, 0),
+            "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + form.execute, tuple(params[n] for n in form.names)
         ).scalar()
         db.session.rollback()
     top = plan[0]["Plan"]

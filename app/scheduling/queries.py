@@ -16,12 +16,30 @@ bounded on ``start_at`` from both sides (a booking cannot be longer than
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import JSON, Date, Integer, Time, and_, bindparam, cast, literal, null, select, union_all, update
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    Date,
+    Integer,
+    Time,
+    and_,
+    any_,
+    bindparam,
+    cast,
+    exists,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
 
 from app.bookings.models import BLOCKING_STATUSES, Booking
 from app.catalog.models import Master, MasterService, Service, ServiceLocation
@@ -46,6 +64,8 @@ _B = Booking.__table__.c
 _T = Tenant.__table__.c
 
 KIND_HOURS, KIND_OVERRIDE, KIND_TIME_OFF, KIND_BUSY = 0, 1, 2, 3
+# The names of the PostgreSQL prepared statements (a new name when a statement changes).
+MASTERS_PREPARED, CALENDAR_PREPARED = "jazyl_avail_masters_v2", "jazyl_avail_calendar_v2"
 _MAX_ID = 2**31 - 1  # ids are INTEGER columns
 
 
@@ -62,29 +82,26 @@ def _service_stmt():
 
 
 @cache
-def _masters_stmt(by_master: bool, by_location: bool, include_inactive: bool):
-    sid = bindparam("service_id")
+def _masters_stmt(include_inactive: bool):
+    tid, sid = bindparam("tenant_id", type_=Integer), bindparam("service_id", type_=Integer)
+    mid, lid = bindparam("master_id", type_=Integer), bindparam("location_id", type_=Integer)
     stmt = (
         select(_M.id, _M.schedule_version, _M.location_id, _L.timezone, _S.duration_minutes, _S.buffer_minutes)
         .select_from(Master.__table__)
         .join(Location.__table__, and_(_L.tenant_id == _M.tenant_id, _L.id == _M.location_id))
-        .join(
-            MasterService.__table__, and_(_MS.tenant_id == _M.tenant_id, _MS.master_id == _M.id, _MS.service_id == sid)
-        )
-        .join(
-            ServiceLocation.__table__,
-            and_(_SL.tenant_id == _M.tenant_id, _SL.service_id == sid, _SL.location_id == _M.location_id),
-        )
         .join(Service.__table__, and_(_S.tenant_id == _M.tenant_id, _S.id == sid))
-        .where(_M.tenant_id == bindparam("tenant_id"))
+        .where(
+            _M.tenant_id == tid,
+            # One statement for every call (a prepared one on PostgreSQL): a filter left out is NULL.
+            or_(cast(mid, Integer).is_(None), _M.id == mid),
+            or_(cast(lid, Integer).is_(None), _M.location_id == lid),
+            exists().where(_MS.tenant_id == tid, _MS.master_id == _M.id, _MS.service_id == sid),
+            exists().where(_SL.tenant_id == tid, _SL.service_id == sid, _SL.location_id == _M.location_id),
+        )
         .order_by(_M.id)
     )
     if not include_inactive:
         stmt = stmt.where(_M.active.is_(True), _L.active.is_(True), _S.active.is_(True))
-    if by_master:
-        stmt = stmt.where(_M.id == bindparam("master_id"))
-    if by_location:
-        stmt = stmt.where(_M.location_id == bindparam("location_id"))
     return stmt
 
 
@@ -100,127 +117,62 @@ def bookable_masters(
     the masters who can take the (active) service."""
     if any(i is not None and not 0 < int(i) <= _MAX_ID for i in (service_id, master_id, location_id)):
         return []  # ids are 32-bit columns: a larger one names nothing (and would not fit the statement)
+    params = {"tenant_id": tenant_id, "service_id": service_id, "master_id": master_id, "location_id": location_id}
     if not include_inactive and _is_postgres():
-        return _execute_prepared(
-            "jazyl_avail_masters_v1", _PG_MASTERS, _PG_MASTERS_TYPES, (tenant_id, service_id, master_id, location_id)
-        )
-    stmt = _masters_stmt(master_id is not None, location_id is not None, include_inactive)
-    params = {"tenant_id": tenant_id, "service_id": service_id}
-    if master_id is not None:
-        params["master_id"] = master_id
-    if location_id is not None:
-        params["location_id"] = location_id
-    return list(db.session.execute(stmt, params))
-
-
-# ---------------------------------------------------------------- PostgreSQL prepared statements
-#
-# The availability queries are small and fast to execute (~0.1 ms) but a join of five
-# tables costs more to *plan* than to run.  On PostgreSQL they are therefore PREPAREd once
-# per database connection (prepared statements live as long as the connection, across
-# transactions) and EXECUTEd, so the planner's work is amortised (generic plans).  Same
-# semantics as the Core statements used on SQLite; ``tenant_id`` is always the first
-# parameter.
-
-_PG_MASTERS_TYPES = "int, int, int, int"
-_PG_MASTERS = """
-SELECT m.id, m.schedule_version, m.location_id, l.timezone, s.duration_minutes, s.buffer_minutes
-FROM masters m
-JOIN locations l ON l.tenant_id = m.tenant_id AND l.id = m.location_id
-JOIN services s ON s.tenant_id = m.tenant_id AND s.id = $2
-WHERE m.tenant_id = $1 AND m.active AND l.active AND s.active
-  AND ($3::int IS NULL OR m.id = $3) AND ($4::int IS NULL OR m.location_id = $4)
-  AND EXISTS (SELECT 1 FROM master_services ms
-              WHERE ms.tenant_id = $1 AND ms.master_id = m.id AND ms.service_id = $2)
-  AND EXISTS (SELECT 1 FROM service_locations sl
-              WHERE sl.tenant_id = $1 AND sl.service_id = $2 AND sl.location_id = m.location_id)
-ORDER BY m.id
-"""
-
-_PG_CALENDAR_TYPES = "int, int[], date, date, timestamptz, timestamptz, timestamptz, int"
-_PG_CALENDAR = """
-SELECT 0 AS kind, master_id, weekday::int AS weekday, start_time AS t1, end_time AS t2,
-       NULL::date AS day, NULL::json AS intervals, NULL::timestamptz AS s, NULL::timestamptz AS e
-  FROM working_hours WHERE tenant_id = $1 AND master_id = ANY($2)
-UNION ALL
-SELECT 1, master_id, NULL, NULL, NULL, date, intervals, NULL, NULL
-  FROM schedule_overrides WHERE tenant_id = $1 AND master_id = ANY($2) AND date >= $3 AND date <= $4
-UNION ALL
-SELECT 2, master_id, NULL, NULL, NULL, NULL, NULL, start_at, end_at
-  FROM time_off WHERE tenant_id = $1 AND master_id = ANY($2) AND start_at < $6 AND end_at > $5
-UNION ALL
-SELECT 3, master_id, NULL, NULL, NULL, NULL, NULL, start_at, block_end_at
-  FROM bookings WHERE tenant_id = $1 AND master_id = ANY($2) AND start_at >= $7 AND start_at < $6
-   AND block_end_at > $5 AND status IN ({statuses}) AND id <> $8
-""".format(statuses=", ".join(f"'{s}'" for s in BLOCKING_STATUSES))
-
-
-def _is_postgres() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
-
-
-def _execute_prepared(name: str, sql: str, types: str, args: tuple) -> list:
-    conn = db.session.connection()
-    prepared = conn.connection.info.setdefault("jazyl_prepared", set())
-    if name not in prepared:
-        conn.exec_driver_sql(f"PREPARE {name} ({types}) AS {sql}")
-        prepared.add(name)
-    placeholders = ", ".join(["%s"] * len(args))
-    return list(conn.exec_driver_sql(f"EXECUTE {name} ({placeholders})", args))
+        return _execute_prepared(MASTERS_PREPARED, _masters_stmt(False), params)
+    return list(db.session.execute(_masters_stmt(include_inactive), params))
 
 
 @cache
-def _calendar_stmt():
-    tid, ids = bindparam("tenant_id"), bindparam("master_ids", expanding=True)
+def calendar_statement(postgres: bool):
+    """The calendar rows' ``UNION ALL`` (on PostgreSQL the master ids are one array parameter)."""
+    tid = bindparam("tenant_id", type_=Integer)
+    # The one fragment per database: a prepared statement takes the ids as one array parameter.
+    ids = bindparam("master_ids", type_=ARRAY(Integer)) if postgres else bindparam("master_ids", expanding=True)
+
+    def of_masters(col):
+        return col == any_(ids) if postgres else col.in_(ids)
+
     start, end = bindparam("range_start", type_=UTCDateTime), bindparam("range_end", type_=UTCDateTime)
     # Typed NULLs: PostgreSQL resolves UNION column types pairwise, and NULL UNION NULL is text.
     no_time, no_date = cast(null(), Time), cast(null(), Date)
     no_json, no_ts, no_int = cast(null(), JSON), cast(null(), UTCDateTime), cast(null(), Integer)
+
+    def kind(value: int):
+        return literal_column(str(int(value)), Integer)
+
     hours = select(
-        literal(KIND_HOURS, Integer).label("kind"),
+        kind(KIND_HOURS).label("kind"),
         _WH.master_id.label("master_id"),
-        _WH.weekday.label("weekday"),
+        cast(_WH.weekday, Integer).label("weekday"),
         _WH.start_time.label("t1"),
         _WH.end_time.label("t2"),
         no_date.label("day"),
         no_json.label("intervals"),
         no_ts.label("s"),
         no_ts.label("e"),
-    ).where(_WH.tenant_id == tid, _WH.master_id.in_(ids))
+    ).where(_WH.tenant_id == tid, of_masters(_WH.master_id))
     overrides = select(
-        literal(KIND_OVERRIDE, Integer), _OV.master_id, no_int, no_time, no_time, _OV.date, _OV.intervals, no_ts, no_ts
+        kind(KIND_OVERRIDE), _OV.master_id, no_int, no_time, no_time, _OV.date, _OV.intervals, no_ts, no_ts
     ).where(
-        _OV.tenant_id == tid, _OV.master_id.in_(ids), _OV.date >= bindparam("day_from"), _OV.date <= bindparam("day_to")
+        _OV.tenant_id == tid,
+        of_masters(_OV.master_id),
+        _OV.date >= bindparam("day_from", type_=Date),
+        _OV.date <= bindparam("day_to", type_=Date),
     )
     off = select(
-        literal(KIND_TIME_OFF, Integer),
-        _TO.master_id,
-        no_int,
-        no_time,
-        no_time,
-        no_date,
-        no_json,
-        _TO.start_at,
-        _TO.end_at,
-    ).where(_TO.tenant_id == tid, _TO.master_id.in_(ids), _TO.start_at < end, _TO.end_at > start)
+        kind(KIND_TIME_OFF), _TO.master_id, no_int, no_time, no_time, no_date, no_json, _TO.start_at, _TO.end_at
+    ).where(_TO.tenant_id == tid, of_masters(_TO.master_id), _TO.start_at < end, _TO.end_at > start)
     busy = select(
-        literal(KIND_BUSY, Integer),
-        _B.master_id,
-        no_int,
-        no_time,
-        no_time,
-        no_date,
-        no_json,
-        _B.start_at,
-        _B.block_end_at,
+        kind(KIND_BUSY), _B.master_id, no_int, no_time, no_time, no_date, no_json, _B.start_at, _B.block_end_at
     ).where(
         _B.tenant_id == tid,
-        _B.master_id.in_(ids),
+        of_masters(_B.master_id),
         _B.start_at >= bindparam("busy_floor", type_=UTCDateTime),
         _B.start_at < end,
         _B.block_end_at > start,
-        _B.status.in_(BLOCKING_STATUSES),
-        _B.id != bindparam("exclude_id"),
+        _B.status.in_([literal_column(f"'{s}'") for s in BLOCKING_STATUSES]),  # constants: part of the plan
+        _B.id != bindparam("exclude_id", type_=Integer),
     )
     return union_all(hours, overrides, off, busy)
 
@@ -236,23 +188,22 @@ def calendar_rows(
 ) -> list:
     """One round trip: rows (kind, master_id, weekday, t1, t2, day, intervals, s, e) where
     kind 0 = weekly hours, 1 = date override, 2 = time off, 3 = blocking booking."""
+    params = calendar_params(tenant_id, master_ids, day_from, day_to, range_start, range_end, exclude_booking_id)
     if _is_postgres():
-        return _execute_prepared(
-            "jazyl_avail_calendar_v1",
-            _PG_CALENDAR,
-            _PG_CALENDAR_TYPES,
-            (
-                tenant_id,
-                list(master_ids),
-                day_from,
-                day_to,
-                range_start,
-                range_end,
-                range_start - MAX_BLOCK,
-                exclude_booking_id or 0,
-            ),
-        )
-    params = {
+        return _execute_prepared(CALENDAR_PREPARED, calendar_statement(True), params)
+    return list(db.session.execute(calendar_statement(False), params))
+
+
+def calendar_params(
+    tenant_id: int,
+    master_ids: Iterable[int],
+    day_from: date,
+    day_to: date,
+    range_start: datetime,
+    range_end: datetime,
+    exclude_booking_id: int | None = None,
+) -> dict:
+    return {
         "tenant_id": tenant_id,
         "master_ids": list(master_ids),
         "day_from": day_from,
@@ -262,7 +213,62 @@ def calendar_rows(
         "busy_floor": range_start - MAX_BLOCK,
         "exclude_id": exclude_booking_id or 0,
     }
-    return list(db.session.execute(_calendar_stmt(), params))
+
+
+# ---------------------------------------------------------------- PostgreSQL prepared statements
+#
+# The availability queries are small and fast to execute (~0.1 ms) but a join of five
+# tables costs more to *plan* than to run.  On PostgreSQL the same Core statements are
+# therefore PREPAREd once per database connection (prepared statements live as long as the
+# connection, across transactions) and EXECUTEd, so the planner's work is amortised
+# (generic plans).  The PREPARE text is the statement compiled for PostgreSQL, its named
+# parameters numbered ``$1``, ``$2``, ... in order of appearance, typed from their binds.
+
+_NAMED = re.compile(r"%\((\w+)\)s")
+
+
+class Prepared(NamedTuple):
+    prepare: str  # PREPARE name (types) AS the statement
+    execute: str  # EXECUTE name (%s, ...) for the driver
+    names: tuple[str, ...]  # the parameter of each position
+
+
+_prepared_forms: dict[str, Prepared] = {}
+
+
+def _is_postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def prepared_form(name: str, stmt, dialect) -> Prepared:
+    """The PREPARE and EXECUTE texts of a Core statement (built once per name)."""
+    form = _prepared_forms.get(name)
+    if form is None:
+        compiled = stmt.compile(dialect=dialect)
+        names: list[str] = []
+
+        def number(match: re.Match) -> str:
+            if match.group(1) not in names:
+                names.append(match.group(1))
+            return f"${names.index(match.group(1)) + 1}"
+
+        sql = _NAMED.sub(number, compiled.string)
+        types = ", ".join(compiled.binds[n].type.compile(dialect=dialect) for n in names)
+        placeholders = ", ".join(["%s"] * len(names))
+        form = _prepared_forms[name] = Prepared(
+            f"PREPARE {name} ({types}) AS {sql}", f"EXECUTE {name} ({placeholders})", tuple(names)
+        )
+    return form
+
+
+def _execute_prepared(name: str, stmt, params: dict) -> list:
+    conn = db.session.connection()
+    form = prepared_form(name, stmt, conn.dialect)
+    prepared = conn.connection.info.setdefault("jazyl_prepared", set())
+    if name not in prepared:
+        conn.exec_driver_sql(form.prepare)
+        prepared.add(name)
+    return list(conn.exec_driver_sql(form.execute, tuple(params[n] for n in form.names)))
 
 
 def bump_master_versions(tenant_id: int, master_ids: Iterable[int]) -> None:
