@@ -106,10 +106,11 @@ def idempotent(tenant, actor_key: str, fn: Callable[[], tuple[int, dict]]) -> tu
     return payload, status
 
 
-def staff_page(principal, query: dict, rows: list, show: Callable[..., dict]) -> dict:
-    """A staff list of translated rows: one page, each ``show(row, full=True, versions=...)``."""
-    versions = versions_wanted(query, tenant_of(principal))
-    return page_of(rows, query, lambda x: show(x, full=True, versions=versions))
+def translated_page(tenant, query: dict, rows: list, show: Callable[..., dict], **fields) -> dict:
+    """A page of translated rows (services, masters, locations), each ``show(row, versions=...,
+    **fields)`` with every language version when the query asks for them."""
+    versions = versions_wanted(query, tenant)
+    return page_of(rows, query, lambda x: show(x, versions=versions, **fields))
 
 
 def saved_texts(principal, body: dict, key: str, show: Callable[..., dict], save: Callable) -> dict:

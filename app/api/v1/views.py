@@ -15,7 +15,7 @@ from app.api.v1 import models as s
 from app.api.v1 import serializers as ser
 from app.api.v1.auth import leave_scope
 from app.api.v1.caching import http_cache
-from app.api.v1.common import idempotent, page_of, public_tenant, scope, versions_wanted
+from app.api.v1.common import idempotent, public_tenant, scope, translated_page, versions_wanted
 from app.api.v1.openapi import openapi_document
 from app.api.v1.registry import api
 from app.bookings.services import create_booking
@@ -72,9 +72,8 @@ def public_business(subdomain: str, query: dict):
 def public_services(subdomain: str, query: dict):
     tenant = public_tenant(subdomain)
     with scope(tenant):
-        rows = ser.in_shown_order(cached_services(location_id=query.get("location_id"), bookable=True))
-        versions = versions_wanted(query, tenant)
-        return page_of(rows, query, lambda x: ser.service(x, versions=versions))
+        rows = cached_services(location_id=query.get("location_id"), bookable=True)
+        return translated_page(tenant, query, ser.in_shown_order(rows), ser.service)
 
 
 @api(
@@ -90,11 +89,8 @@ def public_services(subdomain: str, query: dict):
 def public_masters(subdomain: str, query: dict):
     tenant = public_tenant(subdomain)
     with scope(tenant):
-        rows = ser.in_shown_order(
-            cached_masters(location_id=query.get("location_id"), service_id=query.get("service_id"), bookable=True)
-        )
-        versions = versions_wanted(query, tenant)
-        return page_of(rows, query, lambda x: ser.master(x, versions=versions))
+        rows = cached_masters(location_id=query.get("location_id"), service_id=query.get("service_id"), bookable=True)
+        return translated_page(tenant, query, ser.in_shown_order(rows), ser.master)
 
 
 @api(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.accounts.services import create_manager as make_manager
 from app.api.v1 import models as s
 from app.api.v1 import serializers as ser
-from app.api.v1.common import OWNER, load, saved_texts, staff_page, tenant_of, texts_named_as_sent, versions_wanted
+from app.api.v1.common import OWNER, load, saved_texts, tenant_of, texts_named_as_sent, translated_page, versions_wanted
 from app.api.v1.registry import api
 from app.tenants import queries
 from app.tenants import services as tenants
@@ -23,7 +23,7 @@ from app.tenants.models import Location
 )
 def list_locations(principal, query: dict):
     rows = queries.list_locations(active_only=not query.get("include_inactive"))
-    return staff_page(principal, query, rows, ser.location)
+    return translated_page(tenant_of(principal), query, rows, ser.location, full=True)
 
 
 @api(

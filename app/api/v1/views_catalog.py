@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.api.v1 import models as s
 from app.api.v1 import serializers as ser
-from app.api.v1.common import MANAGERS, STAFF, load, page_of, saved_texts, staff_page, tenant_of
+from app.api.v1.common import MANAGERS, STAFF, load, page_of, saved_texts, tenant_of, translated_page
 from app.api.v1.registry import api
 from app.catalog import masters as catalog_masters
 from app.catalog import permissions as catalog_permissions
@@ -34,7 +34,7 @@ def list_services(principal, query: dict):
     items = queries.list_services(
         active_only=not query.get("include_inactive"), location_id=_list_location(principal, query)
     )
-    return staff_page(principal, query, ser.in_shown_order(items), ser.service)
+    return translated_page(tenant_of(principal), query, ser.in_shown_order(items), ser.service, full=True)
 
 
 @api(
@@ -100,7 +100,7 @@ def list_masters(principal, query: dict):
     items = queries.list_masters(
         active_only=not query.get("include_inactive"), location_id=_list_location(principal, query)
     )
-    return staff_page(principal, query, ser.in_shown_order(items), ser.master)
+    return translated_page(tenant_of(principal), query, ser.in_shown_order(items), ser.master, full=True)
 
 
 @api(
