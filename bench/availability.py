@@ -311,7 +311,8 @@ def explain_calendar(app, db, world: dict, today: date) -> dict:
         q.calendar_rows(world["tenant_id"], ids, day_from, day_to, start, end)  # PREPAREs on this connection
         conn = db.session.connection()
         form = q.prepared_form(q.CALENDAR_PREPARED, q.calendar_statement(True), conn.dialect)
-        params = q.calendar_params(world["tenant_id"], ids, day_from, day_to, start, end)
+        params = {"tenant_id": world["tenant_id"], "master_ids": ids, "day_from": day_from, "day_to": day_to}
+        params.update(range_start=start, range_end=end, busy_floor=start - q.MAX_BLOCK, exclude_id=0)
         plan = conn.exec_driver_sql(
             "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + form.execute, tuple(params[n] for n in form.names)
         ).scalar()

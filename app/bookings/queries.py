@@ -6,9 +6,10 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import lazyload
 
 from app.bookings.models import BLOCKING_STATUSES, Booking
-from app.catalog.models import Master, MasterService, Service, ServiceLocation
+from app.catalog.models import Master, Service
 from app.core.types import utcnow
 from app.extensions import db
+from app.scheduling.queries import takes_service
 from app.tenants.models import Location
 
 
@@ -156,8 +157,8 @@ def client_history(
 
 def service_master_zone(service_id: int, master_id: int):
     """``(Service, Master, zone)`` in one statement: the zone of the master's location if the
-    location is active and the master performs the service there (the rule of
-    ``scheduling.queries.bookable_masters``), else ``None`` in its place; no row when the
+    location is active and the master takes the service there
+    (``scheduling.queries.takes_service``), else ``None`` in its place; no row when the
     two do not exist in one tenant."""
     zone = (
         select(Location.timezone)
@@ -165,20 +166,7 @@ def service_master_zone(service_id: int, master_id: int):
             Location.tenant_id == Master.tenant_id,
             Location.id == Master.location_id,
             Location.active.is_(True),
-            select(MasterService.master_id)
-            .where(
-                MasterService.tenant_id == Master.tenant_id,
-                MasterService.master_id == Master.id,
-                MasterService.service_id == Service.id,
-            )
-            .exists(),
-            select(ServiceLocation.service_id)
-            .where(
-                ServiceLocation.tenant_id == Master.tenant_id,
-                ServiceLocation.service_id == Service.id,
-                ServiceLocation.location_id == Master.location_id,
-            )
-            .exists(),
+            *takes_service(Master.tenant_id, Master.id, Master.location_id, Service.id),
         )
         .correlate(Master, Service)
         .scalar_subquery()

@@ -32,7 +32,6 @@ from sqlalchemy import (
     any_,
     bindparam,
     cast,
-    exists,
     literal_column,
     null,
     or_,
@@ -81,6 +80,22 @@ def _service_stmt():
     )
 
 
+def takes_service(tenant_id, master_id, location_id, service_id) -> tuple:
+    """The rule of who can take a service, as SQL conditions: the master performs it and the
+    master's location offers it (the arguments are columns or parameters)."""
+    # Correlated to the enclosing statements at any depth (auto-correlation looks one level up).
+    performs = select(_MS.master_id).where(
+        _MS.tenant_id == tenant_id, _MS.master_id == master_id, _MS.service_id == service_id
+    )
+    offered = select(_SL.service_id).where(
+        _SL.tenant_id == tenant_id, _SL.service_id == service_id, _SL.location_id == location_id
+    )
+    return (
+        performs.correlate_except(MasterService.__table__).exists(),
+        offered.correlate_except(ServiceLocation.__table__).exists(),
+    )
+
+
 @cache
 def _masters_stmt(include_inactive: bool):
     tid, sid = bindparam("tenant_id", type_=Integer), bindparam("service_id", type_=Integer)
@@ -95,8 +110,7 @@ def _masters_stmt(include_inactive: bool):
             # One statement for every call (a prepared one on PostgreSQL): a filter left out is NULL.
             or_(cast(mid, Integer).is_(None), _M.id == mid),
             or_(cast(lid, Integer).is_(None), _M.location_id == lid),
-            exists().where(_MS.tenant_id == tid, _MS.master_id == _M.id, _MS.service_id == sid),
-            exists().where(_SL.tenant_id == tid, _SL.service_id == sid, _SL.location_id == _M.location_id),
+            *takes_service(tid, _M.id, _M.location_id, sid),
         )
         .order_by(_M.id)
     )
@@ -188,22 +202,7 @@ def calendar_rows(
 ) -> list:
     """One round trip: rows (kind, master_id, weekday, t1, t2, day, intervals, s, e) where
     kind 0 = weekly hours, 1 = date override, 2 = time off, 3 = blocking booking."""
-    params = calendar_params(tenant_id, master_ids, day_from, day_to, range_start, range_end, exclude_booking_id)
-    if _is_postgres():
-        return _execute_prepared(CALENDAR_PREPARED, calendar_statement(True), params)
-    return list(db.session.execute(calendar_statement(False), params))
-
-
-def calendar_params(
-    tenant_id: int,
-    master_ids: Iterable[int],
-    day_from: date,
-    day_to: date,
-    range_start: datetime,
-    range_end: datetime,
-    exclude_booking_id: int | None = None,
-) -> dict:
-    return {
+    params = {
         "tenant_id": tenant_id,
         "master_ids": list(master_ids),
         "day_from": day_from,
@@ -213,6 +212,9 @@ def calendar_params(
         "busy_floor": range_start - MAX_BLOCK,
         "exclude_id": exclude_booking_id or 0,
     }
+    if _is_postgres():
+        return _execute_prepared(CALENDAR_PREPARED, calendar_statement(True), params)
+    return list(db.session.execute(calendar_statement(False), params))
 
 
 # ---------------------------------------------------------------- PostgreSQL prepared statements

@@ -335,3 +335,13 @@ def test_database_constraint_violation_becomes_slot_unavailable(salon, monkeypat
     with pytest.raises(SlotUnavailable):
         book(salon, "10:30")
     assert book(salon, "11:00").id  # the outer transaction survived the failed savepoint
+
+
+def test_a_master_who_does_not_perform_the_service_cannot_be_booked_for_it(salon, create_master, create_service):
+    """The one-statement look-up of ``create_booking`` checks the master's own services, not
+    whether anyone performs it (its EXISTS clauses are correlated to the master and service)."""
+    other_service = create_service(salon.tenant, name="Colour", duration=60, buffer=0, price="7000")
+    newcomer = create_master(salon.tenant, name="Aru", services=[other_service])
+    with pytest.raises(ValidationError) as err:
+        book(salon, master=newcomer)
+    assert "master_id" in err.value.details

@@ -26,7 +26,7 @@ from app.bookings import queries as bq
 from app.bookings import rules
 from app.bookings.models import BLOCKING_STATUSES, Booking
 from app.bookings.services.access import STAFF_ROLES, check_scope, check_window
-from app.bookings.services.writing import AUDIT_FIELDS, CHANGED_MEANWHILE, announce, flush_guarded
+from app.bookings.services.writing import AUDIT_FIELDS, CHANGED_MEANWHILE, announce, audit_change, flush_guarded
 from app.catalog.models import Master, Service
 from app.core import metrics
 from app.core.db import after_commit
@@ -276,16 +276,7 @@ def update_booking(
     if not ok:
         raise Conflict(CHANGED_MEANWHILE)
     previous_start = booking.start_at
-    db.session.refresh(booking)
-    record(
-        actor,
-        "booking.update",
-        "booking",
-        booking.id,
-        tenant_id=tenant.id,
-        before=before,
-        after=snapshot(booking, AUDIT_FIELDS),
-    )
+    audit_change(actor, tenant, booking, "update", before)
     if moves:
         announce("rescheduled", booking, actor, previous_start=previous_start)
     return booking

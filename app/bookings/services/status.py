@@ -12,12 +12,12 @@ from typing import Any, NamedTuple
 
 from flask_babel import lazy_gettext as _l
 
-from app.audit.services import Actor, record, snapshot
+from app.audit.services import Actor, snapshot
 from app.bookings import queries as bq
 from app.bookings import rules
 from app.bookings.models import Booking
 from app.bookings.services.access import check_scope, check_window, require_staff
-from app.bookings.services.writing import AUDIT_FIELDS, CHANGED_MEANWHILE, announce, flush_guarded
+from app.bookings.services.writing import AUDIT_FIELDS, CHANGED_MEANWHILE, announce, audit_change, flush_guarded
 from app.core.errors import Conflict, Forbidden, InvalidTransition, SlotUnavailable
 from app.core.fields import clean_or_raise
 from app.core.types import utcnow
@@ -56,12 +56,6 @@ def can_transition(current: str, new: str) -> bool:
     return new in TRANSITIONS.get(current, frozenset())
 
 
-def _audit(actor: Actor, tenant: Tenant, booking: Booking, action: str, before: dict) -> None:
-    db.session.refresh(booking)
-    after = snapshot(booking, AUDIT_FIELDS)
-    record(actor, f"booking.{action}", "booking", booking.id, tenant_id=tenant.id, before=before, after=after)
-
-
 def _transition(tenant: Tenant, actor: Actor, booking: Booking, new: str, action: str, **values: Any) -> Booking:
     if not can_transition(booking.status, new):
         raise InvalidTransition()
@@ -71,7 +65,7 @@ def _transition(tenant: Tenant, actor: Actor, booking: Booking, new: str, action
         if not can_transition(booking.status, new):
             raise InvalidTransition()
         raise Conflict(CHANGED_MEANWHILE)
-    _audit(actor, tenant, booking, action, before)
+    audit_change(actor, tenant, booking, action, before)
     return booking
 
 
@@ -159,5 +153,5 @@ def undo_outcome(tenant: Tenant, actor: Actor, booking: Booking) -> Booking:
     expected = booking.status
     if not flush_guarded(lambda: bq.change_status(tenant.id, booking.id, expected, "confirmed")):
         raise Conflict(CHANGED_MEANWHILE)
-    _audit(actor, tenant, booking, "undo_outcome", before)
+    audit_change(actor, tenant, booking, "undo_outcome", before)
     return booking

@@ -1,4 +1,4 @@
-"""What every booking write shares: the overlap guard, the audited fields and the event."""
+"""What every booking write shares: the overlap guard, the audit record and the event."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from app.audit.services import Actor
+from app.audit.services import Actor, record, snapshot
 from app.bookings.models import Booking
 from app.core.errors import SlotUnavailable
 from app.extensions import db
 from app.notifications import events
+from app.tenants.models import Tenant
 
 AUDIT_FIELDS = (
     "status",
@@ -58,3 +59,10 @@ def flush_guarded(fn: Callable[[], Any] | None = None) -> Any:
 
 def announce(event: str, booking: Booking, actor: Actor, previous_start: datetime | None = None) -> None:
     events.booking_event(event, booking, actor=actor, previous_start=previous_start)
+
+
+def audit_change(actor: Actor, tenant: Tenant, booking: Booking, action: str, before: dict) -> None:
+    """Record ``booking.<action>`` with the state before and the state now (reloaded)."""
+    db.session.refresh(booking)
+    after = snapshot(booking, AUDIT_FIELDS)
+    record(actor, f"booking.{action}", "booking", booking.id, tenant_id=tenant.id, before=before, after=after)
