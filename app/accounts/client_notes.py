@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from app.accounts.models import Client, ClientNote
 from app.accounts.rules import CLIENT_NOTE
-from app.audit.services import Actor, record
+from app.audit.services import record
+from app.core.auth import Actor
 from app.core.errors import Forbidden, NotFound
 from app.core.fields import clean_or_raise
 from app.core.types import utcnow

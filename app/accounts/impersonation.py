@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from app.accounts import handoff
 from app.accounts.models import User
-from app.audit.services import Actor, record
-from app.core.auth import ROLE_OWNER
+from app.audit.services import record
+from app.core.auth import ROLE_OWNER, Actor
 from app.core.errors import Conflict
 from app.extensions import db
 from app.tenants.models import Tenant

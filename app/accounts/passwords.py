@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 
 from app.accounts import tokens
 from app.accounts.models import User
-from app.audit.services import Actor, record
-from app.core.auth import check_password, hash_password
+from app.audit.services import record
+from app.core.auth import Actor, check_password, hash_password
 from app.core.errors import ValidationError
 from app.core.types import utcnow
 from app.extensions import db

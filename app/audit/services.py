@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -10,45 +9,8 @@ from typing import Any
 from flask import g, has_app_context
 
 from app.audit.models import AuditLog
+from app.core.auth import Actor
 from app.extensions import db
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who is acting: a staff user, a client, or the system (jobs, commands)."""
-
-    kind: str  # user | client | system
-    id: int | None = None
-    label: str = ""
-    role: str | None = None
-    tenant_id: int | None = None
-    location_id: int | None = None
-    master_id: int | None = None
-    permissions: tuple[str, ...] = ()
-
-    @classmethod
-    def system(cls, label: str = "system") -> Actor:
-        return cls("system", None, label, "system")
-
-    @classmethod
-    def for_user(cls, user, master=None) -> Actor:
-        return cls(
-            "user",
-            user.id,
-            user.email,
-            user.role,
-            user.tenant_id,
-            user.location_id,
-            master.id if master else None,
-            tuple(master.permissions or ()) if master else (),
-        )
-
-    @classmethod
-    def for_client(cls, client) -> Actor:
-        return cls("client", client.id, client.phone, "client", client.tenant_id)
-
-    def has(self, permission: str) -> bool:
-        return permission in self.permissions
 
 
 def _plain(value: Any) -> Any:

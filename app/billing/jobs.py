@@ -13,8 +13,8 @@ from datetime import timedelta
 
 from flask import current_app
 
-from app.audit.services import Actor
 from app.billing import queries, services
+from app.core.auth import Actor
 from app.core.periodic import each_tenant
 from app.core.types import utcnow
 from app.extensions import db

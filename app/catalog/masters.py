@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from app.accounts.models import User
 from app.accounts.passwords import invite_staff
 from app.accounts.rules import LANGUAGE, OPTIONAL_EMAIL, PHONE
-from app.audit.services import Actor, record, snapshot
+from app.audit.services import record, snapshot
 from app.billing import services as billing
 from app.bookings.models import BLOCKING_STATUSES, Booking
 from app.bookings.queries import future_active_bookings
@@ -28,7 +28,7 @@ from app.catalog.services import (
     replace_links,
     require_manager_or_owner,
 )
-from app.core.auth import ROLE_MASTER, hash_password
+from app.core.auth import ROLE_MASTER, Actor, hash_password
 from app.core.errors import EmailTaken, Forbidden, NotFound, ValidationError
 from app.core.fields import clean as apply_rule
 from app.core.translations import lift_default

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.audit.services import Actor, record, snapshot
+from app.audit.services import record, snapshot
 from app.catalog import rules
 from app.catalog.masters import scoped_master
 from app.catalog.models import PERMISSIONS, Master, PermissionRequest
 from app.catalog.services import require_manager_or_owner
+from app.core.auth import Actor
 from app.core.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationError
 from app.core.fields import clean_or_raise
 from app.core.types import utcnow

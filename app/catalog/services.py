@@ -16,9 +16,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.audit.services import Actor, record, snapshot
+from app.audit.services import record, snapshot
 from app.catalog import rules
 from app.catalog.models import Service, ServiceLocation
+from app.core.auth import Actor
 from app.core.errors import Forbidden, NotFound, ValidationError
 from app.core.fields import clean as apply_rule
 from app.core.translations import apply_versions, clean_versions, lift_default

@@ -1,6 +1,8 @@
-"""Passwords, roles and the dashboard access rules shared by every host."""
+"""Who acts (:class:`Actor`), passwords, roles and the dashboard access rules shared by every host."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import bcrypt
 from flask import current_app
@@ -35,3 +37,41 @@ def check_password(password: str, hashed: str | None) -> bool:
     candidate = hashed.encode() if hashed else _dummy_hash()
     ok = bcrypt.checkpw(password.encode()[:_MAX_PASSWORD_BYTES], candidate)
     return ok and hashed is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting: a staff user, a client, or the system (jobs, commands)."""
+
+    kind: str  # user | client | system
+    id: int | None = None
+    label: str = ""
+    role: str | None = None
+    tenant_id: int | None = None
+    location_id: int | None = None
+    master_id: int | None = None
+    permissions: tuple[str, ...] = ()
+
+    @classmethod
+    def system(cls, label: str = "system") -> Actor:
+        return cls("system", None, label, "system")
+
+    @classmethod
+    def for_user(cls, user, master=None) -> Actor:
+        return cls(
+            "user",
+            user.id,
+            user.email,
+            user.role,
+            user.tenant_id,
+            user.location_id,
+            master.id if master else None,
+            tuple(master.permissions or ()) if master else (),
+        )
+
+    @classmethod
+    def for_client(cls, client) -> Actor:
+        return cls("client", client.id, client.phone, "client", client.tenant_id)
+
+    def has(self, permission: str) -> bool:
+        return permission in self.permissions

@@ -32,8 +32,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 
 from app.audit import services as audit
-from app.audit.services import Actor
 from app.core import metrics
+from app.core.auth import Actor
 from app.core.errors import Conflict, NotFound
 from app.core.types import utcnow
 from app.extensions import db

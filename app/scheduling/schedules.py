@@ -15,8 +15,9 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.audit.services import Actor, record
+from app.audit.services import record
 from app.catalog.models import Master
+from app.core.auth import Actor
 from app.core.errors import Forbidden, NotFound, ValidationError
 from app.core.fields import clean_or_raise
 from app.core.types import utcnow

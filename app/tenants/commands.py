@@ -6,8 +6,8 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
-from app.audit.services import Actor
 from app.core import tenancy
+from app.core.auth import Actor
 from app.core.db import clear_write_intent, declare_write_intent
 from app.core.errors import DomainError
 from app.extensions import db

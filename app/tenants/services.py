@@ -12,11 +12,11 @@ from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.accounts.rules import EMAIL, PASSWORD, PERSON_NAME, PHONE
-from app.audit.services import Actor, record, snapshot
+from app.audit.services import record, snapshot
 from app.billing import services as billing
 from app.catalog.models import Master, Service
 from app.core import cache
-from app.core.auth import ROLE_OWNER, hash_password
+from app.core.auth import ROLE_OWNER, Actor, hash_password
 from app.core.errors import EmailTaken, InvalidTransition, ServiceUnavailable, SubdomainTaken, ValidationError
 from app.core.fields import clean as apply_rule
 from app.core.fields import clean_or_raise

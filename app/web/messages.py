@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash
 from flask_babel import gettext as _
 
-from app.audit.services import Actor
+from app.core.auth import Actor
 from app.core.db import savepoint
 from app.core.errors import Conflict
 from app.notifications import services as notification_services

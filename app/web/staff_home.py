@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 from flask import g, request
 from flask_login import current_user
 
-from app.audit.services import Actor
 from app.bookings.services import list_bookings_for
 from app.catalog.queries import get_master_for_user
+from app.core.auth import Actor
 from app.core.types import utcnow
 from app.scheduling.services import get_availability
 

@@ -67,7 +67,7 @@ def test_client_created_meanwhile_is_found_not_duplicated(create_tenant, monkeyp
 
 def test_manager_created_meanwhile_with_the_same_email_is_email_taken(blind_checks, create_tenant, create_user):
     from app.accounts.services import create_manager
-    from app.audit.services import Actor
+    from app.core.auth import Actor
     from app.tenants.models import Location
 
     tenant = create_tenant("anna")

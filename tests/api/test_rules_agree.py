@@ -303,11 +303,11 @@ def _fields(fn) -> set[str]:
 def _service_accepts(salon, name: str, value: Any) -> bool:  # noqa: F811 -- the fixture's value
     from app.accounts import client_notes
     from app.accounts import services as accounts
-    from app.audit.services import Actor
     from app.bookings import services as bookings
     from app.catalog import masters as catalog_masters
     from app.catalog import permissions as catalog_permissions
     from app.catalog import services as catalog
+    from app.core.auth import Actor
     from app.scheduling import schedules
     from app.tenants import services as tenants
 

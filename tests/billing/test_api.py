@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.audit.services import Actor
 from app.billing import services as billing
+from app.core.auth import Actor
 from tests.api.conftest import api, openapi_doc  # noqa: F401
 
 

@@ -9,10 +9,10 @@ import pytest
 from flask_babel import force_locale, lazy_ngettext
 from sqlalchemy import func, select
 
-from app.audit.services import Actor
 from app.bookings import services as booking_services
 from app.catalog import masters as catalog_masters
 from app.catalog.models import Master
+from app.core.auth import Actor
 from app.core.errors import Forbidden
 from app.extensions import db
 from app.tenants import services as tenant_services

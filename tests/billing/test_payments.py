@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditLog
-from app.audit.services import Actor
 from app.billing import services as billing
 from app.billing.models import Invoice
+from app.core.auth import Actor
 from app.core.errors import BadRequest, Forbidden, InvalidTransition, NotFound, ValidationError
 from app.core.tenancy import tenant_scope
 from app.extensions import db

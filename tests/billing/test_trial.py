@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from app.audit.services import Actor
 from app.billing import services as billing
 from app.billing.models import Subscription
 from app.core import clock
+from app.core.auth import Actor
 from app.core.tenancy import tenant_scope, unscoped
 from app.extensions import db
 from app.notifications.models import Notification

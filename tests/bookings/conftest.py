@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.audit.services import Actor
+from app.core.auth import Actor
 from app.core.db import clear_write_intent, declare_write_intent
 from app.core.tenancy import tenant_scope
 

@@ -240,7 +240,7 @@ def test_master_needs_permission_to_cancel_or_move_own_bookings(salon):
 
     req = request_permission(salon.tenant, salon.master_actor, "cancel_own_bookings", "clients call me")
     decide_permission_request(salon.tenant, salon.owner, req, approve=True)
-    from app.audit.services import Actor
+    from app.core.auth import Actor
 
     fresh = Actor.for_user(salon.master.user, salon.master)
     bs.cancel_booking(salon.tenant, fresh, b)

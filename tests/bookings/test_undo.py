@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditLog
-from app.audit.services import Actor
 from app.bookings import services as bs
 from app.core import clock
+from app.core.auth import Actor
 from app.core.errors import Forbidden, InvalidTransition, NotFound, SlotUnavailable
 from app.core.tenancy import tenant_scope
 from app.extensions import db

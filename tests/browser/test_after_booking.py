@@ -13,10 +13,10 @@ from urllib.parse import parse_qs, urlsplit
 from icalendar import Calendar
 from sqlalchemy import select
 
-from app.audit.services import Actor
 from app.bookings import services as booking_services
 from app.bookings.models import Booking
 from app.core import tenancy
+from app.core.auth import Actor
 from app.extensions import db
 from app.notifications import services as outbox
 from app.notifications.models import Notification

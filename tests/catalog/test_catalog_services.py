@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.audit.models import AuditLog
-from app.audit.services import Actor
 from app.catalog import masters as catalog_masters
 from app.catalog import permissions as catalog_permissions
 from app.catalog import services as cs
+from app.core.auth import Actor
 from app.core.errors import Conflict, EmailTaken, Forbidden, InvalidTransition, NotFound, ValidationError
 from app.core.tenancy import tenant_scope
 from app.extensions import db

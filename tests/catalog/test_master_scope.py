@@ -2,8 +2,8 @@
 
 import pytest
 
-from app.audit.services import Actor
 from app.catalog.masters import get_master_for, location_scope
+from app.core.auth import Actor
 from app.core.errors import NotFound
 from app.core.tenancy import tenant_scope
 from app.extensions import db

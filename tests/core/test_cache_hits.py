@@ -15,8 +15,8 @@ import redis
 from flask import current_app
 from sqlalchemy import select
 
-from app.audit.services import Actor
 from app.core import cache, tenancy
+from app.core.auth import Actor
 from app.core.cache import rows
 from app.extensions import db
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from app.audit.models import AuditLog
-from app.audit.services import Actor
 from app.billing import services as billing
 from app.core import clock
+from app.core.auth import Actor
 from app.core.tenancy import tenant_scope
 from app.extensions import db
 from app.notifications.models import Notification

@@ -9,8 +9,8 @@ import pytest
 from flask_babel import gettext
 from sqlalchemy import select
 
-from app.audit.services import Actor
 from app.core import tenancy
+from app.core.auth import Actor
 from app.core.i18n import in_locale
 from app.extensions import db
 from app.notifications import events, services

@@ -21,8 +21,8 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditLog
-from app.audit.services import Actor
 from app.core import clock, tenancy
+from app.core.auth import Actor
 from app.core.errors import Conflict, NotFound
 from app.extensions import db
 from app.notifications import events, services

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.audit.services import Actor
 from app.bookings import services as bs
+from app.core.auth import Actor
 from app.core.errors import SlotUnavailable
 from app.core.tenancy import tenant_scope
 from app.scheduling import services as ss

@@ -60,7 +60,7 @@ def test_schedule_permissions(salon):
     with pytest.raises(Forbidden):
         schedules.set_weekly(salon.tenant, salon.client_actor, salon.master, weekly)
     schedules.set_weekly(salon.tenant, salon.manager_actor, salon.master, weekly)
-    from app.audit.services import Actor
+    from app.core.auth import Actor
 
     salon.master.permissions = ["edit_own_schedule"]
     schedules.set_weekly(salon.tenant, Actor.for_user(salon.master.user, salon.master), salon.master, weekly)

@@ -8,10 +8,10 @@ from datetime import time
 
 import sqlalchemy as sa
 
-from app.audit.services import Actor
 from app.catalog import permissions as catalog_permissions
 from app.catalog.models import Master, MasterService
 from app.core import tenancy
+from app.core.auth import Actor
 from app.extensions import db
 from app.notifications.models import Notification
 from app.notifications.rendering import render

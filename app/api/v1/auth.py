@@ -13,10 +13,9 @@ from flask import g, request
 
 from app.accounts import tokens
 from app.accounts.clients import CLIENT_TOKEN_PREFIX, session_for_token
-from app.audit.services import Actor
 from app.catalog.queries import get_master_for_user
 from app.core import tenancy
-from app.core.auth import ROLE_MASTER, ROLE_SUPER_ADMIN, STAFF_ROLES
+from app.core.auth import ROLE_MASTER, ROLE_SUPER_ADMIN, STAFF_ROLES, Actor
 from app.core.errors import Forbidden, Unauthorized
 from app.tenants.queries import get_tenant
 

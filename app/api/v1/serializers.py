@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from app.audit.services import Actor
 from app.catalog.models import Master, Service
+from app.core.auth import Actor
 from app.core.i18n import requested_language
 from app.core.translations import all_versions, sort_key, text_in
 from app.tenants.models import Location, Tenant

@@ -11,10 +11,10 @@ from flask_babel import lazy_gettext as _l
 # extractor knows (Makefile: -k ngettext:1,2).
 from flask_babel import lazy_ngettext as ngettext
 
-from app.audit.services import Actor
 from app.billing import queries
 from app.billing.models import LIMITS
 from app.catalog.models import Master
+from app.core.auth import Actor
 from app.core.errors import Forbidden
 from app.core.types import utcnow
 from app.tenants.models import Location, Tenant

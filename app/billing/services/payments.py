@@ -16,11 +16,12 @@ from flask_babel import lazy_gettext as _l
 # extractor knows (Makefile: -k pgettext:1c,2).
 from flask_babel import lazy_pgettext as pgettext
 
-from app.audit.services import Actor, record, snapshot
+from app.audit.services import record, snapshot
 from app.billing import queries, rules
 from app.billing.models import Invoice, Plan, Subscription
 from app.billing.providers import FAILED, PAID, PaymentEvent, get_provider
 from app.billing.services.subscriptions import TRIAL_EXPIRED, ensure_subscription, get_plan, move, require
+from app.core.auth import Actor
 from app.core.errors import InvalidTransition, NotFound, ValidationError
 from app.core.fields import clean as apply_rule
 from app.core.fields import clean_or_raise

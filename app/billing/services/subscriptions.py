@@ -20,9 +20,10 @@ from flask_babel import lazy_gettext as _l
 # extractor knows (Makefile: -k pgettext:1c,2).
 from flask_babel import lazy_pgettext as pgettext
 
-from app.audit.services import Actor, record, snapshot
+from app.audit.services import record, snapshot
 from app.billing import queries
 from app.billing.models import Plan, Subscription
+from app.core.auth import Actor
 from app.core.errors import Forbidden, InvalidTransition, ValidationError
 from app.core.fields import clean_or_raise
 from app.core.types import utcnow

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.audit.services import Actor
 from app.bookings import queries as bq
 from app.bookings.models import BOOKING_STATUSES, Booking
+from app.core.auth import Actor
 from app.core.errors import CancellationWindowPassed, Forbidden, NotFound, ValidationError
 from app.core.types import utcnow
 from app.core.validation import parse_instant

@@ -20,7 +20,7 @@ from sqlalchemy.orm import lazyload
 from app.accounts.clients import find_or_create_client
 from app.accounts.models import Client
 from app.accounts.rules import CLIENT_NAME
-from app.audit.services import Actor, record, snapshot
+from app.audit.services import record, snapshot
 from app.billing import services as billing
 from app.bookings import queries as bq
 from app.bookings import rules
@@ -29,6 +29,7 @@ from app.bookings.services.access import STAFF_ROLES, check_scope, check_window
 from app.bookings.services.writing import AUDIT_FIELDS, CHANGED_MEANWHILE, announce, audit_change, flush_guarded
 from app.catalog.models import Master, Service
 from app.core import metrics
+from app.core.auth import Actor
 from app.core.db import after_commit
 from app.core.errors import (
     Conflict,

@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 
-from app.audit.services import Actor, record
+from app.audit.services import record
 from app.bookings import queries as bq
 from app.bookings.models import BLOCKING_STATUSES
 from app.bookings.services.writing import is_overlap
+from app.core.auth import Actor
 from app.core.types import utcnow
 from app.extensions import db
 from app.scheduling import queries as sq

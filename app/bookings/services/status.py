@@ -12,12 +12,13 @@ from typing import Any, NamedTuple
 
 from flask_babel import lazy_gettext as _l
 
-from app.audit.services import Actor, snapshot
+from app.audit.services import snapshot
 from app.bookings import queries as bq
 from app.bookings import rules
 from app.bookings.models import Booking
 from app.bookings.services.access import check_scope, check_window, require_staff
 from app.bookings.services.writing import AUDIT_FIELDS, CHANGED_MEANWHILE, announce, audit_change, flush_guarded
+from app.core.auth import Actor
 from app.core.errors import Conflict, Forbidden, InvalidTransition, SlotUnavailable
 from app.core.fields import clean_or_raise
 from app.core.types import utcnow

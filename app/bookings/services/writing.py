@@ -9,8 +9,9 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from app.audit.services import Actor, record, snapshot
+from app.audit.services import record, snapshot
 from app.bookings.models import Booking
+from app.core.auth import Actor
 from app.core.errors import SlotUnavailable
 from app.extensions import db
 from app.notifications import events

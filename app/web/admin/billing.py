@@ -7,9 +7,9 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.audit.services import Actor
 from app.billing import queries
 from app.billing import services as billing
+from app.core.auth import Actor
 from app.core.db import savepoint
 from app.core.errors import DomainError, NotFound
 from app.core.tenancy import tenant_scope

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.audit.services import Actor
+from app.core.auth import Actor
 from app.core.redirects import safe_next
 from app.notifications import services as notification_services
 from app.notifications.models import NOTIFICATION_STATUSES

@@ -12,7 +12,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from app.accounts import impersonation
-from app.audit.services import Actor
+from app.core.auth import Actor
 from app.core.db import savepoint
 from app.core.errors import DomainError
 from app.tenants import services as tenant_services

@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from app.audit import display as audit_display
 from app.audit import queries as audit_queries
-from app.audit.services import Actor
 from app.core import tenancy
+from app.core.auth import Actor
 from app.core.db import savepoint
 from app.core.errors import DomainError, NotFound
 from app.core.templating import local_date

@@ -23,9 +23,9 @@ from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from app.audit.services import Actor
 from app.bookings.services import create_booking
 from app.catalog.queries import cached_masters, cached_services
+from app.core.auth import Actor
 from app.core.db import savepoint
 from app.core.errors import Forbidden, NotFound, SlotUnavailable, ValidationError
 from app.core.templating import in_reading_order

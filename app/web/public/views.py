@@ -12,13 +12,13 @@ from flask_babel import gettext as _
 from app.accounts.clients import (
     revoke_client_token,
 )
-from app.audit.services import Actor
 from app.bookings.services import (
     cancel_booking,
     get_booking_for,
     list_bookings_for,
     update_booking,
 )
+from app.core.auth import Actor
 from app.core.db import savepoint
 from app.core.errors import DomainError
 from app.core.htmx import is_htmx, render_page_or_partial
