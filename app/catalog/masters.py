@@ -23,7 +23,6 @@ from app.catalog.models import PERMISSIONS, Master, MasterService, Service
 from app.catalog.services import (
     apply_texts,
     clean_location_ids,
-    clean_name,
     clean_texts,
     replace_links,
     require_manager_or_owner,
@@ -31,7 +30,6 @@ from app.catalog.services import (
 from app.core.auth import ROLE_MASTER, Actor, hash_password
 from app.core.errors import EmailTaken, Forbidden, NotFound, ValidationError
 from app.core.fields import clean as apply_rule
-from app.core.translations import lift_default
 from app.core.types import utcnow
 from app.extensions import db
 from app.scheduling import queries as sq
@@ -78,9 +76,7 @@ def scoped_master(tenant: Tenant, actor: Actor, master: Master) -> None:
 def _clean_master(tenant: Tenant, actor: Actor, data: dict, partial: bool, master: Master | None) -> dict:
     errors: dict[str, list] = {}
     clean: dict[str, Any] = {}
-    data = lift_default(data, tenant.default_language, rules.MASTER_TEXTS)
-    clean_name(data, partial, clean, errors)
-    clean_texts(tenant, data, rules.MASTER_TEXTS, clean, errors)
+    data = clean_texts(tenant, data, rules.MASTER_TEXTS, partial, clean, errors)
     if "email" in data:
         clean["email"] = apply_rule(errors, "email", OPTIONAL_EMAIL, data.get("email")) or None
     if "phone" in data:

@@ -72,16 +72,16 @@ def clean_location_ids(value: Any, field: str, errors: dict[str, list]) -> list[
 # ----------------------------------------------------------------------- services
 
 
-def clean_name(data: dict, partial: bool, clean: dict, errors: dict) -> None:
+def clean_texts(tenant: Tenant, data: dict, texts: dict, partial: bool, clean: dict, errors: dict) -> dict:
+    """The name (required) and the texts' other languages' versions; returns ``data`` with the
+    default language's versions moved to the fields, which the caller cleans as usual."""
+    data = lift_default(data, tenant.default_language, texts)
     if "name" in data or not partial:
         clean["name"] = apply_rule(errors, "name", rules.NAME, data.get("name"))
-
-
-def clean_texts(tenant: Tenant, data: dict, texts: dict, clean: dict, errors: dict) -> None:
-    """The other languages' versions of the texts (the default language's are the fields)."""
     versions = clean_versions(errors, data.get("translations"), texts, tenant.default_language)
     if versions is not None:
         clean["translations"] = versions
+    return data
 
 
 def apply_texts(tenant: Tenant, obj, clean: dict) -> None:
@@ -93,9 +93,7 @@ def apply_texts(tenant: Tenant, obj, clean: dict) -> None:
 def _clean_service(tenant: Tenant, actor: Actor, data: dict, partial: bool) -> dict:
     errors: dict[str, list] = {}
     clean: dict[str, Any] = {}
-    data = lift_default(data, tenant.default_language, rules.SERVICE_TEXTS)
-    clean_name(data, partial, clean, errors)
-    clean_texts(tenant, data, rules.SERVICE_TEXTS, clean, errors)
+    data = clean_texts(tenant, data, rules.SERVICE_TEXTS, partial, clean, errors)
     if "description" in data:
         clean["description"] = apply_rule(errors, "description", rules.SERVICE_DESCRIPTION, data.get("description"))
     if "duration_minutes" in data or not partial:
