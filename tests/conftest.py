@@ -28,7 +28,7 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from app.core import clock, tenancy
-from app.extensions import db
+from app.extensions import db, limiter
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -185,7 +185,19 @@ def _clean(app) -> Iterator[None]:
         db.session.remove()
         _empty_tables()
         app.extensions["redis"].flushdb()
+        _forget_limiter_fallback()
         ctx.pop()
+
+
+def _forget_limiter_fallback() -> None:
+    """A test that stops or breaks Redis leaves Flask-Limiter counting in its in-process
+    fallback until it next probes Redis; flushing Redis does not clear those counts, so a
+    later test in the same process would meet another test's 429.  Start each test on Redis
+    with an empty fallback (Flask-Limiter has no public call for this)."""
+    fallback = getattr(limiter, "_fallback_storage", None)
+    if fallback is not None:
+        fallback.reset()
+    limiter._storage_dead = False
 
 
 class HostClient:
