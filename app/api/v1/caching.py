@@ -28,8 +28,11 @@ from typing import Any
 
 from flask import current_app, jsonify, request
 
-from app.core import cache, ratelimit
+from app.api.v1.common import public_tenant
+from app.core import cache, ratelimit, tenancy
 from app.core.i18n import requested_language
+from app.core.types import utcnow
+from app.scheduling.queries import cached_bookable_masters
 
 # endpoint name -> kind: the OpenAPI document adds the headers and the 304 to these.
 CACHED: dict[str, str] = {}
@@ -47,8 +50,6 @@ def _answer_key(kind: str) -> str:
     if kind in LOCALIZED:
         parts.append(requested_language() or "")  # the business's texts in the reader's language
     if kind == "availability":
-        from app.core.types import utcnow
-
         parts.append(utcnow().strftime("%Y-%m-%dT%H:%M"))
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
@@ -58,9 +59,6 @@ def _head(kind: str, tenant, kwargs: dict) -> str | None:
     empty for the catalogue), read from Redis; ``None`` when Redis does not answer."""
     if kind != "availability":
         return ""
-    from app.core import tenancy
-    from app.scheduling.queries import cached_bookable_masters
-
     query = kwargs.get("query") or {}
     with tenancy.tenant_scope(tenant.id):
         known = cached_bookable_masters(
@@ -120,8 +118,6 @@ def http_cache(kind: str) -> Callable:
 
         @wraps(fn)
         def view(**kwargs: Any):
-            from app.api.v1.views import public_tenant
-
             answer_key = _answer_key(kind)
             # One round trip: the tenant, its site version and this answer if it is still valid.
             known = cache.lookup(str(kwargs["subdomain"]).lower(), answer_key)
