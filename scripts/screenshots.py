@@ -120,6 +120,7 @@ PAGES: list[dict] = [
     {"role": "owner", "name": "locations", "path": "/locations"},
     {"role": "owner", "name": "location-edit", "path": "/locations/{location_id}"},
     {"role": "owner", "name": "settings", "path": "/settings"},
+    {"role": "owner", "name": "billing", "path": "/billing"},
     {"role": "owner", "name": "requests", "path": "/requests"},
     {"role": "owner", "name": "messages", "path": "/messages"},
     {"role": "owner", "name": "reassign", "path": "/reassign"},
