@@ -26,8 +26,11 @@ def get_plan(code: str | None) -> Plan | None:
     return db.session.scalar(select(Plan).where(Plan.code == code))
 
 
-def get_subscription(tenant_id: int) -> Subscription | None:
-    return db.session.scalar(select(Subscription).where(Subscription.tenant_id == tenant_id))
+def get_subscription(tenant_id: int, *, for_update: bool = False) -> Subscription | None:
+    """The business's subscription; ``for_update`` locks its row until the transaction ends
+    (PostgreSQL; SQLite writers are serialized already)."""
+    stmt = select(Subscription).where(Subscription.tenant_id == tenant_id)
+    return db.session.scalar(stmt.with_for_update() if for_update else stmt)
 
 
 def get_invoice(tenant_id: int, invoice_id: int) -> Invoice | None:

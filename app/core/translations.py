@@ -24,7 +24,7 @@ from sqlalchemy import JSON
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.fields import Rule, RuleError
-from app.core.i18n import SUPPORTED, normalize
+from app.core.i18n import SUPPORTED
 
 
 class Translatable:
@@ -46,14 +46,20 @@ def text_in(obj: Any, field: str, lang: str | None) -> str:
     return base if base is not None else ""
 
 
-def all_versions(obj: Any, default_language: str, languages: Iterable[str] = SUPPORTED) -> dict[str, dict[str, str]]:
+def all_versions(
+    obj: Any,
+    default_language: str,
+    languages: Iterable[str] = SUPPORTED,
+    fields: Iterable[str] | None = None,
+) -> dict[str, dict[str, str]]:
     """Every language's version of every translated field: ``{"ru": {"name": ...}, ...}``.
 
     The default language always has its entry (the columns); another language only when
-    at least one of its fields was written.
+    at least one of its fields was written.  ``fields`` defaults to the model's
+    ``translated_fields`` (a cached record has to be told them).
     """
+    fields = tuple(fields if fields is not None else type(obj).translated_fields)
     stored = getattr(obj, "translations", None) or {}
-    fields = type(obj).translated_fields if hasattr(type(obj), "translated_fields") else tuple(_fields_of(stored))
     out: dict[str, dict[str, str]] = {}
     for lang in languages:
         if lang == default_language:
@@ -61,14 +67,6 @@ def all_versions(obj: Any, default_language: str, languages: Iterable[str] = SUP
         elif stored.get(lang):
             out[lang] = {f: stored[lang].get(f) or "" for f in fields}
     return out
-
-
-def _fields_of(stored: Mapping) -> list[str]:
-    seen: dict[str, None] = {}
-    for version in stored.values():
-        for name in version or {}:
-            seen.setdefault(name, None)
-    return list(seen)
 
 
 def lift_default(data: Mapping[str, Any], default_language: str, fields: Iterable[str]) -> dict[str, Any]:
@@ -100,10 +98,10 @@ def clean_versions(
         return None
     out: dict[str, dict[str, str]] = {}
     for lang_raw, version in raw.items():
-        lang = normalize(str(lang_raw)) if isinstance(lang_raw, str) else None
-        if lang is None or lang != str(lang_raw).strip().lower():
+        if lang_raw not in SUPPORTED:
             errors.setdefault("translations", []).append(_msg_language())
             continue
+        lang = lang_raw
         if not isinstance(version, Mapping):
             errors.setdefault(f"translations.{lang}", []).append(_msg_shape())
             continue

@@ -35,15 +35,7 @@ def _with_versions(out: dict, obj, model, default_language: str | None) -> dict:
     ``model`` names the fields: a cached record does not know which of its columns have versions.
     """
     if default_language:
-        fields = model.translated_fields
-        versions = all_versions(obj, default_language)
-        out["translations"] = {
-            lang: {
-                f: (version.get(f) or ((getattr(obj, f, None) or "") if lang == default_language else ""))
-                for f in fields
-            }
-            for lang, version in versions.items()
-        }
+        out["translations"] = all_versions(obj, default_language, fields=model.translated_fields)
     return out
 
 

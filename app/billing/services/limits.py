@@ -56,15 +56,20 @@ def ensure_within_limit(
     """Refuse (403 ``forbidden``) one more active location or master, or one more booking this
     calendar month (in the business's time zone), than the business's plan allows.
 
-    ``exclude_id`` is the row being re-activated (it is not counted twice).  The booking
-    check is one statement, counting only when the plan has a monthly limit."""
+    ``exclude_id`` is the row being re-activated (it is not counted twice).  Masters and
+    locations are counted under a lock on the subscription row, so concurrent additions
+    cannot pass the limit together.  The booking check is one statement, counting only when
+    the plan has a monthly limit, and takes no lock (bookings of different masters run in
+    parallel), so bookings racing for the month's last place may pass it by a few."""
     if kind == "monthly_bookings":
         row = queries.monthly_booking_headroom(tenant.id, _month_start(tenant))
         if row is None:
             return
         name, limit, used = row
     else:
-        sub = queries.get_subscription(tenant.id)
+        # Two owners adding the last allowed master at once: the lock on the subscription
+        # row makes the second count see the first one's row.
+        sub = queries.get_subscription(tenant.id, for_update=True)
         plan = queries.get_plan(sub.plan_code) if sub is not None else None
         if plan is None:
             return

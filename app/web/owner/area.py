@@ -12,8 +12,7 @@ from app.core.db import savepoint
 from app.core.errors import DomainError, Forbidden, NotFound
 from app.core.htmx import is_htmx
 from app.core.redirects import safe_next
-from app.core.templating import reader_language
-from app.core.translations import sort_key, text_in
+from app.core.templating import in_reading_order, tr
 from app.extensions import db
 from app.tenants.models import Location
 from app.tenants.queries import list_locations
@@ -101,19 +100,13 @@ def back(fallback: str) -> str:
     return safe_next(request.form.get("next"), request.referrer or fallback)
 
 
-def tr_name(obj) -> str:
-    """A service's, master's or location's name in the reader's language."""
-    return text_in(obj, "name", reader_language())
-
-
 def pick(items: list, item_id):
     return next((i for i in items if i.id == item_id), None) if item_id is not None else None
 
 
 def named_choices(rows) -> list:
     """Select choices of services, masters or locations: their names in the reader's language, in order."""
-    lang = reader_language()
-    return choices((x.id, text_in(x, "name", lang)) for x in sorted(rows, key=sort_key(lang)))
+    return choices((x.id, tr(x)) for x in in_reading_order(rows))
 
 
 def attempt(call, endpoint: str, **values):

@@ -19,7 +19,7 @@ from app.core.db import savepoint
 from app.core.errors import DomainError, Forbidden, NotFound, SlotUnavailable, ValidationError
 from app.core.htmx import is_htmx, render_page_or_partial
 from app.core.redirects import is_safe_path, safe_next
-from app.core.templating import local_date, local_time
+from app.core.templating import local_date, local_time, tr
 from app.core.types import utcnow
 from app.tenants.models import Location
 from app.web import calendar
@@ -32,7 +32,6 @@ from app.web.owner.area import (
     pick,
     scope_location,
     show_phones,
-    tr_name,
     visible_locations,
 )
 from app.web.owner.forms import (
@@ -115,7 +114,7 @@ def _staff_picker(
         horizon_days=max(g.tenant.horizon_days, 60),
         count=21,
     )
-    picker["master_names"] = {m.id: tr_name(m) for m in list_masters(location_id=location.id)}
+    picker["master_names"] = {m.id: tr(m) for m in list_masters(location_id=location.id)}
     return picker
 
 

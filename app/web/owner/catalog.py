@@ -12,6 +12,7 @@ from app.catalog import services as catalog_services
 from app.catalog.models import PermissionRequest
 from app.catalog.queries import list_masters, list_services
 from app.core.errors import NotFound
+from app.core.templating import tr
 from app.extensions import db
 from app.web.forms import form_status, submit
 from app.web.owner.area import (
@@ -23,7 +24,6 @@ from app.web.owner.area import (
     named_choices,
     scope_location,
     show_phones,
-    tr_name,
     visible_locations,
 )
 from app.web.owner.forms import (
@@ -83,13 +83,13 @@ def service_edit(service_id: int | None = None):
 def service_deactivate(service_id: int):
     service = load_service(service_id)
     _result, failed = confirmed_attempt(
-        _("Stop offering %(name)s? Clients will no longer be able to book it.", name=tr_name(service)),
+        _("Stop offering %(name)s? Clients will no longer be able to book it.", name=tr(service)),
         "services_list",
         lambda: catalog_services.deactivate_service(g.tenant, current_actor(), service),
     )
     if failed is not None:
         return failed
-    flash(_("%(name)s is no longer offered.", name=tr_name(service)), "success")
+    flash(_("%(name)s is no longer offered.", name=tr(service)), "success")
     return redirect(area_url("services_list"))
 
 
@@ -135,9 +135,9 @@ def master_edit(master_id: int | None = None):
     done, saved, errors = submit(form, with_versions(form, save))
     if done:
         if master_id is None:
-            flash(_("%(name)s is added. Now set their working hours.", name=tr_name(saved)), "success")
+            flash(_("%(name)s is added. Now set their working hours.", name=tr(saved)), "success")
         else:
-            flash(_("%(name)s is saved.", name=tr_name(saved)), "success")
+            flash(_("%(name)s is saved.", name=tr(saved)), "success")
         return redirect(
             area_url("master_schedule", master_id=saved.id) if master_id is None else area_url("masters_list")
         )
@@ -152,7 +152,7 @@ def master_edit(master_id: int | None = None):
 def master_deactivate(master_id: int):
     master = load_master(master_id)
     bookings, failed = confirmed_attempt(
-        _("Deactivate %(name)s? Clients will no longer be able to book them.", name=tr_name(master)),
+        _("Deactivate %(name)s? Clients will no longer be able to book them.", name=tr(master)),
         "masters_list",
         lambda: catalog_masters.deactivate_master(g.tenant, current_actor(), master),
     )

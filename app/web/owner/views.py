@@ -11,8 +11,7 @@ from app.bookings.models import Booking
 from app.catalog.models import Master, PermissionRequest, Service
 from app.catalog.queries import list_bookable_masters
 from app.core.errors import NotFound
-from app.core.templating import reader_language
-from app.core.translations import text_in
+from app.core.templating import tr
 from app.extensions import db
 from app.scheduling.models import WorkingHours
 from app.tenants import services as tenant_services
@@ -126,7 +125,7 @@ def location_edit(location_id: int | None = None):
         asking = ask_first(
             _(
                 "Deactivate %(name)s? Its masters and services can no longer be booked there.",
-                name=text_in(location, "name", reader_language()),
+                name=tr(location),
             ),
             url_for("owner.location_edit", location_id=location.id),
         )
