@@ -18,6 +18,7 @@ from app.accounts.services import load_user_by_session_id
 from app.accounts.tokens import decode_access
 from app.analytics import periodic as analytics_periodic
 from app.api.v1 import bp as api_bp
+from app.api.v1 import fastpath
 from app.bookings import periodic as bookings_periodic
 from app.bookings.models import Booking
 from app.catalog.models import Master, MasterService, Service, ServiceLocation
@@ -34,6 +35,7 @@ from app.core import (
     logs,
     ratelimit,
     security,
+    sessions,
     templating,
     tenant_guard,
 )
@@ -79,6 +81,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     errortracking.init_app(app)
 
     web_metrics.install(app)  # inside ProxyFix: it sees the client's address, not the proxy's
+    fastpath.install(app)  # warm public API reads answered before Flask runs (also inside ProxyFix)
     if app.config.get("PROXY_FIX"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)
 
@@ -113,6 +116,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     hosts.init_app(app, resolve_tenant=get_tenant_by_subdomain)
     hardening.init_app(app)  # before the blueprints: it installs the bounded <int:> converter
     security.init_app(app)
+    sessions.init_app(app)
     _register_static(app)
     assets.init_app(app)  # fingerprinted names (/static/css/app.<hash>.css), cached for a year
     _register_blueprints(app)

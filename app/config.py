@@ -91,6 +91,9 @@ class Config:
     SMS_SENDER = os.environ.get("SMS_SENDER", "Jazyl")
     SMS_CODE_TTL_MINUTES = 10
 
+    # Warm public API reads answered before Flask runs (app.api.v1.fastpath); off: every read goes through the view.
+    API_FAST_READS = True
+
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_DEFAULT = os.environ.get("RATELIMIT_DEFAULT", "100 per minute")
     # Stricter/looser API limits (app.core.ratelimit): staff per user, login, verification, registration.

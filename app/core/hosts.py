@@ -107,5 +107,10 @@ def require_active_tenant() -> None:
     tenant = g.get("tenant")
     if tenant is None:
         raise NotFound()
-    if tenant.status != "active":
+    if not open_to_public(tenant.status):
         raise TenantNotActive()
+
+
+def open_to_public(status: str | None) -> bool:
+    """Whether a business in this status answers on its booking site and the public API."""
+    return status == "active"

@@ -75,11 +75,13 @@ def requested_language() -> str | None:
     time, so it does not depend on when the locale was first asked for."""
     if not has_request_context():
         return None
-    return (
-        normalize(request.args.get("lang"))
-        or request.accept_languages.best_match(SUPPORTED)
-        or normalize(getattr(g, "actor_language", None))
-    )
+    return language_asked(request, getattr(g, "actor_language", None))
+
+
+def language_asked(req, account_language: str | None = None) -> str | None:
+    """:func:`requested_language` of a request object (``?lang=``, ``Accept-Language``, then
+    ``account_language``): the API's fast path (app.api.v1.fastpath) asks it before Flask runs."""
+    return normalize(req.args.get("lang")) or req.accept_languages.best_match(SUPPORTED) or normalize(account_language)
 
 
 def _select_among(offered: tuple[str, ...]) -> str:

@@ -175,8 +175,7 @@ def _user_id() -> int | None:
 
 
 def _started(sender: Flask, **_) -> None:
-    given = request.headers.get(REQUEST_ID_HEADER, "")
-    rid = given if _PLAUSIBLE_ID.match(given) else new_request_id()
+    rid = request_id_of(request.environ)
     # Kept in the WSGI environ, not ``g``: the tenant resolver starts each request with an empty g.
     request.environ.update({_RID: rid, _STARTED: time.perf_counter(), _TOKEN: REQUEST_ID.set(rid)})
 
@@ -196,24 +195,33 @@ def _finished(sender: Flask, response: Response, **_) -> None:
     if rid is None:
         return
     response.headers[REQUEST_ID_HEADER] = rid
-    duration = request_duration()
     if sender.config.get("ACCESS_LOG", True) and not request.path.startswith("/static/"):
-        tenant = g.get("tenant")
-        access_log.info(
-            "%s %s %s",
-            request.method,
-            request.path,
-            response.status_code,
-            extra={
-                "method": request.method,
-                "host": request.host,
-                "path": request.path,
-                "status": response.status_code,
-                "duration_ms": round(duration * 1000, 2),
-                "tenant": _tenant_label(tenant),
-                "user": _user_id(),
-            },
-        )
+        log_access(request, response.status_code, request_duration(), _tenant_label(g.get("tenant")), _user_id())
+
+
+def request_id_of(environ: dict) -> str:
+    """The caller's ``X-Request-ID`` when it looks like one, else a new id."""
+    given = environ.get("HTTP_X_REQUEST_ID", "")
+    return given if _PLAUSIBLE_ID.match(given) else new_request_id()
+
+
+def log_access(req, status: int, duration: float, tenant: str | None, user: int | None) -> None:
+    """The access log line of a request (``req``: a werkzeug request)."""
+    access_log.info(
+        "%s %s %s",
+        req.method,
+        req.path,
+        status,
+        extra={
+            "method": req.method,
+            "host": req.host,
+            "path": req.path,
+            "status": status,
+            "duration_ms": round(duration * 1000, 2),
+            "tenant": tenant,
+            "user": user,
+        },
+    )
 
 
 def init_app(app: Flask) -> None:

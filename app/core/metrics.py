@@ -52,6 +52,14 @@ HTTP_LATENCY = Histogram(
 )
 BOOKINGS_CREATED = Counter("jazyl_bookings_created_total", "Bookings created (committed)", registry=REGISTRY)
 
+
+def observe_request(method: str, endpoint: str, status: int, duration: float | None) -> None:
+    """Count one answered request and, when known, its duration."""
+    HTTP_REQUESTS.labels(method, endpoint, str(status)).inc()
+    if duration is not None:
+        HTTP_LATENCY.labels(method, endpoint).observe(duration)
+
+
 _JOBS_KEY = "jazyl:metrics:jobs"
 _NOTIFY_KEY = "jazyl:metrics:notifications"
 

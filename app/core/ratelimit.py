@@ -25,10 +25,13 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from functools import lru_cache
+from typing import NamedTuple
 
 from flask import current_app, g, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
+from limits import parse_many
 from limits.strategies import STRATEGIES, FixedWindowRateLimiter
 from limits.util import WindowStats
 
@@ -133,20 +136,29 @@ class OneTripFixedWindow(FixedWindowRateLimiter):
             wanted = (str(g.tenant_subdomain).lower(), "")
         if wanted is None:
             return None
+        return wanted if self.shares_cache() else None
+
+    def shares_cache(self) -> bool:
+        """Whether this storage's Redis is the cache's, so one script call can serve both."""
         client = cache.client()
-        if client is None:
-            return None
+        if client is None or self._combined is None:
+            return False
         shares = self._shares.get(id(client))
         if shares is None:
             shares = self._shares[id(client)] = cache.shares_server(self.storage.get_connection())
-        return wanted if shares else None
+        return shares
 
     def hit(self, item, *identifiers: str, cost: int = 1) -> bool:
         if self._script is None:
             return super().hit(item, *identifiers, cost=cost)
         key = item.key_for(*identifiers)
-        wanted = self._prefetch()
-        if wanted is None:
+        counted = _take_counted(self.storage.prefixed_key(key)) if cost == 1 else None
+        if counted is not None:  # the fast path's call counted this hit already
+            count, ttl = counted.count, counted.ttl
+            if counted.wanted is not None and not request.environ.get(_PREFETCHED):
+                request.environ[_PREFETCHED] = True
+                cache.prefetched(counted.wanted[0], counted.wanted[1], counted.found)
+        elif (wanted := self._prefetch()) is None:
             count, ttl = self._script([self.storage.prefixed_key(key)], [item.get_expiry(), cost])
         else:
             request.environ[_PREFETCHED] = True
@@ -171,6 +183,81 @@ def _windows() -> dict | None:
 
 
 STRATEGIES.setdefault(STRATEGY, OneTripFixedWindow)  # RATELIMIT_STRATEGY (set in create_app)
+
+
+# ---------------------------------------------------------------- a public read before Flask runs
+
+API_SCOPE = "api"  # the scope of every API route's limit (default_api below)
+_COUNTED = "jazyl.ratelimit_counted"
+
+
+class Counted(NamedTuple):
+    """One hit of the anonymous API limit, counted with the cache's look-up in the same call."""
+
+    key: str  # the storage key Flask-Limiter uses for this limit, caller and endpoint
+    amount: int
+    count: int
+    ttl: int
+    wanted: tuple[str, str] | None  # the look-up asked for: (subdomain, answer key)
+    found: list  # the look-up's four raw results (app.core.cache.prefetched)
+
+    @property
+    def allowed(self) -> bool:
+        return self.count <= self.amount
+
+    def headers(self, now: float) -> list[tuple[str, str]]:
+        """The ``X-RateLimit-*`` and ``Retry-After`` headers Flask-Limiter adds for this hit."""
+        reset_at = int(now + max(self.ttl, 0) + 1)
+        return [
+            ("X-RateLimit-Limit", str(self.amount)),
+            ("X-RateLimit-Remaining", str(max(0, self.amount - self.count))),
+            ("X-RateLimit-Reset", str(reset_at)),
+            ("Retry-After", str(int(reset_at - now))),
+        ]
+
+
+@lru_cache(maxsize=8)
+def _single_limit(text: str):
+    items = parse_many(text)
+    return items[0] if len(items) == 1 else None
+
+
+def count_public_read(endpoint: str, remote: str, wanted: tuple[str, str]) -> Counted | None:
+    """Hit the anonymous API limit of ``endpoint`` (:data:`default_api`) for the client
+    address ``remote`` on the very key Flask-Limiter uses, and run the cache's look-up
+    ``wanted`` in the same script call, for the API's fast path (app.api.v1.fastpath).
+
+    ``None`` when it cannot be done that way: the limiter is off or counting in memory
+    (Redis was down), ``RATELIMIT_DEFAULT`` names more than one limit, the limiter's Redis
+    is not the cache's, or the call fails.  Hand the result to :func:`keep_counted` before
+    letting Flask answer the request, so the limiter does not count it twice."""
+    config = current_app.config
+    strategy = limiter.limiter if limiter.enabled else None
+    item = _single_limit(config.get("RATELIMIT_DEFAULT", "100 per minute"))
+    if item is None or not isinstance(strategy, OneTripFixedWindow) or not strategy.shares_cache():
+        return None
+    identifiers = [ip_key(remote), f"{endpoint}:{API_SCOPE}"]
+    if config.get("RATELIMIT_KEY_PREFIX"):
+        identifiers.insert(0, config["RATELIMIT_KEY_PREFIX"])
+    key = strategy.storage.prefixed_key(item.key_for(*identifiers))
+    try:
+        count, ttl, *found = strategy._combined([key], [item.get_expiry(), 1, *wanted])
+    except cache.ERRORS:
+        return None
+    return Counted(key, item.amount, int(count), int(ttl), wanted, found)
+
+
+def keep_counted(environ: dict, counted: Counted) -> None:
+    """Let the limiter take ``counted`` as this request's hit on its key (and the look-up
+    it carried) instead of counting again, when Flask answers the request after all."""
+    environ.setdefault(_COUNTED, {})[counted.key] = counted
+
+
+def _take_counted(key: str) -> Counted | None:
+    if not has_request_context():
+        return None
+    return request.environ.get(_COUNTED, {}).pop(key, None)
+
 
 _prefetch_for: Callable[[], tuple[str, str] | None] | None = None
 
@@ -216,9 +303,13 @@ def api_limit() -> str:
     )
 
 
+def ip_key(remote: str) -> str:
+    return f"ip:{remote}"
+
+
 def api_key() -> str:
     subject = _staff_subject()
-    return f"user:{subject}" if subject else f"ip:{get_remote_address()}"
+    return f"user:{subject}" if subject else ip_key(get_remote_address())
 
 
 def _hashed(prefix: str, value: str) -> str:
@@ -239,7 +330,7 @@ def phone_key() -> str:
 
 
 # Decorators for API views (stack under the route registration).
-default_api = limiter.limit(api_limit, key_func=api_key, scope="api")
+default_api = limiter.limit(api_limit, key_func=api_key, scope=API_SCOPE)
 login_ip = limiter.limit(
     lambda: _conf("RATELIMIT_LOGIN"), key_func=get_remote_address, scope="login-ip", methods=["POST"]
 )

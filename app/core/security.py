@@ -24,25 +24,44 @@ def allow_framing(response: Response) -> Response:
     return response
 
 
+def standard_headers(config, path: str, framable: bool = False) -> list[tuple[str, str]]:
+    """The security headers every response carries unless it set its own."""
+    pairs = [("X-Content-Type-Options", "nosniff")]
+    if not framable:
+        pairs.append(("X-Frame-Options", "DENY"))
+    pairs += [
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ]
+    if not path.startswith("/api/docs"):
+        pairs.append(("Content-Security-Policy", CSP))
+    if config.get("HSTS"):
+        pairs.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    return pairs
+
+
+def cors_headers(config, path: str, origin: str | None) -> list[tuple[str, str]]:
+    """CORS for the JSON API when ``origin`` is one of ``CORS_ORIGINS`` (add ``Origin`` to ``Vary``)."""
+    origins = config.get("CORS_ORIGINS") or []
+    if not (path.startswith("/api/v1") and origin and ("*" in origins or origin in origins)):
+        return []
+    return [
+        ("Access-Control-Allow-Origin", origin),
+        ("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept-Language, Idempotency-Key"),
+        ("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS"),
+        ("Access-Control-Max-Age", "600"),
+    ]
+
+
 def init_app(app: Flask) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
         h = response.headers
-        h.setdefault("X-Content-Type-Options", "nosniff")
-        if not getattr(response, "allow_framing", False):
-            h.setdefault("X-Frame-Options", "DENY")
-        h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if not request.path.startswith("/api/docs"):
-            h.setdefault("Content-Security-Policy", CSP)
-        if app.config.get("HSTS"):
-            h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        origins = app.config.get("CORS_ORIGINS") or []
-        origin = request.headers.get("Origin")
-        if request.path.startswith("/api/v1") and origin and ("*" in origins or origin in origins):
-            h["Access-Control-Allow-Origin"] = origin
-            h["Vary"] = "Origin"
-            h["Access-Control-Allow-Headers"] = "Authorization, Content-Type, Accept-Language, Idempotency-Key"
-            h["Access-Control-Allow-Methods"] = "GET, POST, PUT, DELETE, OPTIONS"
-            h["Access-Control-Max-Age"] = "600"
+        for name, value in standard_headers(app.config, request.path, getattr(response, "allow_framing", False)):
+            h.setdefault(name, value)
+        cors = cors_headers(app.config, request.path, request.headers.get("Origin"))
+        for name, value in cors:
+            h[name] = value
+        if cors:
+            response.vary.add("Origin")
         return response

@@ -52,14 +52,9 @@ def _cached_tenant(sub: str) -> Tenant | None:
     known = cache.lookup(sub)  # subdomain -> id, site version and row in one round trip
     if known is None:  # Redis does not answer
         return _tenant_from_db(sub)
-    entry = known.row
-    if (
-        known.version is not None
-        and isinstance(entry, dict)
-        and entry.get("v") == known.version
-        and entry["row"].get("subdomain") == sub
-    ):
-        return cache.attach(Tenant, entry["row"])
+    row = cache.current_row(known, sub)
+    if row is not None:
+        return cache.attach(Tenant, row)
     sub_key = f"jz:sub:{sub}"
     tenant_id = known.tenant_id
     if not isinstance(tenant_id, int):

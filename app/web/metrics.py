@@ -105,10 +105,7 @@ class MetricsMiddleware:
 def _observe(sender: Flask, response, **_) -> None:
     rule = request.url_rule
     endpoint = rule.endpoint if rule is not None else "unmatched"
-    metrics.HTTP_REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
-    duration = request_duration()
-    if duration is not None:
-        metrics.HTTP_LATENCY.labels(request.method, endpoint).observe(duration)
+    metrics.observe_request(request.method, endpoint, response.status_code, request_duration())
 
 
 def install(app: Flask) -> None:

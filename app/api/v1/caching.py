@@ -26,11 +26,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import current_app, g, jsonify, request
 
 from app.api.v1.common import public_tenant
-from app.core import cache, ratelimit, tenancy
-from app.core.i18n import requested_language
+from app.core import cache, ratelimit, sessions, tenancy
+from app.core.i18n import language_asked
 from app.core.types import utcnow
 from app.scheduling.queries import cached_bookable_masters
 
@@ -41,14 +41,17 @@ CACHED: dict[str, str] = {}
 LOCALIZED = frozenset({"business", "services", "masters"})
 
 
-def _answer_key(kind: str) -> str:
+def answer_key(kind: str, req=None, endpoint: str | None = None) -> str:
     """What identifies the answer besides the tenant's versions: the endpoint, its path and
-    query string and, for availability, the current minute (slots drop out as time passes;
-    they all start on whole minutes, so the answer cannot change within one)."""
-    args = sorted(request.args.items(multi=True))
-    parts = [kind, request.endpoint or "", request.path, repr(args)]
+    query string, for the catalogue the reader's language and, for availability, the
+    current minute (slots drop out as time passes; they all start on whole minutes, so the
+    answer cannot change within one).  ``req`` defaults to the current request; the fast
+    path (app.api.v1.fastpath) passes its own request object and matched endpoint."""
+    req = request if req is None else req
+    args = sorted(req.args.items(multi=True))
+    parts = [kind, (req.endpoint if endpoint is None else endpoint) or "", req.path, repr(args)]
     if kind in LOCALIZED:
-        parts.append(requested_language() or "")  # the business's texts in the reader's language
+        parts.append(language_asked(req, g.get("actor_language") if req is request else None) or "")
     if kind == "availability":
         parts.append(utcnow().strftime("%Y-%m-%dT%H:%M"))
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
@@ -70,8 +73,8 @@ def _head(kind: str, tenant, kwargs: dict) -> str | None:
     return ",".join(f"{r.id}={r.schedule_version}" for r in rows) + f"|{int(exists)}"
 
 
-def _etag(answer_key: str, tenant_id: int, version: str, head: str) -> str:
-    return hashlib.sha256(f"{answer_key}\x1f{tenant_id}\x1f{version}\x1f{head}".encode()).hexdigest()[:32]
+def etag(key: str, tenant_id: int, version: str, head: str) -> str:
+    return hashlib.sha256(f"{key}\x1f{tenant_id}\x1f{version}\x1f{head}".encode()).hexdigest()[:32]
 
 
 def _prefetch() -> tuple[str, str] | None:
@@ -81,7 +84,7 @@ def _prefetch() -> tuple[str, str] | None:
     sub = (request.view_args or {}).get("subdomain")
     if kind is None or not sub or request.method not in ("GET", "HEAD"):
         return None
-    return str(sub).lower(), _answer_key(kind)
+    return str(sub).lower(), answer_key(kind)
 
 
 ratelimit.set_prefetch(_prefetch)
@@ -96,12 +99,23 @@ def etag_matches(header: str | None, tag: str) -> bool:
     return f'"{tag}"' in candidates
 
 
-def _headers(resp, kind: str, tag: str | None):
-    resp.headers["Cache-Control"] = f"public, max-age={cache.HTTP_MAX_AGE[kind]}"
+def caching_headers(kind: str, tag: str | None) -> list[tuple[str, str]]:
+    """``Cache-Control``, ``ETag`` and ``Vary`` of an answer of ``kind`` (also 304s)."""
+    pairs = [("Cache-Control", f"public, max-age={cache.HTTP_MAX_AGE[kind]}")]
     if kind in LOCALIZED:
-        resp.vary.add("Accept-Language")
+        pairs.append(("Vary", "Accept-Language"))
     if tag:
-        resp.headers["ETag"] = f'"{tag}"'
+        pairs.append(("ETag", f'"{tag}"'))
+    return pairs
+
+
+def _headers(resp, kind: str, tag: str | None):
+    sessions.same_for_everyone(resp)  # no Vary: Cookie, no session cookie (as the fast path)
+    for name, value in caching_headers(kind, tag):
+        if name == "Vary":
+            resp.vary.add(value)
+        else:
+            resp.headers[name] = value
     return resp
 
 
@@ -118,16 +132,16 @@ def http_cache(kind: str) -> Callable:
 
         @wraps(fn)
         def view(**kwargs: Any):
-            answer_key = _answer_key(kind)
+            key = answer_key(kind)
             # One round trip: the tenant, its site version and this answer if it is still valid.
-            known = cache.lookup(str(kwargs["subdomain"]).lower(), answer_key)
+            known = cache.lookup(str(kwargs["subdomain"]).lower(), key)
             tenant = public_tenant(kwargs["subdomain"])  # 404/403 exactly as the view would
             version = known.version if known is not None and known.tenant_id == tenant.id else None
             if version is None:
                 version = cache.site_version(tenant.id)
             stored = known.answer if known is not None and known.tenant_id == tenant.id else None
             head = stored[0].decode() if stored is not None else (_head(kind, tenant, kwargs) if version else None)
-            tag = _etag(answer_key, tenant.id, version, head) if version and head is not None else None
+            tag = etag(key, tenant.id, version, head) if version and head is not None else None
             if tag and etag_matches(request.headers.get("If-None-Match"), tag):
                 return _headers(current_app.response_class(status=304), kind, tag)
             if stored is not None:
@@ -139,7 +153,7 @@ def http_cache(kind: str) -> Callable:
                 return payload, status
             resp = jsonify(payload)
             if tag:
-                cache.store_answer(tenant.id, version, answer_key, head, resp.get_data(), cache.TTL.get(kind, 300))
+                cache.store_answer(tenant.id, version, key, head, resp.get_data(), cache.TTL.get(kind, 300))
             return _headers(resp, kind, tag)
 
         return view

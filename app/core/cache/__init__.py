@@ -21,9 +21,9 @@ Its modules:
 """
 
 from app.core.cache.clearing import clear
-from app.core.cache.lookup import Lookup, lookup, lookup_lua, prefetched, shares_server, store_answer
+from app.core.cache.lookup import Lookup, current_row, lookup, lookup_lua, prefetched, shares_server, store_answer
 from app.core.cache.rows import Record, attach, columns_to_json, records
-from app.core.cache.store import HTTP_MAX_AGE, TTL, client, delete, get_json, set_json
+from app.core.cache.store import ERRORS, HTTP_MAX_AGE, TTL, client, delete, get_json, set_json
 from app.core.cache.versions import (
     bump_schedules,
     bump_site,
@@ -37,6 +37,7 @@ from app.core.cache.versions import (
 from app.core.cache.watching import install, watch
 
 __all__ = [
+    "ERRORS",
     "HTTP_MAX_AGE",
     "TTL",
     "Lookup",
@@ -47,6 +48,7 @@ __all__ = [
     "clear",
     "client",
     "columns_to_json",
+    "current_row",
     "delete",
     "get_json",
     "install",

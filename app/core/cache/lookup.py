@@ -127,6 +127,19 @@ def prefetched(sub: str, answer_key: str, raw: list) -> Lookup | None:
     return found
 
 
+def current_row(found: Lookup | None, sub: str) -> dict | None:
+    """The tenant row a look-up found for ``sub``, when it is still the current one: stored
+    under the tenant's current site version (every change of the row bumps it) and still
+    naming this subdomain; else ``None`` (then read the database)."""
+    if found is None or found.version is None:
+        return None
+    entry = found.row
+    if not isinstance(entry, dict) or entry.get("v") != found.version or not isinstance(entry.get("row"), dict):
+        return None
+    row = entry["row"]
+    return row if row.get("subdomain") == sub else None
+
+
 def shares_server(other) -> bool:
     """Whether the client ``other`` (the rate limiter's) talks to the same Redis server and
     database as the cache, so one script call may serve both.  Sentinel clients are never

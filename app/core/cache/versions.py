@@ -70,6 +70,8 @@ def writing(tenant_id: int) -> bool:
     its own reads must see its writes, so they skip the cache (the versions bump only after
     commit)."""
     try:
+        if not db.session.registry.has():  # no session yet in this context: nothing written
+            return False
         return int(tenant_id) in db.session().info.get(WRITING, ())
     except RuntimeError:  # no app context
         return False

@@ -1,0 +1,139 @@
+"""Warm public reads answered before Flask runs.
+
+A ``GET``/``HEAD`` of a public endpoint under ``@http_cache`` (app/api/v1/caching.py) that
+carries no ``Authorization`` header is first tried here, in a WSGI layer in front of the
+app.  One Redis script call counts the caller's API rate limit on the key Flask-Limiter
+uses and finds the tenant, its site version, its cached row and the stored answer
+(``ratelimit.count_public_read``, ``app.core.cache.lookup``).  When that answer is still
+valid and the business is open, the layer sends it with the headers the view's path sends:
+
+* caching (``ETag``, ``Cache-Control``, ``Vary``), ``304`` for a matching ``If-None-Match``;
+* the rate limit's ``X-RateLimit-*`` and ``Retry-After``;
+* the security headers and CORS (app.core.security);
+* ``X-Request-ID``.
+
+It writes the access log line and the request metrics like any request.  It pushes no
+request context and runs no session, login, locale, hook or view code: no SQL.
+
+Everything else goes on to Flask unchanged:
+
+* other paths;
+* a missing or stale answer;
+* a business that is not active, or another host's;
+* a breached limit (Flask renders the ``429``);
+* Redis trouble.
+
+The hit counted here is handed on (``ratelimit.keep_counted``), so the limiter does not
+count the request twice, and the look-up it carried serves the view, so a miss costs no
+extra round trip.  ``API_FAST_READS = False`` turns the layer off.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Flask
+from werkzeug.exceptions import HTTPException
+
+from app.api.v1.caching import CACHED, answer_key, caching_headers, etag, etag_matches
+from app.core import cache, logs, metrics, ratelimit, security
+from app.core.hardening import MAX_URL_LENGTH
+from app.core.hosts import open_to_public
+from app.extensions import limiter
+
+log = logging.getLogger(__name__)
+PREFIX = "/api/v1/public/business/"
+
+
+class CachedReads:
+    """The WSGI layer; :func:`install` puts it in front of ``app.wsgi_app``."""
+
+    def __init__(self, app: Flask, wsgi_app) -> None:
+        self.app, self.wsgi_app = app, wsgi_app
+
+    def __call__(self, environ, start_response):
+        if (
+            environ.get("REQUEST_METHOD") not in ("GET", "HEAD")
+            or not environ.get("PATH_INFO", "").startswith(PREFIX)
+            or "HTTP_AUTHORIZATION" in environ
+            or not self.app.config.get("API_FAST_READS", True)
+        ):
+            return self.wsgi_app(environ, start_response)
+        started = time.perf_counter()
+        try:
+            with self.app.app_context():
+                response = self._answer(environ, started)
+        except Exception:  # never worse than the view's own path
+            log.warning("fast read failed; Flask answers instead", exc_info=True)
+            response = None
+        if response is None:
+            return self.wsgi_app(environ, start_response)
+        return response(environ, start_response)
+
+    def _answer(self, environ: dict, started: float):
+        """The stored answer as a response, or ``None`` to let Flask answer."""
+        req = self.app.request_class(environ)
+        uri = environ.get("RAW_URI") or environ.get("REQUEST_URI") or req.full_path
+        if len(uri) > MAX_URL_LENGTH:
+            return None
+        try:
+            rule, args = self.app.create_url_adapter(req).match(return_rule=True)
+        except HTTPException:  # not found, another method, a redirect: Flask says so
+            return None
+        kind = CACHED.get(rule.endpoint.rsplit(".", 1)[-1])
+        sub = str(args.get("subdomain") or "").lower()
+        host_sub = args.get("tenant")
+        if kind is None or not sub or (host_sub is not None and host_sub.lower() != sub):
+            return None
+        key = answer_key(kind, req, rule.endpoint)
+        counted = ratelimit.count_public_read(rule.endpoint, req.remote_addr or "127.0.0.1", (sub, key))
+        if counted is not None:
+            ratelimit.keep_counted(environ, counted)
+            if not counted.allowed:
+                return None
+            found = cache.prefetched(sub, key, counted.found)
+        elif limiter.enabled:  # the limit could not be counted here: the limiter counts it
+            return None
+        else:
+            found = cache.lookup(sub, key)
+        row = cache.current_row(found, sub)
+        if row is None or found.answer is None or not open_to_public(row.get("status")):
+            return None
+        head, body = found.answer
+        tag = etag(key, found.tenant_id, found.version, head.decode())
+        if etag_matches(environ.get("HTTP_IF_NONE_MATCH"), tag):
+            response = self.app.response_class(status=304)
+        else:
+            response = self.app.response_class(body, mimetype="application/json")
+        self._add_headers(response, req, kind, tag, counted)
+        duration = time.perf_counter() - started
+        if self.app.config.get("ACCESS_LOG", True):
+            token = logs.REQUEST_ID.set(response.headers[logs.REQUEST_ID_HEADER])
+            try:
+                logs.log_access(req, response.status_code, duration, args["subdomain"], None)
+            finally:
+                logs.REQUEST_ID.reset(token)
+        metrics.observe_request(req.method, rule.endpoint, response.status_code, duration)
+        return response
+
+    def _add_headers(self, response, req, kind: str, tag: str, counted) -> None:
+        h = response.headers
+        for name, value in caching_headers(kind, tag):
+            if name == "Vary":
+                response.vary.add(value)
+            else:
+                h[name] = value
+        if counted is not None and self.app.config.get("RATELIMIT_HEADERS_ENABLED"):
+            h.extend(counted.headers(time.time()))
+        h.extend(security.standard_headers(self.app.config, req.path))
+        cors = security.cors_headers(self.app.config, req.path, req.headers.get("Origin"))
+        if cors:
+            h.extend(cors)
+            response.vary.add("Origin")
+        h[logs.REQUEST_ID_HEADER] = logs.request_id_of(req.environ)
+
+
+def install(app: Flask) -> None:
+    """Put the layer in front of ``app.wsgi_app`` (inside ProxyFix, so it sees the client's address)."""
+    app.wsgi_app = CachedReads(app, app.wsgi_app)

@@ -1,0 +1,222 @@
+"""Warm public reads answered before Flask runs (app/api/v1/fastpath.py).
+
+The layer must be invisible to callers: the same status, body and headers as the view's
+own path (with ``API_FAST_READS`` off), the same rate-limit count, the same 403/404 for a
+closed or foreign business, and the same log line and metrics.  "Answered by the layer" is
+observed through Flask's ``request_started`` signal, which only the view's path sends.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import pytest
+from flask import request_started
+
+from app import create_app
+from app.core import tenancy
+from app.extensions import db, limiter
+
+NOW = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)  # a Monday 08:00 in Almaty: the day is ahead
+API = "/api/v1/public/business"
+HOST = "localhost:5000"
+# Differ between any two answers, whoever gives them.
+VOLATILE = {"Date", "X-Request-ID", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"}
+
+
+@pytest.fixture
+def shop(create_tenant, create_service, create_master, commit, frozen_now):
+    frozen_now(NOW)
+    tenant = create_tenant("anna", name="Anna Beauty")
+    service = create_service(tenant, name="Haircut", duration=60, price="5000")
+    master = create_master(tenant, name="Aigerim", services=[service])
+    create_tenant("bella", name="Bella")
+    commit()
+    with tenancy.tenant_scope(tenant.id):
+        location_id = master.location_id
+    sid, mid = service.id, master.id
+    return {
+        "tenant": tenant,
+        "urls": [
+            f"{API}/anna",
+            f"{API}/anna/services?location_id={location_id}",
+            f"{API}/anna/masters?service_id={sid}",
+            f"{API}/anna/availability?service_id={sid}&date=2026-12-07&master_id={mid}",
+            f"{API}/anna/availability?service_id={sid}&date=2026-12-07&location_id={location_id}&days=7",
+            f"{API}/anna/availability/days?service_id={sid}&month=2026-12",
+        ],
+    }
+
+
+@contextmanager
+def flask_requests(app):
+    """The paths of the requests Flask itself handled meanwhile."""
+    seen: list[str] = []
+
+    def started(sender, **_):
+        from flask import request
+
+        seen.append(request.full_path)
+
+    request_started.connect(started, app)
+    try:
+        yield seen
+    finally:
+        request_started.disconnect(started, app)
+
+
+def _fetch(app, url, method="get", host=HOST, **headers):
+    return getattr(app.test_client(), method)(url, headers={"Host": host, **headers})
+
+
+def _stable(resp) -> dict:
+    return {k: v for k, v in resp.headers.items() if k not in VOLATILE}
+
+
+@pytest.fixture
+def slow_path(app):
+    @contextmanager
+    def off():
+        app.config["API_FAST_READS"] = False
+        try:
+            yield
+        finally:
+            app.config["API_FAST_READS"] = True
+
+    return off
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Accept-Language": "kk"},
+        {"Origin": "https://widget.example"},
+    ],
+    ids=["plain", "kazakh", "cors"],
+)
+def test_a_warm_read_is_answered_before_flask_exactly_as_the_view_answers(app, shop, slow_path, headers):
+    app.config["CORS_ORIGINS"] = ["https://widget.example"]
+    try:
+        for url in shop["urls"]:
+            cold = _fetch(app, url, **headers)  # fills the stored answer
+            assert cold.status_code == 200, (url, cold.data[:200])
+            with slow_path():
+                viewed = _fetch(app, url, **headers)
+            with flask_requests(app) as seen:
+                fast = _fetch(app, url, **headers)
+            assert seen == [], f"{url} went through Flask"
+            assert fast.status_code == 200
+            assert fast.data == viewed.data == cold.data
+            assert _stable(fast) == _stable(viewed), url
+            assert fast.headers["X-Request-ID"]
+    finally:
+        app.config["CORS_ORIGINS"] = []
+
+
+def test_not_modified_and_head_match_the_view(app, shop, slow_path):
+    url = shop["urls"][3]
+    tag = _fetch(app, url).headers["ETag"]
+    with slow_path():
+        viewed_304 = _fetch(app, url, **{"If-None-Match": tag})
+        viewed_head = _fetch(app, url, method="head")
+    with flask_requests(app) as seen:
+        fast_304 = _fetch(app, url, **{"If-None-Match": tag})
+        fast_head = _fetch(app, url, method="head")
+    assert seen == []
+    assert fast_304.status_code == viewed_304.status_code == 304
+    assert fast_304.data == b""
+    assert _stable(fast_304) == _stable(viewed_304)
+    assert fast_head.status_code == 200 and fast_head.data == b""
+    assert _stable(fast_head) == _stable(viewed_head)
+    # A stale tag gets the whole answer.
+    assert _fetch(app, url, **{"If-None-Match": '"0000"'}).status_code == 200
+
+
+def test_a_closed_business_or_another_host_is_not_served_from_the_stored_answer(app, shop, commit):
+    url = shop["urls"][0]
+    assert _fetch(app, url).status_code == 200
+    # Asked on another business's host, the answer is 404, as the view says.
+    foreign = _fetch(app, url, host=f"bella.{HOST}")
+    assert foreign.status_code == 404
+    assert _fetch(app, url, host=f"anna.{HOST}").status_code == 200
+    tenant = db.session.merge(shop["tenant"])
+    tenant.status = "suspended"
+    commit()
+    with flask_requests(app) as seen:
+        closed = _fetch(app, url)
+    assert closed.status_code == 403
+    assert closed.get_json()["error"] == "tenant_not_active"
+    assert seen, "a closed business must be answered by Flask"
+
+
+def test_other_requests_go_to_flask(app, shop):
+    url = shop["urls"][1]
+    _fetch(app, url)
+    with flask_requests(app) as seen:
+        _fetch(app, url, Authorization="Bearer not-a-token")  # a credential may set the language
+        _fetch(app, url.replace("location_id", "location_id=1&x"))  # another query: not stored
+        _fetch(app, f"{API}/nobody/services")  # unknown business: Flask's 404
+    assert len(seen) == 3
+
+
+def test_the_layer_logs_and_counts_like_any_request(app, shop, caplog):
+    url = shop["urls"][3]
+    _fetch(app, url)
+    endpoint = "api.public_availability"
+    before = _requests_counted(app, endpoint)
+    with caplog.at_level(logging.INFO, logger="jazyl.access"), flask_requests(app) as seen:
+        fast = _fetch(app, url, **{"X-Request-ID": "probe-request-0001"})
+    assert seen == []
+    assert fast.headers["X-Request-ID"] == "probe-request-0001"
+    lines = [r for r in caplog.records if r.name == "jazyl.access"]
+    assert len(lines) == 1
+    line = lines[0]
+    assert (line.method, line.path, line.status, line.tenant, line.request_id) == (
+        "GET",
+        url.split("?")[0],
+        200,
+        "anna",
+        "probe-request-0001",
+    )
+    assert _requests_counted(app, endpoint) == before + 1
+
+
+def _requests_counted(app, endpoint: str) -> float:
+    """``jazyl_http_requests_total`` of the endpoint's 200s, as the scrape reports it."""
+    text = app.test_client().get("/metrics", environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_data(as_text=True)
+    for line in text.splitlines():
+        labels = line.split(" ")[0]
+        if labels.startswith("jazyl_http_requests_total{") and f'endpoint="{endpoint}"' in labels and "200" in labels:
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+@pytest.fixture
+def limited_app(app_config):
+    limited = create_app("testing", RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="3 per minute", **app_config)
+    try:
+        yield limited
+    finally:
+        limiter.enabled = False  # the limiter object is shared by every app of this process
+        limiter.initialized = False
+
+
+def test_the_layer_counts_the_limit_once_on_the_limiters_own_key(limited_app, shop):
+    url = shop["urls"][0]
+    with flask_requests(limited_app) as seen:
+        answers = [_fetch(limited_app, url) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    # The first fills the answer and the 429 is Flask's; the two between came from the layer.
+    assert len(seen) == 2
+    assert [a.headers["X-RateLimit-Remaining"] for a in answers[:3]] == ["2", "1", "0"]
+    assert {a.headers["X-RateLimit-Limit"] for a in answers} == {"3"}
+    assert int(answers[1].headers["Retry-After"]) > 0
+    refused = answers[3].get_json()
+    assert refused["error"] == "rate_limited"
+    # One count per request, shared with the view's path: Redis holds 4, not more.
+    r = limited_app.extensions["redis"]
+    counts = [int(r.get(k)) for k in r.keys("LIMITS:*public_business:api*")]
+    assert counts == [4]
