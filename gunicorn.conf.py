@@ -78,6 +78,30 @@ workers = _env_int("WEB_CONCURRENCY", _default_workers(), minimum=1)
 # if given more threads), so its thread count is 1 whatever GUNICORN_THREADS says.
 threads = _env_int("GUNICORN_THREADS", _DEFAULT_THREADS, minimum=1) if worker_class == "gthread" else 1
 
+# The master imports the app once and forks its workers from it: a worker starts (and is
+# recycled after max_requests) in milliseconds instead of re-importing the app for about a
+# second of CPU, which at a few hundred requests a second took a large share of the CPU
+# (docs/performance.md). Inherited database connections are dropped in each child
+# (app/core/db.py) and the embedded Redis stays the master's (app/core/redis.py).
+preload_app = True
+
+
+def _metrics_dir() -> str:
+    """Prometheus multiprocess mode: every worker writes its numbers under one directory, which
+    /metrics sums (app/core/metrics.py). prometheus_client reads the variable on import, so it
+    is set here, before the app is preloaded."""
+    import tempfile
+
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+    if not path:
+        path = tempfile.mkdtemp(prefix="jazyl-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+_METRICS_DIR = _metrics_dir()
+
 timeout = _env_int("GUNICORN_TIMEOUT", 30, minimum=1)
 graceful_timeout = 30
 keepalive = 5
@@ -122,17 +146,10 @@ def post_worker_init(worker) -> None:
 
 
 def on_starting(server) -> None:
-    """Prometheus multiprocess mode: every worker writes its numbers under one directory, which
-    /metrics sums (app/core/metrics.py). Set before any worker imports prometheus_client."""
+    """Drop the numbers of a previous start from the metrics directory."""
     import glob
-    import tempfile
 
-    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
-    if not path:
-        path = tempfile.mkdtemp(prefix="jazyl-metrics-")
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
-    os.makedirs(path, exist_ok=True)
-    for stale in glob.glob(os.path.join(path, "*.db")):  # numbers of a previous start
+    for stale in glob.glob(os.path.join(_METRICS_DIR, "*.db")):
         os.remove(stale)
 
 

