@@ -69,10 +69,12 @@ class CachedReads:
             response = None
         if response is None:
             return self.wsgi_app(environ, start_response)
-        return response(environ, start_response)
+        status, headers, body = response
+        start_response(status, headers)
+        return [body]
 
-    def _answer(self, environ: dict, started: float):
-        """The stored answer as a response, or ``None`` to let Flask answer."""
+    def _answer(self, environ: dict, started: float) -> tuple[str, list, bytes] | None:
+        """The stored answer as (status, headers, body), or ``None`` to let Flask answer."""
         req = self.app.request_class(environ)
         uri = environ.get("RAW_URI") or environ.get("REQUEST_URI") or req.full_path
         if len(uri) > MAX_URL_LENGTH:
@@ -102,36 +104,44 @@ class CachedReads:
             return None
         head, body = found.answer
         tag = etag(key, found.tenant_id, found.version, head.decode())
-        if etag_matches(environ.get("HTTP_IF_NONE_MATCH"), tag):
-            response = self.app.response_class(status=304)
+        not_modified = etag_matches(environ.get("HTTP_IF_NONE_MATCH"), tag)
+        headers = self._headers(req, kind, tag, counted)
+        if not_modified:  # as werkzeug sends a 304: no entity headers, no body
+            status, code, body = "304 NOT MODIFIED", 304, b""
         else:
-            response = self.app.response_class(body, mimetype="application/json")
-        self._add_headers(response, req, kind, tag, counted)
+            status, code = "200 OK", 200
+            headers[:0] = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+            if req.method == "HEAD":
+                body = b""
         duration = time.perf_counter() - started
         if self.app.config.get("ACCESS_LOG", True):
-            token = logs.REQUEST_ID.set(response.headers[logs.REQUEST_ID_HEADER])
+            token = logs.REQUEST_ID.set(headers[-1][1])
             try:
-                logs.log_access(req, response.status_code, duration, args["subdomain"], None)
+                logs.log_access(req, code, duration, args["subdomain"], None)
             finally:
                 logs.REQUEST_ID.reset(token)
-        metrics.observe_request(req.method, rule.endpoint, response.status_code, duration)
-        return response
+        metrics.observe_request(req.method, rule.endpoint, code, duration)
+        return status, headers, body
 
-    def _add_headers(self, response, req, kind: str, tag: str, counted) -> None:
-        h = response.headers
+    def _headers(self, req, kind: str, tag: str, counted) -> list[tuple[str, str]]:
+        """Every header but the entity ones, the request id last."""
+        headers, vary = [], []
         for name, value in caching_headers(kind, tag):
             if name == "Vary":
-                response.vary.add(value)
+                vary.append(value)
             else:
-                h[name] = value
+                headers.append((name, value))
         if counted is not None and self.app.config.get("RATELIMIT_HEADERS_ENABLED"):
-            h.extend(counted.headers(time.time()))
-        h.extend(security.standard_headers(self.app.config, req.path))
+            headers += counted.headers(time.time())
+        headers += security.standard_headers(self.app.config, req.path)
         cors = security.cors_headers(self.app.config, req.path, req.headers.get("Origin"))
         if cors:
-            h.extend(cors)
-            response.vary.add("Origin")
-        h[logs.REQUEST_ID_HEADER] = logs.request_id_of(req.environ)
+            headers += cors
+            vary.append("Origin")
+        if vary:
+            headers.append(("Vary", ", ".join(vary)))
+        headers.append((logs.REQUEST_ID_HEADER, logs.request_id_of(req.environ)))
+        return headers
 
 
 def install(app: Flask) -> None:
