@@ -64,7 +64,7 @@ _T = Tenant.__table__.c
 
 KIND_HOURS, KIND_OVERRIDE, KIND_TIME_OFF, KIND_BUSY = 0, 1, 2, 3
 # The names of the PostgreSQL prepared statements (a new name when a statement changes).
-MASTERS_PREPARED, CALENDAR_PREPARED = "jazyl_avail_masters_v2", "jazyl_avail_calendar_v2"
+MASTERS_PREPARED, CALENDAR_PREPARED = "jazyl_avail_masters_v2", "jazyl_avail_calendar_v3"
 _MAX_ID = 2**31 - 1  # ids are INTEGER columns
 
 
@@ -185,7 +185,11 @@ def calendar_statement(postgres: bool):
         _B.start_at >= bindparam("busy_floor", type_=UTCDateTime),
         _B.start_at < end,
         _B.block_end_at > start,
-        _B.status.in_([literal_column(f"'{s}'") for s in BLOCKING_STATUSES]),  # constants: part of the plan
+        # Constants, so part of the plan.  On ``status || ''`` so that no index on the status can
+        # serve it: a generic plan, which cannot know how few ids the master array holds, would
+        # otherwise prefer ix_bookings_status_start (every tenant's bookings of the window) to
+        # the master's own ix_bookings_master_time.
+        (_B.status + literal_column("''")).in_([literal_column(f"'{s}'") for s in BLOCKING_STATUSES]),
         _B.id != bindparam("exclude_id", type_=Integer),
     )
     return union_all(hours, overrides, off, busy)
@@ -225,8 +229,17 @@ def calendar_rows(
 # connection, across transactions) and EXECUTEd, so the planner's work is amortised
 # (generic plans).  The PREPARE text is the statement compiled for PostgreSQL, its named
 # parameters numbered ``$1``, ``$2``, ... in order of appearance, typed from their binds.
+#
+# Each EXECUTE goes with ``SET LOCAL plan_cache_mode = force_generic_plan`` (one round trip,
+# this transaction only): left to choose, the server compares the generic plan's estimate
+# with those of its first five plans for the actual values, and a generic plan guesses ten
+# elements for the master-id array, so after a few questions about one or two masters it
+# would plan the four-table UNION again on every execution (about 0.4 ms of server CPU,
+# several times what executing it costs).  The generic plan is the one the statements are
+# written for: each branch on its (tenant_id, master_id, ...) index.
 
 _NAMED = re.compile(r"%\((\w+)\)s")
+_GENERIC = "SET LOCAL plan_cache_mode = force_generic_plan; "
 
 
 class Prepared(NamedTuple):
@@ -270,7 +283,7 @@ def _execute_prepared(name: str, stmt, params: dict) -> list:
     if name not in prepared:
         conn.exec_driver_sql(form.prepare)
         prepared.add(name)
-    return list(conn.exec_driver_sql(form.execute, tuple(params[n] for n in form.names)))
+    return list(conn.exec_driver_sql(_GENERIC + form.execute, tuple(params[n] for n in form.names)))
 
 
 def bump_master_versions(tenant_id: int, master_ids: Iterable[int]) -> None:

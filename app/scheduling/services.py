@@ -165,11 +165,20 @@ def get_availability(
     days: int = 1,
     master_id: int | None = None,
     location_id: int | None = None,
+    cached: bool = True,
 ) -> dict:
     """Bookable slots of the service for ``days`` local dates from ``date_from``.
 
     ``{"timezone", "service_id", "slots": [{"start", "end", "master_id"}]}`` sorted by start
     then master; ``start``/``end`` are aware datetimes in the master's location zone.
+
+    The slots are kept in Redis for :data:`CACHE_TTL` under a key of their versions and a
+    5-minute bucket of "now" (a look-up on every call, a write on a miss).  ``cached=False``
+    neither reads nor writes them, for a caller that keeps its whole answer itself (the
+    public API, ``@http_cache``): it misses on questions not asked before, where these
+    slots miss too, and once a minute on a repeated one, which then runs the one statement
+    of :func:`load_calendars` instead of two round trips to Redis on every miss.  The answer
+    is the same either way.
     """
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
         raise ValidationError.field("days", _l("Choose from 1 to %(max)s days.", max=MAX_DAYS))
@@ -187,10 +196,10 @@ def get_availability(
     rules = _rules(tenant)
     now_s = int(now.timestamp())
     bucket = now_s - now_s % _BUCKET
-    key = _cache_key(tenant, service_id, svc, rows, date_from, days, master_id, location_id, bucket)
+    key = _cache_key(tenant, service_id, svc, rows, date_from, days, master_id, location_id, bucket) if cached else None
     earliest = now + rules["min_notice"]
-    cached = cache.get_json(key)
-    if cached is None:
+    found = cache.get_json(key) if key else None
+    if found is None:
         calendars = load_calendars(tenant.id, [(r.id, r.timezone) for r in rows], date_from, days)
         slots = compute_slots(
             calendars,
@@ -201,8 +210,8 @@ def get_availability(
             now=datetime.fromtimestamp(bucket, UTC),
             **rules,
         )
-        # Slot.epoch is int(start.timestamp()), computed once per distinct start (timestamp() is slow).
-        cache.set_json(key, [[s.epoch, s.master_id] for s in slots], CACHE_TTL)
+        if key:  # Slot.epoch is int(start.timestamp()), computed once per distinct start (timestamp() is slow).
+            cache.set_json(key, [[s.epoch, s.master_id] for s in slots], CACHE_TTL)
         # Slots are sorted by instant and computed from the bucket's start, so only a short
         # prefix can lie before ``earliest``.
         skip = 0
@@ -219,7 +228,7 @@ def get_availability(
                 "end": datetime.fromtimestamp(start_s + duration_s, zone_of[mid]),
                 "master_id": mid,
             }
-            for start_s, mid in cached
+            for start_s, mid in found
             if start_s >= earliest_s
         ]
     result["slots"] = out

@@ -114,6 +114,7 @@ def public_availability(subdomain: str, query: dict):
             days=query.get("days", 1),
             master_id=query.get("master_id"),
             location_id=query.get("location_id"),
+            cached=False,  # @http_cache keeps the whole answer
         )
     return {
         "timezone": result["timezone"],

@@ -1,0 +1,133 @@
+"""The uncached availability path: what one new question costs (statements, Redis round trips).
+
+The public API keeps its whole answer in Redis (``@http_cache``), so its view asks
+``get_availability(cached=False)``: the slots themselves are not looked up or written
+there.  The booking page (and every other caller) still keeps them.  On PostgreSQL the
+calendar statement always runs its generic plan (``plan_cache_mode``), never one planned
+for the values at hand.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import redis.connection
+
+from app.core.tenancy import tenant_scope
+from app.extensions import db
+from app.scheduling import queries as q
+from app.scheduling import services as ss
+
+API = "/api/v1/public/business"
+NOW = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)  # Monday 08:00 in Almaty
+DAY = date(2026, 12, 8)
+
+
+@pytest.fixture
+def shop(create_tenant, create_service, create_master, commit, frozen_now):
+    frozen_now(NOW)
+    tenant = create_tenant("anna")
+    service = create_service(tenant, duration=60)
+    master = create_master(tenant, services=[service])
+    other = create_master(tenant, name="Dana", services=[service])
+    commit()
+    return tenant, service, master, other
+
+
+@pytest.fixture
+def redis_commands(monkeypatch):
+    """``with redis_commands() as sent: ...`` -- packets sent to Redis, as their words."""
+    original = redis.connection.AbstractConnection.send_packed_command
+    sent: list[list[str]] = []
+    active = [False]
+
+    def send(conn, command, check_health=True):
+        if active[0]:
+            raw = b"".join(bytes(p) for p in (command if isinstance(command, list) else [command]))
+            sent.append([w.decode(errors="replace") for w in raw.split(b"\r\n") if w and w[:1] not in (b"*", b"$")])
+        return original(conn, command, check_health)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", send)
+
+    @contextmanager
+    def counting():
+        sent.clear()
+        active[0] = True
+        try:
+            yield sent
+        finally:
+            active[0] = False
+
+    return counting
+
+
+def _slot_keys(sent: list[list[str]]) -> list[list[str]]:
+    return [words for words in sent if any(w.startswith(("avail:", "freedays:")) for w in words)]
+
+
+def _reads(statements: list[str]) -> list[str]:
+    starts = ("SELECT", "EXECUTE", "WITH", "SET LOCAL PLAN_CACHE_MODE")
+    return [s for s in statements if s.lstrip().upper().startswith(starts)]
+
+
+def test_a_new_api_question_reads_the_calendar_once_and_never_the_slot_cache(
+    shop, client, count_queries, redis_commands
+):
+    tenant, service, master, _ = shop
+    url = f"{API}/anna/availability?service_id={service.id}&master_id={master.id}&date="
+    assert client.get(url + str(DAY)).status_code == 200  # the masters list and versions are now cached
+    for day in (DAY + timedelta(days=1), DAY + timedelta(days=2)):
+        with count_queries() as stmts, redis_commands() as sent:
+            resp = client.get(url + str(day))
+        assert resp.status_code == 200
+        assert resp.get_json()["slots"], day
+        assert len(_reads(stmts.statements)) == 1, stmts.statements
+        assert _slot_keys(sent) == [], sent
+        # The same answer as the service gives with its slot cache.
+        with tenant_scope(tenant.id):
+            direct = ss.get_availability(tenant, service_id=service.id, date_from=day, master_id=master.id)
+        assert [s["start"] for s in resp.get_json()["slots"]] == [x["start"].isoformat() for x in direct["slots"]]
+
+
+def test_the_slot_cache_serves_other_callers_and_cached_false_bypasses_it(shop, app, count_queries, redis_commands):
+    tenant, service, master, other = shop
+    with tenant_scope(tenant.id):
+        ask = {"service_id": service.id, "date_from": DAY, "days": 2, "location_id": master.location_id}
+        first = ss.get_availability(tenant, **ask)
+        with count_queries() as stmts, redis_commands() as sent:
+            again = ss.get_availability(tenant, **ask)
+        assert again == first
+        assert _reads(stmts.statements) == [], stmts.statements
+        assert [w[0] for w in _slot_keys(sent)] == ["GET"]
+        with count_queries() as stmts, redis_commands() as sent:
+            fresh = ss.get_availability(tenant, **ask, cached=False)
+        assert fresh == first
+        assert {s["master_id"] for s in fresh["slots"]} == {master.id, other.id}
+        assert len(_reads(stmts.statements)) == 1, stmts.statements
+        assert _slot_keys(sent) == []
+
+
+def test_the_calendar_statement_always_runs_its_generic_plan(shop, app):
+    """Left to choose, PostgreSQL would plan the statement again for each execution after a
+    few questions about one master (its generic plan guesses ten ids in the array)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    tenant, service, master, _ = shop
+    with tenant_scope(tenant.id):
+        conn = db.session.connection()  # the prepared statements live as long as this connection
+
+        def plans() -> tuple[int, int]:
+            row = conn.exec_driver_sql(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = %s",
+                (q.CALENDAR_PREPARED,),
+            ).first()
+            return (row[0], row[1]) if row else (0, 0)
+
+        before = plans()
+        for i in range(8):
+            who = {"master_id": master.id} if i % 2 else {"location_id": master.location_id}
+            ss.get_availability(tenant, service_id=service.id, date_from=DAY + timedelta(days=i), cached=False, **who)
+        after = plans()
+    assert (after[0] - before[0], after[1] - before[1]) == (8, 0)
