@@ -33,6 +33,7 @@ from app.scheduling.calendar import booking_window, first_free_day, free_days, m
 from app.tenants.queries import cached_locations
 from app.web.forms import apply_errors
 from app.web.public.forms import BookForm
+from app.web.public.month import month_grid, slot_links
 from app.web.public.site import bp, current_client, partial, pick
 from app.web.public.verify import PENDING_PHONE, verify_context
 from app.web.staff_home import free_slots, local_today
@@ -138,16 +139,18 @@ def _calendar(sel: dict, args) -> dict:
         "master_id": sel["master"].id if sel["master"] else "any",
     }
     masters = {m.id: m for m in sel["masters"]}
+    free = set(md.free)
+    weeks = _weeks(md)
     return {
         "md": md,
-        "weeks": _weeks(md),
-        "free": set(md.free),
+        "weeks": weeks,
+        "grid": month_grid(weeks, md, day=day, today=local_today(location.timezone), free=free, calendar_args=base),
+        "free": free,
         "day": day,
-        "day_free": day in set(md.free),
+        "day_free": day in free,
         "slots": slots,
-        "slot_masters": masters,
+        "slot_links": slot_links(slots, tz=tz, masters=masters, calendar_args=base, embed=bool(g.get("embed"))),
         "tz": tz,
-        "today": local_today(location.timezone),
         "notice": notice,
         "calendar_args": base,
         "nothing_free": not md.free and md.next_month is None and md.prev_month is None,

@@ -7,15 +7,19 @@ The pages register on ``bp`` from ``views`` (my bookings), ``flow`` (the booking
 
 from __future__ import annotations
 
+import functools
 import hashlib
+from urllib.parse import quote_plus
 
-from flask import Blueprint, current_app, g, request
-from flask_babel import format_date
+from flask import Blueprint, current_app, g, request, url_for
+from flask_babel import force_locale, format_date
+from werkzeug.routing import BuildError
 
 from app.accounts.clients import client_from_token
 from app.core.hosts import require_active_tenant
 from app.core.htmx import is_htmx
 from app.core.security import allow_framing
+from app.core.templating import reader_language
 
 bp = Blueprint("public", __name__)
 CLIENT_COOKIE = "jz_client"
@@ -38,10 +42,61 @@ def current_client():
     return g.public_client
 
 
+@functools.lru_cache(maxsize=8192)
+def _day_text(day, fmt: str, lang: str) -> str:
+    with force_locale(lang):
+        return format_date(day, fmt)
+
+
 @bp.app_template_global("format_day")
-def format_day(day, fmt: str = "medium") -> str:
-    """A calendar date in the page's language (``EEE`` weekday, ``MMM`` month, ``full``...)."""
-    return format_date(day, fmt)
+def format_day(day, fmt: str = "medium", lang: str | None = None) -> str:
+    """A calendar date in the page's language (``EEE`` weekday, ``MMM`` month, ``full``...).
+
+    A month page shows about a hundred of them, so each text is made once per language and
+    remembered (a date's text in a language does not change).  ``lang`` is the page's
+    language when the caller already knows it (:func:`app.core.templating.reader_language`).
+    """
+    return _day_text(day, fmt, lang or reader_language())
+
+
+#: Marks a value of :func:`url_pattern` that is given later (``OPEN`` in templates too).
+OPEN = object()
+bp.add_app_template_global(OPEN, "OPEN")
+_QUERY_SAFE = "!$'()*,/:;?@"  # what werkzeug leaves unescaped in a query value (werkzeug.urls._urlencode)
+
+
+@bp.app_template_global("url_pattern")
+def url_pattern(endpoint: str, **values):
+    """``url_for(endpoint, **values)`` for a list of links that differ only in the values
+    marked :data:`OPEN`, built once: werkzeug's URL building is slow and a month page has
+    dozens of links.
+
+    ``url_pattern("public.book", location_id=OPEN, service_id=4)(location_id=1)`` is
+    ``url_for("public.book", location_id=1, service_id=4)``: the same URL, url defaults
+    and the order of the query included.  The open values must be query values.
+    """
+    keys = [k for k, v in values.items() if v is OPEN]
+    marked = {k: (f"~{keys.index(k)}~" if v is OPEN else v) for k, v in values.items()}  # "~" is never escaped
+    try:
+        parts = url_for(endpoint, **marked).split("~")
+    except (ValueError, BuildError):  # an open value in the path that its converter refuses
+        parts = []
+    # "/book?a=1&date=~0~&b=2" -> ["/book?a=1&date=", "0", "&b=2"]: text, index, text, ...
+    if len(parts) != 2 * len(keys) + 1 or sorted(parts[1::2]) != [str(i) for i in range(len(keys))]:
+        # an open value in the path, or a "~" elsewhere in the URL: build each URL in full
+        return lambda **filled: url_for(endpoint, **(values | filled))
+    head = parts[0]
+    rest = [(keys[int(parts[i])], parts[i + 1]) for i in range(1, len(parts), 2)]
+
+    def build(**filled) -> str:
+        return head + "".join(_quoted(str(filled[key])) + text for key, text in rest)
+
+    return build
+
+
+@functools.lru_cache(maxsize=8192)
+def _quoted(value: str) -> str:
+    return quote_plus(value, safe=_QUERY_SAFE)
 
 
 def pick(items: list, item_id):
