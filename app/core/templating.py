@@ -12,8 +12,10 @@ from babel.dates import format_skeleton
 from babel.languages import get_official_languages
 from babel.numbers import format_decimal, get_currency_symbol
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import format_date, format_datetime, format_time, get_locale, get_translations
 from flask_babel import gettext as _
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from app.core.assets import fingerprinted
 from app.core.i18n import site_languages
@@ -146,7 +148,39 @@ def in_reading_order(rows, field: str = "name") -> list:
     return sorted(rows, key=sort_key(reader_language(), field))
 
 
+def render_translations() -> dict:
+    """A context processor: the templates' ``_()``, ``gettext`` and ``ngettext`` for one
+    render, bound to the translations of the locale it renders in.
+
+    They give what Jinja's newstyle gettext around Flask-Babel's functions gives (the
+    callables ``app/__init__.py`` installs, which stay for templates rendered without
+    context processors); those look up the locale and its translations again on every call
+    (about fifty Python calls, several of them context-local look-ups), and a page calls
+    them dozens of times.
+    """
+    translations = get_translations()
+    ugettext, ungettext = translations.ugettext, translations.ungettext
+
+    @pass_context
+    def gettext(__context, __string: str, **variables):
+        rv = ugettext(__string)
+        if __context.eval_ctx.autoescape:
+            rv = Markup(rv)  # noqa: S704 -- as Jinja's newstyle gettext: the catalogue's text is trusted
+        return rv % variables
+
+    @pass_context
+    def ngettext(__context, __singular: str, __plural: str, __num: int, **variables):
+        variables.setdefault("num", __num)
+        rv = ungettext(__singular, __plural, __num) % {"num": __num}  # as Flask-Babel's ngettext
+        if __context.eval_ctx.autoescape:
+            rv = Markup(rv)  # noqa: S704 -- as Jinja's newstyle ngettext: the catalogue's text is trusted
+        return rv % variables
+
+    return {"gettext": gettext, "ngettext": ngettext}
+
+
 def init_app(app: Flask) -> None:
+    app.context_processor(render_translations)
     app.jinja_env.globals.update(
         asset=asset,
         local_dt=local_dt,
