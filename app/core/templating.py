@@ -145,12 +145,29 @@ def tr(obj, field: str = "name") -> str:
 
 def in_reading_order(rows, field: str = "name") -> list:
     """Rows ordered by the text the reader sees (``{% for s in services|sort_tr %}``)."""
+    rows = list(rows)
+    if len(rows) < 2:  # nothing to order: no need to ask for the language
+        return rows
     return sorted(rows, key=sort_key(reader_language(), field))
+
+
+_RENDER_LANGUAGE = "_render_language"  # the render's language in its context (render_translations)
+
+
+@pass_context
+def tr_filter(context, obj, field: str = "name") -> str:
+    """The ``tr`` filter: :func:`tr` in the language of the render, which
+    :func:`render_translations` puts in its context (else, e.g. in a macro imported without
+    context, the reader's language is asked for)."""
+    if obj is None:
+        return ""
+    return text_in(obj, field, context.get(_RENDER_LANGUAGE) or reader_language())
 
 
 def render_translations() -> dict:
     """A context processor: the templates' ``_()``, ``gettext`` and ``ngettext`` for one
-    render, bound to the translations of the locale it renders in.
+    render, bound to the translations of the locale it renders in, and that locale's
+    language for the ``tr`` filter (:func:`tr_filter`).
 
     They give what Jinja's newstyle gettext around Flask-Babel's functions gives (the
     callables ``app/__init__.py`` installs, which stay for templates rendered without
@@ -160,6 +177,7 @@ def render_translations() -> dict:
     """
     translations = get_translations()
     ugettext, ungettext = translations.ugettext, translations.ungettext
+    language = reader_language()
 
     @pass_context
     def gettext(__context, __string: str, **variables):
@@ -176,7 +194,7 @@ def render_translations() -> dict:
             rv = Markup(rv)  # noqa: S704 -- as Jinja's newstyle ngettext: the catalogue's text is trusted
         return rv % variables
 
-    return {"gettext": gettext, "ngettext": ngettext}
+    return {"gettext": gettext, "ngettext": ngettext, _RENDER_LANGUAGE: language}
 
 
 def init_app(app: Flask) -> None:
@@ -196,7 +214,7 @@ def init_app(app: Flask) -> None:
         site_languages=site_languages,
     )
     app.jinja_env.filters["phone"] = phone
-    app.jinja_env.filters["tr"] = tr
+    app.jinja_env.filters["tr"] = tr_filter
     app.jinja_env.filters["sort_tr"] = in_reading_order
     # A missing value renders as nothing, never as the word "None" on a page or in a message.
     app.jinja_env.finalize = blank_none

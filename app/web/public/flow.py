@@ -33,7 +33,7 @@ from app.scheduling.calendar import booking_window, first_free_day, free_days, m
 from app.tenants.queries import cached_locations
 from app.web.forms import apply_errors
 from app.web.public.forms import BookForm
-from app.web.public.month import month_grid, slot_links
+from app.web.public.month import month_grid, slot_links, weekday_names
 from app.web.public.site import bp, current_client, partial, pick
 from app.web.public.verify import PENDING_PHONE, verify_context
 from app.web.staff_home import free_slots, local_today
@@ -145,6 +145,7 @@ def _calendar(sel: dict, args) -> dict:
         "md": md,
         "weeks": weeks,
         "grid": month_grid(weeks, md, day=day, today=local_today(location.timezone), free=free, calendar_args=base),
+        "weekday_names": weekday_names(weeks),
         "free": free,
         "day": day,
         "day_free": day in free,

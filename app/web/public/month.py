@@ -87,6 +87,12 @@ def month_grid(weeks, md, *, day: date, today: date, free: set, calendar_args: d
     return grid
 
 
+def weekday_names(weeks) -> list[str]:
+    """The grid's column heads, Monday..Sunday ("Mo", "Tu"... in the page's language)."""
+    lang = reader_language()
+    return [format_day(d, "EEEEEE", lang) for d in weeks[1] if d]
+
+
 @functools.lru_cache(maxsize=8192)
 def _time_text(start: datetime, tz: str, lang: str) -> str:
     return local_time(start, tz)  # in the current locale, which ``lang`` names
