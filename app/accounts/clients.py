@@ -16,26 +16,27 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from redis.exceptions import RedisError
 from sqlalchemy import case, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Client, ClientSession, ClientVerification
 from app.accounts.rules import CLIENT_NAME, SMS_CODE
 from app.core.db import independent_write
-from app.core.errors import Conflict, ValidationError
+from app.core.errors import ValidationError
 from app.core.fields import clean_or_raise
 from app.core.i18n import normalize
-from app.core.integrity import violates_unique
 from app.core.phones import normalize_phone
 from app.core.ratelimit import RateLimited
 from app.core.redis import get_redis
-from app.core.tenancy import tenant_scope, unscoped
+from app.core.tenancy import TenantScopeError, current_scope, tenant_scope, unscoped
 from app.core.types import utcnow
 from app.extensions import db
 from app.notifications import events
@@ -155,33 +156,39 @@ def code_state(phone: str) -> CodeState:
     )
 
 
+@lru_cache(maxsize=8)
+def _client_upsert(dialect: str, new_name: bool, new_language: bool):
+    """The client upsert, built once per database and kind of change."""
+    ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(Client)  # values: execution parameters
+    changes = {}
+    if new_name:
+        changes["name"] = ins.excluded.name
+    if new_language:
+        changes["language"] = ins.excluded.language
+    # With nothing new the row is still "updated" (to itself), so that RETURNING gives it.
+    return ins.on_conflict_do_update(
+        index_elements=[Client.tenant_id, Client.phone], set_=changes or {"phone": ins.excluded.phone}
+    ).returning(Client)
+
+
 def find_or_create_client(phone_e164: str, *, name: str | None = None, language: str | None = None):
     """The tenant's client with this phone (already E.164), created on first contact.
 
-    Runs inside the tenant scope; a known client keeps their name unless a new one is given.
+    Runs inside the tenant scope; a known client keeps their name unless a new one is given
+    (and their language unless one is given).  One statement: ``INSERT ... ON CONFLICT
+    (tenant_id, phone) DO UPDATE ... RETURNING``.  Two first bookings of one new client at
+    once cannot both insert: on PostgreSQL the second waits for the first transaction and
+    then updates the row it committed (SQLite runs one writer at a time).  The conflicting
+    row is always updated (with its own values when nothing new is given), so that it is
+    returned, and it stays locked until the transaction ends.
     """
-    client = db.session.scalar(select(Client).where(Client.phone == phone_e164))
-    if client is None:
-        # Two first bookings of one new client at once both find no row; the unique
-        # (tenant_id, phone) constraint stops the second INSERT (on PostgreSQL it waits for the
-        # first transaction), and the second request then uses the client the first created.
-        try:
-            with db.session.begin_nested():
-                client = Client(phone=phone_e164, name=(name or "").strip(), language=language or "en")
-                db.session.add(client)
-                db.session.flush()
-            return client
-        except IntegrityError as exc:
-            if not violates_unique(exc, "clients", "tenant_id", "phone"):
-                raise
-        client = db.session.scalar(select(Client).where(Client.phone == phone_e164))
-        if client is None:  # the other request rolled back after all
-            raise Conflict(_l("The system is busy. Please try again."))
-    if name and name.strip():
-        client.name = name.strip()
-    if language:
-        client.language = language
-    return client
+    scope = current_scope()
+    if scope is None or scope.tenant_id is None:
+        raise TenantScopeError("find_or_create_client outside a tenant scope")
+    name = (name or "").strip()
+    stmt = _client_upsert(db.session.get_bind().dialect.name, bool(name), bool(language))
+    params = {"tenant_id": scope.tenant_id, "phone": phone_e164, "name": name, "language": language or "en"}
+    return db.session.scalars(stmt, params, execution_options={"populate_existing": True}).one()
 
 
 def start_client_verification(

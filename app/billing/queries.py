@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, bindparam, case, func, select
 
 from app.billing.models import Invoice, Plan, Subscription
 from app.bookings.models import Booking
@@ -60,11 +61,20 @@ def count_bookings_since(tenant_id: int, since: datetime) -> int:
     return db.session.scalar(stmt) or 0
 
 
-def monthly_booking_headroom(tenant_id: int, since: datetime):
-    """(plan name, monthly limit, bookings created since ``since``) in one statement.
+HEADROOM_TENANT = "headroom_tenant_id"
+HEADROOM_SINCE = "headroom_since"
 
-    The count runs only when the plan has a limit (a CASE around a scalar subquery); no row
-    when the business has no subscription yet."""
+
+@cache
+def monthly_booking_headroom_subquery():
+    """The business's plan name, monthly booking limit and bookings created since a moment,
+    as a derived table (columns ``name``, ``limit``, ``used``; no row without a subscription)
+    for another statement to join: one statement reads it with what that statement reads.
+
+    Built once; the business and the moment are the bound parameters ``HEADROOM_TENANT`` and
+    ``HEADROOM_SINCE`` (:func:`headroom_params`).  The count runs only when the plan has a
+    limit (a CASE around a scalar subquery)."""
+    tenant_id, since = bindparam(HEADROOM_TENANT), bindparam(HEADROOM_SINCE)
     counted = (
         select(func.count())
         .select_from(Booking)
@@ -72,13 +82,33 @@ def monthly_booking_headroom(tenant_id: int, since: datetime):
         .scalar_subquery()
     )
     limit = Plan.max_monthly_bookings
-    stmt = (
-        select(Plan.name, limit, func.coalesce(case((limit.is_not(None), counted)), 0))
+    return (
+        select(
+            Plan.name.label("name"),
+            limit.label("limit"),
+            func.coalesce(case((limit.is_not(None), counted)), 0).label("used"),
+        )
         .select_from(Subscription)
         .join(Plan, Plan.code == Subscription.plan_code)
         .where(Subscription.tenant_id == tenant_id)
+        .subquery("plan_headroom")
     )
-    return db.session.execute(stmt).first()
+
+
+def headroom_params(tenant_id: int, since: datetime) -> dict:
+    return {HEADROOM_TENANT: tenant_id, HEADROOM_SINCE: since}
+
+
+@cache
+def _headroom_stmt():
+    h = monthly_booking_headroom_subquery()
+    return select(h.c.name, h.c.limit, h.c.used)
+
+
+def monthly_booking_headroom(tenant_id: int, since: datetime):
+    """(plan name, monthly limit, bookings created since ``since``) in one statement; no row
+    when the business has no subscription yet."""
+    return db.session.execute(_headroom_stmt(), headroom_params(tenant_id, since)).first()
 
 
 # ------------------------------------------------------------------ sweeps (every business)

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, text, true, update
 from sqlalchemy.orm import lazyload
 
 from app.bookings.models import BLOCKING_STATUSES, Booking
@@ -155,11 +156,24 @@ def client_history(
     return counts, list(items.unique())
 
 
-def service_master_zone(service_id: int, master_id: int):
+def service_master_zone(service_id: int, master_id: int, joined: tuple | None = None):
     """``(Service, Master, zone)`` in one statement: the zone of the master's location if the
     location is active and the master takes the service there
     (``scheduling.queries.takes_service``), else ``None`` in its place; no row when the
-    two do not exist in one tenant."""
+    two do not exist in one tenant.
+
+    ``joined``: ``(derived table, its parameters)``, a table of at most one row whose columns
+    follow (``LEFT JOIN ... ON true``: ``None`` when it has no row), e.g. the plan's headroom
+    (``billing.services.monthly_headroom``), so the caller reads it in the same round trip."""
+    table, params = joined if joined is not None else (None, {})
+    return db.session.execute(
+        _service_master_zone_stmt(table), {"smz_service_id": service_id, "smz_master_id": master_id, **params}
+    ).first()
+
+
+@cache
+def _service_master_zone_stmt(joined):
+    """Built once per joined table (bound parameters ``smz_service_id``, ``smz_master_id``)."""
     zone = (
         select(Location.timezone)
         .where(
@@ -171,8 +185,11 @@ def service_master_zone(service_id: int, master_id: int):
         .correlate(Master, Service)
         .scalar_subquery()
     )
-    return db.session.execute(
-        select(Service, Master, zone)
-        .where(Service.id == service_id, Master.id == master_id, Master.tenant_id == Service.tenant_id)
-        .options(lazyload(Service.locations), lazyload(Master.services))
-    ).first()
+    stmt = select(Service, Master, zone)
+    if joined is not None:
+        stmt = stmt.add_columns(*joined.c).outerjoin_from(Service, joined, true())
+    return stmt.where(
+        Service.id == bindparam("smz_service_id"),
+        Master.id == bindparam("smz_master_id"),
+        Master.tenant_id == Service.tenant_id,
+    ).options(lazyload(Service.locations), lazyload(Master.services))

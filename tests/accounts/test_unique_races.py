@@ -43,26 +43,26 @@ def test_registration_hitting_the_email_constraint_is_email_taken(blind_checks):
         assert db.session.scalar(select(func.count(Tenant.id))) == 1
 
 
-def test_client_created_meanwhile_is_found_not_duplicated(create_tenant, monkeypatch):
+def test_client_found_by_phone_is_updated_in_place_not_duplicated(create_tenant):
+    """One upsert (INSERT ... ON CONFLICT (tenant_id, phone) DO UPDATE): a second first contact
+    of the same phone -- e.g. the loser of a race, which waits for the winner's commit on
+    PostgreSQL -- gets the same row; a known client keeps their name and language unless new
+    ones are given."""
     tenant = create_tenant("duo")
+    other = create_tenant("trio")
     with tenant_scope(tenant.id):
-        first = find_or_create_client("+77015550101", name="A")
-        real_scalar = db.session.scalar
-        misses = iter([None])  # the first lookup misses the row, as in a race
-
-        def scalar(stmt, *args, **kwargs):
-            if "clients" in str(stmt):
-                nxt = next(misses, "real")
-                if nxt is None:
-                    return None
-            return real_scalar(stmt, *args, **kwargs)
-
-        monkeypatch.setattr(db.session, "scalar", scalar)
-        again = find_or_create_client("+77015550101", name="B")
-        monkeypatch.undo()
-        assert again.id == first.id
-        assert again.name == "B"
+        first = find_or_create_client("+77015550101", name="A", language="ru")
+        assert (first.name, first.language) == ("A", "ru")
+        again = find_or_create_client("+77015550101", name="  ")
+        assert (again.id, again.name, again.language) == (first.id, "A", "ru")
+        renamed = find_or_create_client("+77015550101", name="B", language="kk")
+        assert (renamed.id, renamed.name, renamed.language) == (first.id, "B", "kk")
         assert db.session.scalar(select(func.count(Client.id))) == 1
+    with tenant_scope(other.id):  # the same phone in another business is another client
+        theirs = find_or_create_client("+77015550101")
+        assert (theirs.tenant_id, theirs.name, theirs.language) == (other.id, "", "en")
+    with unscoped():
+        assert db.session.scalar(select(func.count(Client.id))) == 2
 
 
 def test_manager_created_meanwhile_with_the_same_email_is_email_taken(blind_checks, create_tenant, create_user):

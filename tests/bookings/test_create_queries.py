@@ -74,30 +74,40 @@ def _tables(statements: list[str], verb: str) -> list[str]:
     return out
 
 
-def test_booking_for_a_known_client_takes_a_fixed_short_chain_of_statements(booking_api):
-    _, statements = booking_api("2026-12-02T09:00:00+05:00", "+77015550101")
+# token/user, service/master/zone (+ the plan's headroom), client upsert, version bump (and
+# lock), availability, booking insert, audit, outbox insert (no dedupe look-up: the booking is new)
+CHAIN = 8
+
+
+def _common_chain(statements: list[str]) -> None:
     # token + user: one statement (the revoked-family check rides along as a column)
     assert sum(s.upper().startswith("SELECT USERS.") for s in statements) == 1
     assert not any("FROM refresh_tokens WHERE" in s and s.startswith("SELECT refresh_tokens") for s in statements)
-    # service, master and placement: one statement
+    # service, master, placement and the plan's monthly booking limit: one statement
     services = [s for s in statements if s.startswith("SELECT services.")]
     assert len(services) == 1
     assert "masters" in services[0]
     assert "locations.timezone" in services[0]
-    assert _tables(statements, "INSERT") == ["bookings", "audit_log", "notifications"]
+    assert "FROM subscriptions" in services[0]
+    assert sum("subscriptions" in s for s in statements) == 1
+    # the client: one upsert, never a look-up first
+    assert _tables(statements, "INSERT") == ["clients", "bookings", "audit_log", "notifications"]
+    assert not any(s.startswith("SELECT clients.") for s in statements)
+    assert "ON CONFLICT" in next(s for s in statements if s.startswith("INSERT INTO clients"))
     # the version bump; on PostgreSQL its row lock also serializes the master's writers
     assert _tables(statements, "UPDATE") == ["masters"]
     assert not any("pg_advisory" in s for s in statements)  # that lock is enough
-    # the plan's monthly booking limit: one statement (the count only runs when the plan has a limit)
-    assert sum("FROM subscriptions" in s for s in statements) == 1
-    # token/user, service/master/zone, plan limit, client, bump (and lock), availability,
-    # savepoint, insert, release, audit, outbox insert (no dedupe look-up: the booking is new)
+    # no SAVEPOINT round trips: the booking insert says ON CONFLICT DO NOTHING on PostgreSQL
+    assert not any(s.upper().startswith(("SAVEPOINT", "RELEASE")) for s in statements)
     assert not any(s.startswith("SELECT notifications.") for s in statements)
-    assert len(statements) == 11, statements
+    assert len(statements) == CHAIN, statements
 
 
-def test_booking_for_a_new_client_adds_only_the_client_insert(booking_api):
+def test_booking_for_a_known_client_takes_a_fixed_short_chain_of_statements(booking_api):
+    _, statements = booking_api("2026-12-02T09:00:00+05:00", "+77015550101")
+    _common_chain(statements)
+
+
+def test_booking_for_a_new_client_takes_the_same_chain(booking_api):
     _, statements = booking_api("2026-12-02T10:00:00+05:00", "+77015550999")
-    assert _tables(statements, "INSERT") == ["clients", "bookings", "audit_log", "notifications"]
-    # the client insert runs under its own savepoint (a concurrent insert of the same phone wins)
-    assert len(statements) == 14, statements
+    _common_chain(statements)

@@ -12,7 +12,7 @@ A business without a subscription row (registered, not approved yet) has no plan
 limits: approval starts its trial (:func:`start_trial`).
 """
 
-from app.billing.services.limits import ensure_within_limit, usage
+from app.billing.services.limits import ensure_within_limit, monthly_headroom, usage
 from app.billing.services.payments import (
     INVOICE_LABELS,
     apply_payment,
@@ -54,6 +54,7 @@ __all__ = [
     "get_plan",
     "get_subscription",
     "handle_provider_event",
+    "monthly_headroom",
     "record_manual_payment",
     "send_trial_notice",
     "start_checkout",

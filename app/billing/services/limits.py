@@ -50,8 +50,21 @@ def _limit_message(kind: str, plan_name: str, limit: int, actor: Actor | None):
     )
 
 
+def monthly_headroom(tenant: Tenant) -> tuple:
+    """What :func:`ensure_within_limit` needs for ``monthly_bookings``: a derived table
+    (``name``, ``limit``, ``used``) another statement can join (``LEFT JOIN ... ON true``) and
+    the bound parameters it takes; that statement's three columns come back as ``headroom``,
+    and the booking check costs no statement of its own."""
+    return queries.monthly_booking_headroom_subquery(), queries.headroom_params(tenant.id, _month_start(tenant))
+
+
 def ensure_within_limit(
-    tenant: Tenant, kind: str, *, actor: Actor | None = None, exclude_id: int | None = None
+    tenant: Tenant,
+    kind: str,
+    *,
+    actor: Actor | None = None,
+    exclude_id: int | None = None,
+    headroom: tuple | None = None,
 ) -> None:
     """Refuse (403 ``forbidden``) one more active location or master, or one more booking this
     calendar month (in the business's time zone), than the business's plan allows.
@@ -60,10 +73,12 @@ def ensure_within_limit(
     locations are counted under a lock on the subscription row, so concurrent additions
     cannot pass the limit together.  The booking check is one statement, counting only when
     the plan has a monthly limit, and takes no lock (bookings of different masters run in
-    parallel), so bookings racing for the month's last place may pass it by a few."""
+    parallel), so bookings racing for the month's last place may pass it by a few.
+    ``headroom``: the ``(name, limit, used)`` of :func:`monthly_headroom`, already read by the
+    caller's statement (``name`` is None without a subscription); else it is read here."""
     if kind == "monthly_bookings":
-        row = queries.monthly_booking_headroom(tenant.id, _month_start(tenant))
-        if row is None:
+        row = headroom if headroom is not None else queries.monthly_booking_headroom(tenant.id, _month_start(tenant))
+        if row is None or row[0] is None:
             return
         name, limit, used = row
     else:

@@ -12,11 +12,12 @@ This package is the bookings domain's public API; its modules hold the rules by 
 
 Integrity.  No two blocking bookings of a master may overlap (buffer included).  The
 guarantee is the database's: on PostgreSQL the ``bookings_no_overlap`` exclusion
-constraint (the insert/update is flushed inside a SAVEPOINT and SQLSTATE 23P01 becomes
-``slot_unavailable``); on SQLite the writing request or job runs in ``BEGIN IMMEDIATE``,
+constraint (a new booking is inserted with ``ON CONFLICT DO NOTHING`` and no row back
+means ``slot_unavailable``; an update is flushed inside a SAVEPOINT and SQLSTATE 23P01
+becomes ``slot_unavailable``); on SQLite the writing request or job runs in ``BEGIN IMMEDIATE``,
 so the availability check and the insert cannot interleave with another writer.  Before
-the check the service takes ``pg_advisory_xact_lock(tenant, master)`` and bumps the
-master's availability version (a row lock on PostgreSQL, the write lock on SQLite), so
+the check the service bumps the master's availability version (an update also takes
+``pg_advisory_xact_lock(tenant, master)`` for both masters) (a row lock on PostgreSQL, the write lock on SQLite), so
 the losers of a race wait, then see the winner's booking and answer without trying.
 
 Status changes are compare-and-swap updates (``WHERE status = :expected``) along the

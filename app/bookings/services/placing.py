@@ -3,8 +3,9 @@
 
 Both check the start against availability (``scheduling.services.is_start_bookable``, the
 same generator the pages offer slots from) after bumping the master's availability version,
-whose row lock makes the loser of a race wait and see the winner's booking; the insert or
-update is flushed under the overlap guard (:func:`.writing.flush_guarded`).
+whose row lock makes the loser of a race wait and see the winner's booking; the insert goes
+through :func:`.writing.insert_guarded` and the update is flushed under the overlap guard
+(:func:`.writing.flush_guarded`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,14 @@ from app.bookings import queries as bq
 from app.bookings import rules
 from app.bookings.models import BLOCKING_STATUSES, Booking
 from app.bookings.services.access import STAFF_ROLES, check_scope, check_window
-from app.bookings.services.writing import AUDIT_FIELDS, CHANGED_MEANWHILE, announce, audit_change, flush_guarded
+from app.bookings.services.writing import (
+    AUDIT_FIELDS,
+    CHANGED_MEANWHILE,
+    announce,
+    audit_change,
+    flush_guarded,
+    insert_guarded,
+)
 from app.catalog.models import Master, Service
 from app.core import metrics
 from app.core.auth import Actor
@@ -139,32 +147,37 @@ def _resolve_client(tenant: Tenant, actor: Actor, client: Client | None, client_
     return find_or_create_client(phone, name=name, language=data.get("language"))
 
 
-def _load_for_create(tenant: Tenant, actor: Actor, service_id: Any, master_id: Any) -> tuple[Service, Master, str]:
-    """The service, the master and the master's location zone for a new booking.
+def _load_for_create(
+    tenant: Tenant, actor: Actor, service_id: Any, master_id: Any
+) -> tuple[Service, Master, str, tuple | None]:
+    """The service, the master, the master's location zone for a new booking, and the plan's
+    monthly headroom (``billing.services.monthly_headroom``; None when not read).
 
-    One statement when everything is in order: both rows plus the zone of the master's
+    One statement when everything is in order: both rows, the zone of the master's
     location if the master performs the (active) service there (the rule of
-    ``scheduling.queries.bookable_masters``). Anything else takes the step-by-step path,
-    which raises the same errors in the same order as always (service, master, role,
-    placement).
+    ``scheduling.queries.bookable_masters``) and the headroom.  Anything else takes the
+    step-by-step path, which raises the same errors in the same order as always (service,
+    master, role, placement).
     """
     try:
         sid, mid = int(service_id), int(master_id)
     except (TypeError, ValueError):
         sid = mid = None
-    row = bq.service_master_zone(sid, mid) if sid is not None and mid is not None else None
+    row = None
+    if sid is not None and mid is not None:
+        row = bq.service_master_zone(sid, mid, joined=billing.monthly_headroom(tenant))
     if row is not None:
-        service, master, tz = row
+        service, master, tz, *headroom = row
         placed = service.active and master.active and tz is not None
         if placed and not (actor.role == "manager" and master.location_id != actor.location_id):
             if actor.role == "master" and master.id != actor.master_id:
                 raise Forbidden(_l("You can only book your own appointments."))
-            return service, master, tz
+            return service, master, tz, tuple(headroom)
     service = _load_service(service_id)
     master = _load_master(actor, master_id)
     if actor.role == "master" and master.id != actor.master_id:
         raise Forbidden(_l("You can only book your own appointments."))
-    return service, master, _placement(tenant, master, service)
+    return service, master, _placement(tenant, master, service), None
 
 
 def create_booking(
@@ -184,8 +197,8 @@ def create_booking(
         raise TenantNotActive()
     start = parse_instant(start)
     notes = _notes(notes)
-    service, master, tz = _load_for_create(tenant, actor, service_id, master_id)
-    billing.ensure_within_limit(tenant, "monthly_bookings", actor=actor)
+    service, master, tz, headroom = _load_for_create(tenant, actor, service_id, master_id)
+    billing.ensure_within_limit(tenant, "monthly_bookings", actor=actor, headroom=headroom)
     booked_for = _resolve_client(tenant, actor, client, client_data)
 
     # One master: the version bump's row lock serializes this master's booking writers until
@@ -194,22 +207,24 @@ def create_booking(
     sq.bump_master_versions(tenant.id, [master.id])
     if not _bookable(tenant, master.id, tz, service, start):
         raise SlotUnavailable()
-    booking = Booking(
-        location_id=master.location_id,
-        master_id=master.id,
-        service_id=service.id,
-        client_id=booked_for.id,
-        status="pending" if tenant.require_confirmation and actor.role == "client" else "confirmed",
-        duration_minutes=service.duration_minutes,
-        buffer_minutes=service.buffer_minutes,
-        price=service.price,
-        currency=service.currency,
-        notes=notes,
-        source=(source or "public")[:12],
-        created_by_user_id=actor.id if actor.kind == "user" else None,
-        **_instants(start, tz, service),
+    booking = insert_guarded(
+        {
+            "tenant_id": tenant.id,
+            "location_id": master.location_id,
+            "master_id": master.id,
+            "service_id": service.id,
+            "client_id": booked_for.id,
+            "status": "pending" if tenant.require_confirmation and actor.role == "client" else "confirmed",
+            "duration_minutes": service.duration_minutes,
+            "buffer_minutes": service.buffer_minutes,
+            "price": service.price,
+            "currency": service.currency,
+            "notes": notes,
+            "source": (source or "public")[:12],
+            "created_by_user_id": actor.id if actor.kind == "user" else None,
+            **_instants(start, tz, service),
+        }
     )
-    flush_guarded(lambda: db.session.add(booking))
     record(actor, "booking.create", "booking", booking.id, tenant_id=tenant.id, after=snapshot(booking, AUDIT_FIELDS))
     with just_inserted():  # no outbox row can name the booking inserted just now
         announce("created", booking, actor)

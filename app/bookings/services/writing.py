@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from app.audit.services import record, snapshot
@@ -56,6 +59,30 @@ def flush_guarded(fn: Callable[[], Any] | None = None) -> Any:
         if is_overlap(exc):
             raise SlotUnavailable() from None
         raise
+
+
+def insert_guarded(values: dict) -> Booking:
+    """INSERT one booking (``values``: its columns, ``tenant_id`` included) and return it,
+    loaded from ``RETURNING``; an overlap becomes ``slot_unavailable``.
+
+    PostgreSQL: ``ON CONFLICT DO NOTHING`` without a target covers the ``bookings_no_overlap``
+    exclusion constraint (the table's only unique or exclusion constraint besides its
+    sequence-fed key), so an overlapping row is simply not inserted and the transaction
+    stays usable: no SAVEPOINT round trips.  Other violations (foreign keys, checks) still
+    raise.  SQLite has no such constraint; the write-serialized (``BEGIN IMMEDIATE``)
+    transaction already made the availability check and this insert one step.
+    """
+    booking = db.session.scalars(_insert_statement(db.session.get_bind().dialect.name), values).first()
+    if booking is None:
+        raise SlotUnavailable()
+    return booking
+
+
+@lru_cache(maxsize=4)
+def _insert_statement(dialect: str):
+    """The booking INSERT, built once; its values come as execution parameters."""
+    stmt = pg_insert(Booking).on_conflict_do_nothing() if dialect == "postgresql" else insert(Booking)
+    return stmt.returning(Booking)
 
 
 def announce(event: str, booking: Booking, actor: Actor, previous_start: datetime | None = None) -> None:
