@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import g, has_app_context
+from sqlalchemy import insert
 
 from app.audit.models import AuditLog
 from app.core.auth import Actor
@@ -29,6 +30,9 @@ def snapshot(obj: Any, fields: tuple[str, ...]) -> dict:
     return {f: _plain(getattr(obj, f)) for f in fields}
 
 
+_INSERT = insert(AuditLog.__table__)
+
+
 def record(
     actor: Actor,
     action: str,
@@ -38,21 +42,24 @@ def record(
     tenant_id: int | None,
     before: dict | None = None,
     after: dict | None = None,
-) -> AuditLog:
+) -> None:
+    """Write one audit row now, in the caller's transaction (a Core INSERT: no ORM object,
+    no flush; it commits or rolls back with the change it records)."""
     label = actor.label or ""
     support = g.get("support_label") if has_app_context() else None
     if support and actor.kind == "user":
         label = f"{label} (support: {support})"  # a platform admin acting in a support session
-    entry = AuditLog(
-        tenant_id=tenant_id,
-        actor_type=actor.kind,
-        actor_id=actor.id,
-        actor_label=label[:254],
-        action=action,
-        object_type=obj_type,
-        object_id=obj_id,
-        before=_plain(before) if before is not None else None,
-        after=_plain(after) if after is not None else None,
+    db.session.execute(
+        _INSERT,
+        {
+            "tenant_id": tenant_id,
+            "actor_type": actor.kind,
+            "actor_id": actor.id,
+            "actor_label": label[:254],
+            "action": action,
+            "object_type": obj_type,
+            "object_id": obj_id,
+            "before": _plain(before) if before is not None else None,
+            "after": _plain(after) if after is not None else None,
+        },
     )
-    db.session.add(entry)
-    return entry

@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from app.accounts.models import User
 from app.core.i18n import normalize
@@ -40,6 +40,9 @@ from app.tenants.models import Tenant
 
 BOOKING_EVENTS = ("created", "confirmed", "rescheduled", "cancelled")
 TENANT_EVENTS = ("tenant_registered", "tenant_approved", "tenant_rejected", "trial_ending", "trial_ended")
+
+
+_INSERT = insert(Notification.__table__).returning(Notification.__table__.c.id)
 
 
 def _lang(*candidates: str | None) -> str:
@@ -65,8 +68,10 @@ def queue(
     tenant_id: int | None = None,
     booking_id: int | None = None,
     known_new: bool = False,
-) -> Notification | None:
-    """Add one outbox row (unless its dedupe key exists) and send it after commit.
+) -> int | None:
+    """Add one outbox row (unless its dedupe key exists) and send it after commit; its id.
+
+    The row is a Core ``INSERT ... RETURNING id`` (no ORM object, no flush).
 
     ``known_new``: the caller knows no row can have this key yet (it names a booking created
     in this transaction), so the look-up is skipped; the unique index still guards the key.
@@ -77,22 +82,23 @@ def queue(
         exists = db.session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key))
         if exists:
             return None
-    row = Notification(
-        tenant_id=tenant_id,
-        booking_id=booking_id,
-        channel=channel,
-        recipient=recipient,
-        language=language,
-        template=template,
-        payload=payload,
-        dedupe_key=dedupe_key,
-        status="queued",
-        attempts=0,
-    )
-    db.session.add(row)
-    db.session.flush()
-    send_notification.delay(row.id)
-    return row
+    row_id = db.session.execute(
+        _INSERT,
+        {
+            "tenant_id": tenant_id,
+            "booking_id": booking_id,
+            "channel": channel,
+            "recipient": recipient,
+            "language": language,
+            "template": template,
+            "payload": payload,
+            "dedupe_key": dedupe_key,
+            "status": "queued",
+            "attempts": 0,
+        },
+    ).scalar_one()
+    send_notification.delay(row_id)
+    return row_id
 
 
 # ---------------------------------------------------------------- bookings
