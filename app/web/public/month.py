@@ -13,6 +13,7 @@ import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -95,7 +96,8 @@ def weekday_names(weeks) -> list[str]:
 
 @functools.lru_cache(maxsize=8192)
 def _time_text(start: datetime, tz: str, lang: str) -> str:
-    return local_time(start, tz)  # in the current locale, which ``lang`` names
+    with force_locale(lang):
+        return local_time(start, tz)
 
 
 def slot_links(slots, *, tz: str, masters: dict, calendar_args: dict, embed: bool) -> list[Slot]:
