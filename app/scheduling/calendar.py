@@ -102,11 +102,14 @@ def free_days(
     master_id: int | None = None,
     location_id: int | None = None,
     require_in_window: bool = False,
+    cached: bool = True,
 ) -> MonthDays:
     """The days of ``month`` (any date in it) with at least one free time for the service.
 
     Unknown or inactive services are not found; a service nobody can take has no free days.
     With ``require_in_window`` a month wholly outside the booking window is a field error.
+    ``cached=False`` neither reads nor writes the days kept in Redis, for a caller that keeps
+    its whole answer itself (as ``get_availability(cached=False)``); the answer is the same.
     """
     if not isinstance(month, date) or isinstance(month, datetime):
         raise ValidationError.field("month", _l("Give a month as YYYY-MM."))
@@ -137,8 +140,8 @@ def free_days(
     # start: the cached answer lists each day's last free start, which decides "free" now.
     key = "freedays:" + _cache_key(tenant, service_id, svc, rows, first, days, master_id, location_id, bucket)
     earliest_s = int((now + rules["min_notice"]).timestamp())
-    cached = cache.get_json(key)
-    if cached is None:
+    found = cache.get_json(key) if cached else None
+    if found is None:
         calendars: list[MasterCalendar] = load_calendars(tenant.id, [(r.id, r.timezone) for r in rows], first, days)
         slots = compute_slots(
             calendars,
@@ -158,9 +161,10 @@ def free_days(
         for s in slots:
             by_day[(s.start if same_zone else s.start.astimezone(zone)).date()] = s.epoch
         latest = {d.isoformat(): epoch for d, epoch in by_day.items()}
-        cache.set_json(key, latest, CACHE_TTL)
+        if cached:
+            cache.set_json(key, latest, CACHE_TTL)
     else:
-        latest = cached
+        latest = found
     result.free = sorted(date.fromisoformat(d) for d, last_start in latest.items() if last_start >= earliest_s)
     return result
 

@@ -1,8 +1,9 @@
 """The uncached availability path: what one new question costs (statements, Redis round trips).
 
-The public API keeps its whole answer in Redis (``@http_cache``), so its view asks
-``get_availability(cached=False)``: the slots themselves are not looked up or written
-there.  The booking page (and every other caller) still keeps them.  On PostgreSQL the
+The public API keeps its whole answer in Redis (``@http_cache``), so its views ask
+``get_availability(cached=False)`` and ``free_days(cached=False)``: the slots and free days
+themselves are not looked up or written there.  The booking page (and every other caller)
+still keeps them.  On PostgreSQL the
 calendar statement always runs its generic plan (``plan_cache_mode``), never one planned
 for the values at hand.
 """
@@ -19,6 +20,7 @@ from app.core.tenancy import tenant_scope
 from app.extensions import db
 from app.scheduling import queries as q
 from app.scheduling import services as ss
+from app.scheduling.calendar import free_days
 
 API = "/api/v1/public/business"
 NOW = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)  # Monday 08:00 in Almaty
@@ -89,6 +91,21 @@ def test_a_new_api_question_reads_the_calendar_once_and_never_the_slot_cache(
         with tenant_scope(tenant.id):
             direct = ss.get_availability(tenant, service_id=service.id, date_from=day, master_id=master.id)
         assert [s["start"] for s in resp.get_json()["slots"]] == [x["start"].isoformat() for x in direct["slots"]]
+
+
+def test_a_new_free_days_question_never_reads_the_cached_days(shop, client, count_queries, redis_commands):
+    tenant, service, master, _ = shop
+    url = f"{API}/anna/availability/days?service_id={service.id}&master_id={master.id}&month="
+    assert client.get(url + "2026-12").status_code == 200
+    with count_queries() as stmts, redis_commands() as sent:
+        resp = client.get(url + "2027-01")
+    assert resp.status_code == 200
+    assert resp.get_json()["days"]
+    assert len(_reads(stmts.statements)) == 1, stmts.statements
+    assert _slot_keys(sent) == [], sent
+    with tenant_scope(tenant.id):
+        direct = free_days(tenant, service_id=service.id, month=date(2027, 1, 1), master_id=master.id)
+    assert resp.get_json()["days"] == [d.isoformat() for d in direct.free]
 
 
 def test_the_slot_cache_serves_other_callers_and_cached_false_bypasses_it(shop, app, count_queries, redis_commands):

@@ -64,6 +64,7 @@ def public_free_days(subdomain: str, query: dict):
             master_id=query.get("master_id"),
             location_id=query.get("location_id"),
             require_in_window=True,
+            cached=False,  # @http_cache keeps the whole answer
         )
     return {
         "timezone": md.timezone,
