@@ -22,13 +22,15 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from redis.exceptions import RedisError
-from sqlalchemy import case, select, update
+from sqlalchemy import case, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import Client, ClientSession, ClientVerification
 from app.accounts.rules import CLIENT_NAME, SMS_CODE
+from app.core import cache
 from app.core.db import independent_write
 from app.core.errors import ValidationError
 from app.core.fields import clean_or_raise
@@ -158,8 +160,10 @@ def code_state(phone: str) -> CodeState:
 
 @lru_cache(maxsize=8)
 def _client_upsert(dialect: str, new_name: bool, new_language: bool):
-    """The client upsert, built once per database and kind of change."""
-    ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(Client)  # values: execution parameters
+    """The client upsert (a Core statement returning every column), built once per database
+    and kind of change; its values come as execution parameters."""
+    table = Client.__table__
+    ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
     changes = {}
     if new_name:
         changes["name"] = ins.excluded.name
@@ -167,8 +171,8 @@ def _client_upsert(dialect: str, new_name: bool, new_language: bool):
         changes["language"] = ins.excluded.language
     # With nothing new the row is still "updated" (to itself), so that RETURNING gives it.
     return ins.on_conflict_do_update(
-        index_elements=[Client.tenant_id, Client.phone], set_=changes or {"phone": ins.excluded.phone}
-    ).returning(Client)
+        index_elements=[table.c.tenant_id, table.c.phone], set_=changes or {"phone": ins.excluded.phone}
+    ).returning(*table.c)
 
 
 def find_or_create_client(phone_e164: str, *, name: str | None = None, language: str | None = None):
@@ -180,7 +184,9 @@ def find_or_create_client(phone_e164: str, *, name: str | None = None, language:
     once cannot both insert: on PostgreSQL the second waits for the first transaction and
     then updates the row it committed (SQLite runs one writer at a time).  The conflicting
     row is always updated (with its own values when nothing new is given), so that it is
-    returned, and it stays locked until the transaction ends.
+    returned, and it stays locked until the transaction ends.  The row joins the session as
+    if just loaded (the session's own object of that client, if it holds one, takes the
+    new name and language).
     """
     scope = current_scope()
     if scope is None or scope.tenant_id is None:
@@ -188,7 +194,13 @@ def find_or_create_client(phone_e164: str, *, name: str | None = None, language:
     name = (name or "").strip()
     stmt = _client_upsert(db.session.get_bind().dialect.name, bool(name), bool(language))
     params = {"tenant_id": scope.tenant_id, "phone": phone_e164, "name": name, "language": language or "en"}
-    return db.session.scalars(stmt, params, execution_options={"populate_existing": True}).one()
+    row = dict(db.session.execute(stmt, params).one()._mapping)
+    client = cache.attach(Client, row)
+    loaded = inspect(client).dict
+    for key in ("name", "language"):
+        if loaded.get(key) != row[key]:
+            set_committed_value(client, key, row[key])
+    return client
 
 
 def start_client_verification(

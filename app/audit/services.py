@@ -49,7 +49,9 @@ def record(
     support = g.get("support_label") if has_app_context() else None
     if support and actor.kind == "user":
         label = f"{label} (support: {support})"  # a platform admin acting in a support session
-    db.session.execute(
+    # On the session's connection (its transaction): a Core statement needs none of the ORM's
+    # execution steps, and audit_log is no tenant-owned table for the tenant guard to check.
+    db.session.connection().execute(
         _INSERT,
         {
             "tenant_id": tenant_id,

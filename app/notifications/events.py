@@ -82,21 +82,27 @@ def queue(
         exists = db.session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key))
         if exists:
             return None
-    row_id = db.session.execute(
-        _INSERT,
-        {
-            "tenant_id": tenant_id,
-            "booking_id": booking_id,
-            "channel": channel,
-            "recipient": recipient,
-            "language": language,
-            "template": template,
-            "payload": payload,
-            "dedupe_key": dedupe_key,
-            "status": "queued",
-            "attempts": 0,
-        },
-    ).scalar_one()
+    # On the session's connection (its transaction): a Core statement needs none of the ORM's
+    # execution steps, and the outbox is no tenant-owned table for the tenant guard to check.
+    row_id = (
+        db.session.connection()
+        .execute(
+            _INSERT,
+            {
+                "tenant_id": tenant_id,
+                "booking_id": booking_id,
+                "channel": channel,
+                "recipient": recipient,
+                "language": language,
+                "template": template,
+                "payload": payload,
+                "dedupe_key": dedupe_key,
+                "status": "queued",
+                "attempts": 0,
+            },
+        )
+        .scalar_one()
+    )
     send_notification.delay(row_id)
     return row_id
 
@@ -173,6 +179,8 @@ def _to_master(
     booking: Any, template: str, payload: dict, key: str, lang_default: str | None, known_new: bool = False
 ) -> None:
     email, phone, lang = _master_contacts(booking, lang_default)
+    if not email and not phone:
+        return  # nobody to tell: no texts to look up
     name = text_in(booking.master, "name", lang) if booking.master else ""
     common = {
         "template": template,

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.audit.services import record, snapshot
 from app.bookings.models import Booking
+from app.core import cache
 from app.core.auth import Actor
 from app.core.errors import SlotUnavailable
 from app.extensions import db
@@ -72,17 +73,20 @@ def insert_guarded(values: dict) -> Booking:
     raise.  SQLite has no such constraint; the write-serialized (``BEGIN IMMEDIATE``)
     transaction already made the availability check and this insert one step.
     """
-    booking = db.session.scalars(_insert_statement(db.session.get_bind().dialect.name), values).first()
-    if booking is None:
+    row = db.session.execute(_insert_statement(db.session.get_bind().dialect.name), values).first()
+    if row is None:
         raise SlotUnavailable()
-    return booking
+    # The inserted row joins the session as if just loaded (no ORM INSERT machinery, no SQL).
+    return cache.attach(Booking, dict(row._mapping))
 
 
 @lru_cache(maxsize=4)
 def _insert_statement(dialect: str):
-    """The booking INSERT, built once; its values come as execution parameters."""
-    stmt = pg_insert(Booking).on_conflict_do_nothing() if dialect == "postgresql" else insert(Booking)
-    return stmt.returning(Booking)
+    """The booking INSERT (a Core statement returning every column), built once; its values
+    come as execution parameters."""
+    table = Booking.__table__
+    stmt = pg_insert(table).on_conflict_do_nothing() if dialect == "postgresql" else insert(table)
+    return stmt.returning(*table.c)
 
 
 def announce(event: str, booking: Booking, actor: Actor, previous_start: datetime | None = None) -> None:
