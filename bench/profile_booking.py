@@ -6,7 +6,7 @@
 Seeds the benchmark business (bench/availability.py) on PostgreSQL (``BENCH_DATABASE_URL``,
 default postgresql://postgres@127.0.0.1:5432/jazyl_bench_profile, dropped and recreated) or
 on SQLite, logs in as the owner and posts ``--count`` bookings for distinct free slots
-through the Flask test client (the whole request: token check, validation, client lookup,
+through the Flask test client (the whole request: token check, validation, client upsert,
 lock, version bump, availability check, insert, audit, outbox, commit), then prints the
 statements per booking and pyinstrument's call tree.
 """

@@ -334,7 +334,7 @@ def test_database_constraint_violation_becomes_slot_unavailable(salon, monkeypat
     monkeypatch.setattr(placing, "is_start_bookable", lambda *a, **k: True)
     with pytest.raises(SlotUnavailable):
         book(salon, "10:30")
-    assert book(salon, "11:00").id  # the outer transaction survived the failed savepoint
+    assert book(salon, "11:00").id  # the transaction is still usable (ON CONFLICT DO NOTHING: no row, no error)
 
 
 def test_a_master_who_does_not_perform_the_service_cannot_be_booked_for_it(salon, create_master, create_service):
