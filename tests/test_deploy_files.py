@@ -58,6 +58,15 @@ def _clean():
     return
 
 
+@pytest.fixture(autouse=True)
+def _metrics_dir_restored(monkeypatch):
+    """gunicorn.conf.py sets PROMETHEUS_MULTIPROC_DIR when absent; left set, later tests in this
+    process would read their metrics from that directory. Set-then-delete makes monkeypatch
+    record the value before the test (or its absence) and put it back."""
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
+
+
 # --- compose: read as compose reads it -----------------------------------------------------
 
 _VARIABLE = re.compile(
@@ -1011,7 +1020,6 @@ def load_gunicorn_conf(monkeypatch, **env: str) -> dict:
         "GUNICORN_MAX_REQUESTS",
         "LOG_LEVEL",
         "GUNICORN_ACCESS_LOG",
-        "PROMETHEUS_MULTIPROC_DIR",  # the file sets it when absent; restored after the test
     ):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
