@@ -181,10 +181,10 @@ def _started(sender: Flask, **_) -> None:
 
 
 def _tenant_label(tenant) -> str | None:
-    """The request's tenant subdomain, from the host or the path when they name it: after the
+    """The request's tenant subdomain, from the host, the credential or the path when they name it: after the
     request's commit the tenant row is expired, and reading ``tenant.subdomain`` costs a SELECT
     (a cached request otherwise runs none, tests/core/test_cache_hits.py)."""
-    known = g.get("tenant_subdomain") or (request.view_args or {}).get("subdomain")
+    known = g.get("tenant_subdomain") or g.get("tenant_label") or (request.view_args or {}).get("subdomain")
     if known or tenant is None:
         return known
     return tenant.__dict__.get("subdomain") or getattr(tenant, "subdomain", None)

@@ -89,9 +89,19 @@ class TenantScoped:
     def tenant_id(cls) -> Mapped[int]:
         return mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False, index=True)
 
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        _known_tables.clear()  # a new tenant-owned model: the names are gathered again
 
-def tenant_tables() -> set[str]:
-    """Names of the tables of every tenant-owned model."""
+
+_known_tables: list[frozenset[str]] = []
+
+
+def tenant_tables() -> frozenset[str]:
+    """Names of the tables of every tenant-owned model (gathered once per set of models: the
+    tenant guard asks on every statement)."""
+    if _known_tables:
+        return _known_tables[0]
     names: set[str] = set()
     stack = list(TenantScoped.__subclasses__())
     while stack:
@@ -100,7 +110,8 @@ def tenant_tables() -> set[str]:
         table = getattr(cls, "__table__", None)
         if table is not None:
             names.add(table.name)
-    return names
+    _known_tables[:] = [frozenset(names)]
+    return _known_tables[0]
 
 
 # ---------------------------------------------------------------- entering and leaving scopes

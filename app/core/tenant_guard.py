@@ -30,7 +30,7 @@ def _touches_tenant_models(state: ORMExecuteState) -> bool:
     return any(isinstance(m.class_, type) and issubclass(m.class_, TenantScoped) for m in state.all_mappers)
 
 
-def _tenant_tables_in(statement: ClauseElement, names: set[str]) -> set[str]:
+def _tenant_tables_in(statement: ClauseElement, names: frozenset[str]) -> set[str]:
     found = find_tables(
         statement, check_columns=True, include_aliases=True, include_joins=True, include_selects=True, include_crud=True
     )
@@ -67,7 +67,7 @@ def _written_tenant_ids(statement, parameters) -> list:
     return values
 
 
-def _check_write(state: ORMExecuteState, tid: int, names: set[str]) -> None:
+def _check_write(state: ORMExecuteState, tid: int, names: frozenset[str]) -> None:
     statement = state.statement
     table = getattr(statement, "table", None)
     if not isinstance(table, TableClause) or table.name not in names:

@@ -37,11 +37,11 @@ def booking_api(app, create_tenant, create_user, create_service, create_master, 
     def book(start: str, phone: str) -> tuple[int, list[str]]:
         """Post one booking; the statements sent before the request's commit."""
         seen: list[str] = []
+        later: list[str] = []
         done = []
 
         def before(conn, cursor, statement, *args):
-            if not done:
-                seen.append(" ".join(statement.split()))
+            (later if done else seen).append(" ".join(statement.split()))
 
         def committed(conn):
             done.append(True)
@@ -58,6 +58,8 @@ def booking_api(app, create_tenant, create_user, create_service, create_master, 
             sa.event.remove(db.engine, "before_cursor_execute", before)
             sa.event.remove(db.engine, "commit", committed)
         assert resp.status_code == 201, resp.get_json()
+        # after the commit nothing is read again (the access log's tenant is named before it)
+        assert later == [], later
         # BEGIN opens the transaction (implicit on PostgreSQL); PREPARE happens once per
         # database connection for the availability queries, not per booking.
         return resp.status_code, [s for s in seen if s.split(" ", 1)[0].upper() not in ("BEGIN", "PREPARE")]

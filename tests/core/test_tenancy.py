@@ -113,3 +113,35 @@ def test_database_refuses_booking_pointing_at_another_tenants_master(two_tenants
         )
         db.session.flush()
     db.session.rollback()
+
+
+def test_the_guard_knows_a_tenant_model_defined_after_its_first_statement(two_tenants):
+    """The tenant-owned table names are gathered once (the guard asks on every statement) and
+    gathered again when a new tenant-owned model appears."""
+    import gc
+
+    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+    from app.core import tenancy
+
+    with tenant_scope(two_tenants[0].id):
+        db.session.scalars(select(Master)).all()
+    assert "probe_things" not in tenancy.tenant_tables()
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Probe(tenancy.TenantScoped, Base):
+        __tablename__ = "probe_things"
+        id: Mapped[int] = mapped_column(primary_key=True)
+
+    try:
+        assert "probe_things" in tenancy.tenant_tables()
+        with pytest.raises(TenantScopeError, match="probe_things"):
+            db.session.execute(select(Probe.__table__.c.id))  # refused before it reaches the database
+    finally:
+        Base.registry.dispose()
+        del Probe, Base
+        gc.collect()
+        tenancy._known_tables.clear()
+    assert "probe_things" not in tenancy.tenant_tables()

@@ -55,6 +55,7 @@ def _enter(tenant) -> None:
         return
     if tenant is not None:
         g.tenant = tenant
+        g.tenant_label = tenant.subdomain  # for the access log: read now, before a commit expires the row
         g.api_scope_token = tenancy.enter_tenant(tenant.id)
 
 
