@@ -391,7 +391,7 @@ def measure(
         wait_http(hello.port, "/", "127.0.0.1")
         wait_http(jazyl.port, "/health", DOMAIN)
         svc_id = next(s[0] for s in world["services"] if s[1] == 60)
-        master = world["masters"][0][0]
+        master, master_loc = world["masters"][0]
         loc = world["locations"][0]
         today = datetime.now(base.ZONE).date()
         day = today + timedelta(days=3)
@@ -405,6 +405,8 @@ def measure(
         ]
         base.rng.shuffle(combos)
         uncached.write_text("\n".join(combos) + "\n")
+        # the calendar step: location, service and master chosen (without the location the page asks "Where?")
+        calendar_step = f"/book?location_id={master_loc}&service_id={svc_id}&master_id={master}&date={day}"
         endpoints = [
             (
                 "availability, master-day, cached",
@@ -416,7 +418,7 @@ def measure(
             ),
             ("services list, cached", f"{api}/services"),
             ("business information, cached", api),
-            ("public booking page (HTML)", f"/book?service_id={svc_id}&master_id={master}&date={day}"),
+            ("public booking page (HTML)", calendar_step),
             ("availability, master-day, uncached", "uncached"),
         ]
         if args.only:

@@ -153,10 +153,12 @@ def main() -> None:
     gc.freeze()
 
     svc_id = next(s[0] for s in world["services"] if s[1] == 60)
-    master = world["masters"][0][0]
+    master, master_loc = world["masters"][0]
     loc = world["locations"][0]
     day = datetime.now(base.ZONE).date() + timedelta(days=3)
     api = "/api/v1/public/business/bench"
+    # the calendar step: location, service and master chosen (without the location the page asks "Where?")
+    calendar_step = f"/book?location_id={master_loc}&service_id={svc_id}&master_id={master}&date={day}"
     endpoints = [
         (
             "availability, master-day, cached",
@@ -170,7 +172,7 @@ def main() -> None:
         ),
         ("services list, cached", "localhost", f"{api}/services"),
         ("business information, cached", "localhost", api),
-        ("public booking page (HTML)", "bench.localhost", f"/book?service_id={svc_id}&master_id={master}&date={day}"),
+        ("public booking page (HTML)", "bench.localhost", calendar_step),
     ]
     client = app.test_client()
     headers = {"X-Forwarded-Proto": "https"}
