@@ -20,7 +20,7 @@ import uuid
 from datetime import timedelta
 
 import jwt
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -84,7 +84,21 @@ def issue_tokens(user: User, family_id: str | None = None) -> dict:
 
 
 def decode_access(token: str) -> dict:
-    """Signature and expiry against the app clock (tests freeze time)."""
+    """Signature and expiry against the app clock (tests freeze time).
+
+    Within a request the claims of a token once accepted are kept on ``g``: the rate limiter
+    (which names the staff user) and the authentication ask about the same header, and the
+    second answer is the first one (a refused token is refused again, by decoding)."""
+    memo = g.get("access_claims") if has_request_context() else None
+    if memo is not None and memo[0] == token:
+        return memo[1]
+    claims = _decode_access(token)
+    if has_request_context():
+        g.access_claims = (token, claims)
+    return claims
+
+
+def _decode_access(token: str) -> dict:
     try:
         # Expiry is checked below against the app clock (tests freeze it), not the OS clock.
         options = {

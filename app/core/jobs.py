@@ -182,7 +182,10 @@ def job(
         ):
             _check_scope(fn, tenant_id, platform)
             q = get_queue(queue)
-            return q.enqueue(
+            # One round trip: RQ's own enqueue registers the queue and then stores and pushes
+            # the job in two MULTI/EXEC blocks; given a pipeline it queues both on it.
+            pipe = q.connection.pipeline()
+            job = q.enqueue(
                 runner,
                 *args,
                 _tenant_id=tenant_id,
@@ -194,7 +197,10 @@ def job(
                 job_timeout=timeout,
                 result_ttl=3600,
                 failure_ttl=7 * 86400,
+                pipeline=pipe,
             )
+            pipe.execute()
+            return job
 
         def delay(*args: Any, **kwargs: Any) -> None:
             _check_scope(fn, kwargs.get("tenant_id"), platform)

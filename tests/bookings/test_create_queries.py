@@ -113,3 +113,93 @@ def test_booking_for_a_known_client_takes_a_fixed_short_chain_of_statements(book
 def test_booking_for_a_new_client_takes_the_same_chain(booking_api):
     _, statements = booking_api("2026-12-02T10:00:00+05:00", "+77015550999")
     _common_chain(statements)
+
+
+@pytest.fixture
+def redis_trips(monkeypatch):
+    """``with redis_trips() as trips: ...`` -- packets sent to Redis (a pipeline or a script
+    call is one round trip), each as the words of its commands."""
+    from contextlib import contextmanager
+
+    import redis.connection
+
+    original = redis.connection.AbstractConnection.send_packed_command
+    sent: list[list[str]] = []
+    active = [False]
+
+    def send(conn, command, check_health=True):
+        if active[0]:
+            raw = b"".join(bytes(p) for p in (command if isinstance(command, list) else [command]))
+            sent.append([w.decode(errors="replace") for w in raw.split(b"\r\n") if w and w[:1] not in (b"*", b"$")])
+        return original(conn, command, check_health)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", send)
+
+    @contextmanager
+    def counting():
+        sent.clear()
+        active[0] = True
+        try:
+            yield sent
+        finally:
+            active[0] = False
+
+    return counting
+
+
+def test_the_notification_job_is_enqueued_in_one_redis_round_trip(booking_api, redis_trips):
+    """After the commit: the cache version bump (one pipeline) and the notification job,
+    whose queue registration, job hash and queue push travel together (RQ's own enqueue
+    sends two MULTI/EXEC blocks)."""
+    with redis_trips() as trips:
+        booking_api("2026-12-02T11:00:00+05:00", "+77015550998")
+    words = [" ".join(t) for t in trips]
+    enqueues = [w for w in words if "rq:queue:" in w]
+    assert len(enqueues) == 1, words
+    assert all(k in enqueues[0] for k in ("SADD", "rq:queues", "HSET", "rq:job:", "RPUSH")), enqueues
+    assert len(trips) == 2, words
+
+
+def test_the_access_token_is_decoded_once_per_request_with_the_limiter_on(
+    app_config, create_tenant, create_user, create_service, create_master, commit, frozen_now, monkeypatch
+):
+    """The rate limiter names the staff user from the token and the authentication reads the
+    same token: one signature check between them."""
+    import jwt
+
+    from app import create_app
+    from app.extensions import limiter
+
+    frozen_now(NOW)
+    t = create_tenant("anna")
+    svc = create_service(t)
+    create_user(t, role="owner", email="owner@anna.test")
+    m = create_master(t, services=[svc])
+    commit()
+    limited = create_app("testing", RATELIMIT_ENABLED=True, RATELIMIT_STAFF="1000 per minute", **app_config)
+    try:
+        client = limited.test_client()
+        r = client.post("/api/v1/login", json={"email": "owner@anna.test", "password": "password123"}, headers=HOST)
+        headers = {**HOST, "Authorization": f"Bearer {r.get_json()['access_token']}"}
+        decoded = []
+        original = jwt.decode
+
+        def counting(*args, **kwargs):
+            decoded.append(1)
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(jwt, "decode", counting)
+        body = {
+            "service_id": svc.id,
+            "master_id": m.id,
+            "start": "2026-12-02T12:00:00+05:00",
+            "client": {"name": "Ann", "phone": "+77015550997"},
+        }
+        resp = client.post("/api/v1/booking", headers=headers, json=body)
+    finally:
+        # The limiter object is shared by every app of this process: switch it back off.
+        limiter.enabled = False
+        limiter.initialized = False
+    assert resp.status_code == 201, resp.get_json()
+    assert resp.headers.get("X-RateLimit-Limit") == "1000"  # the staff limit: the limiter knew the user
+    assert len(decoded) == 1
