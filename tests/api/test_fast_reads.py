@@ -221,3 +221,59 @@ def test_the_layer_counts_the_limit_once_on_the_limiters_own_key(limited_app, sh
     r = limited_app.extensions["redis"]
     counts = [int(r.get(k)) for k in r.keys("LIMITS:*public_business:api*")]
     assert counts == [4]
+
+
+def _forget_answers(app) -> None:
+    r = app.extensions["redis"]
+    for key in r.scan_iter("jz:http:*"):
+        r.delete(key)
+
+
+def test_a_new_availability_question_is_computed_before_flask_as_the_view_computes_it(app, shop, slow_path):
+    for url in shop["urls"][3:5]:  # one master-day, a location-week
+        with slow_path():
+            viewed = _fetch(app, url)  # the view computes and stores it
+        _forget_answers(app)
+        with flask_requests(app) as seen:
+            fast = _fetch(app, url)
+        assert seen == [], f"{url} went through Flask"
+        assert fast.status_code == viewed.status_code == 200
+        assert fast.data == viewed.data
+        assert _stable(fast) == _stable(viewed), url
+        # Stored as the view stores it: the next read is a warm one with the same ETag.
+        with flask_requests(app) as seen:
+            again = _fetch(app, url)
+        assert seen == [] and again.data == fast.data
+        assert again.headers["ETag"] == fast.headers["ETag"]
+        _forget_answers(app)
+        with flask_requests(app) as seen:
+            fresh_304 = _fetch(app, url, **{"If-None-Match": fast.headers["ETag"]})
+            fresh_head = _fetch(app, url, method="head")
+        assert seen == []
+        assert fresh_304.status_code == 304 and fresh_304.data == b""
+        assert fresh_head.status_code == 200 and fresh_head.data == b""
+        assert fresh_head.headers["ETag"] == fast.headers["ETag"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "service_id={sid}&date=2026-13-40&master_id={mid}",  # the model refuses it: 422
+        "service_id=abc&date=2026-12-07",  # 400
+        "service_id=999999&date=2026-12-07",  # no such service: 404
+        "service_id={sid}&date=2026-12-07&days=99",  # beyond the days allowed: 422
+        "service_id={sid}&date=2026-12-07&x=%00",  # a NUL in a parameter: 422 (hardening)
+        "service_id={sid}&date=2026-12-07&master_id=99999999999999999999",  # beyond 64 bits: 422
+    ],
+)
+def test_a_new_question_the_view_refuses_is_answered_by_flask(app, shop, slow_path, query):
+    sid = shop["urls"][3].split("service_id=")[1].split("&")[0]
+    mid = shop["urls"][3].rsplit("master_id=", 1)[1]
+    url = f"{API}/anna/availability?" + query.format(sid=sid, mid=mid)
+    with slow_path():
+        viewed = _fetch(app, url)
+    with flask_requests(app) as seen:
+        answered = _fetch(app, url)
+    assert seen, "Flask answers what the view refuses"
+    assert answered.status_code == viewed.status_code >= 400
+    assert answered.get_json() == viewed.get_json()

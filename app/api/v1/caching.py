@@ -13,7 +13,10 @@ The answer body is kept in Redis under the site version, the endpoint, path and 
 (``cache.store_answer``) with the schedule versions it was computed under, so a warm
 request -- with or without ``If-None-Match`` -- finds the tenant, the versions and the
 body in one Redis round trip (``cache.lookup``), runs no SQL and does not call the view.  Only ``200`` answers
-are cached.  When Redis does not answer there is no ETag and the view runs as usual.
+are cached.  An endpoint registered with ``compute=(query model, answer)`` can also have a
+new answer computed by the fast path (app/api/v1/fastpath.py, :func:`computed_answer`):
+the query validated with the same model, the same ``answer(tenant, query)`` the view
+returns, serialized and stored as here.  When Redis does not answer there is no ETag and the view runs as usual.
 ``Cache-Control: public, max-age`` comes from ``app.core.cache.HTTP_MAX_AGE``.  The
 catalogue answers name things in the reader's language (``?lang=`` or ``Accept-Language``),
 so for them the language is part of the key and the ETag, and they say ``Vary: Accept-Language``.
@@ -29,13 +32,18 @@ from typing import Any
 from flask import current_app, g, jsonify, request
 
 from app.api.v1.common import public_tenant
+from app.api.v1.registry import load
 from app.core import cache, ratelimit, sessions, tenancy
 from app.core.i18n import language_asked
 from app.core.types import utcnow
 from app.scheduling.queries import cached_bookable_masters
+from app.tenants.models import Tenant
 
 # endpoint name -> kind: the OpenAPI document adds the headers and the 304 to these.
 CACHED: dict[str, str] = {}
+# endpoint name -> (query model, answer(tenant, query) -> payload): the answers the fast path
+# may compute itself (http_cache's ``compute``).
+COMPUTED: dict[str, tuple[Any, Callable]] = {}
 #: The kinds whose answers carry a business's texts, in the reader's language (names,
 #: descriptions, addresses: ``app.core.translations``); availability is times and ids only.
 LOCALIZED = frozenset({"business", "services", "masters"})
@@ -119,16 +127,20 @@ def _headers(resp, kind: str, tag: str | None):
     return resp
 
 
-def http_cache(kind: str) -> Callable:
+def http_cache(kind: str, *, compute: tuple[Any, Callable] | None = None) -> Callable:
     """ETag/304/Cache-Control (and a server-side copy of the body) for a public GET endpoint.
 
     Put it *under* ``@api(...)``; the view takes ``subdomain`` and returns its payload.
+    ``compute=(query model, answer)``: the view's payload is ``answer(public tenant, validated
+    query)``, which the fast path may then compute itself (:func:`computed_answer`).
     """
     if kind not in cache.HTTP_MAX_AGE:
         raise ValueError(f"no HTTP lifetime for {kind!r} in app.core.cache.HTTP_MAX_AGE")
 
     def decorator(fn: Callable) -> Callable:
         CACHED[fn.__name__] = kind
+        if compute is not None:
+            COMPUTED[fn.__name__] = compute
 
         @wraps(fn)
         def view(**kwargs: Any):
@@ -159,6 +171,32 @@ def http_cache(kind: str) -> Callable:
         return view
 
     return decorator
+
+
+def computed_answer(
+    endpoint: str, kind: str, row: dict, version: str, key: str, args: dict, if_none_match: str | None
+) -> tuple[str, bytes] | None:
+    """For app.api.v1.fastpath on a request without a stored answer: ``(head, body)`` as the
+    view's path makes and stores them, for the business of the cached tenant ``row`` (current
+    under site ``version``, open to the public) and the query string ``args``.  ``None`` when
+    the endpoint is not computed here.  When ``If-None-Match`` already matches, the body is
+    ``b""`` (nothing is computed, nothing stored: a 304).  A query the model refuses, or
+    any error of the view, raises as in the view (then Flask answers the request)."""
+    entry = COMPUTED.get(endpoint)
+    if entry is None:
+        return None
+    model, answer = entry
+    query = load(model, args, query=True)
+    tenant = cache.attach(Tenant, row)
+    g.tenant = tenant  # as public_tenant leaves it
+    head = _head(kind, tenant, {"query": query})
+    if head is None:  # Redis did not answer: the view's path (no ETag, nothing stored)
+        return None
+    if etag_matches(if_none_match, etag(key, tenant.id, version, head)):
+        return head, b""
+    body = jsonify(answer(tenant, query)).get_data()
+    cache.store_answer(tenant.id, version, key, head, body, cache.TTL.get(kind, 300))
+    return head, body
 
 
 def document(operation: dict, endpoint: str) -> None:

@@ -15,17 +15,25 @@ valid and the business is open, the layer sends it with the headers the view's p
 It writes the access log line and the request metrics like any request.  It pushes no
 request context and runs no session, login, locale, hook or view code: no SQL.
 
+Without a valid stored answer, an endpoint registered with ``@http_cache(..., compute=...)``
+(the availability) has its answer computed here as its view computes it: the request's
+checks (``hardening.check_request``), the query validated by the view's model, the view's
+``answer(tenant, query)`` in a transaction of this layer's app context, committed, and the
+answer stored and sent as a stored one is (``caching.computed_answer``).  A request any of
+that refuses, or that fails, is rolled back and goes on to Flask, which answers it as usual.
+
 Everything else goes on to Flask unchanged:
 
 * other paths;
-* a missing or stale answer;
+* a missing or stale answer of another endpoint;
 * a business that is not active, or another host's;
 * a breached limit (Flask renders the ``429``);
 * Redis trouble.
 
 The hit counted here is handed on (``ratelimit.keep_counted``), so the limiter does not
 count the request twice, and the look-up it carried serves the view, so a miss costs no
-extra round trip.  ``API_FAST_READS = False`` turns the layer off.
+extra round trip.  The look-up and the versions read are kept for the layer's own
+computation as a request's are (``cache.start_memo``).  ``API_FAST_READS = False`` turns the layer off.
 """
 
 from __future__ import annotations
@@ -36,14 +44,17 @@ import time
 from flask import Flask
 from werkzeug.exceptions import HTTPException
 
-from app.api.v1.caching import CACHED, answer_key, caching_headers, etag, etag_matches
+from app.api.v1.caching import CACHED, COMPUTED, answer_key, caching_headers, computed_answer, etag, etag_matches
 from app.core import cache, logs, metrics, ratelimit, security
-from app.core.hardening import MAX_URL_LENGTH
+from app.core import db as uow
+from app.core.errors import DomainError
+from app.core.hardening import MAX_URL_LENGTH, check_request
 from app.core.hosts import open_to_public
 from app.extensions import limiter
 
 log = logging.getLogger(__name__)
 PREFIX = "/api/v1/public/business/"
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class CachedReads:
@@ -89,6 +100,7 @@ class CachedReads:
         if kind is None or not sub or (host_sub is not None and host_sub.lower() != sub):
             return None
         key = answer_key(kind, req, rule.endpoint)
+        cache.start_memo()
         counted = ratelimit.count_public_read(rule.endpoint, req.remote_addr or "127.0.0.1", (sub, key))
         if counted is not None:
             ratelimit.keep_counted(environ, counted)
@@ -100,10 +112,16 @@ class CachedReads:
         else:
             found = cache.lookup(sub, key)
         row = cache.current_row(found, sub)
-        if row is None or found.answer is None or not open_to_public(row.get("status")):
+        if row is None or not open_to_public(row.get("status")):
             return None
-        head, body = found.answer
-        tag = etag(key, found.tenant_id, found.version, head.decode())
+        if found.answer is not None:
+            head, body = found.answer[0].decode(), found.answer[1]
+        else:
+            computed = self._compute(req, rule.endpoint, kind, args, row, found.version, key)
+            if computed is None:
+                return None
+            head, body = computed
+        tag = etag(key, found.tenant_id, found.version, head)
         not_modified = etag_matches(environ.get("HTTP_IF_NONE_MATCH"), tag)
         headers = self._headers(req, kind, tag, counted)
         if not_modified:  # as werkzeug sends a 304: no entity headers, no body
@@ -122,6 +140,28 @@ class CachedReads:
                 logs.REQUEST_ID.reset(token)
         metrics.observe_request(req.method, rule.endpoint, code, duration)
         return status, headers, body
+
+    def _compute(
+        self, req, endpoint: str, kind: str, view_args: dict, row: dict, version: str, key: str
+    ) -> tuple[str, bytes] | None:
+        """A new answer's ``(head, body)`` (``caching.computed_answer``), its transaction
+        committed; ``None`` to let Flask answer (not computed here, or refused)."""
+        name = endpoint.rsplit(".", 1)[-1]
+        if name not in COMPUTED or req.mimetype in _FORMS:  # a form body is Flask's to read
+            return None
+        try:
+            check_request(req, view_args)
+            computed = computed_answer(
+                name, kind, row, version, key, req.args.to_dict(), req.environ.get("HTTP_IF_NONE_MATCH")
+            )
+        except (DomainError, HTTPException):  # Flask gives the same answer to the same request
+            uow.rollback()
+            return None
+        except BaseException:
+            uow.rollback()
+            raise
+        uow.commit()
+        return computed
 
     def _headers(self, req, kind: str, tag: str, counted) -> list[tuple[str, str]]:
         """Every header but the entity ones, the request id last."""

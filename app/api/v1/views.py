@@ -93,19 +93,8 @@ def public_masters(subdomain: str, query: dict):
         return translated_page(tenant, query, ser.in_shown_order(rows), ser.master)
 
 
-@api(
-    "/public/business/<subdomain>/availability",
-    "GET",
-    summary="Bookable slots",
-    tag="Public",
-    query=s.AvailabilityQuery,
-    response=s.Availability,
-    errors=(403,),
-    description="Slots for `days` consecutive local dates from `date`, sorted by start then master.",
-)
-@http_cache("availability")
-def public_availability(subdomain: str, query: dict):
-    tenant = public_tenant(subdomain)
+def availability_answer(tenant, query: dict) -> dict:
+    """The availability endpoint's payload (its view's, and the fast path's for a new question)."""
     with scope(tenant):
         result = get_availability(
             tenant,
@@ -124,6 +113,21 @@ def public_availability(subdomain: str, query: dict):
             for x in result["slots"]
         ],
     }
+
+
+@api(
+    "/public/business/<subdomain>/availability",
+    "GET",
+    summary="Bookable slots",
+    tag="Public",
+    query=s.AvailabilityQuery,
+    response=s.Availability,
+    errors=(403,),
+    description="Slots for `days` consecutive local dates from `date`, sorted by start then master.",
+)
+@http_cache("availability", compute=(s.AvailabilityQuery, availability_answer))
+def public_availability(subdomain: str, query: dict):
+    return availability_answer(public_tenant(subdomain), query)
 
 
 @api(

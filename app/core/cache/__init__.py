@@ -33,6 +33,7 @@ from app.core.cache.versions import (
     schedule_versions,
     site_version,
     site_version_with,
+    start_memo,
 )
 from app.core.cache.watching import install, watch
 
@@ -64,6 +65,7 @@ __all__ = [
     "shares_server",
     "site_version",
     "site_version_with",
+    "start_memo",
     "store_answer",
     "watch",
 ]

@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from flask import g, has_request_context
+from flask import g, has_app_context, has_request_context
 
 from app.core.cache.store import ERRORS, TTL, VERSION_TTL, client, failed, get_json, set_json
 from app.core.db import after_commit
@@ -45,10 +45,11 @@ def _token() -> str:
 
 def request_memo() -> dict | None:
     """A dict for the current request that is dropped whenever this process bumps a version
-    (so it never outlives a write), or ``None`` outside a request.  It holds the versions read
-    (a request reads each one at most once)."""
+    (so it never outlives a write), or ``None`` outside a request (unless :func:`start_memo`
+    gave the app context one).  It holds the versions read (a request reads each one at most
+    once)."""
     if not has_request_context():
-        return None
+        return g.get(_MEMO) if has_app_context() else None
     memo = g.get(_MEMO)
     if memo is None:
         memo = {}
@@ -56,10 +57,18 @@ def request_memo() -> dict | None:
     return memo
 
 
+def start_memo() -> None:
+    """Give the current app context a request's memo: for app.api.v1.fastpath, which answers
+    a request in an app context of its own without pushing a request context."""
+    setattr(g, _MEMO, {})
+
+
 def forget_memo() -> None:
     if has_request_context():
         g.pop(_MEMO, None)
         g.pop("_jz_tenant_by_sub", None)
+    elif has_app_context():
+        g.pop(_MEMO, None)
 
 
 WRITING = "jz_cache_writing"  # session.info: tenants this transaction wrote (bumps pending)
