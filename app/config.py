@@ -69,7 +69,9 @@ class Config:
     # environment for its key namespace (Redis Cluster); the two are independent.
     RQ_QUEUE_PREFIX = os.environ.get("RQ_QUEUE_PREFIX", "")
 
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # No pool_pre_ping: app.core.db pings only connections idle longer than IDLE_PING_SECONDS
+    # (pool_pre_ping cost a SELECT 1 round trip on every request).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     MAX_CONTENT_LENGTH = 1024 * 1024
 
     DEFAULT_LANGUAGE = os.environ.get("DEFAULT_LANGUAGE", "en")

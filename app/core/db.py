@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -137,6 +138,7 @@ def install(session_class: type[Session]) -> None:
 import contextvars  # noqa: E402
 
 from sqlalchemy.engine import Engine  # noqa: E402
+from sqlalchemy.exc import InvalidatePoolError  # noqa: E402
 
 _write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_write_intent", default=False)
 
@@ -171,11 +173,55 @@ def _forget_inherited_connections() -> None:
 os.register_at_fork(after_in_child=_forget_inherited_connections)
 
 
+#: A pooled connection unused for longer than this is pinged before it is handed out.
+IDLE_PING_SECONDS = 10.0
+_LAST_USED = "jazyl_last_used"
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Instead of ``pool_pre_ping`` (a ``SELECT 1`` round trip on every checkout): ping only a
+    connection that sat in the pool longer than :data:`IDLE_PING_SECONDS`.
+
+    A connection dies with the server (a restart, a failover), an idle timeout, or the
+    network.  Busy workers get their connection back within milliseconds, so they skip the
+    ping; one that waited longer -- where such a death most likely happened -- is pinged as
+    ``pool_pre_ping`` would, and a dead one makes the pool drop every connection opened
+    before it and connect afresh (``InvalidatePoolError``, as ``pool_pre_ping`` does).  A
+    connection that dies within the window fails its next statement instead; SQLAlchemy
+    sees the disconnect and the pool drops it and every connection older than it, so each
+    worker meets at most one such error per server restart."""
+
+    @event.listens_for(engine, "connect")
+    def _fresh(dbapi_connection, record) -> None:
+        record.info[_LAST_USED] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _used(dbapi_connection, record) -> None:
+        if record is not None:
+            record.info[_LAST_USED] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, proxy) -> None:
+        last = record.info.get(_LAST_USED)
+        if last is not None and time.monotonic() - last < IDLE_PING_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_connection, None):
+                raise InvalidatePoolError() from exc
+            raise
+        record.info[_LAST_USED] = time.monotonic()
+
+
 def configure_engine(engine: Engine) -> None:
     _engines.add(engine)
-    if engine.dialect.name != "sqlite" or engine in _configured:
+    if engine in _configured:
         return
     _configured.add(engine)
+    if engine.dialect.name != "sqlite":
+        _ping_idle_connections(engine)
+        return
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, record):
