@@ -243,6 +243,20 @@ def _wanted() -> int | str | None:
     return "platform" if scope.unscoped else scope.tenant_id
 
 
+def scope_statement(conn) -> str:
+    """For a caller that sends a statement of its own on ``conn`` (a SQLAlchemy connection
+    to PostgreSQL): the ``set_config`` the hook below would send before it, as SQL to put
+    in front of it in the same round trip (``""`` when the connection has the current scope
+    already).  The scope then counts as applied, as after the hook."""
+    want = _wanted()
+    if conn.engine not in _configured or conn.info.get(_APPLIED) == want:
+        return ""
+    tenant = "" if want is None or want == "platform" else str(int(want))
+    platform = "on" if want == "platform" else ""
+    conn.info[_APPLIED] = want
+    return f"SELECT set_config('app.tenant_id', '{tenant}', true), set_config('app.platform', '{platform}', true); "
+
+
 def configure_engine(engine: Engine) -> None:
     """On PostgreSQL, hand the current scope to the database before each transaction's statements."""
     if engine.dialect.name != "postgresql" or engine in _configured:

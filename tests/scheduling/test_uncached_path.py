@@ -148,3 +148,36 @@ def test_the_calendar_statement_always_runs_its_generic_plan(shop, app):
             ss.get_availability(tenant, service_id=service.id, date_from=DAY + timedelta(days=i), cached=False, **who)
         after = plans()
     assert (after[0] - before[0], after[1] - before[1]) == (8, 0)
+
+
+def test_a_new_api_question_is_computed_before_flask_in_one_statement_with_the_tenant_scope(
+    shop, app, client, count_queries, redis_commands
+):
+    """The fast path (app/api/v1/fastpath.py) computes a new question itself: no Flask
+    request; on PostgreSQL the tenant guard's set_config travels with the calendar
+    statement (one round trip besides the transaction's BEGIN and COMMIT)."""
+    from flask import request_started
+
+    _, service, master, _ = shop
+    url = f"{API}/anna/availability?service_id={service.id}&master_id={master.id}&date="
+    assert client.get(url + str(DAY)).status_code == 200  # the masters list and versions are now cached
+    seen: list = []
+
+    def started(sender, **_):
+        seen.append(sender)
+
+    request_started.connect(started, app)
+    try:
+        with count_queries() as stmts, redis_commands() as sent:
+            resp = client.get(url + str(DAY + timedelta(days=1)))
+    finally:
+        request_started.disconnect(started, app)
+    assert resp.status_code == 200 and resp.get_json()["slots"]
+    assert seen == [], "answered by Flask"
+    assert len(_reads(stmts.statements)) == 1, stmts.statements
+    # The look-up, the masters' list with their versions, the answer stored.
+    assert [w[0] for w in sent] == ["EVALSHA", "EVALSHA", "SET"], sent
+    if db.engine.dialect.name == "postgresql":
+        [statement] = stmts.statements
+        assert statement.startswith("SELECT set_config('app.tenant_id'"), statement
+        assert "EXECUTE " in statement
