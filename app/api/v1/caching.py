@@ -37,7 +37,6 @@ from app.core import cache, ratelimit, sessions, tenancy
 from app.core.i18n import language_asked
 from app.core.types import utcnow
 from app.scheduling.queries import cached_bookable_masters
-from app.tenants.models import Tenant
 
 # endpoint name -> kind: the OpenAPI document adds the headers and the 304 to these.
 CACHED: dict[str, str] = {}
@@ -178,7 +177,8 @@ def computed_answer(
 ) -> tuple[str, bytes] | None:
     """For app.api.v1.fastpath on a request without a stored answer: ``(head, body)`` as the
     view's path makes and stores them, for the business of the cached tenant ``row`` (current
-    under site ``version``, open to the public) and the query string ``args``.  ``None`` when
+    under site ``version``, open to the public; ``answer`` gets it as a read-only record) and
+    the query string ``args``.  ``None`` when
     the endpoint is not computed here.  When ``If-None-Match`` already matches, the body is
     ``b""`` (nothing is computed, nothing stored: a 304).  A query the model refuses, or
     any error of the view, raises as in the view (then Flask answers the request)."""
@@ -187,8 +187,9 @@ def computed_answer(
         return None
     model, answer = entry
     query = load(model, args, query=True)
-    tenant = cache.attach(Tenant, row)
-    g.tenant = tenant  # as public_tenant leaves it
+    # The answers computed here read the business's settings only: a read-only record of
+    # the cached row, not an ORM object joined to the session (the view's public_tenant).
+    tenant = cache.Record(row)
     head = _head(kind, tenant, {"query": query})
     if head is None:  # Redis did not answer: the view's path (no ETag, nothing stored)
         return None
