@@ -1,6 +1,7 @@
 """The booking page's month calendar builds its links and texts once, not per day, and
 gives the same links and texts as building each one would; the templates' bound gettext
-says what Flask-Babel's does."""
+says what Flask-Babel's does.  A warm page is the page kept in Redis
+(app.web.public.fragments): two script calls, no SQL, and never older than what it shows."""
 
 from __future__ import annotations
 
@@ -40,7 +41,10 @@ def counted(monkeypatch):
 
 
 @pytest.mark.parametrize("master", ["one", "any"])
-def test_a_month_page_builds_a_few_urls_and_remembers_its_date_texts(salon, host_client, counted, master):
+def test_a_month_page_builds_a_few_urls_and_remembers_its_date_texts(salon, host_client, counted, master, monkeypatch):
+    from app.web.public import fragments
+
+    monkeypatch.setattr(fragments, "find", lambda template, page: fragments.Kept())  # built, not the kept page
     c = host_client("anna")
     url = _book_url(salon, date="2026-12-07", **({"master_id": "any"} if master == "any" else {}))
     html = c.get(url).get_data(as_text=True)
@@ -95,3 +99,217 @@ def test_the_remembered_texts_follow_the_language(salon, host_client):
         html = c.get(_book_url(salon, date="2026-12-08", lang=lang)).get_data(as_text=True)
         cell = rf'id="day-2026-12-08"\s+aria-label="{full}[^"]*">\s*<small class="wd">{weekday}</small>'
         assert re.search(cell, html), lang
+
+
+# ---------------------------------------------------------------- the kept page (app.web.public.fragments)
+#
+# A warm booking page is the page kept in Redis, found with the tenant's versions in one
+# script call; these tests show that it is never older than what it shows.
+
+
+@pytest.fixture
+def redis_trips(monkeypatch):
+    """``with redis_trips() as trips: ...`` -- the commands sent to Redis, one per round trip."""
+    from contextlib import contextmanager
+
+    import redis.connection
+
+    original = redis.connection.AbstractConnection.send_packed_command
+    sent: list[str] = []
+    active = [False]
+
+    def send(conn, command, check_health=True):
+        if active[0]:
+            raw = b"".join(bytes(p) for p in (command if isinstance(command, list) else [command]))
+            sent.append(" ".join(w.decode(errors="replace") for w in raw.split(b"\r\n")[2:5:2]))
+        return original(conn, command, check_health)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", send)
+
+    @contextmanager
+    def counting():
+        sent.clear()
+        active[0] = True
+        try:
+            yield sent
+        finally:
+            active[0] = False
+
+    return counting
+
+
+def _calendar_url(salon, **extra) -> str:
+    return _book_url(salon, date="2026-12-07", **extra)
+
+
+HTMX = {
+    "page": {},
+    "flow": {"HX-Request": "true", "HX-Target": "flow"},
+    "calendar": {"HX-Request": "true", "HX-Target": "slot-picker"},
+}
+
+
+@pytest.mark.parametrize("part", HTMX)
+def test_a_warm_calendar_page_is_two_redis_round_trips_and_no_sql(salon, host_client, count_queries, redis_trips, part):
+    """The tenant (one script call), then the kept page with its versions checked (another):
+    no list, calendar or template is built.  (Where the rate limiter shares the cache's
+    Redis, the first call also counts the request: bench/profile_read.py shows two.)"""
+    c = host_client("anna")
+    for url in (_calendar_url(salon), _calendar_url(salon, master_id="any")):
+        first = c.get(url, headers=HTMX[part])
+        assert first.status_code == 200
+        with count_queries() as q, redis_trips() as trips:
+            warm = c.get(url, headers=HTMX[part])
+        assert warm.status_code == 200
+        assert q.count == 0, q.statements
+        assert len(trips) == 2, trips
+        assert all(t.startswith("EVALSHA") for t in trips), trips
+        assert warm.get_data() == first.get_data() or part == "page"  # a page differs in its CSRF token only
+        assert "2026-12-07T09:00:00+05:00" in warm.get_data(as_text=True)
+
+
+def _without_token(html: str) -> str:
+    return re.sub(r'<meta name="csrf-token" content="[^"]*">', "", html)
+
+
+@pytest.mark.parametrize("part", HTMX)
+def test_the_kept_page_is_the_page_rendered_afresh(salon, host_client, monkeypatch, part):
+    from app.web.public import fragments
+
+    c = host_client("anna")
+    for url in (_calendar_url(salon), _calendar_url(salon, master_id="any", lang="ru"), "/book", _book_url(salon)):
+        c.get(url, headers=HTMX[part])
+        kept = c.get(url, headers=HTMX[part]).get_data(as_text=True)
+        with monkeypatch.context() as m:
+            m.setattr(fragments, "find", lambda template, page: fragments.Kept())
+            fresh = c.get(url, headers=HTMX[part]).get_data(as_text=True)
+        assert kept == fresh  # the same client: the same CSRF token
+
+
+def _starts(html: str) -> list[str]:
+    return re.findall(r'data-start="([^"]+)"', html)
+
+
+def test_a_booking_takes_its_time_off_the_kept_page(salon, app, host_client, sms_codes, redis_trips):
+    """A booking made on the site moves the master's schedule version: the next visitor's
+    page is built afresh and no longer offers the taken time."""
+    from tests.web.test_public_booking import _verify
+
+    start = "2026-12-07T10:00:00+05:00"
+    visitor, booker = host_client("anna"), _visitor(app)
+    for url in (_calendar_url(salon), _calendar_url(salon, master_id="any")):
+        visitor.get(url)
+        with redis_trips() as trips:
+            assert start in _starts(visitor.get(url).get_data(as_text=True))
+        assert len(trips) == 2, trips  # the kept page
+    _verify(booker, sms_codes)
+    resp = booker.post("/book", data={"service_id": salon.service.id, "master_id": salon.master.id, "start": start})
+    assert resp.status_code == 302, resp.get_data(as_text=True)[-500:]
+    for url in (_calendar_url(salon), _calendar_url(salon, master_id="any")):
+        starts = _starts(visitor.get(url).get_data(as_text=True))
+        assert start not in starts
+        assert "2026-12-07T09:00:00+05:00" in starts and "2026-12-07T11:00:00+05:00" in starts
+
+
+def test_time_off_and_service_changes_show_at_once(salon, host_client):
+    from datetime import UTC
+
+    from app.catalog.services import update_service
+    from app.core.auth import Actor
+    from app.extensions import db
+    from app.scheduling.schedules import add_time_off
+
+    c = host_client("anna")
+    url = _calendar_url(salon)
+    c.get(url)
+    html = c.get(url).get_data(as_text=True)
+    assert "Haircut" in html and 'id="day-2026-12-07"' in html and "2026-12-07T15:00:00+05:00" in _starts(html)
+    owner = Actor.for_user(salon.owner)
+    add_time_off(
+        salon.tenant, owner, salon.master, datetime(2026, 12, 7, 9, tzinfo=UTC), datetime(2026, 12, 8, tzinfo=UTC)
+    )
+    db.session.commit()
+    html = c.get(url).get_data(as_text=True)
+    assert "2026-12-07T15:00:00+05:00" not in _starts(html)  # 14:00 local on is time off
+    assert "2026-12-07T09:00:00+05:00" in _starts(html)
+    update_service(salon.tenant, owner, salon.service, {"name": "Long haircut"})
+    db.session.commit()
+    html = c.get(url).get_data(as_text=True)
+    assert "Long haircut" in html
+
+
+def test_the_kept_page_follows_the_clock(salon, host_client, frozen_now):
+    """Times that have begun leave the page (the kept page's key holds the minute)."""
+    from datetime import timedelta
+
+    from tests.web.conftest import NOW
+
+    c = host_client("anna")
+    url = _calendar_url(salon)
+    c.get(url)
+    assert "2026-12-07T09:00:00+05:00" in _starts(c.get(url).get_data(as_text=True))
+    frozen_now(NOW + timedelta(hours=1, seconds=1))  # 09:00:01 local, an hour's notice: 10:00 is gone too
+    starts = _starts(c.get(url).get_data(as_text=True))
+    assert starts[0] == "2026-12-07T10:15:00+05:00", starts
+
+
+def test_the_stretches_of_time_a_kept_page_lives_in():
+    from app.web.public.fragments import _window
+
+    m = 29_000_000 * 60
+    assert _window(m) == (29_000_000, 0)
+    assert _window(m + 0.25) == _window(m + 0.999) == (29_000_000, 1)
+    assert _window(m + 1) == _window(m + 59.999) == (29_000_000, 2)
+    assert _window(m + 60) == (29_000_001, 0)
+
+
+def _visitor(app):
+    """A new visitor of the booking site (their own cookies)."""
+    from tests.conftest import HostClient
+
+    return HostClient(app.test_client(), "anna")
+
+
+def test_each_language_has_its_own_kept_page(salon, app):
+    """?lang=, the language remembered in the visitor's session and Accept-Language all
+    choose the page's language; each language is kept apart."""
+    url = _calendar_url(salon)
+    words = {"en": "Book a visit", "ru": "Записаться", "kk": "Жазылу"}
+    pages = {}
+    for lang in words:
+        c = _visitor(app)
+        c.get(url + f"&lang={lang}")
+        pages[lang] = c.get(url + f"&lang={lang}").get_data(as_text=True)
+        assert f'<html lang="{lang}">' in pages[lang]
+        # The language stays in the visitor's session: the same URL without ?lang= is theirs.
+        assert f'<html lang="{lang}">' in c.get(url).get_data(as_text=True)
+    assert len({_without_token(p) for p in pages.values()}) == 3
+    assert words["ru"] in pages["ru"] and words["en"] not in pages["ru"]
+    assert words["kk"] in pages["kk"] and words["ru"] not in pages["kk"]
+    # A new visitor gets the default, another asks for Russian in the header.
+    assert '<html lang="en">' in _visitor(app).get(url).get_data(as_text=True)
+    html = _visitor(app).get(url, headers={"Accept-Language": "ru-RU,ru;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="ru">' in html
+
+
+def test_nothing_of_one_visitor_is_kept(salon, app):
+    """A page is kept with a hole for the CSRF token; each visitor gets their own, and a
+    visitor with a flashed message sees it while others do not."""
+    from app.core import cache
+
+    url = _calendar_url(salon)
+    a, b = _visitor(app), _visitor(app)
+    token = {}
+    for name, c in (("a", a), ("b", b)):
+        html = c.get(url).get_data(as_text=True)
+        token[name] = re.search(r'<meta name="csrf-token" content="([^"]+)">', html).group(1)
+    assert token["a"] != token["b"]
+    with a.client.session_transaction(headers={"Host": a.host}) as s:
+        s["_flashes"] = [("info", "Only for a")]
+    assert "Only for a" in a.get(url).get_data(as_text=True)
+    assert "Only for a" not in b.get(url).get_data(as_text=True)
+    assert "Only for a" not in a.get(url).get_data(as_text=True)  # shown once
+    kept = [cache.client().get(k) for k in cache.client().scan_iter("jz:http:*")]
+    assert kept and all(b"\x00jz-csrf-token\x00" in v for v in kept)
+    assert not any(t.encode() in v for v in kept for t in token.values())
+    assert not any(b"Only for a" in v for v in kept)

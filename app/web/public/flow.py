@@ -32,6 +32,7 @@ from app.core.templating import in_reading_order
 from app.scheduling.calendar import booking_window, first_free_day, free_days, month_end, outside_window_message
 from app.tenants.queries import cached_locations
 from app.web.forms import apply_errors
+from app.web.public import fragments
 from app.web.public.forms import BookForm
 from app.web.public.month import month_grid, slot_links, weekday_names
 from app.web.public.site import bp, current_client, partial, pick
@@ -158,16 +159,31 @@ def _calendar(sel: dict, args) -> dict:
     }
 
 
-def _render_flow(stage: str, status: int = 200, **ctx):
-    ctx.setdefault("tenant", g.tenant)
+PAGE = "public/book/index.html"
+
+
+def _flow_template(stage: str) -> str:
+    """The whole page, or the part of it an htmx request swaps."""
     target = partial()
     if target == "slot-picker":
-        template = "public/book/_calendar.html"
-    elif target in ("flow", "verify-step") and stage != "verify":
-        template = "public/book/_flow.html"
-    else:
-        template = "public/book/index.html"
-    return render_template(template, stage=stage, **ctx), status
+        return "public/book/_calendar.html"
+    if target in ("flow", "verify-step") and stage != "verify":
+        return "public/book/_flow.html"
+    return PAGE
+
+
+def _render_flow(stage: str, status: int = 200, kept: fragments.Kept | None = None, **ctx):
+    """The flow's template; with ``kept`` the HTML kept in Redis, or rendered and kept there
+    (:mod:`app.web.public.fragments`: a whole page with a hole for the CSRF token)."""
+    ctx.setdefault("tenant", g.tenant)
+    template = _flow_template(stage)
+    if kept is None:
+        return render_template(template, stage=stage, **ctx), status
+    if kept.html is None:
+        extra = {"csrf_token": fragments.hole} if template == PAGE else {}
+        kept.html = render_template(template, stage=stage, **ctx, **extra)
+        kept.store(kept.html)
+    return (fragments.fill(kept.html) if template == PAGE else kept.html), status
 
 
 def _opening_soon():
@@ -197,11 +213,21 @@ def embed():
 
 @bp.route("/book")
 def book():
+    template = _flow_template("choose")
+    kept = fragments.find(template, page=template == PAGE)
+    if kept.html is not None:
+        return _render_flow("choose", kept=kept)
     sel = _selection(request.args)
     if not sel["locations"]:
         return _opening_soon()
-    cal = _calendar(sel, request.args) if sel["service"] and (sel["master"] or sel["any_master"]) else {}
-    return _render_flow("choose", **sel, **cal)
+    if sel["service"] and (sel["master"] or sel["any_master"]):
+        master_id = sel["master"].id if sel["master"] else None
+        kept.calendar_of(sel["service"].id, master_id, sel["location"].id)  # before the calendar's data
+        cal = _calendar(sel, request.args)
+    else:
+        kept.catalogue_only()
+        cal = {}
+    return _render_flow("choose", kept=kept, **sel, **cal)
 
 
 # ---------------------------------------------------------------- confirm and book
