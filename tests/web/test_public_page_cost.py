@@ -313,3 +313,19 @@ def test_nothing_of_one_visitor_is_kept(salon, app):
     assert kept and all(b"\x00jz-csrf-token\x00" in v for v in kept)
     assert not any(t.encode() in v for v in kept for t in token.values())
     assert not any(b"Only for a" in v for v in kept)
+
+
+def test_only_the_flows_own_urls_are_kept(salon, host_client, redis_trips):
+    """A query the flow's links never make (another parameter, one given twice) is answered
+    afresh every time and not kept: made-up URLs cannot fill Redis."""
+    from app.core import cache
+
+    c = host_client("anna")
+    for url in (_calendar_url(salon, utm="x"), _calendar_url(salon) + "&date=2026-12-08"):
+        assert c.get(url).status_code == 200
+        with redis_trips() as trips:
+            assert c.get(url).status_code == 200
+        assert len(trips) > 2, trips
+    assert not list(cache.client().scan_iter("jz:http:*"))
+    c.get(_calendar_url(salon, embed=1, lang="ru"))
+    assert len(list(cache.client().scan_iter("jz:http:*"))) == 1

@@ -91,7 +91,7 @@ TTL = {
     "business": 3600,
     "tenant": 3600,  # the tenant row a host or subdomain resolves to
     "subdomain": 86400,  # subdomain -> tenant id (checked against the versioned tenant entry)
-    "page": 120,  # the booking flow's HTML (app.web.public.fragments): its key holds the minute
+    "page": 60,  # the booking page's HTML (app.web.public.fragments): its key holds the minute
 }
 VERSION_TTL = 7 * 86400  # a version that expires is simply replaced by a fresh one: every entry misses
 

@@ -39,6 +39,9 @@ from app.core.templating import reader_language
 from app.core.types import utcnow
 from app.scheduling.queries import cached_bookable_masters
 
+#: The query of the flow's own links: a URL with anything else (or twice) is not kept, so
+#: made-up URLs cannot fill Redis with copies of the page.
+ARGS = frozenset({"location_id", "service_id", "master_id", "date", "month", "embed", "lang"})
 #: Stands for the visitor's CSRF token in a kept page (``base.html``'s ``csrf_token()``).
 CSRF_HOLE = "\x00jz-csrf-token\x00"
 _APP = Path(__file__).resolve().parents[2]
@@ -114,12 +117,14 @@ class Kept:
 
 def find(template: str, *, page: bool) -> Kept:
     """The kept HTML of ``template`` for this request, or an empty :class:`Kept` ready to
-    store it (one Redis round trip; none when Redis does not answer).  A whole ``page`` has
-    the :data:`CSRF_HOLE` (see :func:`fill`) and is not kept for a visitor with a flashed
-    message waiting."""
+    store it (one Redis round trip; none when Redis does not answer, or for a query other
+    than :data:`ARGS`).  A whole ``page`` has the :data:`CSRF_HOLE` (see :func:`fill`) and is
+    not kept for a visitor with a flashed message waiting."""
     tenant = g.tenant
     sub = g.get("tenant_subdomain")
     if not sub or current_app.jinja_env.auto_reload or (page and "_flashes" in session):
+        return Kept()
+    if not ARGS.issuperset(request.args) or any(len(v) > 1 for v in request.args.listvalues()):
         return Kept()
     version = cache.site_version(tenant.id)  # remembered from the tenant's look-up
     if version is None:
