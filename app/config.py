@@ -69,7 +69,7 @@ class Config:
     # environment for its key namespace (Redis Cluster); the two are independent.
     RQ_QUEUE_PREFIX = os.environ.get("RQ_QUEUE_PREFIX", "")
 
-    # No pool_pre_ping: app.core.db pings only connections idle longer than IDLE_PING_SECONDS
+    # No pool_pre_ping: app.core.db pings only connections idle longer than IDLE_PING_SECONDS (1 s)
     # (pool_pre_ping cost a SELECT 1 round trip on every request).
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     MAX_CONTENT_LENGTH = 1024 * 1024

@@ -174,7 +174,7 @@ os.register_at_fork(after_in_child=_forget_inherited_connections)
 
 
 #: A pooled connection unused for longer than this is pinged before it is handed out.
-IDLE_PING_SECONDS = 10.0
+IDLE_PING_SECONDS = 1.0
 _LAST_USED = "jazyl_last_used"
 
 
@@ -187,9 +187,10 @@ def _ping_idle_connections(engine: Engine) -> None:
     ping; one that waited longer -- where such a death most likely happened -- is pinged as
     ``pool_pre_ping`` would, and a dead one makes the pool drop every connection opened
     before it and connect afresh (``InvalidatePoolError``, as ``pool_pre_ping`` does).  A
-    connection that dies within the window fails its next statement instead; SQLAlchemy
-    sees the disconnect and the pool drops it and every connection older than it, so each
-    worker meets at most one such error per server restart."""
+    server restart takes longer than the window, so once the server is back every pooled
+    connection has waited past it and is pinged.  A connection ended within the window
+    (an operator's ``pg_terminate_backend``) fails its next statement instead: SQLAlchemy
+    sees the disconnect and the pool drops it and every connection older than it."""
 
     @event.listens_for(engine, "connect")
     def _fresh(dbapi_connection, record) -> None:

@@ -43,7 +43,17 @@ def test_the_engine_has_no_pre_ping_and_a_busy_connection_is_not_pinged(app, pin
     assert pings == []
 
 
-def test_an_idle_connection_the_server_ended_is_replaced_before_use(app, pings, monkeypatch):
+@pytest.fixture
+def one_connection(app):
+    """The pool holds only the connection the test opens (and none it ended afterwards)."""
+    db.session.remove()
+    db.engine.dispose()
+    yield
+    db.session.remove()
+    db.engine.dispose()
+
+
+def test_an_idle_connection_the_server_ended_is_replaced_before_use(app, one_connection, pings, monkeypatch):
     from app.config import normalize_db_url
 
     pid = _backend_pid()
