@@ -104,7 +104,7 @@ local ttl = redis.call("ttl", KEYS[1])
 """
     + cache.lookup_lua(3)
     + """
-return {current, ttl, found[1], found[2], found[3], found[4]}
+return {current, ttl, found[1], found[2], found[3], found[4], found[5], found[6]}
 """
 )
 _PREFETCHED = "jazyl.ratelimit_prefetched"
@@ -157,7 +157,7 @@ class OneTripFixedWindow(FixedWindowRateLimiter):
             count, ttl = counted.count, counted.ttl
             if counted.wanted is not None and not request.environ.get(_PREFETCHED):
                 request.environ[_PREFETCHED] = True
-                cache.prefetched(counted.wanted[0], counted.wanted[1], counted.found)
+                cache.prefetched(counted.wanted[0], counted.wanted[1], counted.found, *counted.wanted[2:])
         elif (wanted := self._prefetch()) is None:
             count, ttl = self._script([self.storage.prefixed_key(key)], [item.get_expiry(), cost])
         else:
@@ -198,7 +198,7 @@ class Counted(NamedTuple):
     amount: int
     count: int
     ttl: int
-    wanted: tuple[str, str] | None  # the look-up asked for: (subdomain, answer key)
+    wanted: tuple[str, ...] | None  # the look-up asked for: (subdomain, answer key[, schedules entry])
     found: list  # the look-up's four raw results (app.core.cache.prefetched)
 
     @property
@@ -222,7 +222,7 @@ def _single_limit(text: str):
     return items[0] if len(items) == 1 else None
 
 
-def count_public_read(endpoint: str, remote: str, wanted: tuple[str, str]) -> Counted | None:
+def count_public_read(endpoint: str, remote: str, wanted: tuple[str, ...]) -> Counted | None:
     """Hit the anonymous API limit of ``endpoint`` (:data:`default_api`) for the client
     address ``remote`` on the very key Flask-Limiter uses, and run the cache's look-up
     ``wanted`` in the same script call, for the API's fast path (app.api.v1.fastpath).

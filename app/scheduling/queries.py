@@ -325,6 +325,11 @@ class MasterRow(NamedTuple):
     buffer_minutes: int
 
 
+def schedules_params(service_id: int, master_id: int | None, location_id: int | None) -> str:
+    """The part of the ``jz:schedules`` cache key that names the question (see below)."""
+    return f"{int(service_id)}:{master_id or '-'}:{location_id or '-'}"
+
+
 def cached_bookable_masters(
     tenant_id: int, service_id: int, *, master_id: int | None = None, location_id: int | None = None
 ) -> tuple[list[MasterRow], bool] | None:
@@ -354,7 +359,7 @@ def cached_bookable_masters(
             "service": exists,
         }
 
-    params = f"{int(service_id)}:{master_id or '-'}:{location_id or '-'}"
+    params = schedules_params(service_id, master_id, location_id)
     # Warm: the list and its masters' versions in one round trip; else step by step.
     found = kv.rows_with_schedule_versions(tenant_id, f"jz:schedules:{int(tenant_id)}:{version}:{params}")
     if found is not None:

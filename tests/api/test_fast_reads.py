@@ -277,3 +277,40 @@ def test_a_new_question_the_view_refuses_is_answered_by_flask(app, shop, slow_pa
     assert seen, "Flask answers what the view refuses"
     assert answered.status_code == viewed.status_code >= 400
     assert answered.get_json() == viewed.get_json()
+
+
+def test_a_new_question_costs_two_redis_round_trips_with_the_limiter_on(limited_app, shop, monkeypatch):
+    """The limiter's hit, the look-up and the masters' list with their schedule versions in
+    one script call; then the answer stored."""
+    import redis.connection
+
+    sent: list[bytes] = []
+    original = redis.connection.AbstractConnection.send_packed_command
+
+    def send(conn, command, check_health=True):
+        parts = command if isinstance(command, list) else [command]
+        sent.append(b"".join(bytes(p) for p in parts))
+        return original(conn, command, check_health)
+
+    url = shop["urls"][3]
+    assert _fetch(limited_app, url).status_code == 200  # the masters' list is cached now
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", send)
+    with flask_requests(limited_app) as seen:
+        fresh = _fetch(limited_app, url.replace("2026-12-07", "2026-12-08"))
+    assert fresh.status_code == 200 and fresh.get_json()["slots"]
+    assert seen == []
+    assert [b"EVALSHA" in p for p in sent] == [True, False] and b"SET" in sent[1], sent
+
+
+def test_ids_not_written_plainly_are_answered_the_same(app, shop, slow_path):
+    url = shop["urls"][3]
+    sid = url.split("service_id=")[1].split("&")[0]
+    odd = url.replace(f"service_id={sid}", f"service_id=0{sid}")
+    with slow_path():
+        viewed = _fetch(app, odd)
+    _forget_answers(app)
+    with flask_requests(app) as seen:
+        fast = _fetch(app, odd)
+    assert seen == []
+    assert fast.status_code == viewed.status_code == 200
+    assert fast.data == viewed.data == _fetch(app, url).data

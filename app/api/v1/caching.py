@@ -36,7 +36,7 @@ from app.api.v1.registry import load
 from app.core import cache, ratelimit, sessions, tenancy
 from app.core.i18n import language_asked
 from app.core.types import utcnow
-from app.scheduling.queries import cached_bookable_masters
+from app.scheduling.queries import cached_bookable_masters, schedules_params
 
 # endpoint name -> kind: the OpenAPI document adds the headers and the 304 to these.
 CACHED: dict[str, str] = {}
@@ -78,6 +78,27 @@ def _head(kind: str, tenant, kwargs: dict) -> str | None:
         return None
     rows, exists = known
     return ",".join(f"{r.id}={r.schedule_version}" for r in rows) + f"|{int(exists)}"
+
+
+def _plain_id(value: str | None) -> int | None:
+    """A query value written as a plain id ("12", not "012" or "+12"), else ``None``."""
+    if value is None or not value.isascii() or not value.isdigit() or value.startswith("0") or len(value) > 18:
+        return None
+    return int(value)
+
+
+def schedules_wanted(kind: str, args) -> str:
+    """For the look-up of a request that may miss (app.api.v1.fastpath): the ``jz:schedules``
+    entry :func:`_head` will read for this query string, so the look-up brings it along;
+    ``""`` when there is none or the values are not plain ids (then :func:`_head` reads it)."""
+    if kind != "availability":
+        return ""
+    service_id = _plain_id(args.get("service_id"))
+    master, location = args.get("master_id"), args.get("location_id")
+    master_id, location_id = _plain_id(master), _plain_id(location)
+    if service_id is None or (master and master_id is None) or (location and location_id is None):
+        return ""
+    return schedules_params(service_id, master_id, location_id)
 
 
 def etag(key: str, tenant_id: int, version: str, head: str) -> str:

@@ -7,7 +7,7 @@ import logging
 from typing import Any, NamedTuple
 
 from app.core.cache.store import ERRORS, client, failed
-from app.core.cache.versions import request_memo, writing
+from app.core.cache.versions import SCHEDULES_FETCHED, request_memo, writing
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +25,13 @@ log = logging.getLogger(__name__)
 
 # The look-up's Lua, with the subdomain and the answer key in ARGV[n] and ARGV[n + 1], ending
 # in ``found``: the rate limiter runs it in its own script call (:func:`lookup_lua`).
+# ARGV[n + 2], when given and not empty, names an entry ``jz:schedules:{id}:{ver}:{that}``
+# (app.scheduling.queries.cached_bookable_masters) that a missing answer will need: it comes
+# back too, with the schedule versions of the masters it lists (as
+# app.core.cache.versions.rows_with_schedule_versions reads them).
 _LOOKUP_BODY = """
-local sub, answer_key = ARGV[{n}], ARGV[{n} + 1]
-local found = {{false, false, false, false}}
+local sub, answer_key, also = ARGV[{n}], ARGV[{n} + 1], ARGV[{n} + 2]
+local found = {{false, false, false, false, false, false}}
 local id = redis.call("GET", "jz:sub:" .. sub)
 if id then
     local ver = redis.call("GET", "jz:ver:site:" .. id)
@@ -50,14 +54,27 @@ if id then
             end
         end
     end
-    found = {{id, ver or false, row or false, body or false}}
+    local entry, versions = false, false
+    if ver and not body and also and also ~= "" then
+        entry = redis.call("GET", "jz:schedules:" .. id .. ":" .. ver .. ":" .. also)
+        if entry then
+            local ok, data = pcall(cjson.decode, entry)
+            if ok and type(data) == "table" and type(data["rows"]) == "table" then
+                local fields = {{}}
+                for _, r in ipairs(data["rows"]) do fields[#fields + 1] = string.format("%d", r[1]) end
+                versions = {{}}
+                if #fields > 0 then versions = redis.call("HMGET", "jz:ver:sched:" .. id, unpack(fields)) end
+            end
+        end
+    end
+    found = {{id, ver or false, row or false, body or false, entry or false, versions}}
 end
 """
 
 
 def lookup_lua(first_arg: int) -> str:
-    """The look-up as a Lua fragment reading its two arguments from ``ARGV[first_arg]`` on and
-    leaving its four results in the local ``found``."""
+    """The look-up as a Lua fragment reading its arguments (two, or three with a schedules
+    entry) from ``ARGV[first_arg]`` on and leaving its six results in the local ``found``."""
     return _LOOKUP_BODY.format(n=int(first_arg))
 
 
@@ -76,10 +93,11 @@ class Lookup(NamedTuple):
     answer: tuple[bytes, bytes] | None
 
 
-def lookup(sub: str, answer_key: str = "") -> Lookup | None:
+def lookup(sub: str, answer_key: str = "", schedules: str = "") -> Lookup | None:
     """The tenant, site version and cached row of a subdomain, and the stored answer
     ``answer_key`` (see :func:`store_answer`), in one round trip; remembered for the request.
-    ``None`` when Redis does not answer."""
+    ``schedules``: the parameters of a ``jz:schedules`` entry to fetch along when the answer
+    is missing (see :func:`prefetched`).  ``None`` when Redis does not answer."""
     memo = request_memo()
     lookups = memo.setdefault(_LOOKUPS, {}) if memo is not None else {}
     found = lookups.get((sub, answer_key))
@@ -92,21 +110,23 @@ def lookup(sub: str, answer_key: str = "") -> Lookup | None:
         script = r.__dict__.get("_jz_lookup")
         if script is None:
             script = r.__dict__["_jz_lookup"] = r.register_script(_LOOKUP)
-        raw = script(args=[sub, answer_key])
+        raw = script(args=[sub, answer_key, schedules])
     except ERRORS as exc:
         failed(r, exc)
         log.warning("cache look-up failed for %s", sub, exc_info=True)
         return None
-    return prefetched(sub, answer_key, raw)
+    return prefetched(sub, answer_key, raw, schedules)
 
 
-def prefetched(sub: str, answer_key: str, raw: list) -> Lookup | None:
-    """Take the four results of the look-up's Lua (run by :func:`lookup`, or by the rate
-    limiter along with its own increment) and remember them for the request."""
+def prefetched(sub: str, answer_key: str, raw: list, schedules: str = "") -> Lookup | None:
+    """Take the results of the look-up's Lua (run by :func:`lookup`, or by the rate limiter
+    along with its own increment) and remember them for the request; a ``jz:schedules``
+    entry fetched along (``schedules``: its parameters) and its masters' versions are kept
+    for :func:`app.core.cache.versions.rows_with_schedule_versions`."""
     memo = request_memo()
     lookups = memo.setdefault(_LOOKUPS, {}) if memo is not None else {}
     try:
-        raw_id, raw_version, raw_row, raw_answer = raw
+        raw_id, raw_version, raw_row, raw_answer, *also = raw
         tenant_id = int(raw_id) if raw_id is not None else None
         row = json.loads(raw_row) if raw_row is not None else None
     except ERRORS:
@@ -124,6 +144,8 @@ def prefetched(sub: str, answer_key: str, raw: list) -> Lookup | None:
     lookups.setdefault((sub, ""), found)  # the tenant part serves a plain look-up as well
     if memo is not None and tenant_id is not None and version is not None:
         memo[("site", tenant_id)] = version
+        if schedules and len(also) == 2 and also[0] is not None and also[1] is not None:
+            memo[(SCHEDULES_FETCHED, f"jz:schedules:{tenant_id}:{version}:{schedules}")] = (also[0], also[1])
     return found
 
 

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 _SITE = "jz:ver:site:{}"
 SCHED = "jz:ver:sched:{}"
 _MEMO = "_jz_cache_versions"
+SCHEDULES_FETCHED = "schedules_fetched"  # request memo: a jz:schedules entry the look-up brought
 
 
 def _token() -> str:
@@ -195,14 +196,19 @@ def rows_with_schedule_versions(tenant_id: int, key: str) -> tuple[Any, list[str
     step-by-step path, which sets it)."""
     if writing(tenant_id):
         return None
+    memo = request_memo()
+    fetched = memo.pop((SCHEDULES_FETCHED, key), None) if memo is not None else None
     r = client()
     if r is None:
         return None
     try:
-        script = r.__dict__.get("_jz_rows_versions")
-        if script is None:
-            script = r.__dict__["_jz_rows_versions"] = r.register_script(_ROWS_AND_VERSIONS)
-        raw, versions = script(keys=[key, SCHED.format(int(tenant_id))])
+        if fetched is not None:  # came with the request's look-up (app.core.cache.lookup)
+            raw, versions = fetched
+        else:
+            script = r.__dict__.get("_jz_rows_versions")
+            if script is None:
+                script = r.__dict__["_jz_rows_versions"] = r.register_script(_ROWS_AND_VERSIONS)
+            raw, versions = script(keys=[key, SCHED.format(int(tenant_id))])
         if raw is None:
             return None
         entry = json.loads(raw)
