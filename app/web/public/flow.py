@@ -12,6 +12,9 @@ iframe (see :func:`app.core.security.allow_framing` and ``static/js/embed.js``);
 link of an embedded page keeps ``embed=1``.  Choosing a time opens the confirmation in a
 new tab of the business's own site: phone verification and booking need the site's
 cookies, which browsers do not send to a page framed by another site.
+
+A warm ``GET /book`` is the HTML kept in Redis for the same URL, language and minute under
+the versions of what it shows (:mod:`app.web.public.fragments`); only a miss builds it.
 """
 
 from __future__ import annotations
