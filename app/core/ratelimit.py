@@ -131,7 +131,7 @@ class OneTripFixedWindow(FixedWindowRateLimiter):
     def _prefetch(self) -> tuple[str, str] | None:
         if not has_request_context() or request.environ.get(_PREFETCHED):
             return None
-        wanted = _prefetch_for() if _prefetch_for is not None else None
+        wanted = next((w for fn in _prefetch_for if (w := fn()) is not None), None)
         if wanted is None and g.get("tenant_subdomain"):  # a business's own host (app.core.hosts)
             wanted = (str(g.tenant_subdomain).lower(), "")
         if wanted is None:
@@ -259,15 +259,16 @@ def _take_counted(key: str) -> Counted | None:
     return request.environ.get(_COUNTED, {}).pop(key, None)
 
 
-_prefetch_for: Callable[[], tuple[str, str] | None] | None = None
+_prefetch_for: list[Callable[[], tuple[str, str] | None]] = []
 
 
 def set_prefetch(fn: Callable[[], tuple[str, str] | None]) -> None:
     """Register what the current request will look up in the cache (``(subdomain, answer
-    key)`` for a cached public read, else ``None``): the limiter fetches it with its own hit.
-    The API's HTTP caching provides it (app/api/v1/caching.py)."""
-    global _prefetch_for
-    _prefetch_for = fn
+    key)`` for a cached public read, else ``None``): the limiter fetches it with its own hit
+    (the first function that names one wins).  The API's HTTP caching (app/api/v1/caching.py)
+    and the booking page (app/web/public/flow.py) provide one each."""
+    if fn not in _prefetch_for:
+        _prefetch_for.append(fn)
 
 
 # ---------------------------------------------------------------- keys and limits

@@ -329,3 +329,64 @@ def test_only_the_flows_own_urls_are_kept(salon, host_client, redis_trips):
     assert not list(cache.client().scan_iter("jz:http:*"))
     c.get(_calendar_url(salon, embed=1, lang="ru"))
     assert len(list(cache.client().scan_iter("jz:http:*"))) == 1
+
+
+@pytest.fixture
+def limited_app(app_config):
+    """The app with its rate limits on (the testing config turns them off)."""
+    from app import create_app
+    from app.extensions import limiter
+
+    limited = create_app("testing", RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="100 per minute", **app_config)
+    try:
+        yield limited
+    finally:  # the limiter object is shared by every app of this process: switch it back off
+        limiter.enabled = False
+        limiter.initialized = False
+
+
+def test_with_the_rate_limiter_on_a_warm_page_is_one_redis_round_trip(salon, limited_app, redis_trips):
+    """The limiter's script call counts the request and brings the tenant and the kept page
+    (the key names the language the page was last shown in for the same ?lang=, session
+    language and Accept-Language: app.web.public.fragments.prefetch_key)."""
+    from tests.conftest import HostClient
+
+    c = HostClient(limited_app.test_client(), "anna")
+    for url in (_calendar_url(salon), _calendar_url(salon, lang="ru")):
+        first = c.get(url)
+        c.get(url)  # (cold, the look-up that came with the limiter's call knew no tenant yet)
+        with redis_trips() as trips:
+            warm = c.get(url)
+        assert warm.status_code == 200 and int(warm.headers["X-RateLimit-Remaining"]) > 0
+        assert len(trips) == 1, trips
+        assert _without_token(warm.get_data(as_text=True)) == _without_token(first.get_data(as_text=True))
+    # ?lang=ru is remembered in the session: the page without ?lang= is built in Russian,
+    # then found by the limiter's call (its language is now known for these inputs).
+    counts = []
+    for _ in range(2):
+        with redis_trips() as trips:
+            assert '<html lang="ru">' in c.get(_calendar_url(salon)).get_data(as_text=True)
+        counts.append(len(trips))
+    assert counts[0] > 2 and counts[1] == 1, counts
+
+
+def test_a_wrong_guess_of_the_language_costs_a_round_trip_not_a_wrong_page(
+    salon, limited_app, redis_trips, monkeypatch
+):
+    from app.web.public import fragments
+    from tests.conftest import HostClient
+
+    c = HostClient(limited_app.test_client(), "anna")
+    en, ru = _calendar_url(salon), _calendar_url(salon) + "&lang=ru"
+    for url in (en, en, ru, ru, ru):  # both kept; the last one's inputs include the session's "ru"
+        c.get(url)
+    english = HostClient(limited_app.test_client(), "anna")
+    english.get(en)
+    english.get(en)
+    inputs = [k for k in fragments._LANGUAGES if k[0] == "anna" and k[1] == (None, None, None)]
+    assert inputs and fragments._LANGUAGES[inputs[0]] == "en"
+    monkeypatch.setitem(fragments._LANGUAGES, inputs[0], "ru")  # as if the business's default had changed
+    with redis_trips() as trips:
+        html = english.get(en).get_data(as_text=True)
+    assert '<html lang="en">' in html
+    assert len(trips) == 2, trips  # the limiter's call brought the Russian page; the view looked again

@@ -28,6 +28,7 @@ from flask_babel import gettext as _
 
 from app.bookings.services import create_booking
 from app.catalog.queries import cached_masters, cached_services
+from app.core import ratelimit
 from app.core.auth import Actor
 from app.core.db import savepoint
 from app.core.errors import Forbidden, NotFound, SlotUnavailable, ValidationError
@@ -212,6 +213,17 @@ def embed():
     """The widget's entry: the booking flow in the minimal, frameable layout."""
     args = {k: v for k, v in request.args.items() if k in ("location_id", "service_id", "master_id", "date", "lang")}
     return redirect(url_for("public.book", **args, embed=1))
+
+
+def _prefetch():
+    """The kept page's look-up, for the rate limiter's script call (app.core.ratelimit)."""
+    if request.endpoint != "public.book" or request.method not in ("GET", "HEAD"):
+        return None
+    template = _flow_template("choose")
+    return fragments.prefetch_key(template, page=template == PAGE)
+
+
+ratelimit.set_prefetch(_prefetch)
 
 
 @bp.route("/book")

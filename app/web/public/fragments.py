@@ -38,6 +38,7 @@ from app.core import cache
 from app.core.templating import reader_language
 from app.core.types import utcnow
 from app.scheduling.queries import cached_bookable_masters
+from app.web.public.site import CLIENT_COOKIE
 
 #: The query of the flow's own links: a URL with anything else (or twice) is not kept, so
 #: made-up URLs cannot fill Redis with copies of the page.
@@ -73,10 +74,28 @@ def _window(now: float) -> tuple[int, int]:
     return int(minute), 0 if second == 0 else (1 if second < 1 else 2)
 
 
-def _answer_key(template: str, window: tuple[int, int]) -> str:
+def _answer_key(template: str, window: tuple[int, int], language: str) -> str:
     args = sorted(request.args.items(multi=True))
-    parts = ["page", _build(), template, request.host.lower(), request.path, repr(args), reader_language()]
+    parts = ["page", _build(), template, request.host.lower(), request.path, repr(args), language]
     return hashlib.sha256(("\x1f".join(parts) + repr(window)).encode()).hexdigest()[:32]
+
+
+#: (subdomain, what the page's language was chosen from) -> the language chosen, as last
+#: seen by :func:`find`: lets :func:`prefetch_key` name the key before the tenant is known.
+_LANGUAGES: dict[tuple, str] = {}
+
+
+def _language_inputs() -> tuple:
+    """What a booking page's language is chosen from besides the tenant and a signed-in
+    client (app.core.i18n): ``?lang=``, the language remembered in the session, the header."""
+    return request.args.get("lang"), session.get("lang"), request.headers.get("Accept-Language")
+
+
+def _keepable(page: bool) -> bool:
+    """Whether this request's HTML may be kept and looked for (see :func:`find`)."""
+    if not g.get("tenant_subdomain") or current_app.jinja_env.auto_reload or (page and "_flashes" in session):
+        return False
+    return ARGS.issuperset(request.args) and not any(len(v) > 1 for v in request.args.listvalues())
 
 
 @dataclass(slots=True)
@@ -121,22 +140,42 @@ def find(template: str, *, page: bool) -> Kept:
     than :data:`ARGS`).  A whole ``page`` has the :data:`CSRF_HOLE` (see :func:`fill`) and is
     not kept for a visitor with a flashed message waiting."""
     tenant = g.tenant
-    sub = g.get("tenant_subdomain")
-    if not sub or current_app.jinja_env.auto_reload or (page and "_flashes" in session):
-        return Kept()
-    if not ARGS.issuperset(request.args) or any(len(v) > 1 for v in request.args.listvalues()):
+    if not _keepable(page):
         return Kept()
     version = cache.site_version(tenant.id)  # remembered from the tenant's look-up
     if version is None:
         return Kept()
+    sub = str(g.tenant_subdomain).lower()
+    inputs = _language_inputs()  # before the language is chosen: choosing ?lang= remembers it
+    language = reader_language()
+    if len(_LANGUAGES) >= 4096:
+        _LANGUAGES.clear()
+    _LANGUAGES[(sub, inputs)] = language
     window = _window(utcnow().timestamp())
-    key = _answer_key(template, window)
-    known = cache.lookup(str(sub).lower(), key)
+    key = _answer_key(template, window, language)
+    known = cache.lookup(sub, key)  # no round trip when the rate limiter brought it (prefetch_key)
     if known is None or known.tenant_id != tenant.id or known.version != version:
         return Kept()  # Redis does not answer, or the tenant changed since its row was read
     if known.answer is not None:
         return Kept(html=known.answer[1].decode())
     return Kept(tenant_id=tenant.id, version=version, key=key, window=window, page=page)
+
+
+def prefetch_key(template: str, *, page: bool) -> tuple[str, str] | None:
+    """For the rate limiter, which runs before the tenant is known: ``(subdomain, answer
+    key)`` that :func:`find` will look for, so the limiter's script call brings it along
+    (app.core.ratelimit.set_prefetch).  The language is the one :func:`find` last chose from
+    the same inputs for this business; ``None`` when that is not known, or a signed-in
+    client's language may decide (read later), or nothing is kept for this request.  A
+    wrong guess only costs :func:`find` its own round trip."""
+    sub = g.get("tenant_subdomain")
+    if not sub or CLIENT_COOKIE in request.cookies or not _keepable(page):
+        return None
+    sub = str(sub).lower()
+    language = _LANGUAGES.get((sub, _language_inputs()))
+    if language is None:
+        return None
+    return sub, _answer_key(template, _window(utcnow().timestamp()), language)
 
 
 def hole() -> str:
