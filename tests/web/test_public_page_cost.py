@@ -383,7 +383,7 @@ def test_a_wrong_guess_of_the_language_costs_a_round_trip_not_a_wrong_page(
     english = HostClient(limited_app.test_client(), "anna")
     english.get(en)
     english.get(en)
-    inputs = [k for k in fragments._LANGUAGES if k[0] == "anna" and k[1] == (None, None, None)]
+    inputs = [k for k in fragments._LANGUAGES if k[0] == "anna" and k[1] == ("", None, "")]
     assert inputs and fragments._LANGUAGES[inputs[0]] == "en"
     monkeypatch.setitem(fragments._LANGUAGES, inputs[0], "ru")  # as if the business's default had changed
     with redis_trips() as trips:

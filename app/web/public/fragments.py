@@ -16,6 +16,9 @@ is rendered once and kept as an answer of :mod:`app.core.cache.lookup`:
   the look-up script compares with the current ones (a booking, hours, a day off or time
   off of one of them moves its version).
 
+The look-up is one script call; where the rate limiter shares the cache's Redis its own
+call brings the page along (:func:`prefetch_key`), so a warm page is one round trip.
+
 Every write that changes what the page shows moves one of these versions after it commits,
 and the versions are read before the data the page is built from, so a kept page is never
 older than its versions say.  Nothing of one visitor is kept: a whole page is kept with a
@@ -87,8 +90,9 @@ _LANGUAGES: dict[tuple, str] = {}
 
 def _language_inputs() -> tuple:
     """What a booking page's language is chosen from besides the tenant and a signed-in
-    client (app.core.i18n): ``?lang=``, the language remembered in the session, the header."""
-    return request.args.get("lang"), session.get("lang"), request.headers.get("Accept-Language")
+    client (app.core.i18n): ``?lang=``, the language remembered in the session, the header
+    (its start: a guess from a shared start only costs a round trip)."""
+    return request.args.get("lang", "")[:8], session.get("lang"), request.headers.get("Accept-Language", "")[:64]
 
 
 def _keepable(page: bool) -> bool:
@@ -148,9 +152,10 @@ def find(template: str, *, page: bool) -> Kept:
     sub = str(g.tenant_subdomain).lower()
     inputs = _language_inputs()  # before the language is chosen: choosing ?lang= remembers it
     language = reader_language()
-    if len(_LANGUAGES) >= 4096:
-        _LANGUAGES.clear()
-    _LANGUAGES[(sub, inputs)] = language
+    if CLIENT_COOKIE not in request.cookies:  # a signed-in client's own language is not a guess for others
+        if len(_LANGUAGES) >= 1024:
+            _LANGUAGES.clear()
+        _LANGUAGES[(sub, inputs)] = language
     window = _window(utcnow().timestamp())
     key = _answer_key(template, window, language)
     known = cache.lookup(sub, key)  # no round trip when the rate limiter brought it (prefetch_key)
