@@ -71,11 +71,19 @@ def select_locale() -> str:
 def requested_language() -> str | None:
     """The language an API caller asked for: ``?lang=``, ``Accept-Language``, else their
     account's; ``None`` when they named none (a business's texts then come in its default
-    language, whatever the platform's default for messages is).  Read from the request each
-    time, so it does not depend on when the locale was first asked for."""
+    language, whatever the platform's default for messages is).  Read from the request, not
+    from the locale chosen earlier; remembered for the request per account language (the
+    query and headers do not change, the account's language is known once the credential is
+    read), so a serializer asking for every text of every row parses the headers once."""
     if not has_request_context():
         return None
-    return language_asked(request, getattr(g, "actor_language", None))
+    account = getattr(g, "actor_language", None)
+    memo = g.get("requested_language")
+    if memo is not None and memo[0] == account:
+        return memo[1]
+    lang = language_asked(request, account)
+    g.requested_language = (account, lang)
+    return lang
 
 
 def language_asked(req, account_language: str | None = None) -> str | None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 from flask_babel import lazy_gettext as _l
 
@@ -11,14 +13,28 @@ def normalize_phone(raw: str | None, field: str = "phone", region: str = "KZ") -
     if not raw or not str(raw).strip():
         raise ValidationError.field(field, _l("Enter a phone number."))
     text = str(raw).strip()
+    # Only phone-sized texts are remembered (the cache must not hold whatever a client sends).
+    e164 = _e164(text, region) if len(text) <= _REMEMBERED_LENGTH else _e164.__wrapped__(text, region)
+    if e164 is None:
+        raise ValidationError.field(field, _l("Enter a valid phone number."))
+    return e164
+
+
+_REMEMBERED_LENGTH = 40
+
+
+@lru_cache(maxsize=4096)
+def _e164(text: str, region: str) -> str | None:
+    """The E.164 form of a number, or None if it is not a valid one (remembered: a request
+    often checks one number twice, as its body is validated and again by the service)."""
     if text.startswith("8") and len("".join(ch for ch in text if ch.isdigit())) == 11:
         text = "+7" + "".join(ch for ch in text if ch.isdigit())[1:]
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
-        raise ValidationError.field(field, _l("Enter a valid phone number.")) from None
+        return None
     if not phonenumbers.is_valid_number(number):
-        raise ValidationError.field(field, _l("Enter a valid phone number."))
+        return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -203,3 +203,29 @@ def test_the_access_token_is_decoded_once_per_request_with_the_limiter_on(
     assert resp.status_code == 201, resp.get_json()
     assert resp.headers.get("X-RateLimit-Limit") == "1000"  # the staff limit: the limiter knew the user
     assert len(decoded) == 1
+
+
+def test_the_phone_is_parsed_and_the_language_asked_once_per_booking(booking_api, monkeypatch):
+    """The body's validation and the service both check the client's phone, and the answer
+    shows four business texts in the language asked: phonenumbers parses the number once,
+    and the query and headers are read for the language once."""
+    import phonenumbers
+
+    from app.core import i18n
+
+    parsed, asked = [], []
+    parse, language_asked = phonenumbers.parse, i18n.language_asked
+
+    def counting_parse(*args, **kwargs):
+        parsed.append(args[0])
+        return parse(*args, **kwargs)
+
+    def counting_asked(*args, **kwargs):
+        asked.append(1)
+        return language_asked(*args, **kwargs)
+
+    monkeypatch.setattr(phonenumbers, "parse", counting_parse)
+    monkeypatch.setattr(i18n, "language_asked", counting_asked)
+    booking_api("2026-12-03T09:00:00+05:00", "+77015550996")
+    assert parsed == ["+77015550996"]
+    assert len(asked) == 1
