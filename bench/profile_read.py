@@ -174,7 +174,7 @@ def main() -> None:
         ("business information, cached", "localhost", api),
         ("public booking page (HTML)", "bench.localhost", calendar_step),
     ]
-    client = app.test_client()
+    client = app.test_client(use_cookies=False)  # as wrk asks: no cookie, every visitor a new one
     headers = {"X-Forwarded-Proto": "https"}
     if args.uncached:
         # As in bench/http.py after its warm-up: which masters take which service is cached
