@@ -483,3 +483,34 @@ def count_queries(app):
             sa.event.remove(db.engine, "before_cursor_execute", before)
 
     return counting
+
+
+@pytest.fixture
+def redis_trips(monkeypatch):
+    """``with redis_trips() as trips: ...`` -- the packets sent to Redis, one per round trip (a
+    pipeline or a script call is one), each as the words of its commands
+    (``["EVALSHA", "<sha>", "1", ...]``)."""
+    import redis.connection
+
+    original = redis.connection.AbstractConnection.send_packed_command
+    sent: list[list[str]] = []
+    active = [False]
+
+    def send(conn, command, check_health=True):
+        if active[0]:
+            raw = b"".join(bytes(p) for p in (command if isinstance(command, list) else [command]))
+            sent.append([w.decode(errors="replace") for w in raw.split(b"\r\n") if w and w[:1] not in (b"*", b"$")])
+        return original(conn, command, check_health)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", send)
+
+    @contextlib.contextmanager
+    def counting():
+        sent.clear()
+        active[0] = True
+        try:
+            yield sent
+        finally:
+            active[0] = False
+
+    return counting

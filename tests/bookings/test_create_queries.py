@@ -115,38 +115,6 @@ def test_booking_for_a_new_client_takes_the_same_chain(booking_api):
     _common_chain(statements)
 
 
-@pytest.fixture
-def redis_trips(monkeypatch):
-    """``with redis_trips() as trips: ...`` -- packets sent to Redis (a pipeline or a script
-    call is one round trip), each as the words of its commands."""
-    from contextlib import contextmanager
-
-    import redis.connection
-
-    original = redis.connection.AbstractConnection.send_packed_command
-    sent: list[list[str]] = []
-    active = [False]
-
-    def send(conn, command, check_health=True):
-        if active[0]:
-            raw = b"".join(bytes(p) for p in (command if isinstance(command, list) else [command]))
-            sent.append([w.decode(errors="replace") for w in raw.split(b"\r\n") if w and w[:1] not in (b"*", b"$")])
-        return original(conn, command, check_health)
-
-    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", send)
-
-    @contextmanager
-    def counting():
-        sent.clear()
-        active[0] = True
-        try:
-            yield sent
-        finally:
-            active[0] = False
-
-    return counting
-
-
 def test_the_notification_job_is_enqueued_in_one_redis_round_trip(booking_api, redis_trips):
     """After the commit: the cache version bump (one pipeline) and the notification job,
     whose queue registration, job hash and queue push travel together (RQ's own enqueue

@@ -83,38 +83,6 @@ def test_warm_reads_on_the_tenant_host_run_no_sql(shop, host_client, count_queri
         assert q.count == 0, (url, q.statements)
 
 
-@pytest.fixture
-def redis_trips(monkeypatch):
-    """``with redis_trips() as trips: ...`` -- packets sent to Redis (a pipeline or a script
-    call is one round trip), each as the words of its first command."""
-    from contextlib import contextmanager
-
-    import redis.connection
-
-    original = redis.connection.AbstractConnection.send_packed_command
-    sent: list[list[str]] = []
-    active = [False]
-
-    def send(conn, command, check_health=True):
-        if active[0]:
-            raw = b"".join(bytes(p) for p in (command if isinstance(command, list) else [command]))
-            sent.append([w.decode(errors="replace") for w in raw.split(b"\r\n") if w and w[:1] not in (b"*", b"$")])
-        return original(conn, command, check_health)
-
-    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", send)
-
-    @contextmanager
-    def counting():
-        sent.clear()
-        active[0] = True
-        try:
-            yield sent
-        finally:
-            active[0] = False
-
-    return counting
-
-
 def test_a_warm_public_api_read_is_one_redis_round_trip(shop, client, count_queries, redis_trips):
     """The tenant, its versions and the stored answer come back from one script call
     (``cache.lookup``), whatever the endpoint; the rate limiter adds one more when it is on

@@ -10,11 +10,9 @@ for the values at hand.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-import redis.connection
 
 from app.core.tenancy import tenant_scope
 from app.extensions import db
@@ -38,33 +36,6 @@ def shop(create_tenant, create_service, create_master, commit, frozen_now):
     return tenant, service, master, other
 
 
-@pytest.fixture
-def redis_commands(monkeypatch):
-    """``with redis_commands() as sent: ...`` -- packets sent to Redis, as their words."""
-    original = redis.connection.AbstractConnection.send_packed_command
-    sent: list[list[str]] = []
-    active = [False]
-
-    def send(conn, command, check_health=True):
-        if active[0]:
-            raw = b"".join(bytes(p) for p in (command if isinstance(command, list) else [command]))
-            sent.append([w.decode(errors="replace") for w in raw.split(b"\r\n") if w and w[:1] not in (b"*", b"$")])
-        return original(conn, command, check_health)
-
-    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", send)
-
-    @contextmanager
-    def counting():
-        sent.clear()
-        active[0] = True
-        try:
-            yield sent
-        finally:
-            active[0] = False
-
-    return counting
-
-
 def _slot_keys(sent: list[list[str]]) -> list[list[str]]:
     return [words for words in sent if any(w.startswith(("avail:", "freedays:")) for w in words)]
 
@@ -74,14 +45,12 @@ def _reads(statements: list[str]) -> list[str]:
     return [s for s in statements if s.lstrip().upper().startswith(starts)]
 
 
-def test_a_new_api_question_reads_the_calendar_once_and_never_the_slot_cache(
-    shop, client, count_queries, redis_commands
-):
+def test_a_new_api_question_reads_the_calendar_once_and_never_the_slot_cache(shop, client, count_queries, redis_trips):
     tenant, service, master, _ = shop
     url = f"{API}/anna/availability?service_id={service.id}&master_id={master.id}&date="
     assert client.get(url + str(DAY)).status_code == 200  # the masters list and versions are now cached
     for day in (DAY + timedelta(days=1), DAY + timedelta(days=2)):
-        with count_queries() as stmts, redis_commands() as sent:
+        with count_queries() as stmts, redis_trips() as sent:
             resp = client.get(url + str(day))
         assert resp.status_code == 200
         assert resp.get_json()["slots"], day
@@ -93,11 +62,11 @@ def test_a_new_api_question_reads_the_calendar_once_and_never_the_slot_cache(
         assert [s["start"] for s in resp.get_json()["slots"]] == [x["start"].isoformat() for x in direct["slots"]]
 
 
-def test_a_new_free_days_question_never_reads_the_cached_days(shop, client, count_queries, redis_commands):
+def test_a_new_free_days_question_never_reads_the_cached_days(shop, client, count_queries, redis_trips):
     tenant, service, master, _ = shop
     url = f"{API}/anna/availability/days?service_id={service.id}&master_id={master.id}&month="
     assert client.get(url + "2026-12").status_code == 200
-    with count_queries() as stmts, redis_commands() as sent:
+    with count_queries() as stmts, redis_trips() as sent:
         resp = client.get(url + "2027-01")
     assert resp.status_code == 200
     assert resp.get_json()["days"]
@@ -108,17 +77,17 @@ def test_a_new_free_days_question_never_reads_the_cached_days(shop, client, coun
     assert resp.get_json()["days"] == [d.isoformat() for d in direct.free]
 
 
-def test_the_slot_cache_serves_other_callers_and_cached_false_bypasses_it(shop, app, count_queries, redis_commands):
+def test_the_slot_cache_serves_other_callers_and_cached_false_bypasses_it(shop, app, count_queries, redis_trips):
     tenant, service, master, other = shop
     with tenant_scope(tenant.id):
         ask = {"service_id": service.id, "date_from": DAY, "days": 2, "location_id": master.location_id}
         first = ss.get_availability(tenant, **ask)
-        with count_queries() as stmts, redis_commands() as sent:
+        with count_queries() as stmts, redis_trips() as sent:
             again = ss.get_availability(tenant, **ask)
         assert again == first
         assert _reads(stmts.statements) == [], stmts.statements
         assert [w[0] for w in _slot_keys(sent)] == ["GET"]
-        with count_queries() as stmts, redis_commands() as sent:
+        with count_queries() as stmts, redis_trips() as sent:
             fresh = ss.get_availability(tenant, **ask, cached=False)
         assert fresh == first
         assert {s["master_id"] for s in fresh["slots"]} == {master.id, other.id}
@@ -151,7 +120,7 @@ def test_the_calendar_statement_always_runs_its_generic_plan(shop, app):
 
 
 def test_a_new_api_question_is_computed_before_flask_in_one_statement_with_the_tenant_scope(
-    shop, app, client, count_queries, redis_commands
+    shop, app, client, count_queries, redis_trips
 ):
     """The fast path (app/api/v1/fastpath.py) computes a new question itself: no Flask
     request; on PostgreSQL the tenant guard's set_config travels with the calendar
@@ -168,7 +137,7 @@ def test_a_new_api_question_is_computed_before_flask_in_one_statement_with_the_t
 
     request_started.connect(started, app)
     try:
-        with count_queries() as stmts, redis_commands() as sent:
+        with count_queries() as stmts, redis_trips() as sent:
             resp = client.get(url + str(DAY + timedelta(days=1)))
     finally:
         request_started.disconnect(started, app)
