@@ -132,6 +132,10 @@ def parse_json_object(raw: bytes | str) -> dict:
     return data
 
 
+#: Request bodies read as a form (their fields are checked like the query string's).
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 def read_json_body() -> dict:
     """The current request's JSON object body (``{}`` when there is none), checked once per request.
 
@@ -175,7 +179,7 @@ def check_request(req, view_args: dict | None) -> None:
             continue
         if _beyond_64_bits(value):
             problems.setdefault(key, []).append(OUT_OF_RANGE)
-    if req.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    if req.mimetype in FORM_TYPES:
         for key, value in req.form.items(multi=True):
             if has_bad_characters(key) or has_bad_characters(value):
                 problems.setdefault(key if not has_bad_characters(key) else "?", []).append(BAD_CHARACTERS)

@@ -7,6 +7,9 @@ from flask_babel import lazy_gettext as _l
 
 from app.core.errors import ValidationError
 
+#: Texts up to this long have their E.164 form remembered (:func:`_e164`).
+_REMEMBERED_LENGTH = 40
+
 
 def normalize_phone(raw: str | None, field: str = "phone", region: str = "KZ") -> str:
     """Any common spelling of a phone number -> E.164; KZ is the default region for local forms."""
@@ -18,9 +21,6 @@ def normalize_phone(raw: str | None, field: str = "phone", region: str = "KZ") -
     if e164 is None:
         raise ValidationError.field(field, _l("Enter a valid phone number."))
     return e164
-
-
-_REMEMBERED_LENGTH = 40
 
 
 @lru_cache(maxsize=4096)

@@ -199,7 +199,7 @@ class Counted(NamedTuple):
     count: int
     ttl: int
     wanted: tuple[str, ...] | None  # the look-up asked for: (subdomain, answer key[, schedules entry])
-    found: list  # the look-up's four raw results (app.core.cache.prefetched)
+    found: list  # the look-up's raw results (app.core.cache.prefetched)
 
     @property
     def allowed(self) -> bool:

@@ -243,6 +243,12 @@ def _wanted() -> int | str | None:
     return "platform" if scope.unscoped else scope.tenant_id
 
 
+def _settings(want: int | str | None) -> tuple[str, str]:
+    """``app.tenant_id`` and ``app.platform`` for a wanted scope."""
+    tenant = "" if want is None or want == "platform" else str(int(want))
+    return tenant, "on" if want == "platform" else ""
+
+
 def scope_statement(conn) -> str:
     """For a caller that sends a statement of its own on ``conn`` (a SQLAlchemy connection
     to PostgreSQL): the ``set_config`` the hook below would send before it, as SQL to put
@@ -251,8 +257,7 @@ def scope_statement(conn) -> str:
     want = _wanted()
     if conn.engine not in _configured or conn.info.get(_APPLIED) == want:
         return ""
-    tenant = "" if want is None or want == "platform" else str(int(want))
-    platform = "on" if want == "platform" else ""
+    tenant, platform = _settings(want)
     conn.info[_APPLIED] = want
     return f"SELECT set_config('app.tenant_id', '{tenant}', true), set_config('app.platform', '{platform}', true); "
 
@@ -270,8 +275,7 @@ def configure_engine(engine: Engine) -> None:
             return
         if statement.lstrip()[:9].upper() in _TXN_CONTROL:
             return  # ROLLBACK TO SAVEPOINT may run in an aborted transaction: set before the next one
-        tenant = "" if want is None or want == "platform" else str(want)
-        platform = "on" if want == "platform" else ""
+        tenant, platform = _settings(want)
         cur = conn.connection.dbapi_connection.cursor()
         try:
             cur.execute(_SET, (tenant, platform))

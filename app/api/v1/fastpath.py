@@ -60,13 +60,12 @@ from app.api.v1.caching import (
 from app.core import cache, logs, metrics, ratelimit, security
 from app.core import db as uow
 from app.core.errors import DomainError
-from app.core.hardening import MAX_URL_LENGTH, check_request
+from app.core.hardening import FORM_TYPES, MAX_URL_LENGTH, check_request
 from app.core.hosts import open_to_public
 from app.extensions import limiter
 
 log = logging.getLogger(__name__)
 PREFIX = "/api/v1/public/business/"
-_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class CachedReads:
@@ -161,7 +160,7 @@ class CachedReads:
         """A new answer's ``(head, body)`` (``caching.computed_answer``), its transaction
         committed; ``None`` to let Flask answer (not computed here, or refused)."""
         name = endpoint.rsplit(".", 1)[-1]
-        if name not in COMPUTED or req.mimetype in _FORMS:  # a form body is Flask's to read
+        if name not in COMPUTED or req.mimetype in FORM_TYPES:  # a form body is Flask's to read
             return None
         try:
             check_request(req, view_args)

@@ -41,7 +41,7 @@ from app.core import cache
 from app.core.templating import reader_language
 from app.core.types import utcnow
 from app.scheduling.queries import cached_bookable_masters
-from app.web.public.site import CLIENT_COOKIE
+from app.web.public.site import CLIENT_COOKIE, bp
 
 #: The query of the flow's own links: a URL with anything else (or twice) is not kept, so
 #: made-up URLs cannot fill Redis with copies of the page.
@@ -60,6 +60,14 @@ def _build() -> str:
     for path in sorted(p for p in _APP.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         digest.update(str(path.relative_to(_APP)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+@bp.record_once
+def _read_build_early(_state) -> None:
+    """Read :func:`_build` when the app is set up: gunicorn's master, which preloads the app,
+    reads the files once and its forked workers inherit the digest (else each new worker read
+    them on its first page)."""
+    _build()
 
 
 def _window(now: float) -> tuple[int, int]:
