@@ -1,7 +1,7 @@
 # ruff: noqa: E402 -- the path fix below must run before the imports
 """Profile booking creation (``POST /api/v1/booking``) in one process with pyinstrument.
 
-    .venv/bin/python bench/profile_booking.py [--count 300] [--sqlite] [--html out.html]
+    .venv/bin/python bench/profile_booking.py [--count 300] [--batches 1] [--sqlite] [--html out.html]
 
 Seeds the benchmark business (bench/availability.py) on PostgreSQL (``BENCH_DATABASE_URL``,
 default postgresql://postgres@127.0.0.1:5432/jazyl_bench_profile, dropped and recreated) or
@@ -9,6 +9,11 @@ on SQLite, logs in as the owner and posts ``--count`` bookings for distinct free
 through the Flask test client (the whole request: token check, validation, client upsert,
 lock, version bump, availability check, insert, audit, outbox, commit), then prints the
 statements per booking and pyinstrument's call tree.
+
+``--batches N`` posts N batches of ``--count`` bookings without the profiler first and prints
+each batch's CPU per booking, of this process and, on a local PostgreSQL, of the database
+backend serving it (read from /proc): on a shared machine the lowest of several batches is
+the steadier figure to compare a change with.
 """
 
 from __future__ import annotations
@@ -58,6 +63,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--sqlite", action="store_true")
+    parser.add_argument("--batches", type=int, default=1, help="batches of --count bookings without the profiler")
     parser.add_argument("--html", help="also write pyinstrument's HTML report here")
     args = parser.parse_args()
 
@@ -94,7 +100,7 @@ def main() -> None:
         "/api/v1/login", json={"email": base.OWNER_EMAIL, "password": base.OWNER_PASSWORD}, headers={"Host": HOST}
     )
     headers = {"Host": HOST, "Authorization": f"Bearer {r.get_json()['access_token']}"}
-    jobs = booking_jobs(world, today, 2 * args.count + 20)
+    jobs = booking_jobs(world, today, (args.batches + 1) * args.count + 21)
     for job in jobs[:20]:  # warm-up
         assert client.post("/api/v1/booking", json=job, headers=headers).status_code == 201
 
@@ -112,28 +118,48 @@ def main() -> None:
     for s in statements:
         print("   ", " ".join(s.split())[:140])
 
-    plain = jobs[21 : 21 + args.count]
-    t0, c0 = time.perf_counter(), time.process_time()
-    codes: dict[int, int] = {}
-    for job in plain:
-        code = client.post("/api/v1/booking", json=job, headers=headers).status_code
-        codes[code] = codes.get(code, 0) + 1
-    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    print(
-        f"\n{len(plain)} bookings {codes} without the profiler: {wall / len(plain) * 1000:.2f} ms wall, "
-        f"{cpu / len(plain) * 1000:.2f} ms CPU per booking (this process); load average {os.getloadavg()[0]:.2f}"
-    )
+    backend = None
+    if not args.sqlite:
+        with app.app_context():
+            backend = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+            db.session.rollback()
+
+    def backend_cpu() -> float | None:
+        """CPU seconds of the PostgreSQL backend of this process's pooled connection (the
+        test client's requests all use one), when the server runs on this machine."""
+        try:
+            fields = Path(f"/proc/{backend}/stat").read_text().rpartition(")")[2].split()
+        except (OSError, TypeError):
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    done = 21
+    for batch in range(args.batches):
+        plain = jobs[done : done + args.count]
+        done += len(plain)
+        t0, c0, b0 = time.perf_counter(), time.process_time(), backend_cpu()
+        codes: dict[int, int] = {}
+        for job in plain:
+            code = client.post("/api/v1/booking", json=job, headers=headers).status_code
+            codes[code] = codes.get(code, 0) + 1
+        wall, cpu, b1 = time.perf_counter() - t0, time.process_time() - c0, backend_cpu()
+        server = f", {(b1 - b0) / len(plain) * 1000:.2f} ms database CPU" if b0 is not None and b1 is not None else ""
+        print(
+            f"\nbatch {batch + 1}: {len(plain)} bookings {codes} without the profiler: "
+            f"{wall / len(plain) * 1000:.2f} ms wall, {cpu / len(plain) * 1000:.2f} ms CPU per booking "
+            f"(this process){server}; load average {os.getloadavg()[0]:.2f}"
+        )
 
     profiler = Profiler(interval=0.0005)
     t0, c0 = time.perf_counter(), time.process_time()
     profiler.start()
     codes = {}
-    for job in jobs[21 + args.count :]:
+    for job in jobs[done:]:
         code = client.post("/api/v1/booking", json=job, headers=headers).status_code
         codes[code] = codes.get(code, 0) + 1
     profiler.stop()
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    n = len(jobs) - 21 - args.count
+    n = len(jobs) - done
     print(
         f"\n{n} bookings {codes}: {wall / n * 1000:.2f} ms wall, {cpu / n * 1000:.2f} ms CPU per booking "
         f"(under the profiler); load average {os.getloadavg()[0]:.2f}"

@@ -18,10 +18,11 @@ import hashlib
 import secrets
 import uuid
 from datetime import timedelta
+from functools import cache
 
 import jwt
 from flask import current_app, g, has_request_context
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import RefreshToken, User
@@ -126,6 +127,18 @@ def family_revoked(family_id: str) -> bool:
     )
 
 
+@cache
+def _user_and_revoked():
+    """The user row and "is the token's family revoked?", built once (bound parameters
+    ``tok_user_id``, ``tok_family``)."""
+    revoked = (
+        select(RefreshToken.id)
+        .where(RefreshToken.family_id == bindparam("tok_family"), RefreshToken.revoked_at.is_not(None))
+        .exists()
+    )
+    return select(User, revoked.label("revoked")).where(User.id == bindparam("tok_user_id"))
+
+
 def user_for_access_token(token: str) -> tuple[User, dict]:
     """The user behind an access token, refusing revoked families and disabled users.
 
@@ -140,12 +153,7 @@ def user_for_access_token(token: str) -> tuple[User, dict]:
         user_id = None
     row = None
     if user_id is not None:
-        revoked = (
-            select(RefreshToken.id)
-            .where(RefreshToken.family_id == claims["fam"], RefreshToken.revoked_at.is_not(None))
-            .exists()
-        )
-        row = db.session.execute(select(User, revoked.label("revoked")).where(User.id == user_id)).first()
+        row = db.session.execute(_user_and_revoked(), {"tok_user_id": user_id, "tok_family": claims["fam"]}).first()
     if row is None:
         if family_revoked(claims["fam"]):
             raise TokenRevoked()

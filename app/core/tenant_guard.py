@@ -8,6 +8,9 @@ row-level security with ``set_config`` before a transaction's statements).
 
 from __future__ import annotations
 
+from functools import lru_cache
+from weakref import WeakKeyDictionary
+
 from flask_sqlalchemy.session import Session as _FlaskSession
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
@@ -86,6 +89,59 @@ def _check_instance_tenant(obj, tid: int) -> None:
         raise TenantScopeError(f"{type(obj).__name__} of tenant {known} touched inside tenant {tid}")
 
 
+# Statements built once (module-level or ``functools.cache``) are executed on every request:
+# their tenant-filtered copy is kept per tenant, so SQLAlchemy's cache key for it is computed
+# once instead of per execution (walking a whole statement costs more than running a small
+# one), and so is the "does it touch a tenant-owned table?" answer outside a scope.  Weak
+# keys: a statement built for one request is forgotten with it.  A few tenants per statement.
+_SCOPED: WeakKeyDictionary = WeakKeyDictionary()
+_SCOPED_PER_STATEMENT = 8
+_UNSCOPED_TABLES: WeakKeyDictionary = WeakKeyDictionary()
+
+
+@lru_cache(maxsize=1024)
+def _criteria(tid: int):
+    return with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tid, include_aliases=True)
+
+
+def _scoped(statement, tid: int):
+    """``statement`` limited to tenant ``tid`` (the same object for the same pair)."""
+    try:
+        kept = _SCOPED.get(statement)
+    except TypeError:  # not weak-referenceable
+        return statement.options(_criteria(tid))
+    if kept is None:
+        kept = _SCOPED[statement] = {}
+    scoped = kept.get(tid)
+    if scoped is None:
+        if len(kept) >= _SCOPED_PER_STATEMENT:
+            kept.pop(next(iter(kept)))
+        scoped = kept[tid] = statement.options(_criteria(tid))
+    return scoped
+
+
+def _tenant_tables_touched(state: ORMExecuteState, names: frozenset[str]) -> tuple[bool, frozenset[str]]:
+    """(mapped tenant-owned classes queried?, tenant-owned tables named) for a statement run
+    outside a tenant scope, remembered per statement object (the set of tables is fixed
+    once the models are imported; a new model clears :func:`tenant_tables`, and with it
+    would change ``names``, which is part of what is remembered)."""
+    statement = state.statement
+    try:
+        known = _UNSCOPED_TABLES.get(statement)
+    except TypeError:
+        known = None
+        statement = None
+    if known is not None and known[0] is names:
+        return known[1], known[2]
+    models = _touches_tenant_models(state)
+    tables = frozenset()
+    if isinstance(state.statement, ClauseElement):
+        tables = frozenset(_tenant_tables_in(state.statement, names))
+    if statement is not None:
+        _UNSCOPED_TABLES[statement] = (names, models, tables)
+    return models, tables
+
+
 class TenantSession(_FlaskSession):
     """Flask-SQLAlchemy's session whose ``get`` honours the scope even on identity-map hits."""
 
@@ -123,9 +179,9 @@ def install(session_class: type[Session] | Session) -> None:
         if state.is_column_load:
             return _refresh(state, scope)
         if scope is None:
-            if _touches_tenant_models(state):
+            models, touched = _tenant_tables_touched(state, names)
+            if models:
                 raise TenantScopeError(_NO_SCOPE)
-            touched = _tenant_tables_in(state.statement, names) if isinstance(state.statement, ClauseElement) else ()
             if touched:
                 raise TenantScopeError(f"{_NO_SCOPE} (tables: {', '.join(sorted(touched))})")
             return None
@@ -133,9 +189,7 @@ def install(session_class: type[Session] | Session) -> None:
         if state.is_insert or state.is_update:
             _check_write(state, tid, names)
         if state.is_select or state.is_update or state.is_delete:
-            state.statement = state.statement.options(
-                with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tid, include_aliases=True)
-            )
+            state.statement = _scoped(state.statement, tid)
         return None
 
     def _refresh(state: ORMExecuteState, scope: Scope | None):

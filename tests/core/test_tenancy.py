@@ -145,3 +145,43 @@ def test_the_guard_knows_a_tenant_model_defined_after_its_first_statement(two_te
         gc.collect()
         tenancy._known_tables.clear()
     assert "probe_things" not in tenancy.tenant_tables()
+
+
+def test_a_statement_built_once_is_filtered_for_each_tenant_it_runs_in(two_tenants, create_tenant, create_master):
+    """One statement object run in turn in many tenants: each run sees its own tenant's rows
+    only, although the guard keeps the filtered copy per tenant (bounded) instead of making
+    it again on every run."""
+    from app.core import tenant_guard
+
+    a, b = two_tenants
+    others = [create_tenant(f"extra{i}") for i in range(tenant_guard._SCOPED_PER_STATEMENT + 2)]
+    for i, t in enumerate(others):
+        create_master(t, name=f"M{i}")
+    db.session.commit()
+    stmt = select(Master.name).order_by(Master.id)
+    expected = {a.id: ["Anna"], b.id: ["Bella"], **{t.id: [f"M{i}"] for i, t in enumerate(others)}}
+    for _ in range(2):
+        for tenant_id, names in expected.items():
+            with tenant_scope(tenant_id):
+                assert list(db.session.scalars(stmt)) == names
+    kept = tenant_guard._SCOPED[stmt]
+    assert len(kept) == tenant_guard._SCOPED_PER_STATEMENT
+    last = others[-1].id
+    with tenant_scope(last):
+        first = tenant_guard._scoped(stmt, last)
+        assert tenant_guard._scoped(stmt, last) is first  # the same object: its cache key is computed once
+
+
+def test_a_statement_built_once_is_still_refused_outside_a_scope(two_tenants):
+    """The answer "does this touch a tenant-owned table?" is kept per statement object: the
+    same statement is refused on every run outside a scope, and runs inside one."""
+    core = select(Master.__table__.c.name)  # a table, not a mapped class: found by its name
+    orm = select(Master.name)
+    for _ in range(3):
+        with pytest.raises(TenantScopeError, match="masters"):
+            db.session.execute(core)
+        with pytest.raises(TenantScopeError):
+            db.session.execute(orm)
+        db.session.rollback()
+    with tenant_scope(two_tenants[0].id):
+        assert list(db.session.scalars(orm)) == ["Anna"]
