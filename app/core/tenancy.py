@@ -30,7 +30,8 @@ On PostgreSQL the database checks the same thing a second time (row-level securi
 ``migrations/versions/20261202_0800_row_level_security.py``).  Before the first statement
 of a transaction -- and again before the next statement whenever the scope changed inside a
 transaction or a savepoint that applied it was rolled back -- :func:`configure_engine`'s hook
-runs ``set_config('app.tenant_id', ..., true)`` and ``set_config('app.platform', ..., true)``.
+runs ``set_config('app.tenant_id', ..., true)`` and ``set_config('app.platform', ..., true)``
+(in front of that statement, in its round trip, when it is a single statement).
 Both are transaction-local, so a pooled connection never carries a tenant into the next
 transaction.  The policies allow a row only when its ``tenant_id`` equals ``app.tenant_id``,
 or when ``app.platform = 'on'`` (set only by :func:`unscoped`); with neither set, a raw SQL

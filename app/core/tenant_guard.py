@@ -3,7 +3,7 @@
 :class:`TenantSession` (``get`` honours the scope), :func:`install` (the ORM events: the
 query filter, the write checks, the stamping of new objects, refreshes and late flushes in
 the object's own tenant) and :func:`configure_engine` (PostgreSQL: the scope handed to
-row-level security with ``set_config`` before a transaction's statements).
+row-level security with ``set_config`` in front of a transaction's first statement).
 """
 
 from __future__ import annotations
@@ -288,6 +288,10 @@ _APPLIED = "jazyl_rls_scope"
 _SET = "SELECT set_config('app.tenant_id', %s, true), set_config('app.platform', %s, true)"
 _configured: set = set()
 _TXN_CONTROL = {"ROLLBACK ", "ROLLBACK", "RELEASE S", "SAVEPOINT", "COMMIT", "BEGIN"}
+# Statements the scope is sent with, in front, in one round trip (anything else, e.g. DDL that
+# must not run in a multi-statement query, or an executemany, gets its own round trip first).
+_FOLDABLE = {"SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "SET", "EXECUTE", "PREPARE"}
+_SET_SQL = "SELECT set_config('app.tenant_id', '{tenant}', true), set_config('app.platform', '{platform}', true); "
 
 
 def _wanted() -> int | str | None:
@@ -303,39 +307,33 @@ def _settings(want: int | str | None) -> tuple[str, str]:
     return tenant, "on" if want == "platform" else ""
 
 
-def scope_statement(conn) -> str:
-    """For a caller that sends a statement of its own on ``conn`` (a SQLAlchemy connection
-    to PostgreSQL): the ``set_config`` the hook below would send before it, as SQL to put
-    in front of it in the same round trip (``""`` when the connection has the current scope
-    already).  The scope then counts as applied, as after the hook."""
-    want = _wanted()
-    if conn.engine not in _configured or conn.info.get(_APPLIED) == want:
-        return ""
-    tenant, platform = _settings(want)
-    conn.info[_APPLIED] = want
-    return f"SELECT set_config('app.tenant_id', '{tenant}', true), set_config('app.platform', '{platform}', true); "
-
-
 def configure_engine(engine: Engine) -> None:
     """On PostgreSQL, hand the current scope to the database before each transaction's statements."""
     if engine.dialect.name != "postgresql" or engine in _configured:
         return
     _configured.add(engine)
 
-    @event.listens_for(engine, "before_cursor_execute")
+    @event.listens_for(engine, "before_cursor_execute", retval=True)
     def _apply(conn, cursor, statement, parameters, context, executemany):
         want = _wanted()
         if conn.info.get(_APPLIED) == want:  # a fresh transaction has neither setting: None
-            return
-        if statement.lstrip()[:9].upper() in _TXN_CONTROL:
-            return  # ROLLBACK TO SAVEPOINT may run in an aborted transaction: set before the next one
+            return statement, parameters
+        head = statement.lstrip()[:9].upper()
+        if head in _TXN_CONTROL:  # ROLLBACK TO SAVEPOINT may run in an aborted transaction: set before the next one
+            return statement, parameters
         tenant, platform = _settings(want)
-        cur = conn.connection.dbapi_connection.cursor()
-        try:
-            cur.execute(_SET, (tenant, platform))
-        finally:
-            cur.close()
+        if not executemany and (head.split() or [""])[0] in _FOLDABLE and getattr(cursor, "name", None) is None:
+            # The statement's own round trip: psycopg2 sends both in one query string (no
+            # placeholders in the prefix) and the cursor holds the last statement's result.
+            statement = _SET_SQL.format(tenant=tenant, platform=platform) + statement
+        else:
+            cur = conn.connection.dbapi_connection.cursor()
+            try:
+                cur.execute(_SET, (tenant, platform))
+            finally:
+                cur.close()
         conn.info[_APPLIED] = want
+        return statement, parameters
 
     def _forget_conn(conn, *args) -> None:
         conn.info.pop(_APPLIED, None)

@@ -43,7 +43,6 @@ from sqlalchemy import (
 from app.bookings.models import BLOCKING_STATUSES, Booking
 from app.catalog.models import Master, MasterService, Service, ServiceLocation
 from app.core import cache as kv
-from app.core import tenant_guard
 from app.core.types import UTCDateTime
 from app.extensions import db
 from app.scheduling.models import ScheduleOverride, TimeOff, WorkingHours
@@ -284,9 +283,8 @@ def _execute_prepared(name: str, stmt, params: dict) -> list:
     if name not in prepared:
         conn.exec_driver_sql(form.prepare)
         prepared.add(name)
-    # The tenant guard's set_config goes in the same round trip (app.core.tenant_guard).
-    sql = tenant_guard.scope_statement(conn) + _GENERIC + form.execute
-    return list(conn.exec_driver_sql(sql, tuple(params[n] for n in form.names)))
+    # The tenant guard puts its set_config in front when the transaction has no scope yet.
+    return list(conn.exec_driver_sql(_GENERIC + form.execute, tuple(params[n] for n in form.names)))
 
 
 def bump_master_versions(tenant_id: int, master_ids: Iterable[int]) -> None:

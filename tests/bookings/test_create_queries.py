@@ -40,7 +40,12 @@ def booking_api(app, create_tenant, create_user, create_service, create_master, 
         later: list[str] = []
         done = []
 
+        scoped: list[str] = []
+
         def before(conn, cursor, statement, *args):
+            if statement.startswith("SELECT set_config("):  # the tenant scope, in front of the statement
+                statement = statement.split("; ", 1)[1]
+                scoped.append(statement)
             (later if done else seen).append(" ".join(statement.split()))
 
         def committed(conn):
@@ -60,6 +65,10 @@ def booking_api(app, create_tenant, create_user, create_service, create_master, 
         assert resp.status_code == 201, resp.get_json()
         # after the commit nothing is read again (the access log's tenant is named before it)
         assert later == [], later
+        # PostgreSQL: the tenant scope rides in front of the first statement inside it (the
+        # service/master look-up), not in a round trip of its own
+        if db.engine.dialect.name == "postgresql":
+            assert [s.split(",", 1)[0] for s in scoped] == ["SELECT services.id"], scoped
         # BEGIN opens the transaction (implicit on PostgreSQL); PREPARE happens once per
         # database connection for the availability queries, not per booking.
         return resp.status_code, [s for s in seen if s.split(" ", 1)[0].upper() not in ("BEGIN", "PREPARE")]

@@ -151,3 +151,43 @@ def test_platform_path_is_logged_with_its_reason(tenants, caplog):
     with caplog.at_level(logging.INFO, logger="app.core.tenancy.platform"), unscoped("test: audit me"):
         assert len(raw_names()) == 3
     assert any("test: audit me" in r.getMessage() for r in caplog.records)
+
+
+def test_the_scope_travels_in_front_of_a_transactions_first_statement(tenants):
+    """One round trip: the first statement of a scoped transaction is sent with the scope's
+    set_config in front of it; the next ones are sent as they are."""
+    a_id, _ = tenants
+    sent: list[str] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        sent.append(statement)
+
+    sa.event.listen(db.engine, "after_cursor_execute", capture)
+    try:
+        with tenant_scope(a_id):
+            assert raw_names() == ["Anna"]
+            assert raw_names() == ["Anna"]
+    finally:
+        sa.event.remove(db.engine, "after_cursor_execute", capture)
+    assert sent[0] == (
+        f"SELECT set_config('app.tenant_id', '{a_id}', true), set_config('app.platform', '', true); "
+        "SELECT name FROM masters"
+    )
+    assert sent[1] == "SELECT name FROM masters"
+
+
+def test_a_statement_run_for_many_parameter_sets_gets_the_scope_before_it(tenants):
+    """An executemany cannot carry the scope in front: it is set in a round trip of its own
+    first, and the database applies it to every row (another tenant's row is untouched)."""
+    a_id, b_id = tenants
+    with unscoped("test: ids"):
+        ids = dict(db.session.execute(text("SELECT name, id FROM masters")).all())
+    db.session.commit()
+    with tenant_scope(a_id):
+        db.session.execute(
+            text("UPDATE masters SET name = :name WHERE id = :id"),
+            [{"name": "Anna 2", "id": ids["Anna"]}, {"name": "Bella 2", "id": ids["Bella"]}],
+        )
+    db.session.commit()
+    with unscoped("test: names"):
+        assert raw_names() == ["Anna 2", "Bella", "Bota"]
