@@ -179,7 +179,7 @@ def test_the_scope_travels_in_front_of_a_transactions_first_statement(tenants):
 def test_a_statement_run_for_many_parameter_sets_gets_the_scope_before_it(tenants):
     """An executemany cannot carry the scope in front: it is set in a round trip of its own
     first, and the database applies it to every row (another tenant's row is untouched)."""
-    a_id, b_id = tenants
+    a_id, _ = tenants
     with unscoped("test: ids"):
         ids = dict(db.session.execute(text("SELECT name, id FROM masters")).all())
     db.session.commit()
