@@ -290,7 +290,7 @@ _configured: set = set()
 _TXN_CONTROL = {"ROLLBACK ", "ROLLBACK", "RELEASE S", "SAVEPOINT", "COMMIT", "BEGIN"}
 # Statements the scope is sent with, in front, in one round trip (anything else, e.g. DDL that
 # must not run in a multi-statement query, or an executemany, gets its own round trip first).
-_FOLDABLE = {"SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "SET", "EXECUTE", "PREPARE"}
+_FOLDABLE = {"SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "SET", "EXECUTE"}
 _SET_SQL = "SELECT set_config('app.tenant_id', '{tenant}', true), set_config('app.platform', '{platform}', true); "
 
 
@@ -319,7 +319,9 @@ def configure_engine(engine: Engine) -> None:
         if conn.info.get(_APPLIED) == want:  # a fresh transaction has neither setting: None
             return statement, parameters
         head = statement.lstrip()[:9].upper()
-        if head in _TXN_CONTROL:  # ROLLBACK TO SAVEPOINT may run in an aborted transaction: set before the next one
+        if head in _TXN_CONTROL or head.startswith("PREPARE"):
+            # ROLLBACK TO SAVEPOINT may run in an aborted transaction, and a PREPARE reads no
+            # rows: the scope goes with the next statement.
             return statement, parameters
         tenant, platform = _settings(want)
         if not executemany and (head.split() or [""])[0] in _FOLDABLE and getattr(cursor, "name", None) is None:

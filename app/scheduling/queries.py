@@ -296,11 +296,17 @@ def bump_master_versions(tenant_id: int, master_ids: Iterable[int]) -> None:
     ids = sorted({int(m) for m in master_ids})
     if ids:
         kv.bump_schedules(tenant_id, ids)  # and the Redis versions, after commit
-        db.session.execute(
-            update(Master.__table__)
-            .where(_M.tenant_id == tenant_id, _M.id.in_(ids))
-            .values(schedule_version=_M.schedule_version + 1)
-        )
+        db.session.execute(_bump_statement(), {"bump_tenant_id": tenant_id, "bump_master_ids": ids})
+
+
+@cache
+def _bump_statement():
+    """Built once (bound parameters ``bump_tenant_id``, ``bump_master_ids``)."""
+    return (
+        update(Master.__table__)
+        .where(_M.tenant_id == bindparam("bump_tenant_id"), _M.id.in_(bindparam("bump_master_ids", expanding=True)))
+        .values(schedule_version=_M.schedule_version + 1)
+    )
 
 
 def bump_tenant_version(tenant_id: int) -> None:
