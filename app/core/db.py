@@ -23,7 +23,8 @@ import logging
 import os
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event
@@ -76,6 +77,33 @@ def commit() -> None:
     db.session.commit()
 
 
+@contextmanager
+def autocommit_reads() -> Iterator[None]:
+    """PostgreSQL: the block's statements run without BEGIN and COMMIT round trips, each one
+    its own transaction (the driver's autocommit), for a block that only reads and begins
+    the session's transaction (the API's fast path computing a new availability answer:
+    one statement, so three round trips become one; a block that reads nothing checks out
+    no connection).
+
+    The tenant guard sends the scope in front of every statement then (a statement that
+    cannot carry it in front runs without one: row-level security shows it no tenant's
+    rows).  The connection goes back to the pool as it came (the driver's flag only, no
+    round trip).  On SQLite, or when the session's transaction already has its connection,
+    the block runs in the session's transaction as usual.
+    """
+    session = db.session()
+    if db.engine.dialect.name != "postgresql":
+        yield
+        return
+    session.info[_AUTOCOMMIT] = None  # set to the connection by _begin, below
+    try:
+        yield
+    finally:
+        raw = session.info.pop(_AUTOCOMMIT, None)
+        if raw is not None and not raw.closed:
+            raw.autocommit = False
+
+
 def rollback() -> None:
     db.session.rollback()
 
@@ -89,12 +117,24 @@ def _inside(owner: SessionTransaction | None, ended: SessionTransaction) -> bool
 
 
 _installed: set = set()
+_AUTOCOMMIT = "jazyl_autocommit_reads"
 
 
 def install(session_class: type[Session]) -> None:
     if session_class in _installed:
         return
     _installed.add(session_class)
+
+    @event.listens_for(session_class, "after_begin")
+    def _begin(session: Session, transaction, connection) -> None:
+        if _AUTOCOMMIT not in session.info or session.info[_AUTOCOMMIT] is not None:
+            return
+        raw = connection.connection.dbapi_connection
+        from psycopg2.extensions import TRANSACTION_STATUS_IDLE
+
+        if raw.get_transaction_status() == TRANSACTION_STATUS_IDLE:  # e.g. not after a ping
+            raw.autocommit = True
+            session.info[_AUTOCOMMIT] = raw
 
     @event.listens_for(session_class, "after_commit")
     def _run_hooks(session: Session) -> None:

@@ -324,17 +324,19 @@ def configure_engine(engine: Engine) -> None:
             # rows: the scope goes with the next statement.
             return statement, parameters
         tenant, platform = _settings(want)
+        raw = conn.connection.dbapi_connection
         if not executemany and (head.split() or [""])[0] in _FOLDABLE and getattr(cursor, "name", None) is None:
             # The statement's own round trip: psycopg2 sends both in one query string (no
             # placeholders in the prefix) and the cursor holds the last statement's result.
             statement = _SET_SQL.format(tenant=tenant, platform=platform) + statement
         else:
-            cur = conn.connection.dbapi_connection.cursor()
+            cur = raw.cursor()
             try:
                 cur.execute(_SET, (tenant, platform))
             finally:
                 cur.close()
-        conn.info[_APPLIED] = want
+        if not getattr(raw, "autocommit", False):  # in autocommit the scope ends with the statement
+            conn.info[_APPLIED] = want
         return statement, parameters
 
     def _forget_conn(conn, *args) -> None:

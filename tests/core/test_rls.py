@@ -191,3 +191,31 @@ def test_a_statement_run_for_many_parameter_sets_gets_the_scope_before_it(tenant
     db.session.commit()
     with unscoped("test: names"):
         assert raw_names() == ["Anna 2", "Bella", "Bota"]
+
+
+def test_reads_in_autocommit_carry_the_scope_on_every_statement(tenants):
+    """``autocommit_reads``: each statement is its own transaction, so each one is sent
+    with the scope in front (the second one is not left without it) and sees its tenant's
+    rows only; afterwards the connection is back to ordinary transactions."""
+    from app.core.db import autocommit_reads
+
+    a_id, b_id = tenants
+    db.session.commit()
+    sent: list[str] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        sent.append(statement)
+
+    sa.event.listen(db.engine, "after_cursor_execute", capture)
+    try:
+        with tenant_scope(b_id), autocommit_reads():
+            assert raw_names() == ["Bella", "Bota"]
+            assert db.session.connection().connection.dbapi_connection.autocommit is True
+            assert raw_names() == ["Bella", "Bota"]
+    finally:
+        sa.event.remove(db.engine, "after_cursor_execute", capture)
+    assert len(sent) == 2 and all(s.startswith(f"SELECT set_config('app.tenant_id', '{b_id}'") for s in sent), sent
+    assert db.session.connection().connection.dbapi_connection.autocommit is False
+    db.session.commit()
+    with tenant_scope(a_id):
+        assert raw_names() == ["Anna"]

@@ -124,10 +124,16 @@ def test_a_new_api_question_is_computed_before_flask_in_one_statement_with_the_t
 ):
     """The fast path (app/api/v1/fastpath.py) computes a new question itself: no Flask
     request; on PostgreSQL the tenant guard's set_config travels with the calendar
-    statement (one round trip besides the transaction's BEGIN and COMMIT)."""
+    statement, which runs in the driver's autocommit (no BEGIN and COMMIT round trips:
+    one round trip in all), and the connection goes back to the pool as it came."""
+    import sqlalchemy as sa
     from flask import request_started
 
     _, service, master, _ = shop
+    autocommit: list[bool] = []
+
+    def sent_in(conn, cursor, statement, *args):
+        autocommit.append(getattr(conn.connection.dbapi_connection, "autocommit", None))
     url = f"{API}/anna/availability?service_id={service.id}&master_id={master.id}&date="
     assert client.get(url + str(DAY)).status_code == 200  # the masters list and versions are now cached
     seen: list = []
@@ -136,11 +142,13 @@ def test_a_new_api_question_is_computed_before_flask_in_one_statement_with_the_t
         seen.append(sender)
 
     request_started.connect(started, app)
+    sa.event.listen(db.engine, "before_cursor_execute", sent_in)
     try:
         with count_queries() as stmts, redis_trips() as sent:
             resp = client.get(url + str(DAY + timedelta(days=1)))
     finally:
         request_started.disconnect(started, app)
+        sa.event.remove(db.engine, "before_cursor_execute", sent_in)
     assert resp.status_code == 200 and resp.get_json()["slots"]
     assert seen == [], "answered by Flask"
     assert len(_reads(stmts.statements)) == 1, stmts.statements
@@ -150,3 +158,9 @@ def test_a_new_api_question_is_computed_before_flask_in_one_statement_with_the_t
         [statement] = stmts.statements
         assert statement.startswith("SELECT set_config('app.tenant_id'"), statement
         assert "EXECUTE " in statement
+        assert autocommit == [True]
+        for _ in range(db.engine.pool.size()):  # every pooled connection is back to transactions
+            with db.engine.connect() as conn:
+                assert conn.connection.dbapi_connection.autocommit is False
+    else:
+        assert set(autocommit) == {None}  # SQLite: its own transaction handling, untouched
