@@ -134,6 +134,7 @@ def test_a_new_api_question_is_computed_before_flask_in_one_statement_with_the_t
 
     def sent_in(conn, cursor, statement, *args):
         autocommit.append(getattr(conn.connection.dbapi_connection, "autocommit", None))
+
     url = f"{API}/anna/availability?service_id={service.id}&master_id={master.id}&date="
     assert client.get(url + str(DAY)).status_code == 200  # the masters list and versions are now cached
     seen: list = []
