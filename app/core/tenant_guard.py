@@ -115,7 +115,10 @@ def _scoped(statement, tid: int):
     scoped = kept.get(tid)
     if scoped is None:
         if len(kept) >= _SCOPED_PER_STATEMENT:
-            kept.pop(next(iter(kept)))
+            try:  # the oldest goes; another thread (gthread workers) may have taken it already
+                kept.pop(next(iter(kept)), None)
+            except (StopIteration, RuntimeError):
+                pass
         scoped = kept[tid] = statement.options(_criteria(tid))
     return scoped
 
