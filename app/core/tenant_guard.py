@@ -8,6 +8,7 @@ row-level security with ``set_config`` in front of a transaction's first stateme
 
 from __future__ import annotations
 
+from contextlib import suppress
 from functools import lru_cache
 from weakref import WeakKeyDictionary
 
@@ -115,10 +116,9 @@ def _scoped(statement, tid: int):
     scoped = kept.get(tid)
     if scoped is None:
         if len(kept) >= _SCOPED_PER_STATEMENT:
-            try:  # the oldest goes; another thread (gthread workers) may have taken it already
+            # The oldest goes; another thread (gthread workers) may have taken it already.
+            with suppress(StopIteration, RuntimeError):
                 kept.pop(next(iter(kept)), None)
-            except (StopIteration, RuntimeError):
-                pass
         scoped = kept[tid] = statement.options(_criteria(tid))
     return scoped
 
