@@ -11,8 +11,9 @@ lock, version bump, availability check, insert, audit, outbox, commit), then pri
 statements per booking and pyinstrument's call tree.
 
 ``--batches N`` posts N batches of ``--count`` bookings without the profiler first and prints
-each batch's CPU per booking, of this process and, on a local PostgreSQL, of the database
-backend serving it (read from /proc): on a shared machine the lowest of several batches is
+each batch's CPU per booking, of this process and, on a local PostgreSQL, of the database's
+backends and the Redis server (bench/profile_read.py's ``server_cpu``): on a shared machine
+the lowest of several batches is
 the steadier figure to compare a change with.
 """
 
@@ -36,6 +37,7 @@ from datetime import datetime, timedelta
 from datetime import time as dtime
 
 from bench import availability as base
+from bench.profile_read import server_cpu
 
 HOST = "localhost:5000"
 
@@ -118,32 +120,22 @@ def main() -> None:
     for s in statements:
         print("   ", " ".join(s.split())[:140])
 
-    backend = None
-    if not args.sqlite:
-        with app.app_context():
-            backend = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar()
-            db.session.rollback()
-
-    def backend_cpu() -> float | None:
-        """CPU seconds of the PostgreSQL backend of this process's pooled connection (the
-        test client's requests all use one), when the server runs on this machine."""
-        try:
-            fields = Path(f"/proc/{backend}/stat").read_text().rpartition(")")[2].split()
-        except (OSError, TypeError):
-            return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
     done = 21
     for batch in range(args.batches):
         plain = jobs[done : done + args.count]
         done += len(plain)
-        t0, c0, b0 = time.perf_counter(), time.process_time(), backend_cpu()
+        servers = None if args.sqlite else server_cpu(app)
+        t0, c0 = time.perf_counter(), time.process_time()
         codes: dict[int, int] = {}
         for job in plain:
             code = client.post("/api/v1/booking", json=job, headers=headers).status_code
             codes[code] = codes.get(code, 0) + 1
-        wall, cpu, b1 = time.perf_counter() - t0, time.process_time() - c0, backend_cpu()
-        server = f", {(b1 - b0) / len(plain) * 1000:.2f} ms database CPU" if b0 is not None and b1 is not None else ""
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        server = ""
+        if servers is not None:
+            (pg0, redis0), (pg1, redis1) = servers, server_cpu(app)
+            per = 1000 / len(plain)
+            server = f", {(pg1 - pg0) * per:.2f} ms database CPU, {(redis1 - redis0) * per:.2f} ms Redis CPU"
         print(
             f"\nbatch {batch + 1}: {len(plain)} bookings {codes} without the profiler: "
             f"{wall / len(plain) * 1000:.2f} ms wall, {cpu / len(plain) * 1000:.2f} ms CPU per booking "

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -87,8 +88,8 @@ def autocommit_reads() -> Iterator[None]:
 
     The tenant guard sends the scope in front of every statement then (a statement that
     cannot carry it in front runs without one: row-level security shows it no tenant's
-    rows).  The connection goes back to the pool as it came (the driver's flag only, no
-    round trip).  On SQLite, or when the session's transaction already has its connection,
+    rows).  The connection goes back to the pool as it came (the flag is reset on the
+    driver's connection object).  On SQLite, or when the session's transaction already has its connection,
     the block runs in the session's transaction as usual.
     """
     session = db.session()
@@ -130,8 +131,6 @@ def install(session_class: type[Session]) -> None:
         if _AUTOCOMMIT not in session.info or session.info[_AUTOCOMMIT] is not None:
             return
         raw = connection.connection.dbapi_connection
-        from psycopg2.extensions import TRANSACTION_STATUS_IDLE
-
         if raw.get_transaction_status() == TRANSACTION_STATUS_IDLE:  # e.g. not after a ping
             raw.autocommit = True
             session.info[_AUTOCOMMIT] = raw
