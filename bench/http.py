@@ -23,6 +23,9 @@ What it does, all on 127.0.0.1 and bounded in time (about 2-3 minutes by default
    alternate with the hello app (so a change of machine load during the run reaches both
    sides of the ratio), and prints requests/s, p50/p95/p99 and the ratio to the hello
    rounds next to it. The uncached paths of each run start where no earlier run went.
+   Every request says ``Accept-Encoding: gzip``, as browsers and the mobile HTTP stacks do
+   (the hello app's answer is too short to compress either way); ``--identity`` leaves it
+   out, so the API answers uncompressed (app/api/v1/caching.py decompresses them).
 4. Booking creation: the owner logs in once, a warm-up as long as the reads' posts
    bookings that are not counted (the workers' first bookings compile and prepare their
    statements, as the reads' warm-up does for theirs), then wrk posts distinct free slots (every tenth
@@ -197,6 +200,10 @@ class CpuMeter:
         return result
 
 
+# What every request says besides Host and X-Forwarded-Proto (``--identity`` empties it).
+CLIENT_HEADERS = {"Accept-Encoding": "gzip"}
+
+
 def run_wrk(
     port: int,
     path: str,
@@ -221,7 +228,7 @@ def run_wrk(
         "-H",
         "X-Forwarded-Proto: https",
     ]
-    for k, v in (headers or {}).items():
+    for k, v in {**CLIENT_HEADERS, **(headers or {})}.items():
         cmd += ["-H", f"{k}: {v}"]
     cmd.append(f"http://127.0.0.1:{port}{path}")
     env = {**os.environ, "BENCH_THREADS": str(threads), **(extra_env or {})}
@@ -513,6 +520,7 @@ def main() -> None:
         "--rounds", type=int, default=3, help="alternate hello and each endpoint this many times (default 3)"
     )
     parser.add_argument("--redis-port", type=int, default=int(os.environ.get("BENCH_REDIS_PORT", "6389")))
+    parser.add_argument("--identity", action="store_true", help="send no Accept-Encoding: answers come uncompressed")
     parser.add_argument("--no-embedded", action="store_true", help="skip the booking run on SQLite + embedded Redis")
     parser.add_argument(
         "--only", help='comma-separated substrings of endpoint names to run besides hello ("creation": bookings)'
@@ -523,6 +531,8 @@ def main() -> None:
         "default: gunicorn.conf.py as configured by the environment",
     )
     args = parser.parse_args()
+    if args.identity:
+        CLIENT_HEADERS.clear()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk (make bench-http does this when allowed)")
     settings = parse_servers(args.servers)

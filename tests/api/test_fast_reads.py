@@ -8,14 +8,16 @@ observed through Flask's ``request_started`` signal, which only the view's path 
 
 from __future__ import annotations
 
+import gzip
 import logging
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 
 import pytest
 from flask import request_started
 
 from app import create_app
+from app.api.v1.caching import GZIP_MIN_BYTES, accepts_gzip
 from app.core import tenancy
 from app.extensions import db, limiter
 
@@ -94,8 +96,9 @@ def slow_path(app):
         {},
         {"Accept-Language": "kk"},
         {"Origin": "https://widget.example"},
+        {"Accept-Encoding": "gzip, deflate, br"},
     ],
-    ids=["plain", "kazakh", "cors"],
+    ids=["plain", "kazakh", "cors", "gzip"],
 )
 def test_a_warm_read_is_answered_before_flask_exactly_as_the_view_answers(app, shop, slow_path, headers):
     app.config["CORS_ORIGINS"] = ["https://widget.example"]
@@ -133,6 +136,66 @@ def test_not_modified_and_head_match_the_view(app, shop, slow_path):
     assert _stable(fast_head) == _stable(viewed_head)
     # A stale tag gets the whole answer.
     assert _fetch(app, url, **{"If-None-Match": '"0000"'}).status_code == 200
+
+
+def test_a_long_answer_is_kept_compressed_and_sent_compressed_to_clients_that_take_gzip(app, shop, slow_path):
+    url, short_url = shop["urls"][4], shop["urls"][0]  # a location-week; the business
+    assert _fetch(app, short_url).status_code == 200  # stored: the fast path may answer it
+    plain = _fetch(app, url)
+    assert plain.status_code == 200 and "Content-Encoding" not in plain.headers
+    assert len(plain.data) >= GZIP_MIN_BYTES
+    assert "Accept-Encoding" in plain.headers["Vary"]
+    # Redis keeps the compressed form (head line, then the gzip stream).
+    r = app.extensions["redis"]
+    kept = [r.get(k).partition(b"\n")[2] for k in r.scan_iter("jz:http:*")]
+    packed = [body for body in kept if body[:2] == b"\x1f\x8b"]
+    assert [gzip.decompress(body) for body in packed] == [plain.data]
+    gz_tag = plain.headers["ETag"][:-1] + '-gz"'
+    for path in ("fast", "view"):
+        with slow_path() if path == "view" else nullcontext(), flask_requests(app) as seen:
+            gz = _fetch(app, url, **{"Accept-Encoding": "gzip, deflate, br"})
+            assert gz.status_code == 200 and gz.headers["Content-Encoding"] == "gzip", path
+            assert gzip.decompress(gz.data) == plain.data
+            assert len(gz.data) * 5 < len(plain.data) and int(gz.headers["Content-Length"]) == len(gz.data)
+            assert gz.headers["ETag"] == gz_tag
+            head = _fetch(app, url, method="head", **{"Accept-Encoding": "gzip"})
+            assert head.data == b"" and head.headers["Content-Length"] == gz.headers["Content-Length"]
+            # A client that does not take gzip gets the plain answer and its tag.
+            for refuses in ("identity", "gzip;q=0, *", "br", ""):
+                other = _fetch(app, url, **{"Accept-Encoding": refuses})
+                assert "Content-Encoding" not in other.headers, (path, refuses)
+                assert other.data == plain.data and other.headers["ETag"] == plain.headers["ETag"]
+            # Either tag revalidates; the 304 names the one that matched.
+            for tag in (gz_tag, plain.headers["ETag"]):
+                again = _fetch(app, url, **{"Accept-Encoding": "gzip", "If-None-Match": tag})
+                assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == tag
+                assert "Content-Encoding" not in again.headers
+            # A short answer is kept and sent as it is.
+            short = _fetch(app, short_url, **{"Accept-Encoding": "gzip"})
+            assert short.status_code == 200 and "Content-Encoding" not in short.headers
+            assert "Accept-Encoding" in short.headers["Vary"]
+        assert (seen == []) == (path == "fast"), path
+
+
+@pytest.mark.parametrize(
+    ("header", "takes"),
+    [
+        ("gzip", True),
+        ("gzip, deflate, br", True),
+        ("br;q=1.0, gzip;q=0.8, *;q=0.1", True),
+        ("x-gzip", True),
+        ("*", True),
+        ("GZIP", True),
+        ("gzip;q=0, *", False),
+        ("*;q=0", False),
+        ("identity", False),
+        ("br, deflate", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_which_accept_encoding_takes_gzip(header, takes):
+    assert accepts_gzip(header) is takes
 
 
 def test_a_closed_business_or_another_host_is_not_served_from_the_stored_answer(app, shop, commit):

@@ -126,7 +126,7 @@ def test_openapi_documents_etag_cache_control_and_304(openapi_doc):
     ):
         op = paths[path]["get"]
         ok = op["responses"]["200"]
-        assert {"ETag", "Cache-Control", "X-RateLimit-Limit"} <= set(ok["headers"]), path
+        assert {"ETag", "Cache-Control", "Content-Encoding", "X-RateLimit-Limit"} <= set(ok["headers"]), path
         not_modified = op["responses"]["304"]
         assert "content" not in not_modified
         assert set(not_modified["headers"]) == {"ETag", "Cache-Control"}

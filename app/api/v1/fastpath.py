@@ -8,6 +8,8 @@ uses and finds the tenant, its site version, its cached row and the stored answe
 valid and the business is open, the layer sends it with the headers the view's path sends:
 
 * caching (``ETag``, ``Cache-Control``, ``Vary``), ``304`` for a matching ``If-None-Match``;
+* the answer gzip-compressed as it is stored, when the client takes gzip (``Content-Encoding``),
+  else uncompressed (``caching.representation``);
 * the rate limit's ``X-RateLimit-*`` and ``Retry-After``;
 * the security headers and CORS (app.core.security);
 * ``X-Request-ID``.
@@ -55,6 +57,7 @@ from app.api.v1.caching import (
     computed_answer,
     etag,
     etag_matches,
+    representation,
     schedules_wanted,
 )
 from app.core import cache, logs, metrics, ratelimit, security
@@ -135,13 +138,16 @@ class CachedReads:
                 return None
             head, body = computed
         tag = etag(key, found.tenant_id, found.version, head)
-        not_modified = etag_matches(environ.get("HTTP_IF_NONE_MATCH"), tag)
-        headers = self._headers(req, kind, tag, counted)
-        if not_modified:  # as werkzeug sends a 304: no entity headers, no body
+        matched = etag_matches(environ.get("HTTP_IF_NONE_MATCH"), tag)
+        if matched:  # as werkzeug sends a 304: no entity headers, no body
             status, code, body = "304 NOT MODIFIED", 304, b""
+            headers = self._headers(req, kind, tag, counted, matched != tag)
         else:
             status, code = "200 OK", 200
-            headers[:0] = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+            body, compressed = representation(body, environ.get("HTTP_ACCEPT_ENCODING"))
+            headers = self._headers(req, kind, tag, counted, compressed)
+            entity = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+            headers[:0] = [*entity, ("Content-Encoding", "gzip")] if compressed else entity
             if req.method == "HEAD":
                 body = b""
         duration = time.perf_counter() - started
@@ -177,10 +183,10 @@ class CachedReads:
         uow.commit()
         return computed
 
-    def _headers(self, req, kind: str, tag: str, counted) -> list[tuple[str, str]]:
+    def _headers(self, req, kind: str, tag: str, counted, compressed: bool) -> list[tuple[str, str]]:
         """Every header but the entity ones, the request id last."""
         headers, vary = [], []
-        for name, value in caching_headers(kind, tag):
+        for name, value in caching_headers(kind, tag, compressed):
             if name == "Vary":
                 vary.append(value)
             else:
