@@ -177,6 +177,29 @@ def test_a_long_answer_is_kept_compressed_and_sent_compressed_to_clients_that_ta
         assert (seen == []) == (path == "fast"), path
 
 
+def test_what_the_layer_keeps_per_process_is_bounded_and_tells_questions_apart(app, shop, monkeypatch):
+    from app.api.v1 import caching, fastpath
+
+    layer = app.wsgi_app
+    assert isinstance(layer, fastpath.CachedReads)
+    monkeypatch.setattr(fastpath, "ROUTES_KEPT", 2)
+    monkeypatch.setattr(caching, "_KEYS_KEPT", 3)
+    layer._routes.clear()
+    caching._KEYS.clear()
+    for url in shop["urls"]:
+        assert _fetch(app, url).status_code == 200
+    assert len(layer._routes) <= 2 and len(caching._KEYS) <= 3
+    # The same path on another host, or in another language, is another question.
+    assert _fetch(app, shop["urls"][0], host=f"bella.{HOST}").status_code == 404
+    assert _fetch(app, shop["urls"][0], host=f"anna.{HOST}").status_code == 200
+    english = _fetch(app, shop["urls"][0], **{"Accept-Language": "en"})
+    kazakh = _fetch(app, shop["urls"][0], **{"Accept-Language": "kk"})
+    assert english.headers["ETag"] != kazakh.headers["ETag"]
+    with flask_requests(app) as seen:
+        again = _fetch(app, shop["urls"][0], **{"Accept-Language": "kk"})
+    assert seen == [] and again.headers["ETag"] == kazakh.headers["ETag"]
+
+
 @pytest.mark.parametrize(
     ("header", "takes"),
     [

@@ -92,6 +92,10 @@ def representation(stored: bytes, accept_encoding: str | None) -> tuple[bytes, b
     return gzip.decompress(stored), False
 
 
+_KEYS: dict[tuple, str] = {}  # answer_key's results in this process, by what they were computed from
+_KEYS_KEPT = 4096
+
+
 def answer_key(kind: str, req=None, endpoint: str | None = None) -> str:
     """What identifies the answer besides the tenant's versions: the endpoint, its path and
     query string, for the catalogue the reader's language and, for availability, the
@@ -99,13 +103,29 @@ def answer_key(kind: str, req=None, endpoint: str | None = None) -> str:
     answer cannot change within one).  ``req`` defaults to the current request; the fast
     path (app.api.v1.fastpath) passes its own request object and matched endpoint."""
     req = request if req is None else req
-    args = sorted(req.args.items(multi=True))
-    parts = [kind, (req.endpoint if endpoint is None else endpoint) or "", req.path, repr(args)]
+    endpoint = (req.endpoint if endpoint is None else endpoint) or ""
+    environ = req.environ
+    account = language = minute = None
     if kind in LOCALIZED:
-        parts.append(language_asked(req, g.get("actor_language") if req is request else None) or "")
+        account = g.get("actor_language") if req is request else None
+        language = environ.get("HTTP_ACCEPT_LANGUAGE")
     if kind == "availability":
-        parts.append(utcnow().strftime("%Y-%m-%dT%H:%M"))
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+        minute = utcnow().strftime("%Y-%m-%dT%H:%M")
+    # Everything the key is computed from, as the client sent it: the same request again
+    # (a warm read) skips parsing and sorting the query string and the digest.
+    raw = (kind, endpoint, environ.get("PATH_INFO"), environ.get("QUERY_STRING"), language, account, minute)
+    key = _KEYS.get(raw)
+    if key is None:
+        parts = [kind, endpoint, req.path, repr(sorted(req.args.items(multi=True)))]
+        if kind in LOCALIZED:
+            parts.append(language_asked(req, account) or "")
+        if minute is not None:
+            parts.append(minute)
+        key = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+        if len(_KEYS) >= _KEYS_KEPT:
+            _KEYS.clear()
+        _KEYS[raw] = key
+    return key
 
 
 def _head(kind: str, tenant, kwargs: dict) -> str | None:

@@ -69,6 +69,7 @@ from app.extensions import limiter
 
 log = logging.getLogger(__name__)
 PREFIX = "/api/v1/public/business/"
+ROUTES_KEPT = 1024  # host and path -> matched rule, per process (see CachedReads._route)
 
 
 class CachedReads:
@@ -76,6 +77,7 @@ class CachedReads:
 
     def __init__(self, app: Flask, wsgi_app) -> None:
         self.app, self.wsgi_app = app, wsgi_app
+        self._routes: dict[tuple, tuple] = {}
 
     def __call__(self, environ, start_response):
         if (
@@ -104,10 +106,10 @@ class CachedReads:
         uri = environ.get("RAW_URI") or environ.get("REQUEST_URI") or req.full_path
         if len(uri) > MAX_URL_LENGTH:
             return None
-        try:
-            rule, args = self.app.create_url_adapter(req).match(return_rule=True)
-        except HTTPException:  # not found, another method, a redirect: Flask says so
+        route = self._route(environ, req)
+        if route is None:  # not found, another method, a redirect: Flask says so
             return None
+        rule, args = route
         kind = CACHED.get(rule.endpoint.rsplit(".", 1)[-1])
         sub = str(args.get("subdomain") or "").lower()
         host_sub = args.get("tenant")
@@ -159,6 +161,21 @@ class CachedReads:
                 logs.REQUEST_ID.reset(token)
         metrics.observe_request(req.method, rule.endpoint, code, duration)
         return status, headers, body
+
+    def _route(self, environ: dict, req) -> tuple | None:
+        """The matched rule and view arguments of a ``GET`` of this host and path; the matches
+        are kept (the same question again matches the same way), at most :data:`ROUTES_KEPT`."""
+        where = (environ.get("HTTP_HOST") or environ.get("SERVER_NAME"), environ.get("PATH_INFO"))
+        route = self._routes.get(where)
+        if route is None:
+            try:
+                route = self.app.create_url_adapter(req).match(method="GET", return_rule=True)
+            except HTTPException:
+                return None
+            if len(self._routes) >= ROUTES_KEPT:
+                self._routes.clear()
+            self._routes[where] = route
+        return route[0], dict(route[1])
 
     def _compute(
         self, req, endpoint: str, kind: str, view_args: dict, row: dict, version: str, key: str
