@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -34,4 +35,14 @@ login = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
 htmx = Htmx()
-limiter = Limiter(key_func=get_remote_address)
+
+
+def _default_limit() -> str:
+    """``RATELIMIT_DEFAULT`` of the app handling the request.  Flask-Limiter would take the
+    string from the first app it is set up for and keep it for every later app of the
+    process (the limiter object is shared): a test's or a script's second app got the
+    first one's limit."""
+    return current_app.config.get("RATELIMIT_DEFAULT", "100 per minute")
+
+
+limiter = Limiter(key_func=get_remote_address, default_limits=[_default_limit])

@@ -366,3 +366,15 @@ def test_a_wrong_guess_of_the_language_costs_a_round_trip_not_a_wrong_page(
         html = english.get(en).get_data(as_text=True)
     assert '<html lang="en">' in html
     assert len(trips) == 2, trips  # the limiter's call brought the Russian page; the view looked again
+
+
+def test_each_app_of_a_process_counts_its_own_default_limit(salon, limited_app, app_config):
+    """The limiter object is shared by every app of a process: each app's page is still
+    limited by its own RATELIMIT_DEFAULT, not by the first app's."""
+    from app import create_app
+    from tests.conftest import HostClient
+
+    other = create_app("testing", RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="7 per minute", **app_config)
+    url = _calendar_url(salon)
+    assert HostClient(other.test_client(), "anna").get(url).headers["X-RateLimit-Limit"] == "7"
+    assert HostClient(limited_app.test_client(), "anna").get(url).headers["X-RateLimit-Limit"] == "100"
