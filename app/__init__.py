@@ -57,6 +57,7 @@ from app.web.manager import bp as manager_bp
 from app.web.master import bp as master_bp
 from app.web.owner import bp as owner_bp
 from app.web.public import bp as public_bp
+from app.web.public import fastpage
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -81,6 +82,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     errortracking.init_app(app)
 
     web_metrics.install(app)  # inside ProxyFix: it sees the client's address, not the proxy's
+    fastpage.install(app)  # the kept booking page for first-time visitors, before Flask runs
     fastpath.install(app)  # warm public API reads answered before Flask runs (also inside ProxyFix)
     if app.config.get("PROXY_FIX"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)

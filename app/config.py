@@ -95,6 +95,8 @@ class Config:
 
     # Warm public API reads answered before Flask runs (app.api.v1.fastpath); off: every read goes through the view.
     API_FAST_READS = True
+    # The kept booking page sent to a first-time visitor before Flask runs (app.web.public.fastpage).
+    PUBLIC_FAST_PAGES = True
 
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_DEFAULT = os.environ.get("RATELIMIT_DEFAULT", "100 per minute")

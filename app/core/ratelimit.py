@@ -231,12 +231,22 @@ def count_public_read(endpoint: str, remote: str, wanted: tuple[str, ...]) -> Co
     (Redis was down), ``RATELIMIT_DEFAULT`` names more than one limit, the limiter's Redis
     is not the cache's, or the call fails.  Hand the result to :func:`keep_counted` before
     letting Flask answer the request, so the limiter does not count it twice."""
+    return _count_with_lookup([ip_key(remote), f"{endpoint}:{API_SCOPE}"], wanted)
+
+
+def count_page_view(endpoint: str, remote: str, wanted: tuple[str, ...]) -> Counted | None:
+    """As :func:`count_public_read`, for a page under the default limit (``RATELIMIT_DEFAULT``
+    per client address and endpoint, Flask-Limiter's key for it): the booking page's layer
+    (app.web.public.fastpage)."""
+    return _count_with_lookup([remote, endpoint], wanted)
+
+
+def _count_with_lookup(identifiers: list[str], wanted: tuple[str, ...]) -> Counted | None:
     config = current_app.config
     strategy = limiter.limiter if limiter.enabled else None
     item = _single_limit(config.get("RATELIMIT_DEFAULT", "100 per minute"))
     if item is None or not isinstance(strategy, OneTripFixedWindow) or not strategy.shares_cache():
         return None
-    identifiers = [ip_key(remote), f"{endpoint}:{API_SCOPE}"]
     if config.get("RATELIMIT_KEY_PREFIX"):
         identifiers.insert(0, config["RATELIMIT_KEY_PREFIX"])
     key = strategy.storage.prefixed_key(item.key_for(*identifiers))

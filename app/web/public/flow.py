@@ -163,7 +163,7 @@ def _calendar(sel: dict, args) -> dict:
     }
 
 
-PAGE = "public/book/index.html"
+PAGE = fragments.PAGE_TEMPLATE
 
 
 def _flow_template(stage: str) -> str:

@@ -46,6 +46,8 @@ from app.web.public.site import CLIENT_COOKIE, bp
 #: The query of the flow's own links: a URL with anything else (or twice) is not kept, so
 #: made-up URLs cannot fill Redis with copies of the page.
 ARGS = frozenset({"location_id", "service_id", "master_id", "date", "month", "embed", "lang"})
+#: The whole booking page's template (app.web.public.flow.PAGE).
+PAGE_TEMPLATE = "public/book/index.html"
 #: Stands for the visitor's CSRF token in a kept page (``base.html``'s ``csrf_token()``).
 CSRF_HOLE = "\x00jz-csrf-token\x00"
 _APP = Path(__file__).resolve().parents[2]
@@ -94,6 +96,26 @@ def _answer_key(template: str, window: tuple[int, int], language: str) -> str:
 #: (subdomain, what the page's language was chosen from) -> the language chosen, as last
 #: seen by :func:`find`: lets :func:`prefetch_key` name the key before the tenant is known.
 _LANGUAGES: dict[tuple, str] = {}
+
+
+#: (subdomain, Accept-Language) -> (site version, language) of the last whole page found or
+#: kept for a visitor with no cookie and no ``?lang=``.  For such a visitor the language
+#: follows from these alone (no session, no signed-in client; the business's languages and
+#: its default are under its site version), so the booking page's layer
+#: (app.web.public.fastpage) names the kept page's key exactly, not by a guess.
+_COOKIELESS: dict[tuple[str, str], tuple[str, str]] = {}
+#: An ``Accept-Language`` longer than this is left to Flask (the memo above stays small).
+ACCEPT_LANGUAGE_KEPT = 200
+
+
+def cookieless_language(sub: str, accept_language: str) -> tuple[str, str] | None:
+    """``(site version, language)`` of a cookie-less visitor's page (see :data:`_COOKIELESS`)."""
+    return _COOKIELESS.get((sub, accept_language))
+
+
+def page_key(language: str) -> str:
+    """The answer key of the whole booking page for this request, shown in ``language`` now."""
+    return _answer_key(PAGE_TEMPLATE, _window(utcnow().timestamp()), language)
 
 
 def _language_inputs() -> tuple:
@@ -164,6 +186,11 @@ def find(template: str, *, page: bool) -> Kept:
         if len(_LANGUAGES) >= 1024:
             _LANGUAGES.clear()
         _LANGUAGES[(sub, inputs)] = language
+    accept = request.headers.get("Accept-Language", "")
+    if page and not request.cookies and not inputs[0] and inputs[1] is None and len(accept) <= ACCEPT_LANGUAGE_KEPT:
+        if len(_COOKIELESS) >= 1024:
+            _COOKIELESS.clear()
+        _COOKIELESS[(sub, accept)] = (version, language)
     window = _window(utcnow().timestamp())
     key = _answer_key(template, window, language)
     known = cache.lookup(sub, key)  # no round trip when the rate limiter brought it (prefetch_key)
