@@ -104,6 +104,24 @@ def app_config(tmp_path_factory) -> dict:
     }
 
 
+@pytest.fixture
+def app_with_limits(app_config):
+    """``app_with_limits("3 per minute")`` -> an app with its rate limits on (the testing
+    config turns them off) and that default limit."""
+    made = []
+
+    def make(default: str = "100 per minute") -> Flask:
+        made.append(create_app("testing", RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT=default, **app_config))
+        return made[-1]
+
+    yield make
+    if made:  # the limiter object is shared by every app of this process: switch it back off
+        from app.extensions import limiter
+
+        limiter.enabled = False
+        limiter.initialized = False
+
+
 def _compile_catalogs() -> None:
     """The suite renders ru/kk pages, so make sure the compiled catalogs match the .po files."""
     from babel.messages.mofile import write_mo
@@ -198,6 +216,25 @@ def _forget_limiter_fallback() -> None:
     if fallback is not None:
         fallback.reset()
     limiter._storage_dead = False
+
+
+@contextlib.contextmanager
+def flask_requests(app):
+    """``with flask_requests(app) as seen: ...`` -- the paths of the requests Flask itself
+    handled meanwhile (its ``request_started`` signal: a request a WSGI layer answered before
+    Flask, app.core.early, sends none)."""
+    from flask import request, request_started
+
+    seen: list[str] = []
+
+    def started(sender, **_):
+        seen.append(request.full_path)
+
+    request_started.connect(started, app)
+    try:
+        yield seen
+    finally:
+        request_started.disconnect(started, app)
 
 
 class HostClient:

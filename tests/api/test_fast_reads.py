@@ -14,12 +14,11 @@ from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 
 import pytest
-from flask import request_started
 
-from app import create_app
 from app.api.v1.caching import GZIP_MIN_BYTES, accepts_gzip
 from app.core import tenancy
-from app.extensions import db, limiter
+from app.extensions import db
+from tests.conftest import flask_requests
 
 NOW = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)  # a Monday 08:00 in Almaty: the day is ahead
 API = "/api/v1/public/business"
@@ -50,23 +49,6 @@ def shop(create_tenant, create_service, create_master, commit, frozen_now):
             f"{API}/anna/availability/days?service_id={sid}&month=2026-12",
         ],
     }
-
-
-@contextmanager
-def flask_requests(app):
-    """The paths of the requests Flask itself handled meanwhile."""
-    seen: list[str] = []
-
-    def started(sender, **_):
-        from flask import request
-
-        seen.append(request.full_path)
-
-    request_started.connect(started, app)
-    try:
-        yield seen
-    finally:
-        request_started.disconnect(started, app)
 
 
 def _fetch(app, url, method="get", host=HOST, **headers):
@@ -282,13 +264,8 @@ def _requests_counted(app, endpoint: str) -> float:
 
 
 @pytest.fixture
-def limited_app(app_config):
-    limited = create_app("testing", RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="3 per minute", **app_config)
-    try:
-        yield limited
-    finally:
-        limiter.enabled = False  # the limiter object is shared by every app of this process
-        limiter.initialized = False
+def limited_app(app_with_limits):
+    return app_with_limits("3 per minute")
 
 
 def test_the_layer_counts_the_limit_once_on_the_limiters_own_key(limited_app, shop):

@@ -13,11 +13,9 @@ import re
 from contextlib import contextmanager
 
 import pytest
-from flask import request_started
 
-from app import create_app
-from app.extensions import db, limiter
-from tests.conftest import HostClient
+from app.extensions import db
+from tests.conftest import HostClient, flask_requests
 
 VOLATILE = {"Date", "X-Request-ID", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After", "Set-Cookie"}
 TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
@@ -32,22 +30,6 @@ def _url(salon, **extra) -> str:
 def _visitor(app) -> HostClient:
     """Someone opening the link for the first time: no cookie (and none kept between requests)."""
     return HostClient(app.test_client(use_cookies=False), "anna")
-
-
-@contextmanager
-def flask_requests(app):
-    seen: list[str] = []
-
-    def started(sender, **_):
-        from flask import request
-
-        seen.append(request.full_path)
-
-    request_started.connect(started, app)
-    try:
-        yield seen
-    finally:
-        request_started.disconnect(started, app)
 
 
 @contextmanager
@@ -169,13 +151,8 @@ def test_a_change_of_the_business_languages_is_never_served_from_the_old_page(ap
 
 
 @pytest.fixture
-def limited_app(app_config):
-    limited = create_app("testing", RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="3 per minute", **app_config)
-    try:
-        yield limited
-    finally:
-        limiter.enabled = False  # the limiter object is shared by every app of this process
-        limiter.initialized = False
+def limited_app(app_with_limits):
+    return app_with_limits("3 per minute")
 
 
 def test_the_limit_is_counted_once_on_the_limiters_own_key_with_one_round_trip(limited_app, salon, redis_trips):

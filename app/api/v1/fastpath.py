@@ -43,7 +43,6 @@ also brings the cached list of masters and their schedule versions the computati
 
 from __future__ import annotations
 
-import logging
 import time
 
 from flask import Flask
@@ -60,45 +59,36 @@ from app.api.v1.caching import (
     representation,
     schedules_wanted,
 )
-from app.core import cache, logs, metrics, ratelimit, security
+from app.core import cache, logs, ratelimit, security
 from app.core import db as uow
+from app.core.early import EarlyAnswers, log_and_count
 from app.core.errors import DomainError
 from app.core.hardening import FORM_TYPES, MAX_URL_LENGTH, check_request
 from app.core.hosts import open_to_public
 from app.extensions import limiter
 
-log = logging.getLogger(__name__)
 PREFIX = "/api/v1/public/business/"
 ROUTES_KEPT = 1024  # host and path -> matched rule, per process (see CachedReads._route)
 
 
-class CachedReads:
+class CachedReads(EarlyAnswers):
     """The WSGI layer; :func:`install` puts it in front of ``app.wsgi_app``."""
 
     def __init__(self, app: Flask, wsgi_app) -> None:
-        self.app, self.wsgi_app = app, wsgi_app
+        super().__init__(app, wsgi_app)
         self._routes: dict[tuple, tuple] = {}
 
-    def __call__(self, environ, start_response):
-        if (
-            environ.get("REQUEST_METHOD") not in ("GET", "HEAD")
-            or not environ.get("PATH_INFO", "").startswith(PREFIX)
-            or "HTTP_AUTHORIZATION" in environ
-            or not self.app.config.get("API_FAST_READS", True)
-        ):
-            return self.wsgi_app(environ, start_response)
-        started = time.perf_counter()
-        try:
-            with self.app.app_context():
-                response = self._answer(environ, started)
-        except Exception:  # never worse than the view's own path
-            log.warning("fast read failed; Flask answers instead", exc_info=True)
-            response = None
-        if response is None:
-            return self.wsgi_app(environ, start_response)
-        status, headers, body = response
-        start_response(status, headers)
-        return [body]
+    def wants(self, environ: dict) -> bool:
+        return (
+            environ.get("REQUEST_METHOD") in ("GET", "HEAD")
+            and environ.get("PATH_INFO", "").startswith(PREFIX)
+            and "HTTP_AUTHORIZATION" not in environ
+            and self.app.config.get("API_FAST_READS", True)
+        )
+
+    def answer(self, environ: dict, started: float) -> tuple[str, list, bytes] | None:
+        with self.app.app_context():
+            return self._answer(environ, started)
 
     def _answer(self, environ: dict, started: float) -> tuple[str, list, bytes] | None:
         """The stored answer as (status, headers, body), or ``None`` to let Flask answer."""
@@ -152,14 +142,7 @@ class CachedReads:
             headers[:0] = [*entity, ("Content-Encoding", "gzip")] if compressed else entity
             if req.method == "HEAD":
                 body = b""
-        duration = time.perf_counter() - started
-        if self.app.config.get("ACCESS_LOG", True):
-            token = logs.REQUEST_ID.set(headers[-1][1])
-            try:
-                logs.log_access(req, code, duration, args["subdomain"], None)
-            finally:
-                logs.REQUEST_ID.reset(token)
-        metrics.observe_request(req.method, rule.endpoint, code, duration)
+        log_and_count(self.app, req, rule.endpoint, code, started, headers[-1][1], args["subdomain"])
         return status, headers, body
 
     def _route(self, environ: dict, req) -> tuple | None:

@@ -28,18 +28,17 @@ Flask answers after all is counted once and costs no second round trip.
 
 from __future__ import annotations
 
-import logging
 import time
 
 from flask import Flask, g, session
 
-from app.core import cache, logs, metrics, ratelimit, security
+from app.core import cache, logs, ratelimit, security
+from app.core.early import EarlyAnswers, log_and_count
 from app.core.hardening import MAX_URL_LENGTH
 from app.core.hosts import open_to_public
 from app.extensions import limiter
 from app.web.public import fragments
 
-log = logging.getLogger(__name__)
 PATH = "/book"
 ENDPOINT = "public.book"
 #: The query a first-time visitor's page may carry here (``lang`` and ``embed`` go to Flask:
@@ -48,33 +47,18 @@ ARGS = fragments.ARGS - {"lang", "embed"}
 _OTHER_VISITORS = ("HTTP_COOKIE", "HTTP_AUTHORIZATION", "HTTP_HX_REQUEST")
 
 
-class KeptPages:
+class KeptPages(EarlyAnswers):
     """The WSGI layer; :func:`install` puts it in front of ``app.wsgi_app``."""
 
-    def __init__(self, app: Flask, wsgi_app) -> None:
-        self.app, self.wsgi_app = app, wsgi_app
+    def wants(self, environ: dict) -> bool:
+        return (
+            environ.get("PATH_INFO") == PATH
+            and environ.get("REQUEST_METHOD") == "GET"
+            and not any(name in environ for name in _OTHER_VISITORS)
+            and self.app.config.get("PUBLIC_FAST_PAGES", True)
+        )
 
-    def __call__(self, environ, start_response):
-        if (
-            environ.get("PATH_INFO") != PATH
-            or environ.get("REQUEST_METHOD") != "GET"
-            or any(name in environ for name in _OTHER_VISITORS)
-            or not self.app.config.get("PUBLIC_FAST_PAGES", True)
-        ):
-            return self.wsgi_app(environ, start_response)
-        started = time.perf_counter()
-        try:
-            response = self._answer(environ, started)
-        except Exception:  # never worse than Flask's own path
-            log.warning("fast page failed; Flask answers instead", exc_info=True)
-            response = None
-        if response is None:
-            return self.wsgi_app(environ, start_response)
-        status, headers, body = response
-        start_response(status, headers)
-        return [body]
-
-    def _answer(self, environ: dict, started: float) -> tuple[str, list, bytes] | None:
+    def answer(self, environ: dict, started: float) -> tuple[str, list, bytes] | None:
         """The kept page as (status, headers, body), or ``None`` to let Flask answer."""
         uri = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
         accept = environ.get("HTTP_ACCEPT_LANGUAGE", "")
@@ -124,14 +108,7 @@ class KeptPages:
         headers += security.standard_headers(self.app.config, PATH)
         rid = logs.request_id_of(environ)
         headers.append((logs.REQUEST_ID_HEADER, rid))
-        duration = time.perf_counter() - started
-        if self.app.config.get("ACCESS_LOG", True):
-            token = logs.REQUEST_ID.set(rid)
-            try:
-                logs.log_access(req, 200, duration, sub, None)
-            finally:
-                logs.REQUEST_ID.reset(token)
-        metrics.observe_request("GET", ENDPOINT, 200, duration)
+        log_and_count(self.app, req, ENDPOINT, 200, started, rid, sub)
         return "200 OK", headers, response.get_data()
 
 
