@@ -22,7 +22,9 @@ What it does, all on 127.0.0.1 and bounded in time (about 2-3 minutes by default
    ``--connections`` connections, after a short warm-up, in ``--rounds`` rounds that
    alternate with the hello app (so a change of machine load during the run reaches both
    sides of the ratio), and prints requests/s, p50/p95/p99 and the ratio to the hello
-   rounds next to it. The uncached paths of each run start where no earlier run went.
+   rounds next to it. The uncached paths of each run start where no earlier run went; the
+   list of which masters take which service (kept 30 minutes, the same for every date) is
+   warmed first, so "uncached" is the availability answer itself.
    Every request says ``Accept-Encoding: gzip``, as browsers and the mobile HTTP stacks do
    (the hello app's answer is too short to compress either way); ``--identity`` leaves it
    out, so the API answers uncompressed (app/api/v1/caching.py decompresses them).
