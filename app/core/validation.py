@@ -13,7 +13,12 @@ from flask_babel import lazy_gettext as _l
 from app.core.errors import ValidationError
 
 SUBDOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")
-EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+#: An address as people type them: a local part without spaces or "@" (RFC 5322 allows much in
+#: it), then a host name: labels of letters (any script), digits and inner hyphens, and a
+#: top-level label of letters or punycode ("*@2.net*" or "a@b_c.kz" are not addresses).
+EMAIL_RE = re.compile(
+    r"^[^@\s]{1,64}@(?:[^\W_](?:(?:[^\W_]|-){0,61}[^\W_])?\.)+(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59})$", re.IGNORECASE
+)
 _ZONES: frozenset[str] | None = None
 _CURRENCIES: frozenset[str] | None = None
 
