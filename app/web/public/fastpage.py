@@ -41,9 +41,9 @@ from app.web.public import fragments
 
 PATH = "/book"
 ENDPOINT = "public.book"
-#: The query a first-time visitor's page may carry here (``lang`` and ``embed`` go to Flask:
-#: the first is remembered in the session, the second changes the page's headers).
-ARGS = fragments.ARGS - {"lang", "embed"}
+#: Of the flow's own query (``fragments.ARGS``), what only Flask answers: ``lang`` is
+#: remembered in the session, ``embed`` changes the page's headers.
+FLASK_ONLY_ARGS = frozenset({"lang", "embed"})
 _OTHER_VISITORS = ("HTTP_COOKIE", "HTTP_AUTHORIZATION", "HTTP_HX_REQUEST")
 
 
@@ -67,11 +67,11 @@ class KeptPages(EarlyAnswers):
         with self.app.request_context(environ) as ctx:
             g.__dict__.clear()  # as Flask's path starts a request (app.core.hosts), even in an outer app context
             req = ctx.request
-            if req.url_rule is None or req.url_rule.endpoint != ENDPOINT or ctx.app.jinja_env.auto_reload:
+            if req.url_rule is None or req.url_rule.endpoint != ENDPOINT:
                 return None
             sub = str((req.view_args or {}).get("tenant") or "").lower()
-            args = req.args
-            if not sub or not ARGS.issuperset(args) or any(len(v) > 1 for v in args.listvalues()):
+            g.tenant_subdomain = sub  # as app.core.hosts sets it; fragments.keepable asks for it
+            if not sub or not fragments.keepable(page=True) or FLASK_ONLY_ARGS.intersection(req.args):
                 return None
             known = fragments.cookieless_language(sub, accept)
             if known is None:

@@ -125,7 +125,7 @@ def _language_inputs() -> tuple:
     return request.args.get("lang", "")[:8], session.get("lang"), request.headers.get("Accept-Language", "")[:64]
 
 
-def _keepable(page: bool) -> bool:
+def keepable(page: bool) -> bool:
     """Whether this request's HTML may be kept and looked for (see :func:`find`)."""
     if not g.get("tenant_subdomain") or current_app.jinja_env.auto_reload or (page and "_flashes" in session):
         return False
@@ -174,7 +174,7 @@ def find(template: str, *, page: bool) -> Kept:
     than :data:`ARGS`).  A whole ``page`` has the :data:`CSRF_HOLE` (see :func:`fill`) and is
     not kept for a visitor with a flashed message waiting."""
     tenant = g.tenant
-    if not _keepable(page):
+    if not keepable(page):
         return Kept()
     version = cache.site_version(tenant.id)  # remembered from the tenant's look-up
     if version is None:
@@ -209,7 +209,7 @@ def prefetch_key(template: str, *, page: bool) -> tuple[str, str] | None:
     client's language may decide (read later), or nothing is kept for this request.  A
     wrong guess only costs :func:`find` its own round trip."""
     sub = g.get("tenant_subdomain")
-    if not sub or CLIENT_COOKIE in request.cookies or not _keepable(page):
+    if not sub or CLIENT_COOKIE in request.cookies or not keepable(page):
         return None
     sub = str(sub).lower()
     language = _LANGUAGES.get((sub, _language_inputs()))
