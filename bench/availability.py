@@ -301,6 +301,7 @@ def measure_service_layer(app, db, world: dict, today: date, runs: int) -> list[
 def explain_calendar(app, db, world: dict, today: date) -> dict:
     """Deterministic evidence that history does not matter: the buffers PostgreSQL touches for the
     calendar query of one location over 7 days (timings vary with load, buffer counts do not)."""
+    from app.core import prepared
     from app.scheduling import queries as q
 
     with app.app_context():
@@ -310,7 +311,7 @@ def explain_calendar(app, db, world: dict, today: date) -> dict:
         end = datetime.combine(day_to + timedelta(days=1), dtime(0), UTC)
         q.calendar_rows(world["tenant_id"], ids, day_from, day_to, start, end)  # PREPAREs on this connection
         conn = db.session.connection()
-        form = q.prepared_form(q.CALENDAR_PREPARED, q.calendar_statement(True), conn.dialect)
+        form = prepared.form(q.CALENDAR_PREPARED, q.calendar_statement(True), conn.dialect)
         params = {"tenant_id": world["tenant_id"], "master_ids": ids, "day_from": day_from, "day_to": day_to}
         params.update(range_start=start, range_end=end, busy_floor=start - q.MAX_BLOCK, exclude_id=0)
         plan = conn.exec_driver_sql(

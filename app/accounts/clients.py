@@ -30,7 +30,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import Client, ClientSession, ClientVerification
 from app.accounts.rules import CLIENT_NAME, SMS_CODE
-from app.core import cache
+from app.core import cache, prepared
 from app.core.db import independent_write
 from app.core.errors import ValidationError
 from app.core.fields import clean_or_raise
@@ -192,9 +192,12 @@ def find_or_create_client(phone_e164: str, *, name: str | None = None, language:
     if scope is None or scope.tenant_id is None:
         raise TenantScopeError("find_or_create_client outside a tenant scope")
     name = (name or "").strip()
-    stmt = _client_upsert(db.session.get_bind().dialect.name, bool(name), bool(language))
+    new_name, new_language = bool(name), bool(language)
+    stmt = _client_upsert(db.engine.dialect.name, new_name, new_language)
     params = {"tenant_id": scope.tenant_id, "phone": phone_e164, "name": name, "language": language or "en"}
-    row = dict(db.session.execute(stmt, params).one()._mapping)
+    # A prepared statement on PostgreSQL (app.core.prepared): every booking for a new client runs it.
+    (values,) = prepared.rows(f"jazyl_client_upsert_v1_{int(new_name)}{int(new_language)}", stmt, params, typed=True)
+    row = dict(zip(stmt.exported_columns.keys(), values, strict=True))
     client = cache.attach(Client, row)
     loaded = inspect(client).dict
     for key in ("name", "language"):

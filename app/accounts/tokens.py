@@ -22,14 +22,18 @@ from functools import cache
 
 import jwt
 from flask import current_app, g, has_request_context
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Integer, String, bindparam, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import RefreshToken, User
+from app.core import cache as kv
+from app.core import prepared
 from app.core.db import independent_write
 from app.core.errors import TokenExpired, TokenRevoked, Unauthorized
 from app.core.types import utcnow
 from app.extensions import db
+from app.tenants.models import Tenant
 
 ALGORITHM = "HS256"
 
@@ -127,24 +131,37 @@ def family_revoked(family_id: str) -> bool:
     )
 
 
+USER_AND_REVOKED_PREPARED = "jazyl_token_user_v2"  # a new name when the statement changes
+
+
 @cache
 def _user_and_revoked():
-    """The user row and "is the token's family revoked?", built once (bound parameters
-    ``tok_user_id``, ``tok_family``)."""
+    """The user's columns, their business's (as the user's joined relationship loads it) and
+    "is the token's family revoked?", built once (bound parameters ``tok_user_id``,
+    ``tok_family``)."""
     revoked = (
         select(RefreshToken.id)
-        .where(RefreshToken.family_id == bindparam("tok_family"), RefreshToken.revoked_at.is_not(None))
+        .where(RefreshToken.family_id == bindparam("tok_family", type_=String), RefreshToken.revoked_at.is_not(None))
         .exists()
     )
-    return select(User, revoked.label("revoked")).where(User.id == bindparam("tok_user_id"))
+    user_keys, user_columns = prepared.entity_columns(User)
+    tenant_keys, tenant_columns = prepared.entity_columns(Tenant)
+    users, tenants = User.__table__, Tenant.__table__
+    stmt = (
+        select(*user_columns, *tenant_columns, revoked.label("revoked"))
+        .select_from(users.outerjoin(tenants, tenants.c.id == users.c.tenant_id))
+        .where(users.c.id == bindparam("tok_user_id", type_=Integer))
+    )
+    return user_keys, tenant_keys, stmt
 
 
 def user_for_access_token(token: str) -> tuple[User, dict]:
     """The user behind an access token, refusing revoked families and disabled users.
 
-    One statement on every API request: the user row with "is the token's family revoked?"
-    as an extra column (a missing user falls back to asking about the family alone, so a
-    revoked token is reported as revoked either way).
+    One statement on every API request (on PostgreSQL a prepared one, ``app.core.prepared``):
+    the user's columns with "is the token's family revoked?" as an extra column, the user
+    joining the session as if loaded (a missing user falls back to asking about the family
+    alone, so a revoked token is reported as revoked either way).
     """
     claims = decode_access(token)
     try:
@@ -152,15 +169,23 @@ def user_for_access_token(token: str) -> tuple[User, dict]:
     except (TypeError, ValueError):
         user_id = None
     row = None
-    if user_id is not None:
-        row = db.session.execute(_user_and_revoked(), {"tok_user_id": user_id, "tok_family": claims["fam"]}).first()
+    if user_id is not None and 0 < user_id <= prepared.MAX_ID:
+        user_keys, tenant_keys, stmt = _user_and_revoked()
+        found = prepared.rows(
+            USER_AND_REVOKED_PREPARED, stmt, {"tok_user_id": user_id, "tok_family": str(claims["fam"])}, typed=True
+        )
+        row = found[0] if found else None
     if row is None:
         if family_revoked(claims["fam"]):
             raise TokenRevoked()
         raise Unauthorized()
-    user, is_revoked = row
+    *values, is_revoked = row
     if is_revoked:
         raise TokenRevoked()
+    user = kv.attach(User, dict(zip(user_keys, values[: len(user_keys)], strict=True)))
+    tenant_values = values[len(user_keys) :]
+    tenant = kv.attach(Tenant, dict(zip(tenant_keys, tenant_values, strict=True))) if tenant_values[0] else None
+    set_committed_value(user, "tenant", tenant)
     if not user.active:
         raise Unauthorized()
     return user, claims

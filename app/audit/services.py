@@ -10,8 +10,8 @@ from flask import g, has_app_context
 from sqlalchemy import insert
 
 from app.audit.models import AuditLog
+from app.core import prepared
 from app.core.auth import Actor
-from app.extensions import db
 
 
 def _plain(value: Any) -> Any:
@@ -49,9 +49,11 @@ def record(
     support = g.get("support_label") if has_app_context() else None
     if support and actor.kind == "user":
         label = f"{label} (support: {support})"  # a platform admin acting in a support session
-    # On the session's connection (its transaction): a Core statement needs none of the ORM's
-    # execution steps, and audit_log is no tenant-owned table for the tenant guard to check.
-    db.session.connection().execute(
+    # On the session's connection (its transaction), prepared on PostgreSQL (app.core.prepared):
+    # a Core statement needs none of the ORM's execution steps, and audit_log is no
+    # tenant-owned table for the tenant guard to check.
+    prepared.rows(
+        "jazyl_audit_insert_v1",
         _INSERT,
         {
             "tenant_id": tenant_id,

@@ -3,11 +3,13 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import bindparam, func, select, text, true, update
-from sqlalchemy.orm import lazyload
+from sqlalchemy import Integer, and_, bindparam, func, select, text, true, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.bookings.models import BLOCKING_STATUSES, Booking
 from app.catalog.models import Master, Service
+from app.core import cache as kv
+from app.core import prepared
 from app.core.types import utcnow
 from app.extensions import db
 from app.scheduling.queries import takes_service
@@ -156,40 +158,85 @@ def client_history(
     return counts, list(items.unique())
 
 
-def service_master_zone(service_id: int, master_id: int, joined: tuple | None = None):
-    """``(Service, Master, zone)`` in one statement: the zone of the master's location if the
-    location is active and the master takes the service there
-    (``scheduling.queries.takes_service``), else ``None`` in its place; no row when the
-    two do not exist in one tenant.
+SERVICE_MASTER_ZONE_PREPARED = "jazyl_service_master_zone_v2"  # a new name when the statement changes
+
+
+def service_master_zone(tenant_id: int, service_id: int, master_id: int, joined: tuple | None = None):
+    """``(Service, Master, zone, *joined columns)`` in one statement: the zone of the master's
+    location if the location is active and the master takes the service there
+    (``scheduling.queries.takes_service``), else ``None`` in its place; ``None`` when the two
+    do not both exist in the tenant.  The master's location is loaded with the master (as
+    its joined relationship would be).
 
     ``joined``: ``(derived table, its parameters)``, a table of at most one row whose columns
     follow (``LEFT JOIN ... ON true``: ``None`` when it has no row), e.g. the plan's headroom
-    (``billing.services.monthly_headroom``), so the caller reads it in the same round trip."""
+    (``billing.services.monthly_headroom``), so the caller reads it in the same round trip.
+
+    A Core statement (on PostgreSQL a prepared one, ``app.core.prepared``) whose columns
+    become session objects as if the ORM had loaded them (``cache.attach``): this runs on
+    every booking, and the ORM's loading cost more than the statement."""
+    if not (0 < service_id <= prepared.MAX_ID and 0 < master_id <= prepared.MAX_ID):
+        return None
     table, params = joined if joined is not None else (None, {})
-    return db.session.execute(
-        _service_master_zone_stmt(table), {"smz_service_id": service_id, "smz_master_id": master_id, **params}
-    ).first()
+    name = SERVICE_MASTER_ZONE_PREPARED + ("" if table is None else f"_{table.name}")
+    found = prepared.rows(
+        name,
+        _service_master_zone_stmt(table),
+        {"smz_tenant_id": tenant_id, "smz_service_id": service_id, "smz_master_id": master_id, **params},
+        typed=True,
+    )
+    if not found:
+        return None
+    row = found[0]
+    objects = []
+    at = 0
+    for cls in (Service, Master, Location):
+        keys = _ENTITY_KEYS[cls]
+        values = row[at : at + len(keys)]
+        at += len(keys)
+        objects.append(kv.attach(cls, dict(zip(keys, values, strict=True))) if values[0] is not None else None)
+    service, master, location = objects
+    # As the joined load did (the session holds the location only as long as the master does).
+    set_committed_value(master, "location", location)
+    return (service, master, *row[at:])
+
+
+_ENTITY_KEYS: dict = {}
 
 
 @cache
 def _service_master_zone_stmt(joined):
-    """Built once per joined table (bound parameters ``smz_service_id``, ``smz_master_id``)."""
+    """Built once per joined table (bound parameters ``smz_tenant_id``, ``smz_service_id``,
+    ``smz_master_id``)."""
+    tenant_id = bindparam("smz_tenant_id", type_=Integer)
+    columns = []
+    for cls in (Service, Master, Location):
+        keys, cols = prepared.entity_columns(cls)
+        _ENTITY_KEYS[cls] = keys
+        columns += cols
+    services, masters, locations = Service.__table__, Master.__table__, Location.__table__
     zone = (
-        select(Location.timezone)
+        select(locations.c.timezone)
         .where(
-            Location.tenant_id == Master.tenant_id,
-            Location.id == Master.location_id,
-            Location.active.is_(True),
-            *takes_service(Master.tenant_id, Master.id, Master.location_id, Service.id),
+            locations.c.tenant_id == masters.c.tenant_id,
+            locations.c.id == masters.c.location_id,
+            locations.c.active.is_(True),
+            *takes_service(masters.c.tenant_id, masters.c.id, masters.c.location_id, services.c.id),
         )
-        .correlate(Master, Service)
+        .correlate(masters, services)
         .scalar_subquery()
     )
-    stmt = select(Service, Master, zone)
+    stmt = select(*columns, zone)
+    home = masters.outerjoin(
+        locations, and_(locations.c.tenant_id == masters.c.tenant_id, locations.c.id == masters.c.location_id)
+    )
     if joined is not None:
-        stmt = stmt.add_columns(*joined.c).outerjoin_from(Service, joined, true())
+        stmt = stmt.add_columns(*joined.c).select_from(services.outerjoin(joined, true()), home)
+    else:
+        stmt = stmt.select_from(services, home)
     return stmt.where(
-        Service.id == bindparam("smz_service_id"),
-        Master.id == bindparam("smz_master_id"),
-        Master.tenant_id == Service.tenant_id,
-    ).options(lazyload(Service.locations), lazyload(Master.services))
+        services.c.tenant_id == tenant_id,
+        services.c.id == bindparam("smz_service_id", type_=Integer),
+        masters.c.tenant_id == services.c.tenant_id,
+        masters.c.id == bindparam("smz_master_id", type_=Integer),
+    )

@@ -31,6 +31,7 @@ from flask import current_app
 from sqlalchemy import insert, select
 
 from app.accounts.models import User
+from app.core import prepared
 from app.core.i18n import normalize
 from app.core.translations import text_in
 from app.extensions import db
@@ -84,24 +85,22 @@ def queue(
             return None
     # On the session's connection (its transaction): a Core statement needs none of the ORM's
     # execution steps, and the outbox is no tenant-owned table for the tenant guard to check.
-    row_id = (
-        db.session.connection()
-        .execute(
-            _INSERT,
-            {
-                "tenant_id": tenant_id,
-                "booking_id": booking_id,
-                "channel": channel,
-                "recipient": recipient,
-                "language": language,
-                "template": template,
-                "payload": payload,
-                "dedupe_key": dedupe_key,
-                "status": "queued",
-                "attempts": 0,
-            },
-        )
-        .scalar_one()
+    # Prepared on PostgreSQL (app.core.prepared): every booking queues one or two.
+    ((row_id,),) = prepared.rows(
+        "jazyl_outbox_insert_v1",
+        _INSERT,
+        {
+            "tenant_id": tenant_id,
+            "booking_id": booking_id,
+            "channel": channel,
+            "recipient": recipient,
+            "language": language,
+            "template": template,
+            "payload": payload,
+            "dedupe_key": dedupe_key,
+            "status": "queued",
+            "attempts": 0,
+        },
     )
     send_notification.delay(row_id)
     return row_id

@@ -16,7 +16,6 @@ bounded on ``start_at`` from both sides (a booking cannot be longer than
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -43,6 +42,7 @@ from sqlalchemy import (
 from app.bookings.models import BLOCKING_STATUSES, Booking
 from app.catalog.models import Master, MasterService, Service, ServiceLocation
 from app.core import cache as kv
+from app.core import prepared
 from app.core.types import UTCDateTime
 from app.extensions import db
 from app.scheduling.models import ScheduleOverride, TimeOff, WorkingHours
@@ -65,7 +65,8 @@ _T = Tenant.__table__.c
 KIND_HOURS, KIND_OVERRIDE, KIND_TIME_OFF, KIND_BUSY = 0, 1, 2, 3
 # The names of the PostgreSQL prepared statements (a new name when a statement changes).
 MASTERS_PREPARED, CALENDAR_PREPARED = "jazyl_avail_masters_v2", "jazyl_avail_calendar_v3"
-_MAX_ID = 2**31 - 1  # ids are INTEGER columns
+BUMP_PREPARED = "jazyl_bump_masters_v1"
+_MAX_ID = prepared.MAX_ID
 
 
 def service_row(tenant_id: int, service_id: int):
@@ -224,68 +225,16 @@ def calendar_rows(
 # ---------------------------------------------------------------- PostgreSQL prepared statements
 #
 # The availability queries are small and fast to execute (~0.1 ms) but a join of five
-# tables costs more to *plan* than to run.  On PostgreSQL the same Core statements are
-# therefore PREPAREd once per database connection (prepared statements live as long as the
-# connection, across transactions) and EXECUTEd, so the planner's work is amortised
-# (generic plans).  The PREPARE text is the statement compiled for PostgreSQL, its named
-# parameters numbered ``$1``, ``$2``, ... in order of appearance, typed from their binds.
-#
-# Each EXECUTE goes with ``SET LOCAL plan_cache_mode = force_generic_plan`` (one round trip,
-# this transaction only): left to choose, the server compares the generic plan's estimate
-# with those of its first five plans for the actual values, and a generic plan guesses ten
-# elements for the master-id array, so after a few questions about one or two masters it
-# would plan the four-table UNION again on every execution (about 0.4 ms of server CPU,
-# several times what executing it costs).  The generic plan is the one the statements are
-# written for: each branch on its (tenant_id, master_id, ...) index.
-
-_NAMED = re.compile(r"%\((\w+)\)s")
-_GENERIC = "SET LOCAL plan_cache_mode = force_generic_plan; "
-
-
-class Prepared(NamedTuple):
-    prepare: str  # PREPARE name (types) AS the statement
-    execute: str  # EXECUTE name (%s, ...) for the driver
-    names: tuple[str, ...]  # the parameter of each position
-
-
-_prepared_forms: dict[str, Prepared] = {}
+# tables costs more to *plan* than to run: on PostgreSQL they run as prepared statements
+# (app.core.prepared, which says how and why generic plans).
 
 
 def _is_postgres() -> bool:
-    # The app's engine (one per app): cheaper than asking the session for its bind on every call.
-    return db.engine.dialect.name == "postgresql"
-
-
-def prepared_form(name: str, stmt, dialect) -> Prepared:
-    """The PREPARE and EXECUTE texts of a Core statement (built once per name)."""
-    form = _prepared_forms.get(name)
-    if form is None:
-        compiled = stmt.compile(dialect=dialect)
-        names: list[str] = []
-
-        def number(match: re.Match) -> str:
-            if match.group(1) not in names:
-                names.append(match.group(1))
-            return f"${names.index(match.group(1)) + 1}"
-
-        sql = _NAMED.sub(number, compiled.string)
-        types = ", ".join(compiled.binds[n].type.compile(dialect=dialect) for n in names)
-        placeholders = ", ".join(["%s"] * len(names))
-        form = _prepared_forms[name] = Prepared(
-            f"PREPARE {name} ({types}) AS {sql}", f"EXECUTE {name} ({placeholders})", tuple(names)
-        )
-    return form
+    return prepared.is_postgres()
 
 
 def _execute_prepared(name: str, stmt, params: dict) -> list:
-    conn = db.session.connection()
-    form = prepared_form(name, stmt, conn.dialect)
-    prepared = conn.connection.info.setdefault("jazyl_prepared", set())
-    if name not in prepared:
-        conn.exec_driver_sql(form.prepare)
-        prepared.add(name)
-    # The tenant guard puts its set_config in front when the transaction has no scope yet.
-    return list(conn.exec_driver_sql(_GENERIC + form.execute, tuple(params[n] for n in form.names)))
+    return prepared.rows(name, stmt, params)
 
 
 def bump_master_versions(tenant_id: int, master_ids: Iterable[int]) -> None:
@@ -297,15 +246,23 @@ def bump_master_versions(tenant_id: int, master_ids: Iterable[int]) -> None:
     ids = sorted({int(m) for m in master_ids})
     if ids:
         kv.bump_schedules(tenant_id, ids)  # and the Redis versions, after commit
-        db.session.execute(_bump_statement(), {"bump_tenant_id": tenant_id, "bump_master_ids": ids})
+        params = {"bump_tenant_id": tenant_id, "bump_master_ids": ids}
+        prepared.rows(BUMP_PREPARED, _bump_statement(prepared.is_postgres()), params)
 
 
 @cache
-def _bump_statement():
-    """Built once (bound parameters ``bump_tenant_id``, ``bump_master_ids``)."""
+def _bump_statement(postgres: bool):
+    """Built once (bound parameters ``bump_tenant_id``, ``bump_master_ids``; on PostgreSQL
+    the ids are one array parameter of a prepared statement)."""
+    ids = (
+        bindparam("bump_master_ids", type_=ARRAY(Integer)) if postgres else bindparam("bump_master_ids", expanding=True)
+    )
     return (
         update(Master.__table__)
-        .where(_M.tenant_id == bindparam("bump_tenant_id"), _M.id.in_(bindparam("bump_master_ids", expanding=True)))
+        .where(
+            _M.tenant_id == bindparam("bump_tenant_id", type_=Integer),
+            _M.id == any_(ids) if postgres else _M.id.in_(ids),
+        )
         .values(schedule_version=_M.schedule_version + 1)
     )
 

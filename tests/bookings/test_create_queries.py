@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
+from app.core import prepared
 from app.extensions import db
 
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
@@ -44,8 +45,9 @@ def booking_api(app, create_tenant, create_user, create_service, create_master, 
 
         def before(conn, cursor, statement, *args):
             if statement.startswith("SELECT set_config("):  # the tenant scope, in front of the statement
-                statement = statement.split("; ", 1)[1]
+                statement = prepared.statement_text(statement.split("; ", 1)[1])
                 scoped.append(statement)
+            statement = prepared.statement_text(statement)  # a prepared statement: the SQL it runs
             (later if done else seen).append(" ".join(statement.split()))
 
         def committed(conn):

@@ -165,7 +165,7 @@ def _load_for_create(
         sid = mid = None
     row = None
     if sid is not None and mid is not None:
-        row = bq.service_master_zone(sid, mid, joined=billing.monthly_headroom(tenant))
+        row = bq.service_master_zone(tenant.id, sid, mid, joined=billing.monthly_headroom(tenant))
     if row is not None:
         service, master, tz, *headroom = row
         placed = service.active and master.active and tz is not None

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.audit.services import record, snapshot
 from app.bookings.models import Booking
-from app.core import cache
+from app.core import cache, prepared
 from app.core.auth import Actor
 from app.core.errors import SlotUnavailable
 from app.extensions import db
@@ -73,11 +73,13 @@ def insert_guarded(values: dict) -> Booking:
     raise.  SQLite has no such constraint; the write-serialized (``BEGIN IMMEDIATE``)
     transaction already made the availability check and this insert one step.
     """
-    row = db.session.execute(_insert_statement(db.session.get_bind().dialect.name), values).first()
-    if row is None:
+    stmt = _insert_statement(db.engine.dialect.name)
+    # A prepared statement on PostgreSQL (app.core.prepared): it runs on every booking.
+    found = prepared.rows("jazyl_booking_insert_v1", stmt, values, typed=True)
+    if not found:
         raise SlotUnavailable()
     # The inserted row joins the session as if just loaded (no ORM INSERT machinery, no SQL).
-    return cache.attach(Booking, dict(row._mapping))
+    return cache.attach(Booking, dict(zip(stmt.exported_columns.keys(), found[0], strict=True)))
 
 
 @lru_cache(maxsize=4)
