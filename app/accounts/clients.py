@@ -198,7 +198,7 @@ def find_or_create_client(phone_e164: str, *, name: str | None = None, language:
     # A prepared statement on PostgreSQL (app.core.prepared): every booking for a new client runs it.
     (values,) = prepared.rows(f"jazyl_client_upsert_v1_{int(new_name)}{int(new_language)}", stmt, params, typed=True)
     row = dict(zip(stmt.exported_columns.keys(), values, strict=True))
-    client = cache.attach(Client, row)
+    client = cache.attach(Client, row, decoded=True)
     loaded = inspect(client).dict
     for key in ("name", "language"):
         if loaded.get(key) != row[key]:

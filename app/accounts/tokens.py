@@ -182,9 +182,13 @@ def user_for_access_token(token: str) -> tuple[User, dict]:
     *values, is_revoked = row
     if is_revoked:
         raise TokenRevoked()
-    user = kv.attach(User, dict(zip(user_keys, values[: len(user_keys)], strict=True)))
+    user = kv.attach(User, dict(zip(user_keys, values[: len(user_keys)], strict=True)), decoded=True)
     tenant_values = values[len(user_keys) :]
-    tenant = kv.attach(Tenant, dict(zip(tenant_keys, tenant_values, strict=True))) if tenant_values[0] else None
+    tenant = (
+        kv.attach(Tenant, dict(zip(tenant_keys, tenant_values, strict=True)), decoded=True)
+        if tenant_values[0]
+        else None
+    )
     set_committed_value(user, "tenant", tenant)
     if not user.active:
         raise Unauthorized()

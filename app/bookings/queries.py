@@ -194,7 +194,9 @@ def service_master_zone(tenant_id: int, service_id: int, master_id: int, joined:
         keys = _ENTITY_KEYS[cls]
         values = row[at : at + len(keys)]
         at += len(keys)
-        objects.append(kv.attach(cls, dict(zip(keys, values, strict=True))) if values[0] is not None else None)
+        objects.append(
+            kv.attach(cls, dict(zip(keys, values, strict=True)), decoded=True) if values[0] is not None else None
+        )
     service, master, location = objects
     # As the joined load did (the session holds the location only as long as the master does).
     set_committed_value(master, "location", location)

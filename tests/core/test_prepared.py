@@ -124,3 +124,34 @@ def test_one_name_serves_one_set_of_columns(app, create_tenant):
     with pytest.raises(ValueError, match="test_audit_keys_v1"):
         prepared.rows("test_audit_keys_v1", sa.insert(AuditLog.__table__), {**base, "actor_id": 7})
     db.session.rollback()
+
+
+def test_a_row_read_joins_the_session_as_read(app, create_tenant):
+    """``cache.attach(..., decoded=True)``: a row just read is taken as it is, so a JSON value
+    that looks like the cache's own tags (``{"$d": ...}``) stays a dict; from the cache's JSON
+    the same tag is a date."""
+    from datetime import date
+
+    from app.core import cache
+    from app.tenants.models import Location
+
+    t = create_tenant("prepa")
+    row = {
+        "id": 987654,
+        "tenant_id": t.id,
+        "name": "Branch",
+        "address": "",
+        "phone": None,
+        "timezone": "Asia/Almaty",
+        "active": True,
+        "created_at": START,
+        "translations": {"$d": "2026-12-03"},
+    }
+    with tenancy.tenant_scope(t.id):
+        as_read = cache.attach(Location, row, decoded=True)
+        assert as_read.translations == {"$d": "2026-12-03"}
+        assert as_read in db.session and not db.session.is_modified(as_read)
+        db.session.expunge(as_read)
+        from_cache = cache.attach(Location, row)
+        assert from_cache.translations == date(2026, 12, 3)
+        db.session.expunge(from_cache)

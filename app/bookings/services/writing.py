@@ -79,7 +79,7 @@ def insert_guarded(values: dict) -> Booking:
     if not found:
         raise SlotUnavailable()
     # The inserted row joins the session as if just loaded (no ORM INSERT machinery, no SQL).
-    return cache.attach(Booking, dict(zip(stmt.exported_columns.keys(), found[0], strict=True)))
+    return cache.attach(Booking, dict(zip(stmt.exported_columns.keys(), found[0], strict=True)), decoded=True)
 
 
 @lru_cache(maxsize=4)

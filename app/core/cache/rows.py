@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import inspect
 from sqlalchemy.orm import configure_mappers, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 
 from app.extensions import db
 
@@ -70,21 +70,23 @@ def records(data: list[dict]) -> list[Record]:
     return [Record(d) for d in data]
 
 
-def attach(cls, data: dict):
-    """A persistent ORM object rebuilt from :func:`columns_to_json` data without any SQL.
+def attach(cls, data: dict, *, decoded: bool = False):
+    """A persistent ORM object rebuilt from :func:`columns_to_json` data without any SQL
+    (``decoded``: ``data`` holds Python values already, e.g. a row just read).
 
     It joins the session as if just loaded (``merge(load=False)``): reading it costs
     nothing, changing it is flushed as an UPDATE like any loaded object, and an object of
     that identity already in the session is returned instead.
     """
-    values = {k: _dec(v) for k, v in data.items()}
-    mapper = inspect(cls)
+    values = data if decoded else {k: _dec(v) for k, v in data.items()}
+    mapper = cls.__mapper__
+    session = db.session()  # the request's session, looked up once
     key = mapper.identity_key_from_primary_key([values[c.key] for c in mapper.primary_key])
-    existing = db.session.identity_map.get(key)
+    existing = session.identity_map.get(key)
     if existing is not None:
         # As a query would: the object the session holds, its loaded (perhaps changed)
         # attributes left alone, the expired ones filled in.
-        loaded = inspect(existing).dict
+        loaded = instance_dict(existing)
         for name, value in values.items():
             if name not in loaded:
                 set_committed_value(existing, name, value)
@@ -94,7 +96,7 @@ def attach(cls, data: dict):
     if not mapper.configured:  # the ORM configures mappers on first use; nothing else may have yet
         configure_mappers()
     obj = mapper.class_manager.new_instance()
-    inspect(obj).dict.update(values)
+    instance_dict(obj).update(values)
     make_transient_to_detached(obj)
-    db.session.add(obj)
+    session.add(obj)
     return obj
