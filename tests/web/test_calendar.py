@@ -158,7 +158,11 @@ def test_new_booking_prefilled_from_a_cell(salon, login):
     page = c.get(
         f"/bookings/new?location_id={salon.location.id}&master_id={salon.master.id}&date=2026-12-08&time=11:15"
     ).get_data(as_text=True)
-    assert 'id="prefill"' in page
+    prefill = re.search(r'id="prefill">([^<]*)<', page).group(1)
+    assert prefill.startswith(f"From the calendar: {salon.master.name}, 8 December, 11:15")
+    # Without a master (a cell of a location's column): no empty place in the sentence.
+    other = c.get(f"/bookings/new?location_id={salon.location.id}&date=2026-12-08&time=11:15").get_data(as_text=True)
+    assert re.search(r'id="prefill">From the calendar: (8 December, )?11:15[.<]', other), other
     # The master's only service is chosen, and the 11:15 slot is ticked.
     assert re.search(r'value="2026-12-08T11:15:00\+05:00\|\d+" required checked', page)
     assert 'class="staff-slots"' in page or 'class="staff-slots' in page
