@@ -18,7 +18,8 @@ import hashlib
 import secrets
 import uuid
 from datetime import timedelta
-from functools import cache
+from functools import cache, lru_cache
+from types import MappingProxyType
 
 import jwt
 from flask import current_app, g, has_request_context
@@ -105,19 +106,26 @@ def decode_access(token: str) -> dict:
 
 def _decode_access(token: str) -> dict:
     try:
-        # Expiry is checked below against the app clock (tests freeze it), not the OS clock.
-        options = {
-            "verify_exp": False,
-            "verify_iat": False,
-            "verify_nbf": False,
-            "require": ["sub", "fam", "exp", "jti"],
-        }
-        claims = jwt.decode(token, current_app.config["SECRET_KEY"], algorithms=[ALGORITHM], options=options)
+        claims = dict(_signed_claims(token, current_app.config["SECRET_KEY"]))
     except jwt.PyJWTError:
         raise Unauthorized() from None
+    # Expiry is checked here against the app clock (tests freeze it), not the OS clock, and on
+    # every request: the claims kept below say only that the signature was good.
     if int(claims["exp"]) <= int(utcnow().timestamp()):
         raise TokenExpired()
     return claims
+
+
+_OPTIONS = {"verify_exp": False, "verify_iat": False, "verify_nbf": False, "require": ["sub", "fam", "exp", "jti"]}
+
+
+@lru_cache(maxsize=4096)
+def _signed_claims(token: str, secret: str) -> MappingProxyType:
+    """The claims of a token whose signature ``secret`` verifies (else PyJWT's error, which is
+    not kept).  An app sends one access token on every request for its lifetime, so each
+    process keeps the last few thousand verified ones (read-only) instead of decoding and
+    verifying the same string again; the key includes the secret."""
+    return MappingProxyType(jwt.decode(token, secret, algorithms=[ALGORITHM], options=_OPTIONS))
 
 
 def family_revoked(family_id: str) -> bool:

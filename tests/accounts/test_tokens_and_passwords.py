@@ -49,6 +49,31 @@ def test_access_token_claims_and_expiry(app, owner):
         tokens.decode_access(forged)
 
 
+def test_a_verified_token_is_kept_per_secret_and_never_outlives_its_expiry(app, owner):
+    """Each process keeps the claims of tokens it has verified: under another secret the same
+    string is checked again (and refused), a tampered copy is refused, the claims handed out
+    are the caller's own, and expiry is still read from the clock on every request."""
+    pair = tokens.issue_tokens(owner)
+    token = pair["access_token"]
+    first = tokens.decode_access(token)
+    first["role"] = "super_admin"  # the caller's copy: what is kept does not change
+    assert tokens.decode_access(token)["role"] == "owner"
+    head, body, signature = token.split(".")
+    with pytest.raises(Unauthorized):
+        tokens.decode_access(f"{head}.{body}.{signature[:-2]}AA")
+    secret = app.config["SECRET_KEY"]
+    app.config["SECRET_KEY"] = "a-rotated-secret-of-sufficient-length-0123456789"
+    try:
+        with pytest.raises(Unauthorized):
+            tokens.decode_access(token)
+    finally:
+        app.config["SECRET_KEY"] = secret
+    assert tokens.decode_access(token)["sub"] == str(owner.id)
+    clock.freeze(NOW + timedelta(minutes=15))
+    with pytest.raises(TokenExpired):
+        tokens.decode_access(token)
+
+
 def test_refresh_tokens_are_hashed_and_rotate(owner):
     pair = tokens.issue_tokens(owner)
     row = db.session.scalars(sa.select(RefreshToken)).one()

@@ -143,7 +143,7 @@ def test_the_access_token_is_decoded_once_per_request_with_the_limiter_on(
     app_config, create_tenant, create_user, create_service, create_master, commit, frozen_now, monkeypatch
 ):
     """The rate limiter names the staff user from the token and the authentication reads the
-    same token: one signature check between them."""
+    same token: one signature check between them, and none on the token's next request."""
     import jwt
 
     from app import create_app
@@ -175,12 +175,15 @@ def test_the_access_token_is_decoded_once_per_request_with_the_limiter_on(
             "client": {"name": "Ann", "phone": "+77015550997"},
         }
         resp = client.post("/api/v1/booking", headers=headers, json=body)
+        # The next request with the same token: the process verified it already.
+        again = client.get("/api/v1/me", headers=headers)
     finally:
         # The limiter object is shared by every app of this process: switch it back off.
         limiter.enabled = False
         limiter.initialized = False
     assert resp.status_code == 201, resp.get_json()
     assert resp.headers.get("X-RateLimit-Limit") == "1000"  # the staff limit: the limiter knew the user
+    assert again.status_code == 200 and again.headers.get("X-RateLimit-Limit") == "1000"
     assert len(decoded) == 1
 
 
