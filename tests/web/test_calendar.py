@@ -225,3 +225,27 @@ def test_odd_dates_fall_back_to_today(salon, login):
         resp = c.get(path)
         assert resp.status_code == 200, path
     assert "December 7, 2026" in c.get("/?date=9999-12-31").get_data(as_text=True)
+
+
+def test_the_cells_master_stays_chosen_while_the_service_is_picked(salon, login, create_service, create_master, commit):
+    """A cell of a master with several services asks for the service first; the form keeps
+    the master (one master_id field, the cell's master selected), so choosing the service
+    shows that master's times, not any master's."""
+    colour = create_service(salon.tenant, name="Colour", duration=90, price="9000")
+    dana = create_master(salon.tenant, name="Dana", services=[salon.service, colour])
+    commit()
+    c = login("owner", "anna", "owner@example.com")
+    cell = f"/bookings/new?location_id={salon.location.id}&master_id={dana.id}&date=2026-12-08&time=11:15"
+    page = c.get(cell).get_data(as_text=True)
+    form = page[page.index('id="choose-form"') : page.index("</form>", page.index('id="choose-form"'))]
+    assert form.count('name="master_id"') == 1
+    assert re.search(rf'<option value="{dana.id}" selected>Dana</option>', form)
+    # What the browser sends when the service is chosen: the master comes along.
+    chosen = c.get(f"{cell}&service_id={salon.service.id}").get_data(as_text=True)  # both do it
+    assert re.search(r'id="prefill">From the calendar: Dana, 8 December, 11:15<', chosen)
+    assert re.search(rf'<option value="{dana.id}" selected>Dana</option>', chosen)
+    assert "Aigerim" not in chosen[chosen.index('id="slot-picker"') :]
+    anyone = c.get(
+        f"/bookings/new?location_id={salon.location.id}&date=2026-12-08&time=11:15&service_id={salon.service.id}"
+    ).get_data(as_text=True)
+    assert "Aigerim" in anyone[anyone.index('id="slot-picker"') :]  # any master's times name them
