@@ -34,8 +34,12 @@ def slot_picker(
 ) -> dict:
     """The context of ``components/_slot_picker.html`` (radio slots) for one day of the
     business's horizon (``horizon_days`` to widen it; ``count=`` days shown)."""
-    days = picker_days(tz, horizon_days if horizon_days is not None else g.tenant.horizon_days, **count)
-    day: date = next((d for d in days if d.isoformat() == day_arg), days[0])
+    try:
+        asked = date.fromisoformat(day_arg) if day_arg else None
+    except ValueError:
+        asked = None  # not a date: the strip's first day, as for a day outside the horizon
+    days = picker_days(tz, horizon_days if horizon_days is not None else g.tenant.horizon_days, around=asked, **count)
+    day: date = next((d for d in days if d == asked), days[0])
     zone, slots = free_slots(g.tenant, service_id=service_id, day=day, master_id=master_id, location_id=location_id)
     return {
         "days": days,

@@ -55,9 +55,16 @@ def day_bookings(tenant, actor: Actor, tz: str, day: date, **filters):
     return items
 
 
-def picker_days(tz: str, horizon_days: int, count: int = PICKER_DAYS) -> list[date]:
+def picker_days(tz: str, horizon_days: int, count: int = PICKER_DAYS, around: date | None = None) -> list[date]:
+    """The day strip: ``count`` days from today, within the horizon.  A day asked for beyond
+    them (``around``, within the horizon: a calendar cell weeks ahead) gets a strip that
+    holds it, from a few days before it, instead of being replaced by today."""
     today = local_today(tz)
-    return [today + timedelta(days=i) for i in range(max(1, min(count, horizon_days + 1)))]
+    n = max(1, min(count, horizon_days + 1))
+    start = today
+    if around is not None and today + timedelta(days=n) <= around <= today + timedelta(days=horizon_days):
+        start = min(around - timedelta(days=3), today + timedelta(days=horizon_days - n + 1))
+    return [start + timedelta(days=i) for i in range(n)]
 
 
 def free_slots(

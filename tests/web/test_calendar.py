@@ -249,3 +249,18 @@ def test_the_cells_master_stays_chosen_while_the_service_is_picked(salon, login,
         f"/bookings/new?location_id={salon.location.id}&date=2026-12-08&time=11:15&service_id={salon.service.id}"
     ).get_data(as_text=True)
     assert "Aigerim" in anyone[anyone.index('id="slot-picker"') :]  # any master's times name them
+
+
+def test_a_cell_weeks_ahead_opens_its_own_day(salon, login):
+    """The day strip holds three weeks; a calendar cell further ahead (within the staff's
+    horizon) opens a strip around its day, not today's times."""
+    c = login("owner", "anna", "owner@example.com")
+    base = f"/bookings/new?location_id={salon.location.id}&master_id={salon.master.id}&time=11:15"
+    page = c.get(f"{base}&date=2027-01-06").get_data(as_text=True)
+    assert re.search(r'value="2027-01-06T11:15:00\+05:00\|\d+" required checked', page)
+    assert 'aria-current="date"' in page and "2027-01-06" in page
+    assert "From the calendar: Aigerim, 6 January, 11:15" in page
+    # Beyond the horizon, or not a date: the strip from today, as before.
+    for far in ("2027-12-06", "06.01.2027"):
+        other = c.get(f"{base}&date={far}").get_data(as_text=True)
+        assert re.search(r'value="2026-12-07T11:15:00\+05:00\|\d+" required checked', other), far
