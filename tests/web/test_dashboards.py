@@ -191,6 +191,24 @@ def test_staff_booking_form_errors(salon, login):
     assert "field-error" in resp.get_data(as_text=True)
 
 
+def test_a_wrong_phone_keeps_the_chosen_day_and_time(salon, login):
+    """The form comes back with the error on the phone, the day of the chosen time in the
+    strip and that time still chosen (not today's times), the name as typed."""
+    c = login("owner", "anna", "owner@example.com")
+    page = c.get(f"/bookings/new?service_id={salon.service.id}&date=2026-12-10").get_data(as_text=True)
+    slot = re.search(r'value="(2026-12-10T15:00:00\+05:00\|\d+)"', page).group(1)
+    resp = c.post(
+        "/bookings/new",
+        data={"service_id": salon.service.id, "slot": slot, "phone": "12", "name": "Erlan"},
+    )
+    assert resp.status_code == 422
+    body = resp.get_data(as_text=True)
+    assert "field-error" in body and 'value="Erlan"' in body
+    assert re.search(r'href="[^"]*date=2026-12-10[^"]*"[^>]*aria-current="date"', body)
+    assert f'value="{slot}" required checked' in body
+    assert db.session.scalar(select(Booking)) is None
+
+
 def test_staff_booking_of_taken_slot_is_409_with_fresh_slots(salon, login, create_booking, commit):
     create_booking(salon.tenant, salon.master, salon.service, _start("2026-12-08T11:00:00+05:00"))
     commit()

@@ -183,9 +183,15 @@ def booking_new():
     }
     if wanted_time:
         args["time"] = wanted_time
+    # A posted form that comes back (a wrong phone, a taken time) shows the day of the time
+    # it chose, that time still chosen: nothing the owner picked is lost.
+    posted = parse_slot(form.slot.data) if request.method == "POST" and location is not None else None
+    day_arg = posted[0].astimezone(ZoneInfo(location.timezone)).date().isoformat() if posted else source.get("date")
     picker = _staff_picker(
-        service, master, location, source.get("date"), "booking_new", {k: v for k, v in args.items() if v is not None}
+        service, master, location, day_arg, "booking_new", {k: v for k, v in args.items() if v is not None}
     )
+    if posted and picker:
+        picker["selected_slot"] = form.slot.data
     _tick(picker, form, wanted_time, master)
     status = 409 if taken else 422 if form.errors else 200
     return render_page_or_partial(
