@@ -191,12 +191,9 @@ def user_for_access_token(token: str) -> tuple[User, dict]:
     if is_revoked:
         raise TokenRevoked()
     user = kv.attach(User, dict(zip(user_keys, values[: len(user_keys)], strict=True)), decoded=True)
-    tenant_values = values[len(user_keys) :]
-    tenant = (
-        kv.attach(Tenant, dict(zip(tenant_keys, tenant_values, strict=True)), decoded=True)
-        if tenant_values[0]
-        else None
-    )
+    tenant = None
+    if user.tenant_id is not None:  # a platform admin has no business
+        tenant = kv.attach(Tenant, dict(zip(tenant_keys, values[len(user_keys) :], strict=True)), decoded=True)
     set_committed_value(user, "tenant", tenant)
     if not user.active:
         raise Unauthorized()

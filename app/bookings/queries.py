@@ -179,9 +179,10 @@ def service_master_zone(tenant_id: int, service_id: int, master_id: int, joined:
         return None
     table, params = joined if joined is not None else (None, {})
     name = SERVICE_MASTER_ZONE_PREPARED + ("" if table is None else f"_{table.name}")
+    entities, stmt = _service_master_zone_stmt(table)
     found = prepared.rows(
         name,
-        _service_master_zone_stmt(table),
+        stmt,
         {"smz_tenant_id": tenant_id, "smz_service_id": service_id, "smz_master_id": master_id, **params},
         typed=True,
     )
@@ -190,31 +191,27 @@ def service_master_zone(tenant_id: int, service_id: int, master_id: int, joined:
     row = found[0]
     objects = []
     at = 0
-    for cls in (Service, Master, Location):
-        keys = _ENTITY_KEYS[cls]
-        values = row[at : at + len(keys)]
+    for cls, keys in entities:
+        data = dict(zip(keys, row[at : at + len(keys)], strict=True))
         at += len(keys)
-        objects.append(
-            kv.attach(cls, dict(zip(keys, values, strict=True)), decoded=True) if values[0] is not None else None
-        )
+        # Service and master always; the location by an outer join (its id is None without one).
+        objects.append(kv.attach(cls, data, decoded=True) if data["id"] is not None else None)
     service, master, location = objects
     # As the joined load did (the session holds the location only as long as the master does).
     set_committed_value(master, "location", location)
     return (service, master, *row[at:])
 
 
-_ENTITY_KEYS: dict = {}
-
-
 @cache
 def _service_master_zone_stmt(joined):
-    """Built once per joined table (bound parameters ``smz_tenant_id``, ``smz_service_id``,
-    ``smz_master_id``)."""
+    """``((class, attribute names), ...)`` for the service, the master and the location, in
+    the order of their columns, and the statement, built once per joined table (bound
+    parameters ``smz_tenant_id``, ``smz_service_id``, ``smz_master_id``)."""
     tenant_id = bindparam("smz_tenant_id", type_=Integer)
-    columns = []
+    entities, columns = [], []
     for cls in (Service, Master, Location):
         keys, cols = prepared.entity_columns(cls)
-        _ENTITY_KEYS[cls] = keys
+        entities.append((cls, keys))
         columns += cols
     services, masters, locations = Service.__table__, Master.__table__, Location.__table__
     zone = (
@@ -236,7 +233,7 @@ def _service_master_zone_stmt(joined):
         stmt = stmt.add_columns(*joined.c).select_from(services.outerjoin(joined, true()), home)
     else:
         stmt = stmt.select_from(services, home)
-    return stmt.where(
+    return tuple(entities), stmt.where(
         services.c.tenant_id == tenant_id,
         services.c.id == bindparam("smz_service_id", type_=Integer),
         masters.c.tenant_id == services.c.tenant_id,

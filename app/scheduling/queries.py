@@ -66,7 +66,6 @@ KIND_HOURS, KIND_OVERRIDE, KIND_TIME_OFF, KIND_BUSY = 0, 1, 2, 3
 # The names of the PostgreSQL prepared statements (a new name when a statement changes).
 MASTERS_PREPARED, CALENDAR_PREPARED = "jazyl_avail_masters_v2", "jazyl_avail_calendar_v3"
 BUMP_PREPARED = "jazyl_bump_masters_v1"
-_MAX_ID = prepared.MAX_ID
 
 
 def service_row(tenant_id: int, service_id: int):
@@ -130,11 +129,11 @@ def bookable_masters(
 ) -> list:
     """Rows (id, schedule_version, location_id, timezone, duration_minutes, buffer_minutes) of
     the masters who can take the (active) service."""
-    if any(i is not None and not 0 < int(i) <= _MAX_ID for i in (service_id, master_id, location_id)):
+    if any(i is not None and not 0 < int(i) <= prepared.MAX_ID for i in (service_id, master_id, location_id)):
         return []  # ids are 32-bit columns: a larger one names nothing (and would not fit the statement)
     params = {"tenant_id": tenant_id, "service_id": service_id, "master_id": master_id, "location_id": location_id}
-    if not include_inactive and _is_postgres():
-        return _execute_prepared(MASTERS_PREPARED, _masters_stmt(False), params)
+    if not include_inactive and prepared.is_postgres():
+        return prepared.rows(MASTERS_PREPARED, _masters_stmt(False), params)
     return list(db.session.execute(_masters_stmt(include_inactive), params))
 
 
@@ -217,8 +216,8 @@ def calendar_rows(
         "busy_floor": range_start - MAX_BLOCK,
         "exclude_id": exclude_booking_id or 0,
     }
-    if _is_postgres():
-        return _execute_prepared(CALENDAR_PREPARED, calendar_statement(True), params)
+    if prepared.is_postgres():
+        return prepared.rows(CALENDAR_PREPARED, calendar_statement(True), params)
     return list(db.session.execute(calendar_statement(False), params))
 
 
@@ -227,14 +226,6 @@ def calendar_rows(
 # The availability queries are small and fast to execute (~0.1 ms) but a join of five
 # tables costs more to *plan* than to run: on PostgreSQL they run as prepared statements
 # (app.core.prepared, which says how and why generic plans).
-
-
-def _is_postgres() -> bool:
-    return prepared.is_postgres()
-
-
-def _execute_prepared(name: str, stmt, params: dict) -> list:
-    return prepared.rows(name, stmt, params)
 
 
 def bump_master_versions(tenant_id: int, master_ids: Iterable[int]) -> None:

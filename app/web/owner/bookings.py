@@ -135,8 +135,9 @@ def booking_new():
     wanted_time = _wanted_time(source)
     form = StaffBookingForm()
     taken = None
+    posted = parse_slot(form.slot.data) if request.method == "POST" else None
     if form.validate_on_submit():
-        slot = parse_slot(form.slot.data)
+        slot = posted
         if slot is None or service is None:
             form.slot.errors = [_("Choose a time from the list.")]
         else:
@@ -185,8 +186,9 @@ def booking_new():
         args["time"] = wanted_time
     # A posted form that comes back (a wrong phone, a taken time) shows the day of the time
     # it chose, that time still chosen: nothing the owner picked is lost.
-    posted = parse_slot(form.slot.data) if request.method == "POST" and location is not None else None
-    day_arg = posted[0].astimezone(ZoneInfo(location.timezone)).date().isoformat() if posted else source.get("date")
+    day_arg = source.get("date")
+    if posted and location is not None:
+        day_arg = posted[0].astimezone(ZoneInfo(location.timezone)).date().isoformat()
     picker = _staff_picker(
         service, master, location, day_arg, "booking_new", {k: v for k, v in args.items() if v is not None}
     )
