@@ -372,6 +372,17 @@ def _schemathesis(port: int, doc: dict, name: str, host: str, token: str | None,
     return result
 
 
+# CPython 3.11 before 3.11.8 can fail ``ast.parse`` when threads call it at once
+# (python/cpython#106905, "AST constructor recursion depth mismatch"); hypothesis parses the
+# source of its filters' lambdas while schemathesis's two workers generate cases, and the run
+# then stops with a "Runtime Error" of the tool itself, every answer until then passing.
+_TOOL_CRASH = "AST constructor recursion depth mismatch"
+
+
+def _tool_crashed(result: dict) -> bool:
+    return bool(result["errors"]) and not result["failures"] and _TOOL_CRASH in result["log"]
+
+
 def test_no_server_errors_no_conformance_failures_and_no_cross_tenant_ids(server, businesses, tmp_path):
     port, gunicorn_log = server
     reports = Path(os.environ["FUZZ_REPORT_DIR"]) if os.environ.get("FUZZ_REPORT_DIR") else tmp_path / "reports"
@@ -407,6 +418,8 @@ def test_no_server_errors_no_conformance_failures_and_no_cross_tenant_ids(server
     generated = 0
     for name, document, host, token in runs:
         result = _schemathesis(port, document, name, host, token, reports, businesses[A])
+        if _tool_crashed(result):  # the fuzzer's own crash says nothing about the app: once more
+            result = _schemathesis(port, document, name, host, token, reports, businesses[A])
         generated += result["test_cases"]["generated"]
         if not result["test_cases"]["generated"]:
             problems.append(f"== {name}: no test case generated in {SECONDS} s\n" + result["log"][-3000:])
