@@ -23,11 +23,9 @@ import logging
 import os
 import time
 import weakref
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
-from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -75,34 +73,13 @@ def savepoint() -> SessionTransaction:
 
 
 def commit() -> None:
-    db.session.commit()
-
-
-@contextmanager
-def autocommit_reads() -> Iterator[None]:
-    """PostgreSQL: the block's statements run without BEGIN and COMMIT round trips, each one
-    its own transaction (the driver's autocommit), for a block that only reads and begins
-    the session's transaction (the API's fast path computing a new availability answer:
-    one statement, so three round trips become one; a block that reads nothing checks out
-    no connection).
-
-    The tenant guard sends the scope in front of every statement then (a statement that
-    cannot carry it in front runs without one: row-level security shows it no tenant's
-    rows).  The connection goes back to the pool as it came (the flag is reset on the
-    driver's connection object).  On SQLite, or when the session's transaction already has its connection,
-    the block runs in the session's transaction as usual.
-    """
+    """Commit the session's transaction.  When none has begun (nothing read, written or added
+    through the session) and no hook waits, there is nothing to commit: no transaction is
+    opened just to end it (a cached read, or the API's fast path, which reads on a
+    connection of its own: ``app.core.prepared.autocommit``)."""
     session = db.session()
-    if db.engine.dialect.name != "postgresql":
-        yield
-        return
-    session.info[_AUTOCOMMIT] = None  # set to the connection by _begin, below
-    try:
-        yield
-    finally:
-        raw = session.info.pop(_AUTOCOMMIT, None)
-        if raw is not None and not raw.closed:
-            raw.autocommit = False
+    if session.in_transaction() or session.info.get(_KEY) or session.info.get(_INDEPENDENT):
+        session.commit()
 
 
 def rollback() -> None:
@@ -118,22 +95,12 @@ def _inside(owner: SessionTransaction | None, ended: SessionTransaction) -> bool
 
 
 _installed: set = set()
-_AUTOCOMMIT = "jazyl_autocommit_reads"
 
 
 def install(session_class: type[Session]) -> None:
     if session_class in _installed:
         return
     _installed.add(session_class)
-
-    @event.listens_for(session_class, "after_begin")
-    def _begin(session: Session, transaction, connection) -> None:
-        if _AUTOCOMMIT not in session.info or session.info[_AUTOCOMMIT] is not None:
-            return
-        raw = connection.connection.dbapi_connection
-        if raw.get_transaction_status() == TRANSACTION_STATUS_IDLE:  # e.g. not after a ping
-            raw.autocommit = True
-            session.info[_AUTOCOMMIT] = raw
 
     @event.listens_for(session_class, "after_commit")
     def _run_hooks(session: Session) -> None:

@@ -26,9 +26,13 @@ other database the same statement runs through SQLAlchemy Core.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections import namedtuple
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, NamedTuple
 
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 from sqlalchemy import inspect
 
 from app.extensions import db
@@ -51,6 +55,50 @@ class Prepared(NamedTuple):
 
 
 _forms: dict[str, Prepared] = {}
+# Inside autocommit(): a one-item list, the block's own connection once it has one.
+_own: ContextVar[list | None] = ContextVar("jazyl_prepared_own_connection", default=None)
+
+
+@contextmanager
+def autocommit() -> Iterator[None]:
+    """For a block that only reads: on PostgreSQL its :func:`rows` run on a pooled
+    connection of their own in the driver's autocommit, each statement its own transaction,
+    so there are no BEGIN and COMMIT round trips and no session transaction to open and
+    commit (the API's fast path computing a new availability answer: one statement).
+
+    The connection is checked out by the block's first statement (a block that runs none
+    checks out nothing) and goes back to the pool at its end with autocommit off again.
+    The tenant guard sends the scope in front of every statement then.  Whatever else the
+    block runs goes through the session as usual.  On SQLite nothing changes."""
+    if not is_postgres():
+        yield
+        return
+    own: list = []
+    token = _own.set(own)
+    try:
+        yield
+    finally:
+        _own.reset(token)
+        if own:
+            conn = own[0]
+            if not conn.invalidated:  # (an invalidated one, e.g. after a lost server, is discarded)
+                conn.connection.dbapi_connection.autocommit = False
+            conn.close()
+
+
+def _connection():
+    own = _own.get()
+    if own is None:
+        return db.session.connection()
+    if not own:
+        conn = db.engine.connect()
+        raw = conn.connection.dbapi_connection
+        # Not after the pool's ping of an idle connection, which left a transaction open:
+        # then the block's statements share that transaction, rolled back at its end.
+        if raw.get_transaction_status() == TRANSACTION_STATUS_IDLE:
+            raw.autocommit = True
+        own.append(conn)
+    return own[0]
 
 
 def is_postgres() -> bool:
@@ -104,7 +152,7 @@ def rows(name: str, stmt, params: dict, *, typed: bool = False) -> list:
     ``name`` whenever the statement changes); the values are the driver's own unless
     ``typed``, which converts them as SQLAlchemy would.  Elsewhere: the statement through
     SQLAlchemy Core (values always converted)."""
-    conn = db.session.connection()
+    conn = _connection()
     if conn.dialect.name != "postgresql":
         result = conn.execute(stmt, params)
         return list(result) if result.returns_rows else []
@@ -125,24 +173,46 @@ def rows(name: str, stmt, params: dict, *, typed: bool = False) -> list:
     for n, f in zip(prepared.names, prepared.binds, strict=True):
         v = params[n] if n in params else prepared.fixed[n]
         values.append(v if f is None else f(v))  # as SQLAlchemy: None too (JSON None is 'null')
-    result = conn.exec_driver_sql(_GENERIC + prepared.execute, tuple(values))
-    if not result.returns_rows:
+    description, found = _execute(conn, _GENERIC + prepared.execute, tuple(values))
+    if description is None:
         return []
+    make = _row_types.get(name)
+    if make is None:  # rows with index and attribute access, as SQLAlchemy's, named as the cursor names them
+        make = _row_types[name] = namedtuple(f"{name}_row", [d[0] for d in description], rename=True)._make
     if not typed:
-        return list(result)
+        return list(map(make, found))
     steps = _processors.get(name)
     if steps is None:
         # As SQLAlchemy's result processing: by each column's type and the driver's type code.
-        codes = [d[1] for d in result.cursor.description]
+        codes = [d[1] for d in description]
         steps = _processors[name] = tuple(
             t._cached_result_processor(conn.dialect, code) for t, code in zip(prepared.result_types, codes, strict=True)
         )
     if not any(steps):
-        return list(result)
-    return [tuple(v if f is None or v is None else f(v) for f, v in zip(steps, row, strict=True)) for row in result]
+        return list(map(make, found))
+    return [make(v if f is None or v is None else f(v) for f, v in zip(steps, row, strict=True)) for row in found]
 
 
 _processors: dict[str, tuple[Callable[[Any], Any] | None, ...]] = {}
+_row_types: dict[str, Callable[[Iterable], tuple]] = {}
+
+
+def _execute(conn, sql: str, values: tuple) -> tuple[Any, list]:
+    """``(cursor description, rows)`` of one statement on a driver cursor of ``conn``.
+
+    Through the connection's ``_cursor_execute``, the step SQLAlchemy's own dialects use for
+    statements of their own (sequences, defaults): the engine's ``before_cursor_execute`` and
+    ``after_cursor_execute`` listeners run (the tenant guard's scope goes in front, statement
+    logs and counts see it) and a driver error is raised as SQLAlchemy's, a lost connection
+    invalidated.  What it skips is building a ``CursorResult`` (its column metadata from the
+    cursor's description on every execution: driver SQL has no compiled form to keep it on)."""
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        conn._cursor_execute(cursor, sql, values)
+        description = cursor.description
+        return description, cursor.fetchall() if description is not None else []
+    finally:
+        cursor.close()
 
 
 _EXECUTE = re.compile(r"^(?:SET LOCAL plan_cache_mode = force_generic_plan; )?EXECUTE (\w+) \(")

@@ -203,6 +203,23 @@ def test_which_accept_encoding_takes_gzip(header, takes):
     assert accepts_gzip(header) is takes
 
 
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_answer_is_stored_as_jsonify_writes_it(app, debug, monkeypatch):
+    """``json_body`` skips the response object, not a byte of jsonify's output: compact, or
+    indented in debug mode; non-ASCII, dates and decimals as the app's JSON provider writes them."""
+    from datetime import date
+    from decimal import Decimal
+
+    from flask import jsonify
+
+    from app.api.v1.caching import json_body
+
+    monkeypatch.setattr(app, "debug", debug)
+    payload = {"name": "Айгерім", "day": date(2026, 12, 8), "price": Decimal("5000.50"), "slots": [{"a": 1}]}
+    with app.app_context():
+        assert json_body(payload) == jsonify(payload).get_data()
+
+
 def test_a_closed_business_or_another_host_is_not_served_from_the_stored_answer(app, shop, commit):
     url = shop["urls"][0]
     assert _fetch(app, url).status_code == 200

@@ -194,28 +194,37 @@ def test_a_statement_run_for_many_parameter_sets_gets_the_scope_before_it(tenant
 
 
 def test_reads_in_autocommit_carry_the_scope_on_every_statement(tenants):
-    """``autocommit_reads``: each statement is its own transaction, so each one is sent
-    with the scope in front (the second one is not left without it) and sees its tenant's
-    rows only; afterwards the connection is back to ordinary transactions."""
-    from app.core.db import autocommit_reads
+    """``prepared.autocommit``: each prepared statement is its own transaction on the
+    block's own connection, so each one is sent with the scope in front (the second one is
+    not left without it) and sees its tenant's rows only; the session opens no transaction;
+    afterwards the connection is back in the pool, in ordinary transactions."""
+    from app.core import prepared
 
     a_id, b_id = tenants
     db.session.commit()
-    sent: list[str] = []
+    names = select(Master.__table__.c.name).where(Master.__table__.c.name != sa.bindparam("not", type_=sa.String))
+    sent: list[tuple[str, bool]] = []
 
     def capture(conn, cursor, statement, parameters, context, executemany):
-        sent.append(statement)
+        sent.append((statement, conn.connection.dbapi_connection.autocommit))
+
+    def read() -> list[str]:
+        return sorted(r.name for r in prepared.rows("jazyl_test_rls_names", names, {"not": "x"}))
 
     sa.event.listen(db.engine, "after_cursor_execute", capture)
     try:
-        with tenant_scope(b_id), autocommit_reads():
-            assert raw_names() == ["Bella", "Bota"]
-            assert db.session.connection().connection.dbapi_connection.autocommit is True
-            assert raw_names() == ["Bella", "Bota"]
+        with tenant_scope(b_id), prepared.autocommit():
+            assert read() == ["Bella", "Bota"]
+            assert read() == ["Bella", "Bota"]
+            assert not db.session().in_transaction()
     finally:
         sa.event.remove(db.engine, "after_cursor_execute", capture)
-    assert len(sent) == 2 and all(s.startswith(f"SELECT set_config('app.tenant_id', '{b_id}'") for s in sent), sent
-    assert db.session.connection().connection.dbapi_connection.autocommit is False
-    db.session.commit()
+    executes = [(s, auto) for s, auto in sent if "EXECUTE jazyl_test_rls_names" in s]
+    assert len(executes) == 2, sent
+    assert all(s.startswith(f"SELECT set_config('app.tenant_id', '{b_id}'") and auto for s, auto in executes), sent
+    for _ in range(db.engine.pool.size()):  # every pooled connection is back to transactions
+        with db.engine.connect() as conn:
+            assert conn.connection.dbapi_connection.autocommit is False
     with tenant_scope(a_id):
         assert raw_names() == ["Anna"]
+        assert read() == ["Anna"]

@@ -24,6 +24,32 @@ def _subdomains() -> set[str]:
     return set(db.session.scalars(sa.select(Tenant.subdomain)))
 
 
+# ---------------------------------------------------------------- commit with nothing begun
+
+
+def test_a_commit_with_nothing_begun_opens_no_transaction_but_still_runs_a_waiting_hook():
+    """A request that never used the session (a cached read) commits nothing: no transaction
+    is begun just to end it.  A hook registered before any statement still runs."""
+    db.session.commit()
+    began: list = []
+
+    def on_begin(session, transaction):
+        if transaction.parent is None:
+            began.append(transaction)
+
+    sa.event.listen(sa.orm.Session, "after_transaction_create", on_begin)
+    try:
+        uow.commit()
+        assert began == []
+        ran: list[str] = []
+        uow.after_commit(ran.append, "waiting")
+        uow.commit()
+        assert ran == ["waiting"]
+        assert len(began) == 1
+    finally:
+        sa.event.remove(sa.orm.Session, "after_transaction_create", on_begin)
+
+
 # ---------------------------------------------------------------- 4: hooks follow savepoints
 
 

@@ -124,8 +124,9 @@ def test_a_new_api_question_is_computed_before_flask_in_one_statement_with_the_t
 ):
     """The fast path (app/api/v1/fastpath.py) computes a new question itself: no Flask
     request; on PostgreSQL the tenant guard's set_config travels with the calendar
-    statement, which runs in the driver's autocommit (no BEGIN and COMMIT round trips:
-    one round trip in all), and the connection goes back to the pool as it came."""
+    statement, which runs in the driver's autocommit on a connection of its own (no BEGIN
+    and COMMIT round trips: one round trip in all; no session transaction), and the
+    connection goes back to the pool as it came."""
     import sqlalchemy as sa
     from flask import request_started
 
@@ -142,14 +143,21 @@ def test_a_new_api_question_is_computed_before_flask_in_one_statement_with_the_t
     def started(sender, **_):
         seen.append(sender)
 
+    began: list = []
+
+    def session_began(session, transaction, connection):
+        began.append(connection)
+
     request_started.connect(started, app)
     sa.event.listen(db.engine, "before_cursor_execute", sent_in)
+    sa.event.listen(sa.orm.Session, "after_begin", session_began)
     try:
         with count_queries() as stmts, redis_trips() as sent:
             resp = client.get(url + str(DAY + timedelta(days=1)))
     finally:
         request_started.disconnect(started, app)
         sa.event.remove(db.engine, "before_cursor_execute", sent_in)
+        sa.event.remove(sa.orm.Session, "after_begin", session_began)
     assert resp.status_code == 200 and resp.get_json()["slots"]
     assert seen == [], "answered by Flask"
     assert len(_reads(stmts.statements)) == 1, stmts.statements
@@ -160,6 +168,7 @@ def test_a_new_api_question_is_computed_before_flask_in_one_statement_with_the_t
         assert statement.startswith("SELECT set_config('app.tenant_id'"), statement
         assert "EXECUTE " in statement
         assert autocommit == [True]
+        assert began == [], "the statement ran in a session transaction"  # its own connection (prepared.autocommit)
         for _ in range(db.engine.pool.size()):  # every pooled connection is back to transactions
             with db.engine.connect() as conn:
                 assert conn.connection.dbapi_connection.autocommit is False

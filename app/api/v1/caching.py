@@ -64,6 +64,18 @@ _GZIP_MAGIC = b"\x1f\x8b"  # JSON never starts with these bytes: the stored form
 _GZIP_TAG = "-gz"  # the compressed representation's ETag is the plain one's with this suffix
 
 
+def json_body(payload: Any) -> bytes:
+    """``payload`` as ``jsonify(payload).get_data()`` writes it (the app's JSON provider,
+    compact unless it asks to indent), without building a response object around it."""
+    provider = current_app.json
+    compact = getattr(provider, "compact", None)
+    if (compact is None and current_app.debug) or compact is False:
+        text = provider.dumps(payload, indent=2)
+    else:
+        text = provider.dumps(payload, separators=(",", ":"))
+    return f"{text}\n".encode()
+
+
 def pack(body: bytes) -> bytes:
     """An answer as it is stored: gzip-compressed when it has at least :data:`GZIP_MIN_BYTES`.
 
@@ -270,10 +282,9 @@ def http_cache(kind: str, *, compute: tuple[Any, Callable] | None = None) -> Cal
             payload, status = result if isinstance(result, tuple) else (result, 200)
             if status != 200:
                 return payload, status
-            resp = jsonify(payload)
             if not tag:  # Redis did not answer: nothing stored, sent as it is
-                return _headers(resp, kind, tag)
-            packed = pack(resp.get_data())
+                return _headers(jsonify(payload), kind, tag)
+            packed = pack(json_body(payload))
             cache.store_answer(tenant.id, version, key, head, packed, cache.TTL.get(kind, 300))
             return _send(kind, tag, packed)
 
@@ -305,7 +316,7 @@ def computed_answer(
         return None
     if etag_matches(if_none_match, etag(key, tenant.id, version, head)):
         return head, b""
-    body = pack(jsonify(answer(tenant, query)).get_data())
+    body = pack(json_body(answer(tenant, query)))
     cache.store_answer(tenant.id, version, key, head, body, cache.TTL.get(kind, 300))
     return head, body
 

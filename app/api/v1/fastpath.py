@@ -59,7 +59,7 @@ from app.api.v1.caching import (
     representation,
     schedules_wanted,
 )
-from app.core import cache, logs, ratelimit, security
+from app.core import cache, logs, prepared, ratelimit, security
 from app.core import db as uow
 from app.core.early import EarlyAnswers, log_and_count
 from app.core.errors import DomainError
@@ -170,7 +170,7 @@ class CachedReads(EarlyAnswers):
             return None
         try:
             check_request(req, view_args)
-            with uow.autocommit_reads():  # it only reads: no BEGIN and COMMIT round trips
+            with prepared.autocommit():  # it only reads: no BEGIN and COMMIT round trips, no session transaction
                 computed = computed_answer(
                     name, kind, row, version, key, req.args.to_dict(), req.environ.get("HTTP_IF_NONE_MATCH")
                 )

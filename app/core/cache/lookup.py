@@ -185,7 +185,10 @@ def store_answer(tenant_id: int, version: str, answer_key: str, head: str, body:
     if r is None:
         return
     try:
-        r.set(f"jz:http:{int(tenant_id)}:{version}:{answer_key}", head.encode() + b"\n" + body, ex=int(ttl))
+        # The command as it is sent: redis-py's set() only adds argument checks around it.
+        r.execute_command(
+            "SET", f"jz:http:{int(tenant_id)}:{version}:{answer_key}", head.encode() + b"\n" + body, "EX", int(ttl)
+        )
     except ERRORS as exc:
         failed(r, exc)
         log.warning("cache write failed for an answer of tenant %s", tenant_id, exc_info=True)
