@@ -77,6 +77,8 @@ def commit() -> None:
     through the session) and no hook waits, there is nothing to commit: no transaction is
     opened just to end it (a cached read, or the API's fast path, which reads on a
     connection of its own: ``app.core.prepared.autocommit``)."""
+    if not db.session.registry.has():  # no session was even made
+        return
     session = db.session()
     if session.in_transaction() or session.info.get(_KEY) or session.info.get(_INDEPENDENT):
         session.commit()

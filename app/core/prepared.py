@@ -198,17 +198,22 @@ _row_types: dict[str, Callable[[Iterable], tuple]] = {}
 
 
 def _execute(conn, sql: str, values: tuple) -> tuple[Any, list]:
-    """``(cursor description, rows)`` of one statement on a driver cursor of ``conn``.
+    """``(cursor description, rows)`` of one statement on ``conn``.
 
-    Through the connection's ``_cursor_execute``, the step SQLAlchemy's own dialects use for
-    statements of their own (sequences, defaults): the engine's ``before_cursor_execute`` and
-    ``after_cursor_execute`` listeners run (the tenant guard's scope goes in front, statement
-    logs and counts see it) and a driver error is raised as SQLAlchemy's, a lost connection
-    invalidated.  What it skips is building a ``CursorResult`` (its column metadata from the
-    cursor's description on every execution: driver SQL has no compiled form to keep it on)."""
-    cursor = conn.connection.dbapi_connection.cursor()
+    As SQLAlchemy runs the statements of its own dialects (a sequence, a column default): an
+    execution context made for it (``_init_default``, whose cursor is a plain driver cursor)
+    and the connection's ``_cursor_execute``.  The engine's ``before_cursor_execute`` and
+    ``after_cursor_execute`` listeners get that context (the tenant guard puts its scope in
+    front; statement logs, counts and Sentry's spans see the statement) and a driver error is
+    raised as SQLAlchemy's, a lost connection invalidated.  What it skips is building a
+    ``CursorResult``, whose column metadata comes from the cursor's description on every
+    execution (driver SQL has no compiled form to keep it on)."""
+    context = conn.dialect.execution_ctx_cls._init_default(
+        conn.dialect, conn, conn.connection, conn.get_execution_options()
+    )
+    cursor = context.cursor
     try:
-        conn._cursor_execute(cursor, sql, values)
+        conn._cursor_execute(cursor, sql, values, context)
         description = cursor.description
         return description, cursor.fetchall() if description is not None else []
     finally:

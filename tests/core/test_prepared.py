@@ -107,6 +107,33 @@ def test_a_statement_is_prepared_once_per_connection(booked, count_queries):
     assert prepared.statement_text("SELECT 1") == "SELECT 1"
 
 
+def test_engine_listeners_see_each_execution_with_its_context_and_rows_read_as_rows(booked):
+    """Listeners get an execution context, as SQLAlchemy's own executions give them: Sentry's
+    integration sets its span on it before and reads it after (it failed on a missing one).
+    The rows answer by index and by column name, as SQLAlchemy's rows do."""
+    t, b = booked
+    seen: list = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        context._jazyl_test_mark = statement  # as sentry_sdk's SQLAlchemy integration does
+        seen.append(context.dialect.paramstyle)
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        seen.append(context._jazyl_test_mark == statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", before)
+    sa.event.listen(db.engine, "after_cursor_execute", after)
+    try:
+        with tenancy.tenant_scope(t.id):
+            rows = prepared.rows("test_booking_row_seen_v1", _booking_statement(), {"t_id": t.id, "b_id": b.id})
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", before)
+        sa.event.remove(db.engine, "after_cursor_execute", after)
+    assert seen and seen[-1] is True and seen[-2] == db.engine.dialect.paramstyle, seen
+    [row] = rows
+    assert row.id == row[0] == b.id and row.notes == "Window seat"
+
+
 def test_one_name_serves_one_set_of_columns(app, create_tenant):
     """An INSERT is prepared for the columns given under its name: other columns under the
     same name are refused, not written into the wrong places."""
