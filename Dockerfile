@@ -19,7 +19,7 @@ RUN npm run build && test -d app/static/vendor
 # --- Stage 2: the Python runtime -----------------------------------------------------
 FROM python:3.11-slim AS runtime
 
-# gunicorn: 2 x CPUs + 1 sync workers unless WEB_CONCURRENCY says otherwise; 2 threads each
+# gunicorn: CPUs + 1 sync workers unless WEB_CONCURRENCY says otherwise; 2 threads each
 # if GUNICORN_WORKER_CLASS=gthread (the defaults of gunicorn.conf.py, docs/performance.md).
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

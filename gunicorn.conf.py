@@ -4,7 +4,7 @@ Everything is read from the environment so that one image serves every deploymen
 
 ``PORT``                 port to listen on, on all interfaces (default 8000)
 ``GUNICORN_WORKER_CLASS`` ``sync`` (default) or ``gthread``
-``WEB_CONCURRENCY``      worker processes (default 2 x CPUs + 1, at most 8)
+``WEB_CONCURRENCY``      worker processes (default CPUs + 1, at most 8)
 ``GUNICORN_THREADS``     threads per gthread worker (default 2; sync workers have 1)
 ``GUNICORN_TIMEOUT``     seconds a request may run before its worker is restarted (default 30)
 ``GUNICORN_MAX_REQUESTS`` recycle a worker after this many requests (default 1000, 0 = never)
@@ -20,13 +20,15 @@ Everything is read from the environment so that one image serves every deploymen
 Every public top-level value below is a gunicorn setting (the tests check that, so a
 typo cannot be silently ignored by gunicorn's config loader).
 
-Why sync workers, 2 x CPUs + 1 of them: measured against gthread (3 x 4 and 5 x 2 threads)
+Why sync workers, CPUs + 1 of them: measured against gthread (3 x 4 and 5 x 2 threads)
 with ``make bench-http`` (bench/http.py ``--servers sync:5,gthread:3x4,gthread:5x2``),
 sync processes were level or ahead on every endpoint on a quiet machine (fewer processes
 with more threads lost clearly on the booking page), and no threaded setting won
-consistently on a loaded one (docs/performance.md). ``GUNICORN_WORKER_CLASS=gthread``
-switches when the database or Redis are remote and their waits grow. The
-Dockerfile and docker-compose.yml repeat these defaults (a test keeps them in step).
+consistently on a loaded one. Then against each other (``--servers sync:3,sync:4,sync:5``,
+2026-12-04): on 2 CPUs shared with PostgreSQL and Redis, 3 workers were level or ahead of
+5 on every endpoint, by 8 points of the hello app on the booking page (docs/performance.md).
+``GUNICORN_WORKER_CLASS=gthread`` switches when the database or Redis are remote and their
+waits grow. The Dockerfile and docker-compose.yml repeat these defaults (a test keeps them in step).
 """
 
 import gc
@@ -61,7 +63,7 @@ _WORKER_CLASSES = ("gthread", "sync")
 
 def _default_workers(cpus: int | None = None) -> int:
     cpus = _cpu_count() if cpus is None else cpus
-    return min(2 * cpus + 1, 8)
+    return min(cpus + 1, 8)
 
 
 def _worker_class() -> str:

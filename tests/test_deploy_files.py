@@ -1031,9 +1031,9 @@ def test_gunicorn_defaults(monkeypatch):
     conf = load_gunicorn_conf(monkeypatch)
     assert conf["bind"] == "0.0.0.0:8000"
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    # sync workers, 2 x CPUs + 1 of them (measured against gthread: docs/performance.md)
+    # sync workers, CPUs + 1 of them (measured against gthread and other counts: docs/performance.md)
     assert conf["worker_class"] == "sync"
-    assert conf["workers"] == min(2 * cpus + 1, 8)
+    assert conf["workers"] == min(cpus + 1, 8)
     assert conf["threads"] == 1
     assert conf["forwarded_allow_ips"] == "127.0.0.1,::1"
     assert conf["accesslog"] is None  # the app logs one JSON access line per request
