@@ -25,8 +25,8 @@ with ``make bench-http`` (bench/http.py ``--servers sync:5,gthread:3x4,gthread:5
 sync processes were level or ahead on every endpoint on a quiet machine (fewer processes
 with more threads lost clearly on the booking page), and no threaded setting won
 consistently on a loaded one. Then against each other (``--servers sync:3,sync:4,sync:5``,
-2026-12-04): on 2 CPUs shared with PostgreSQL and Redis, 3 workers were level or ahead of
-5 on every endpoint, by 8 points of the hello app on the booking page (docs/performance.md).
+2026-12-04): on 2 CPUs shared with PostgreSQL and Redis, 3 workers led 5 and 4 on the
+booking page by 8 and 11 points of the hello app, the rest within the noise (docs/performance.md).
 ``GUNICORN_WORKER_CLASS=gthread`` switches when the database or Redis are remote and their
 waits grow. The Dockerfile and docker-compose.yml repeat these defaults (a test keeps them in step).
 """

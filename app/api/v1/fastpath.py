@@ -20,9 +20,11 @@ request context and runs no session, login, locale, hook or view code: no SQL.
 Without a valid stored answer, an endpoint registered with ``@http_cache(..., compute=...)``
 (the availability) has its answer computed here as its view computes it: the request's
 checks (``hardening.check_request``), the query validated by the view's model, the view's
-``answer(tenant, query)`` in a transaction of this layer's app context, committed, and the
-answer stored and sent as a stored one is (``caching.computed_answer``).  A request any of
-that refuses, or that fails, is rolled back and goes on to Flask, which answers it as usual.
+``answer(tenant, query)`` in this layer's app context (its prepared statements in autocommit
+on a connection of their own, ``prepared.autocommit``; anything it reads through the session
+in the session's transaction, committed), and the answer stored and sent as a stored one
+is (``caching.computed_answer``).  A request any of that refuses, or that fails, is rolled
+back and goes on to Flask, which answers it as usual.
 
 Everything else goes on to Flask unchanged:
 
